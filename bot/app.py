@@ -1,0 +1,120 @@
+"""Wiring: build the PTB Application with its services, rate limiter and handlers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+)
+
+from bot.auth import Actor
+from bot.callbacks import CallbackCodec
+from bot.config import Config
+from bot.ratelimit import PriorityRateLimiter
+from bot.registration import RegistrationService
+from bot.secrets_store import server_secret
+from storage.db import Database
+from storage.members import MemberRepository
+from storage.settings import SettingsRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the handlers use, created in post_init and closed in post_shutdown."""
+
+    config: Config
+    db: Database
+    members: MemberRepository
+    settings: SettingsRepository
+    registration: RegistrationService
+    codec: CallbackCodec
+
+
+class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB context with typed access to the services and the person behind the update."""
+
+    actor: Actor
+    lang: str
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.application.bot_data["services"]
+        return services
+
+
+LiaisonApplication = Application[
+    ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]
+
+
+async def open_services(config: Config) -> Services:
+    db = Database(config.storage.path)
+    await db.open()
+    members = MemberRepository(db)
+    codec = CallbackCodec(await server_secret(db, "callback"))
+    return Services(
+        config=config,
+        db=db,
+        members=members,
+        settings=SettingsRepository(db),
+        registration=RegistrationService(db, members),
+        codec=codec,
+    )
+
+
+async def _post_init(application: LiaisonApplication) -> None:
+    config: Config = application.bot_data["config"]
+    application.bot_data["services"] = await open_services(config)
+
+
+async def _post_shutdown(application: LiaisonApplication) -> None:
+    services: Services | None = application.bot_data.pop("services", None)
+    if services is not None:
+        await services.db.close()
+
+
+def build_application(config: Config) -> LiaisonApplication:
+    """The application, wired but not started: no network or database until initialize()."""
+    from handlers import register_handlers
+
+    timeout = config.telegram.request_timeout
+    limits = config.limits
+    application: LiaisonApplication = (
+        ApplicationBuilder()
+        .token(config.token_value())
+        .base_url(config.telegram.base_url)
+        .base_file_url(config.telegram.base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.zone))
+        .context_types(ContextTypes(context=Context))
+        .rate_limiter(
+            PriorityRateLimiter(
+                messages_per_second=limits.messages_per_second,
+                group_messages_per_minute=limits.group_messages_per_minute,
+                private_messages_per_second=limits.private_messages_per_second,
+            )
+        )
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .pool_timeout(timeout)
+        .get_updates_connect_timeout(timeout)
+        .get_updates_pool_timeout(timeout)
+        .updater(None)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["config"] = config
+    register_handlers(application)
+    return application

@@ -1,0 +1,96 @@
+"""Who may do what: roles, the one permission table, and the acting person of an update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from storage.models import Member, Role
+
+
+class Action(StrEnum):
+    """Everything that needs more than being a bound member."""
+
+    BIND_GROUP = "bind_group"
+    INVITE = "invite"
+    UNBIND = "unbind"
+    VIEW_ROSTER = "view_roster"
+
+
+class Scope(StrEnum):
+    """How far a role's permission reaches."""
+
+    OWN_GROUP = "own_group"
+    ANY_GROUP = "any_group"
+
+
+# The permission table: action → the roles that may do it, and how far.
+PERMISSIONS: dict[Action, dict[Role, Scope]] = {
+    Action.BIND_GROUP: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.INVITE: {Role.STAFF: Scope.ANY_GROUP},
+    Action.UNBIND: {Role.STAFF: Scope.ANY_GROUP},
+    Action.VIEW_ROSTER: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+}
+
+_ROLES_OF: dict[Role, frozenset[Role]] = {
+    Role.MEMBER: frozenset({Role.MEMBER}),
+    Role.LEADER: frozenset({Role.MEMBER, Role.LEADER}),
+    Role.STAFF: frozenset({Role.MEMBER, Role.STAFF}),
+    Role.ADMIN: frozenset({Role.MEMBER, Role.STAFF, Role.ADMIN}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an update: their Telegram id, roster entry (if bound) and roles."""
+
+    telegram_user_id: int
+    member: Member | None
+    roles: frozenset[Role]
+
+    @classmethod
+    def resolve(cls, telegram_user_id: int, member: Member | None, admin_ids: set[int]) -> Actor:
+        roles: set[Role] = set(_ROLES_OF[member.role]) if member else set()
+        if telegram_user_id in admin_ids:
+            roles |= _ROLES_OF[Role.ADMIN] - ({Role.MEMBER} if member is None else set())
+        return cls(telegram_user_id, member, frozenset(roles))
+
+    @property
+    def is_bound(self) -> bool:
+        return self.member is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return Role.STAFF in self.roles
+
+    @property
+    def is_leader(self) -> bool:
+        return Role.LEADER in self.roles
+
+    @property
+    def is_privileged(self) -> bool:
+        """May do anything beyond a member's own business."""
+        return bool(self.roles & {Role.LEADER, Role.STAFF, Role.ADMIN})
+
+    def can(self, action: Action, group_id: int | None = None) -> bool:
+        """Whether this person may do `action`, for `group_id` when the action is per group."""
+        for role, scope in PERMISSIONS[action].items():
+            if role not in self.roles:
+                continue
+            if scope is Scope.ANY_GROUP:
+                return True
+            if group_id is None or (self.member is not None and self.member.group_id == group_id):
+                return True
+        return False
+
+    def groups_for(self, action: Action) -> set[int] | None:
+        """The groups `action` may touch: None for all, else the set (empty when none)."""
+        allowed: set[int] = set()
+        for role, scope in PERMISSIONS[action].items():
+            if role not in self.roles:
+                continue
+            if scope is Scope.ANY_GROUP:
+                return None
+            if self.member is not None and self.member.group_id is not None:
+                allowed.add(self.member.group_id)
+        return allowed

@@ -1,0 +1,132 @@
+"""The `liaison-bot` command: run the bot, manage the roster, check the setup, back up."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.config import CONFIG_ENV, Config, ConfigError, load_config
+
+EXIT_USAGE = 2
+
+Command = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+async def _cmd_run(config: Config, args: argparse.Namespace) -> int:
+    from bot.runner import run_bot
+
+    config.token_value()  # fails early, in one line, when there is none
+    await run_bot(config)
+    return 0
+
+
+async def _cmd_doctor(config: Config, args: argparse.Namespace) -> int:
+    from bot.doctor import run_doctor
+
+    return await run_doctor(config, out=sys.stdout)
+
+
+async def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
+    from storage.db import Database
+
+    async with Database(config.storage.path) as db:
+        await db.backup(Path(args.out))
+    print(f"backup written to {args.out}")
+    return 0
+
+
+async def _cmd_members_import(config: Config, args: argparse.Namespace) -> int:
+    from bot.roster import import_roster_cli
+
+    return await import_roster_cli(config, Path(args.file), dry_run=args.dry_run, out=sys.stdout)
+
+
+async def _cmd_members_list(config: Config, args: argparse.Namespace) -> int:
+    from bot.roster import list_members_cli
+
+    return await list_members_cli(config, group=args.group, out=sys.stdout)
+
+
+async def _cmd_members_invite(config: Config, args: argparse.Namespace) -> int:
+    from bot.registration import invite_cli
+
+    return await invite_cli(config, args.phone, out=sys.stdout)
+
+
+async def _cmd_members_unbind(config: Config, args: argparse.Namespace) -> int:
+    from bot.registration import unbind_cli
+
+    return await unbind_cli(config, args.phone, out=sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="liaison-bot", description="委员联络助手 · Member Liaison Bot"
+    )
+    parser.add_argument(
+        "--config", help="config file (default: $LIAISON_BOT_CONFIG or ./config.toml)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run the bot").set_defaults(func=_cmd_run)
+    sub.add_parser("doctor", help="check config, database, token and group rights").set_defaults(
+        func=_cmd_doctor
+    )
+    backup = sub.add_parser("backup", help="copy the database while the bot runs")
+    backup.add_argument("out", help="the backup file to write")
+    backup.set_defaults(func=_cmd_backup)
+
+    members = sub.add_parser("members", help="the roster").add_subparsers(
+        dest="members_command", required=True
+    )
+    imp = members.add_parser("import", help="import or update the roster from .xlsx or .csv")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="show changes, write nothing")
+    imp.set_defaults(func=_cmd_members_import)
+    lst = members.add_parser("list", help="print the roster")
+    lst.add_argument("--group", help="only this activity group")
+    lst.set_defaults(func=_cmd_members_list)
+    inv = members.add_parser("invite", help="make a one-time invite link for a member")
+    inv.add_argument("phone")
+    inv.set_defaults(func=_cmd_members_invite)
+    unb = members.add_parser("unbind", help="detach a member's Telegram account")
+    unb.add_argument("phone")
+    unb.set_defaults(func=_cmd_members_unbind)
+    return parser
+
+
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    try:
+        explicit = args.config or os.environ.get(CONFIG_ENV)
+        config = load_config(args.config, missing_ok=not explicit)
+        func: Command = args.func
+        return asyncio.run(func(config, args))
+    except ConfigError as exc:
+        print(f"liaison-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

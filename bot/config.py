@@ -1,0 +1,130 @@
+"""Configuration: a TOML file read with tomllib into pydantic models, with env overrides."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+TOKEN_ENV = "LIAISON_BOT_TOKEN"  # noqa: S105 (a variable name, not a secret)
+CONFIG_ENV = "LIAISON_BOT_CONFIG"
+DEFAULT_CONFIG_PATH = Path("config.toml")
+
+
+class ConfigError(Exception):
+    """A configuration problem, described in one line for the operator."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WebhookConfig(_Section):
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    url_path: str = "telegram"
+    public_url: str = ""
+    secret_token: SecretStr | None = None
+
+
+class TelegramConfig(_Section):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+    request_timeout: float = Field(default=20.0, gt=0)
+    webhook: WebhookConfig = WebhookConfig()
+
+
+class StorageConfig(_Section):
+    path: Path = Path("liaison.db")
+
+
+class CommitteeConfig(_Section):
+    name: str = "政协委员联络"
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class AdminsConfig(_Section):
+    telegram_user_ids: list[int] = Field(default_factory=list)
+
+
+class LimitsConfig(_Section):
+    """Outbound limits, after Telegram's published ones."""
+
+    messages_per_second: float = Field(default=30.0, gt=0)
+    group_messages_per_minute: int = Field(default=20, gt=0)
+    private_messages_per_second: float = Field(default=1.0, gt=0)
+    max_concurrent_updates: int = Field(default=64, ge=1, le=100)
+
+
+class Config(_Section):
+    telegram: TelegramConfig = TelegramConfig()
+    storage: StorageConfig = StorageConfig()
+    committee: CommitteeConfig = CommitteeConfig()
+    admins: AdminsConfig = AdminsConfig()
+    limits: LimitsConfig = LimitsConfig()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.committee.timezone)
+
+    def token_value(self) -> str:
+        if self.telegram.token is None or not self.telegram.token.get_secret_value().strip():
+            raise ConfigError(
+                "no bot token: ask @BotFather in Telegram for one (/newbot), then put it in "
+                f"[telegram] token of the config file or in the {TOKEN_ENV} environment variable"
+            )
+        return self.telegram.token.get_secret_value().strip()
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """The config file to read: the argument, else $LIAISON_BOT_CONFIG, else ./config.toml."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"unknown key {key}"
+    return f"key {key}: {first['msg']}"
+
+
+def load_config(path: str | Path | None = None, *, missing_ok: bool = False) -> Config:
+    """Read and validate the config; relative storage paths are taken from the file's folder."""
+    file = config_path(path)
+    data: dict[str, object] = {}
+    if file.exists():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    elif not missing_ok:
+        raise ConfigError(f"{file}: no such config file (copy config.example.toml to start)")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{file}: {_describe(exc)}") from exc
+    env_token = os.environ.get(TOKEN_ENV)
+    if env_token:
+        config.telegram.token = SecretStr(env_token)
+    if not config.storage.path.is_absolute():
+        config.storage.path = (file.parent / config.storage.path).resolve()
+    return config

@@ -1,0 +1,156 @@
+"""The outbound rate limiter every Bot API call passes through: Telegram's limits, by priority.
+
+Interactive replies (answers to what a user just did) go before bulk pushes (reminders,
+announcements): each gate serves its waiters by priority, then first come first served.
+Limits: all chats together per second, one group per minute, one private chat per second.
+A 429 from the server pauses that chat for `retry_after` seconds and the call is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from enum import IntEnum
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+
+class Priority(IntEnum):
+    """Lower goes first."""
+
+    INTERACTIVE = 0
+    BULK = 1
+
+
+# Methods that put or change a message in a chat; everything else passes ungated.
+_COUNTED_PREFIXES = ("send", "edit", "copy", "forward", "stop")
+_MAX_RETRIES = 5
+
+
+def _counts(endpoint: str) -> bool:
+    return endpoint.lower().startswith(_COUNTED_PREFIXES) and endpoint != "sendChatAction"
+
+
+class PriorityGate:
+    """At most `count` grants in any `period` seconds; waiters served lowest priority first."""
+
+    def __init__(self, count: int, period: float) -> None:
+        self.count = count
+        self.period = period
+        self._granted: deque[float] = deque()
+        self._paused_until = 0.0
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._pump: asyncio.Task[None] | None = None
+
+    @property
+    def idle(self) -> bool:
+        self._expire(time.monotonic())
+        return not self._waiters and not self._granted
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def _expire(self, now: float) -> None:
+        while self._granted and self._granted[0] <= now - self.period:
+            self._granted.popleft()
+
+    async def acquire(self, priority: int) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._order), future))
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._serve())
+        await future
+
+    async def _serve(self) -> None:
+        while self._waiters:
+            now = time.monotonic()
+            self._expire(now)
+            if now < self._paused_until:
+                await asyncio.sleep(self._paused_until - now)
+                continue
+            if len(self._granted) >= self.count:
+                await asyncio.sleep(max(self._granted[0] + self.period - now, 0.001))
+                continue
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                self._granted.append(now)
+                future.set_result(None)
+
+
+class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    """PTB rate limiter: global, per-group and per-private-chat gates, priority-ordered."""
+
+    def __init__(
+        self,
+        messages_per_second: float = 30.0,
+        group_messages_per_minute: int = 20,
+        private_messages_per_second: float = 1.0,
+    ) -> None:
+        self._global = PriorityGate(max(1, int(messages_per_second)), 1.0)
+        self._group_count = group_messages_per_minute
+        # a private chat: one a second on average, in bursts of up to three
+        self._private_count = 3
+        self._private_period = 3.0 / private_messages_per_second
+        self._chats: dict[int | str, PriorityGate] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    def _chat_gate(self, chat_id: int | str) -> PriorityGate:
+        gate = self._chats.get(chat_id)
+        if gate is None:
+            if len(self._chats) > 10_000:
+                self._chats = {k: g for k, g in self._chats.items() if not g.idle}
+            is_group = isinstance(chat_id, str) or chat_id < 0
+            gate = (
+                PriorityGate(self._group_count, 60.0)
+                if is_group
+                else PriorityGate(self._private_count, self._private_period)
+            )
+            self._chats[chat_id] = gate
+        return gate
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        priority = int((rate_limit_args or {}).get("priority", Priority.INTERACTIVE))
+        chat_id = data.get("chat_id")
+        counted = _counts(endpoint) and chat_id is not None
+        for attempt in range(_MAX_RETRIES + 1):
+            if counted:
+                assert chat_id is not None
+                await self._chat_gate(chat_id).acquire(priority)
+                await self._global.acquire(priority)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                delay = exc.retry_after
+                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
+                if attempt == _MAX_RETRIES:
+                    raise
+                log.warning("flood limit on %s, waiting %.0f s", endpoint, seconds)
+                if counted:
+                    assert chat_id is not None
+                    self._chat_gate(chat_id).pause(float(seconds))
+                else:
+                    await asyncio.sleep(float(seconds))
+        raise AssertionError("unreachable")

@@ -1,0 +1,72 @@
+"""Telegram glue: every handler, registered in one place (order and groups matter, see below)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.app import Context, LiaisonApplication
+from bot.callbacks import CallbackData, InvalidCallback
+from handlers import admin, groups, settings, start
+from handlers.buttons import BindGroupChoice, LanguageChoice
+from handlers.common import resolve_actor
+from handlers.errors import on_error
+
+ButtonHandler = Callable[[Update, Context, Any], Awaitable[None]]
+
+# Each kind of button and the handler that serves it.
+BUTTONS: dict[type[CallbackData], ButtonHandler] = {
+    BindGroupChoice: groups.bind_group_chosen,
+    LanguageChoice: settings.language_chosen,
+}
+
+
+async def route_button(update: Update, context: Context) -> None:
+    """Decode callback data (refusing forged or stale data) and pass it to its handler."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        data = context.services.codec.decode(query.data)
+    except InvalidCallback:
+        await settings.invalid_button(update, context)
+        return
+    await BUTTONS[type(data)](update, context, data)
+
+
+def register_handlers(application: LiaisonApplication) -> None:
+    """All handlers. Group -1 runs first for every update and finds who is acting."""
+    application.add_handler(TypeHandler(Update, resolve_actor), group=-1)
+
+    private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE  # edits of earlier messages are not acted on again
+    application.add_handler(CommandHandler("start", start.start, filters=new))
+    application.add_handler(CommandHandler("help", settings.show_help, filters=new))
+    application.add_handler(CommandHandler("lang", settings.choose_language, filters=new))
+    application.add_handler(CommandHandler("cancel", settings.cancel, filters=new))
+    application.add_handler(CommandHandler("bindgroup", groups.bind_group, filters=new))
+    application.add_handler(CommandHandler("invite", admin.invite, filters=new))
+    application.add_handler(CommandHandler("unbind", admin.unbind, filters=new))
+    application.add_handler(CallbackQueryHandler(route_button))
+    application.add_handler(
+        ChatMemberHandler(groups.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(MessageHandler(new & private & filters.CONTACT, start.contact_shared))
+    # Last: whatever else arrives in private chat (text, stickers, edits…) gets a pointer.
+    application.add_handler(
+        MessageHandler(new & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+                       start.private_fallback)
+    )
+    application.add_handler(
+        MessageHandler(new & private & filters.COMMAND, start.unknown_command)
+    )
+    application.add_error_handler(on_error)

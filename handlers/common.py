@@ -1,0 +1,75 @@
+"""Helpers every handler uses: who is acting, in which language, and how to answer them."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
+
+from bot.app import Context
+from bot.auth import Actor
+from bot.texts import language_for, tr
+
+log = logging.getLogger(__name__)
+
+# Telegram's size limits, shared by every handler.
+MAX_MESSAGE_CHARS = 4096
+
+
+async def resolve_actor(update: Update, context: Context) -> None:
+    """Runs before every handler: sets context.actor and context.lang."""
+    services = context.services
+    user = update.effective_user
+    if user is None:
+        context.actor = Actor(0, None, frozenset())
+        context.lang = language_for(None)
+        return
+    member = await services.members.by_telegram_id(user.id)
+    context.actor = Actor.resolve(user.id, member, set(services.config.admins.telegram_user_ids))
+    chosen = await services.settings.language(user.id)
+    context.lang = language_for(user.language_code, chosen)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def text(context: Context, key: str, /, **values: object) -> str:
+    """The text `key` in the acting user's language."""
+    return tr(context.lang, key, **values)
+
+
+async def reply(update: Update, context: Context, key: str, /, **values: object) -> None:
+    """Answer in the chat the update came from, in the user's language."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await context.bot.send_message(chat.id, text(context, key, **values))
+    except Forbidden as exc:
+        log.info("cannot reply in chat %s: %s", chat.id, exc)
+
+
+async def popup(update: Update, context: Context, key: str, /, **values: object) -> None:
+    """Answer a button press with a short popup (no new message)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text(context, key, **values), show_alert=True)
+    except BadRequest as exc:  # the query is too old: the user has moved on
+        log.info("callback answer failed: %s", exc)
+
+
+async def require_bound(update: Update, context: Context) -> bool:
+    """True for a bound member (or a bootstrap admin); else tells them how to register."""
+    if context.actor.is_bound or context.actor.is_staff:
+        return True
+    if update.callback_query is not None:
+        await popup(update, context, "auth.not_registered_short")
+    else:
+        await reply(update, context, "auth.not_registered")
+    return False

@@ -1,0 +1,31 @@
+"""The error handler: log with the update id, tell the user briefly, never show a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.app import Context
+from bot.texts import language_for, tr
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log first; then a short apology in the chat the update came from."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    language = getattr(context, "lang", None) or language_for(
+        update.effective_user.language_code if update.effective_user else None
+    )
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(tr(language, "error.generic"), show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, tr(language, "error.generic"))
+    except TelegramError as exc:
+        log.info("could not tell the user about the error: %s", exc)

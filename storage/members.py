@@ -1,0 +1,172 @@
+"""Repository of the roster: activity groups, members, their Telegram bindings and invites."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, from_db_time, to_db_time, utc_now
+from storage.models import ActivityGroup, Invite, Member, Role
+
+_MEMBER_SELECT = """
+SELECT m.id, m.name, m.phone, m.sector, m.group_id, g.name AS group_name, m.role,
+       m.telegram_user_id, m.bound_at
+FROM members m LEFT JOIN activity_groups g ON g.id = m.group_id
+"""
+
+
+def _member(row: sqlite3.Row) -> Member:
+    return Member(
+        id=row["id"],
+        name=row["name"],
+        phone=row["phone"],
+        sector=row["sector"],
+        group_id=row["group_id"],
+        group_name=row["group_name"],
+        role=Role(row["role"]),
+        telegram_user_id=row["telegram_user_id"],
+        bound_at=from_db_time(row["bound_at"]),
+    )
+
+
+def _group(row: sqlite3.Row) -> ActivityGroup:
+    return ActivityGroup(
+        id=row["id"], name=row["name"], chat_id=row["chat_id"], chat_title=row["chat_title"]
+    )
+
+
+class MemberRepository:
+    """Typed reads and writes of members, groups and invites."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- reads -------------------------------------------------------------------------------
+    async def by_id(self, member_id: int) -> Member | None:
+        row = await self.db.fetch_one(_MEMBER_SELECT + "WHERE m.id = ?", (member_id,))
+        return _member(row) if row else None
+
+    async def by_phone(self, phone: str) -> Member | None:
+        row = await self.db.fetch_one(_MEMBER_SELECT + "WHERE m.phone = ?", (phone,))
+        return _member(row) if row else None
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Member | None:
+        row = await self.db.fetch_one(
+            _MEMBER_SELECT + "WHERE m.telegram_user_id = ?", (telegram_user_id,)
+        )
+        return _member(row) if row else None
+
+    async def list_members(self, group_name: str | None = None) -> list[Member]:
+        if group_name is None:
+            rows = await self.db.fetch_all(_MEMBER_SELECT + "ORDER BY g.name, m.name, m.id")
+        else:
+            rows = await self.db.fetch_all(
+                _MEMBER_SELECT + "WHERE g.name = ? ORDER BY m.name, m.id", (group_name,)
+            )
+        return [_member(row) for row in rows]
+
+    async def list_groups(self) -> list[ActivityGroup]:
+        rows = await self.db.fetch_all("SELECT * FROM activity_groups ORDER BY name")
+        return [_group(row) for row in rows]
+
+    async def group_by_id(self, group_id: int) -> ActivityGroup | None:
+        row = await self.db.fetch_one("SELECT * FROM activity_groups WHERE id = ?", (group_id,))
+        return _group(row) if row else None
+
+    async def group_by_chat(self, chat_id: int) -> ActivityGroup | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM activity_groups WHERE chat_id = ?", (chat_id,)
+        )
+        return _group(row) if row else None
+
+    async def invite(self, token: str) -> Invite | None:
+        row = await self.db.fetch_one("SELECT * FROM invites WHERE token = ?", (token,))
+        if row is None:
+            return None
+        return Invite(
+            token=row["token"],
+            member_id=row["member_id"],
+            created_at=from_db_time(row["created_at"]),
+            expires_at=from_db_time(row["expires_at"]),
+            used_at=from_db_time(row["used_at"]),
+            used_by=row["used_by"],
+        )
+
+    # -- writes (each inside the caller's transaction) ---------------------------------------
+    @staticmethod
+    async def ensure_group(conn: aiosqlite.Connection, name: str) -> int:
+        await conn.execute(
+            "INSERT OR IGNORE INTO activity_groups(name, created_at) VALUES (?, ?)",
+            (name, to_db_time(utc_now())),
+        )
+        async with conn.execute("SELECT id FROM activity_groups WHERE name = ?", (name,)) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    @staticmethod
+    async def bind_telegram(
+        conn: aiosqlite.Connection, member_id: int, telegram_user_id: int, at: datetime
+    ) -> bool:
+        """Bind an account to a member if neither is bound yet; False when refused."""
+        cursor = await conn.execute(
+            "UPDATE members SET telegram_user_id = ?, bound_at = ?, updated_at = ? "
+            "WHERE id = ? AND telegram_user_id IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM members WHERE telegram_user_id = ?)",
+            (telegram_user_id, to_db_time(at), to_db_time(at), member_id, telegram_user_id),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def unbind_telegram(conn: aiosqlite.Connection, member_id: int) -> bool:
+        cursor = await conn.execute(
+            "UPDATE members SET telegram_user_id = NULL, bound_at = NULL, updated_at = ? "
+            "WHERE id = ? AND telegram_user_id IS NOT NULL",
+            (to_db_time(utc_now()), member_id),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def add_invite(
+        conn: aiosqlite.Connection,
+        token: str,
+        member_id: int,
+        created_by: int | None,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO invites(token, member_id, created_by, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (token, member_id, created_by, to_db_time(created_at), to_db_time(expires_at)),
+        )
+
+    @staticmethod
+    async def use_invite(
+        conn: aiosqlite.Connection, token: str, telegram_user_id: int, at: datetime
+    ) -> bool:
+        """Mark an unused, unexpired invite used; False when it was not usable."""
+        cursor = await conn.execute(
+            "UPDATE invites SET used_at = ?, used_by = ? "
+            "WHERE token = ? AND used_at IS NULL AND expires_at > ?",
+            (to_db_time(at), telegram_user_id, token, to_db_time(at)),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def bind_group_chat(
+        conn: aiosqlite.Connection, group_id: int, chat_id: int, title: str | None
+    ) -> None:
+        """Point an activity group at a chat; a chat serves one group at a time."""
+        now = to_db_time(utc_now())
+        await conn.execute(
+            "UPDATE activity_groups SET chat_id = NULL, chat_title = NULL, bound_at = NULL "
+            "WHERE chat_id = ? AND id != ?",
+            (chat_id, group_id),
+        )
+        await conn.execute(
+            "UPDATE activity_groups SET chat_id = ?, chat_title = ?, bound_at = ? WHERE id = ?",
+            (chat_id, title, now, group_id),
+        )

@@ -1,0 +1,74 @@
+"""Repository of per-account settings (the language chosen with /lang) and conversation steps."""
+
+from __future__ import annotations
+
+import json
+
+from storage.db import Database, from_db_time, to_db_time, utc_now
+from storage.models import Conversation
+
+
+class SettingsRepository:
+    """Per Telegram account: language override and the current conversation step per chat."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def language(self, telegram_user_id: int) -> str | None:
+        row = await self.db.fetch_one(
+            "SELECT language FROM user_settings WHERE telegram_user_id = ?", (telegram_user_id,)
+        )
+        return row["language"] if row else None
+
+    async def set_language(self, telegram_user_id: int, language: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO user_settings(telegram_user_id, language, updated_at) "
+                "VALUES (?, ?, ?) ON CONFLICT(telegram_user_id) DO UPDATE SET "
+                "language = excluded.language, updated_at = excluded.updated_at",
+                (telegram_user_id, language, to_db_time(utc_now())),
+            )
+
+    async def conversation(self, telegram_user_id: int, chat_id: int) -> Conversation | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM conversations WHERE telegram_user_id = ? AND chat_id = ?",
+            (telegram_user_id, chat_id),
+        )
+        if row is None:
+            return None
+        return Conversation(
+            telegram_user_id=row["telegram_user_id"],
+            chat_id=row["chat_id"],
+            kind=row["kind"],
+            step=row["step"],
+            data=json.loads(row["data"]),
+            updated_at=from_db_time(row["updated_at"]),
+        )
+
+    async def save_conversation(
+        self, telegram_user_id: int, chat_id: int, kind: str, step: str, data: dict[str, object]
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO conversations"
+                "(telegram_user_id, chat_id, kind, step, data, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(telegram_user_id, chat_id) DO UPDATE SET "
+                "kind = excluded.kind, step = excluded.step, data = excluded.data, "
+                "updated_at = excluded.updated_at",
+                (
+                    telegram_user_id,
+                    chat_id,
+                    kind,
+                    step,
+                    json.dumps(data, ensure_ascii=False),
+                    to_db_time(utc_now()),
+                ),
+            )
+
+    async def end_conversation(self, telegram_user_id: int, chat_id: int) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM conversations WHERE telegram_user_id = ? AND chat_id = ?",
+                (telegram_user_id, chat_id),
+            )
+            return cursor.rowcount > 0
