@@ -67,7 +67,7 @@ class CallbackCodec:
         if not raw or len(raw.encode()) > MAX_BYTES:
             raise InvalidCallback("empty or oversized")
         body, _, signature = raw.rpartition(":")
-        if not body or not hmac.compare_digest(signature, self._sign(body)):
+        if not body or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
             raise InvalidCallback("bad signature")
         prefix, version, *values = body.split(":")
         if version != VERSION:

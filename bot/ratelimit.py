@@ -15,6 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -34,6 +35,11 @@ class Priority(IntEnum):
 # Methods that put or change a message in a chat; everything else passes ungated.
 _COUNTED_PREFIXES = ("send", "edit", "copy", "forward", "stop")
 _MAX_RETRIES = 5
+
+
+def seconds_of(period: float | timedelta) -> float:
+    """A duration from PTB (seconds or timedelta) in seconds."""
+    return period.total_seconds() if isinstance(period, timedelta) else float(period)
 
 
 def _counts(endpoint: str) -> bool:
@@ -143,8 +149,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                delay = exc.retry_after
-                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
+                seconds = seconds_of(exc.retry_after)
                 if attempt == _MAX_RETRIES:
                     raise
                 log.warning("flood limit on %s, waiting %.0f s", endpoint, seconds)

@@ -79,7 +79,7 @@ class RegistrationService:
             if not await MemberRepository.bind_telegram(conn, member.id, telegram_user_id, now):
                 return BindResult(BindOutcome.MEMBER_TAKEN)
             await record_audit(
-                conn, "member.bind", actor_tg_id=telegram_user_id, actor_member_id=member.id,
+                conn, "member_bind", actor_tg_id=telegram_user_id, actor_member_id=member.id,
                 subject=f"member:{member.id}", detail={"via": "contact"},
             )
         return BindResult(BindOutcome.BOUND, await self.members.by_id(member.id))
@@ -93,7 +93,7 @@ class RegistrationService:
                 conn, token, member.id, created_by, now, now + INVITE_LIFETIME
             )
             await record_audit(
-                conn, "member.invite", actor_tg_id=created_by, subject=f"member:{member.id}"
+                conn, "member_invite", actor_tg_id=created_by, subject=f"member:{member.id}"
             )
         return INVITE_PREFIX + token
 
@@ -124,7 +124,7 @@ class RegistrationService:
                 ):
                     raise _Rollback  # keeps the invite unused
                 await record_audit(
-                    conn, "member.bind", actor_tg_id=telegram_user_id, actor_member_id=member.id,
+                    conn, "member_bind", actor_tg_id=telegram_user_id, actor_member_id=member.id,
                     subject=f"member:{member.id}", detail={"via": "invite"},
                 )
         except _Rollback:
@@ -139,7 +139,7 @@ class RegistrationService:
             changed = await MemberRepository.unbind_telegram(conn, member.id)
             if changed:
                 await record_audit(
-                    conn, "member.unbind",
+                    conn, "member_unbind",
                     actor_tg_id=actor.telegram_user_id if actor else None,
                     subject=f"member:{member.id}",
                     detail={"telegram_user_id": member.telegram_user_id},
@@ -162,7 +162,7 @@ class RegistrationService:
         async with self.db.transaction() as conn:
             await MemberRepository.bind_group_chat(conn, group_id, chat_id, title)
             await record_audit(
-                conn, "group.bind", actor_tg_id=actor.telegram_user_id,
+                conn, "group_bind", actor_tg_id=actor.telegram_user_id,
                 actor_member_id=actor.member.id if actor.member else None,
                 subject=f"group:{group_id}", detail={"chat_id": chat_id, "title": title},
             )

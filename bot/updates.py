@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
+from bot.ratelimit import seconds_of
+
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
@@ -127,8 +129,7 @@ class Poller:
                 log.error("the Bot API refused the token; stopping")
                 raise
             except RetryAfter as exc:
-                await self._sleep(float(exc.retry_after if isinstance(exc.retry_after, int)
-                                        else exc.retry_after.total_seconds()))
+                await self._sleep(seconds_of(exc.retry_after))
                 continue
             except (NetworkError, TimedOut, Conflict) as exc:
                 backoff = min(_MAX_BACKOFF, backoff * 2 or 1.0)

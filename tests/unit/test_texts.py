@@ -1,0 +1,50 @@
+"""Catalogs: both languages complete, placeholders agree, every id used in code exists."""
+
+import re
+import string
+from pathlib import Path
+
+from bot.texts import Html, catalog, language_for, tr
+
+ROOT = Path(__file__).parents[2]
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_both_catalogs_have_the_same_ids_and_placeholders() -> None:
+    zh, en = catalog("zh"), catalog("en")
+    assert zh.keys() == en.keys()
+    for key in zh:
+        assert zh[key].strip() and en[key].strip(), key
+        assert placeholders(zh[key]) == placeholders(en[key]), key
+
+
+def test_every_text_id_used_in_code_exists() -> None:
+    """Any "prefix.name" literal whose prefix is a catalog section must be in the catalog."""
+    ids = set(catalog("zh"))
+    sections = {key.split(".")[0] for key in ids}
+    literal = re.compile(r'"([a-z_]+)\.([a-z_]+)"')
+    used = {
+        f"{section}.{name}"
+        for folder in ("bot", "handlers")
+        for path in (ROOT / folder).rglob("*.py")
+        for section, name in literal.findall(path.read_text(encoding="utf-8"))
+        if section in sections
+    }
+    assert len(used) > 30
+    assert used - ids == set()
+
+
+def test_language_choice() -> None:
+    assert language_for("en-GB") == "en"
+    assert language_for("zh-hans") == "zh"
+    assert language_for(None) == "zh"
+    assert language_for("ru") == "zh"
+    assert language_for("en", chosen="zh") == "zh"
+
+
+def test_values_are_escaped_unless_html() -> None:
+    assert "&lt;b&gt;" in tr("en", "admin.unbound", name="<b>")
+    assert "<b>" in tr("en", "admin.unbound", name=Html("<b>"))
