@@ -11,6 +11,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from telegram.error import InvalidToken
+
 from bot.config import CONFIG_ENV, Config, ConfigError, load_config
 
 EXIT_USAGE = 2
@@ -112,6 +114,32 @@ def configure_logging(verbose: bool) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
+class RedactSecrets(logging.Filter):
+    """Replaces the bot token in every log record: Bot API URLs and errors can contain it."""
+
+    def __init__(self, *secrets: str) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<token>")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = self._redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def redact_token_in_logs(config: Config) -> None:
+    token = config.telegram.token.get_secret_value() if config.telegram.token else ""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets(token))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -119,10 +147,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         explicit = args.config or os.environ.get(CONFIG_ENV)
         config = load_config(args.config, missing_ok=not explicit)
+        redact_token_in_logs(config)
         func: Command = args.func
         return asyncio.run(func(config, args))
     except ConfigError as exc:
         print(f"liaison-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except InvalidToken:
+        print("liaison-bot: the Bot API refused the token; check it with @BotFather",
+              file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

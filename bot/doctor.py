@@ -1,0 +1,65 @@
+"""`liaison-bot doctor`: check config, database, token and group rights; say what is wrong."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from telegram import Bot, ChatMemberAdministrator
+from telegram.error import InvalidToken, TelegramError
+
+from bot.config import Config, ConfigError
+from storage.db import Database
+from storage.members import MemberRepository
+
+
+async def run_doctor(config: Config, *, out: TextIO) -> int:
+    """Print one line per check; exit status 1 when any check failed."""
+    problems = 0
+
+    def say(ok: bool, line: str) -> None:
+        nonlocal problems
+        problems += not ok
+        print(("ok   " if ok else "FAIL ") + line, file=out)
+
+    committee = config.committee
+    say(True, f"config read; committee {committee.name!r}, zone {committee.timezone}")
+    groups = []
+    try:
+        async with Database(config.storage.path) as db:
+            repo = MemberRepository(db)
+            members = await repo.list_members()
+            groups = await repo.list_groups()
+        bound = sum(m.telegram_user_id is not None for m in members)
+        say(True, f"database {config.storage.path}: {len(members)} members ({bound} bound), "
+                  f"{len(groups)} groups")
+    except Exception as exc:
+        say(False, f"database {config.storage.path}: {exc}")
+    try:
+        token = config.token_value()
+    except ConfigError as exc:
+        say(False, str(exc))
+        return 1
+    bot = Bot(token, base_url=config.telegram.base_url,
+              base_file_url=config.telegram.base_file_url)
+    try:
+        async with bot:
+            say(True, f"token accepted: the bot is @{bot.username}")
+            for group in groups:
+                if group.chat_id is None:
+                    say(False, f"group {group.name}: no chat bound (run /bindgroup in its chat)")
+                    continue
+                try:
+                    me = await bot.get_chat_member(group.chat_id, bot.id)
+                except TelegramError as exc:
+                    say(False, f"group {group.name}: cannot reach its chat ({exc.message})")
+                    continue
+                rights = isinstance(me, ChatMemberAdministrator) and bool(
+                    me.can_delete_messages and me.can_pin_messages
+                )
+                say(rights, f"group {group.name}: bot is {me.status}"
+                    + ("" if rights else " — make it an admin with delete and pin rights"))
+    except InvalidToken:
+        say(False, "the Bot API refused the token: check it with @BotFather")
+    except TelegramError as exc:
+        say(False, f"Bot API at {config.telegram.base_url} not reachable: {exc.message}")
+    return 1 if problems else 0
