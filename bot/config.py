@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 TOKEN_ENV = "LIAISON_BOT_TOKEN"  # noqa: S105 (a variable name, not a secret)
 CONFIG_ENV = "LIAISON_BOT_CONFIG"
@@ -39,6 +47,12 @@ class TelegramConfig(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=50)
     request_timeout: float = Field(default=20.0, gt=0)
     webhook: WebhookConfig = WebhookConfig()
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramConfig:
+        if self.mode == "webhook" and not self.webhook.public_url.startswith("https://"):
+            raise ValueError("mode = \"webhook\" needs webhook.public_url (https://…)")
+        return self
 
 
 class StorageConfig(_Section):

@@ -36,6 +36,48 @@ async def _initialize(application: LiaisonApplication, stopping: asyncio.Event) 
     return False
 
 
+async def _poll(
+    config: Config,
+    application: LiaisonApplication,
+    dispatcher: UpdateDispatcher,
+    stopping: asyncio.Event,
+) -> None:
+    poller = Poller(
+        application.bot, dispatcher, config.telegram.poll_timeout,
+        config.telegram.request_timeout,
+    )
+    await application.bot.delete_webhook()
+    log.info("bot @%s is running (long polling)", application.bot.username)
+    polling = asyncio.create_task(poller.run())
+    stop_wait = asyncio.create_task(stopping.wait())
+    await asyncio.wait([polling, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+    poller.stop()
+    stop_wait.cancel()
+    await asyncio.gather(polling, return_exceptions=True)
+    await dispatcher.drain(_DRAIN_SECONDS)
+    await poller.confirm_finished()
+    if not polling.cancelled() and polling.exception() is not None:
+        raise polling.exception()  # type: ignore[misc]
+
+
+async def _serve_webhook(
+    config: Config,
+    application: LiaisonApplication,
+    dispatcher: UpdateDispatcher,
+    stopping: asyncio.Event,
+) -> None:
+    from bot.webhook import WebhookServer
+
+    server = WebhookServer(config, application.bot, dispatcher)
+    await server.start()
+    log.info("bot @%s is running (webhook)", application.bot.username)
+    try:
+        await stopping.wait()
+    finally:
+        await server.stop()
+        await dispatcher.drain(_DRAIN_SECONDS)
+
+
 async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None:
     """Run until `stopping` is set (or a termination signal arrives)."""
     stopping = stopping or asyncio.Event()
@@ -43,9 +85,6 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stopping.set)
-    if config.telegram.mode == "webhook":
-        raise NotImplementedError("webhook mode is not available yet; use mode = \"polling\"")
-
     application = build_application(config)
     if not await _initialize(application, stopping):
         return
@@ -57,23 +96,12 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
         dispatcher = UpdateDispatcher(
             application.process_update, config.limits.max_concurrent_updates
         )
-        poller = Poller(
-            application.bot, dispatcher, config.telegram.poll_timeout,
-            config.telegram.request_timeout,
-        )
-        log.info("bot @%s is running (long polling)", application.bot.username)
-        polling = asyncio.create_task(poller.run())
-        stop_wait = asyncio.create_task(stopping.wait())
-        await asyncio.wait([polling, stop_wait], return_when=asyncio.FIRST_COMPLETED)
-        poller.stop()
-        stop_wait.cancel()
-        await asyncio.gather(polling, return_exceptions=True)
-        await dispatcher.drain(_DRAIN_SECONDS)
-        await poller.confirm_finished()
+        if config.telegram.mode == "webhook":
+            await _serve_webhook(config, application, dispatcher, stopping)
+        else:
+            await _poll(config, application, dispatcher, stopping)
         menus.cancel()
         await asyncio.gather(menus, return_exceptions=True)
-        if polling.done() and not polling.cancelled() and polling.exception() is not None:
-            raise polling.exception()  # type: ignore[misc]
     finally:
         if application.running:
             await application.stop()

@@ -50,3 +50,8 @@ def test_bad_value_is_named(tmp_path: Path) -> None:
 def test_broken_toml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "[telegram\n"))
+
+
+def test_webhook_mode_needs_public_url(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="public_url"):
+        load_config(write(tmp_path, "[telegram]\nmode = 'webhook'\n"))
