@@ -22,7 +22,9 @@ from bot.config import Config
 from bot.ratelimit import PriorityRateLimiter
 from bot.registration import RegistrationService
 from bot.secrets_store import server_secret
+from bot.sender import Sender
 from storage.db import Database
+from storage.deliveries import DeliveryRepository
 from storage.members import MemberRepository
 from storage.settings import SettingsRepository
 
@@ -39,6 +41,7 @@ class Services:
     settings: SettingsRepository
     registration: RegistrationService
     codec: CallbackCodec
+    sender: Sender
 
 
 class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -58,7 +61,7 @@ LiaisonApplication = Application[
 ]
 
 
-async def open_services(config: Config) -> Services:
+async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
     db = Database(config.storage.path)
     await db.open()
     members = MemberRepository(db)
@@ -70,12 +73,13 @@ async def open_services(config: Config) -> Services:
         settings=SettingsRepository(db),
         registration=RegistrationService(db, members),
         codec=codec,
+        sender=Sender(bot, DeliveryRepository(db)),
     )
 
 
 async def _post_init(application: LiaisonApplication) -> None:
     config: Config = application.bot_data["config"]
-    application.bot_data["services"] = await open_services(config)
+    application.bot_data["services"] = await open_services(config, application.bot)
 
 
 async def _post_shutdown(application: LiaisonApplication) -> None:
