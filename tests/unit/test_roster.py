@@ -1,0 +1,199 @@
+"""Roster files: reading CSV and XLSX, every bad row reported, all-or-nothing imports."""
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from bot.config import Config
+from bot.roster import (
+    RosterFileError,
+    apply_import,
+    format_table,
+    import_roster_cli,
+    list_members_cli,
+    read_roster,
+)
+from storage.db import Database
+from storage.members import MemberRepository
+from storage.models import Role
+
+HEADER = "name,phone,sector,group,role\n"
+
+
+def write(tmp_path: Path, text: str, name: str = "roster.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config.model_validate(
+        {"telegram": {"token": "1:x"}, "storage": {"path": str(tmp_path / "bot.db")}}
+    )
+
+
+def rows_of(path: Path) -> list[tuple[str, str, str, str | None, str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "SELECT m.name, m.phone, m.sector, g.name, m.role FROM members m "
+            "LEFT JOIN activity_groups g ON g.id = m.group_id ORDER BY m.phone"
+        ).fetchall()
+
+
+def test_chinese_headers_roles_and_phone_forms(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "姓名,手机号,界别,活动组,角色\n"
+        "张三,+86 138-0000-0001,经济界,第一组,委员\n"
+        "李四,0086 13900000002,教育界,第一组,组长\n"
+        "王五,13700000003,,,工作人员\n"
+        "赵六,8613600000004,,,管理员\n",
+        encoding="gb18030",
+    )
+    rows, errors = read_roster(path)
+    assert errors == []
+    assert [(r.name, r.phone, r.group, r.role) for r in rows] == [
+        ("张三", "13800000001", "第一组", Role.MEMBER),
+        ("李四", "13900000002", "第一组", Role.LEADER),
+        ("王五", "13700000003", None, Role.STAFF),
+        ("赵六", "13600000004", None, Role.ADMIN),
+    ]
+
+
+def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER
+        + ",13800000001,,g,member\n"  # row 2: no name
+        + "A,12345,,g,member\n"  # row 3: malformed phone
+        + "B,13800000003,,g,chief\n"  # row 4: unknown role
+        + "C,13800000004,,g,\n"  # row 5: fine (role defaults to member)
+        + ",,,,\n"  # row 6: blank, skipped
+        + "D,138 0000 0004,,g,leader\n"  # row 7: same phone as row 5
+        + "E,,,g,member\n"  # row 8: no phone
+        + "F,13800000009,,,leader\n",  # row 9: leader without group
+    )
+    rows, errors = read_roster(path)
+    assert [r.line for r in rows] == [5]
+    assert [str(e) for e in errors] == [
+        "row 2: missing name",
+        "row 3: malformed phone '12345'",
+        "row 4: unknown role 'chief' (use member/leader/staff/admin)",
+        "row 7: same phone as row 5",
+        "row 8: missing phone",
+        "row 9: a leader needs a group",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("名字,电话号\nA,13800000001\n", "missing: name"),
+        ("name,name,phone\nA,B,13800000001\n", "twice"),
+    ],
+)
+def test_unusable_files(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(RosterFileError, match=message):
+        read_roster(write(tmp_path, text))
+
+
+def test_wrong_file_type(tmp_path: Path) -> None:
+    with pytest.raises(RosterFileError, match=r"\.xlsx or \.csv"):
+        read_roster(write(tmp_path, "x", name="roster.txt"))
+    with pytest.raises(RosterFileError, match="cannot open"):
+        read_roster(write(tmp_path, "not a zip", name="roster.xlsx"))
+
+
+def test_xlsx_with_numeric_phone_cells(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "手机号", "界别", "活动组", "角色"])
+    sheet.append(["张三", 13800000001, "经济界", "第一组", "组长"])
+    sheet.append([None, None, None, None, None])
+    sheet.append(["李四", 13900000002.0, None, "第一组", None])
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    rows, errors = read_roster(path)
+    assert errors == []
+    assert [(r.line, r.phone, r.role) for r in rows] == [
+        (2, "13800000001", Role.LEADER),
+        (4, "13900000002", Role.MEMBER),
+    ]
+
+
+async def test_reimport_updates_by_phone(tmp_path: Path) -> None:
+    first = write(tmp_path, HEADER + "A,13800000001,s1,g1,member\nB,13800000002,s1,g1,member\n")
+    second = write(
+        tmp_path,
+        HEADER + "A,13800000001,s1,g1,member\nB2,13800000002,s2,g2,leader\n"
+        "C,13800000003,,g2,member\n",
+        name="second.csv",
+    )
+    async with Database(tmp_path / "bot.db") as db:
+        plan = await apply_import(db, read_roster(first)[0], source="first.csv")
+        assert (len(plan.added), plan.new_groups) == (2, ["g1"])
+        plan = await apply_import(db, read_roster(second)[0], source="second.csv")
+        assert [r.name for r in plan.added] == ["C"]
+        assert [(r.name, changed) for r, changed in plan.updated] == [
+            ("B2", ["name", "sector", "group", "role"])
+        ]
+        assert [r.name for r in plan.unchanged] == ["A"]
+        plan = await apply_import(db, read_roster(first)[0][:1], source="again.csv")
+        assert [m.name for m in plan.not_in_file] == ["B2", "C"]  # kept, only reported
+        assert len(await MemberRepository(db).list_members()) == 3
+        audit = await db.fetch_all("SELECT subject FROM audit_log WHERE action='roster_import'")
+        assert [row["subject"] for row in audit] == ["first.csv", "second.csv", "again.csv"]
+
+
+async def test_cli_bad_rows_write_nothing(tmp_path: Path, config: Config) -> None:
+    good = write(tmp_path, HEADER + "A,13800000001,,g,member\n", name="good.csv")
+    assert await import_roster_cli(config, good, dry_run=False, out=io.StringIO()) == 0
+    before = rows_of(config.storage.path)
+    bad = write(tmp_path, HEADER + "A2,13800000001,,h,leader\nB,99,,g,member\nC,,,g,x\n")
+    out = io.StringIO()
+    assert await import_roster_cli(config, bad, dry_run=False, out=out) == 1
+    assert out.getvalue().splitlines() == [
+        "row 3: malformed phone '99'",
+        "row 4: missing phone",
+        "2 bad row(s); nothing written",
+    ]
+    assert rows_of(config.storage.path) == before == [("A", "13800000001", "", "g", "member")]
+
+
+async def test_cli_dry_run_then_import_then_list(tmp_path: Path, config: Config) -> None:
+    path = write(tmp_path, "姓名,手机号,界别,活动组,角色\n张三,13800000001,经济界,第一组,组长\n")
+    out = io.StringIO()
+    assert await import_roster_cli(config, path, dry_run=True, out=out) == 0
+    assert "1 added, 0 updated, 0 unchanged (dry run: nothing written)" in out.getvalue()
+    assert rows_of(config.storage.path) == []
+
+    out = io.StringIO()
+    assert await import_roster_cli(config, path, dry_run=False, out=out) == 0
+    assert out.getvalue().splitlines()[-1] == "1 added, 0 updated, 0 unchanged"
+    assert rows_of(config.storage.path) == [("张三", "13800000001", "经济界", "第一组", "leader")]
+
+    out = io.StringIO()
+    assert await import_roster_cli(config, path, dry_run=False, out=out) == 0
+    assert out.getvalue().splitlines()[-1] == "0 added, 0 updated, 1 unchanged"
+
+    out = io.StringIO()
+    assert await list_members_cli(config, group="第一组", out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["name", "phone", "sector", "group", "role", "telegram"]
+    assert lines[2].split() == ["张三", "13800000001", "经济界", "第一组", "leader", "-"]
+    out = io.StringIO()
+    assert await list_members_cli(config, group="nope", out=out) == 1
+    assert "no members in group 'nope'" in out.getvalue()
+
+
+def test_table_aligns_wide_characters() -> None:
+    table = format_table(["name", "x"], [["张三", "1"], ["Bob", "2"]])
+    lines = table.splitlines()
+    assert lines[2].index("1") + 2 == lines[3].index("2")  # 张三: 2 characters, 4 columns
+    assert lines[1] == "----  -"
