@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Services:
-    """Everything the handlers use, created in post_init and closed in post_shutdown."""
+    """Everything the handlers use, opened by attach_services() and closed by detach_services()."""
 
     config: Config
     db: Database
@@ -77,19 +77,24 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
     )
 
 
-async def _post_init(application: LiaisonApplication) -> None:
+async def attach_services(application: LiaisonApplication) -> None:
+    """Open the database and services; run after initialize(), before the first update."""
     config: Config = application.bot_data["config"]
     application.bot_data["services"] = await open_services(config, application.bot)
 
 
-async def _post_shutdown(application: LiaisonApplication) -> None:
+async def detach_services(application: LiaisonApplication) -> None:
     services: Services | None = application.bot_data.pop("services", None)
     if services is not None:
         await services.db.close()
 
 
 def build_application(config: Config) -> LiaisonApplication:
-    """The application, wired but not started: no network or database until initialize()."""
+    """The application, wired but not started: no network or database until initialize().
+
+    PTB calls post_init hooks only from run_polling/run_webhook, which this bot does not use
+    (see bot/runner.py); services are attached by the runner with attach_services().
+    """
     from handlers import register_handlers
 
     timeout = config.telegram.request_timeout
@@ -115,8 +120,6 @@ def build_application(config: Config) -> LiaisonApplication:
         .get_updates_connect_timeout(timeout)
         .get_updates_pool_timeout(timeout)
         .updater(None)
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data["config"] = config

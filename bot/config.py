@@ -60,7 +60,7 @@ class StorageConfig(_Section):
 
 
 class CommitteeConfig(_Section):
-    name: str = "政协委员联络"
+    name: str = "政协委员会"
     timezone: str = "Asia/Shanghai"
 
     @field_validator("timezone")

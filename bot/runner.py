@@ -9,7 +9,7 @@ import signal
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import LiaisonApplication, build_application
+from bot.app import LiaisonApplication, attach_services, build_application, detach_services
 from bot.config import Config
 from bot.updates import Poller, UpdateDispatcher
 
@@ -89,6 +89,7 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
     if not await _initialize(application, stopping):
         return
     try:
+        await attach_services(application)
         await application.start()
         from handlers.menus import publish_command_menus
 
@@ -106,4 +107,5 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
         if application.running:
             await application.stop()
         await application.shutdown()
+        await detach_services(application)
         log.info("bot stopped")
