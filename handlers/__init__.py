@@ -21,14 +21,34 @@ from handlers import admin, groups, settings, start
 from handlers.buttons import BindGroupChoice, LanguageChoice
 from handlers.common import resolve_actor
 from handlers.errors import on_error
+from storage.models import Conversation
 
 ButtonHandler = Callable[[Update, Context, Any], Awaitable[None]]
+StepHandler = Callable[[Update, Context, Conversation], Awaitable[None]]
 
 # Each kind of button and the handler that serves it.
 BUTTONS: dict[type[CallbackData], ButtonHandler] = {
     BindGroupChoice: groups.bind_group_chosen,
     LanguageChoice: settings.language_chosen,
 }
+
+
+# Each guided conversation (its `kind` in the conversations table) and the handler of its
+# steps: private messages (text, photos, documents, locations…) go there while it is open.
+FLOWS: dict[str, StepHandler] = {}
+
+
+async def route_private_message(update: Update, context: Context) -> None:
+    """A private message that is not a command: the next step of an open conversation, if any."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    conversation = await context.services.settings.conversation(
+        update.effective_user.id, update.effective_chat.id
+    )
+    flow = FLOWS.get(conversation.kind) if conversation is not None else None
+    if conversation is None or flow is None:
+        await start.private_fallback(update, context)
+        return
+    await flow(update, context, conversation)
 
 
 async def route_button(update: Update, context: Context) -> None:
@@ -61,10 +81,12 @@ def register_handlers(application: LiaisonApplication) -> None:
         ChatMemberHandler(groups.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(MessageHandler(new & private & filters.CONTACT, start.contact_shared))
-    # Last: whatever else arrives in private chat (text, stickers, edits…) gets a pointer.
+    # Last: whatever else arrives in private chat goes to the open conversation, if any, or
+    # gets a pointer to what the bot understands.
     application.add_handler(
-        MessageHandler(new & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
-                       start.private_fallback)
+        MessageHandler(
+            new & private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, route_private_message
+        )
     )
     application.add_handler(
         MessageHandler(new & private & filters.COMMAND, start.unknown_command)

@@ -73,3 +73,25 @@ async def require_bound(update: Update, context: Context) -> bool:
     else:
         await reply(update, context, "auth.not_registered")
     return False
+
+
+# -- guided conversations: the step lives in the database, so a restart loses nothing --------
+async def open_conversation(
+    update: Update, context: Context, kind: str, step: str, data: dict[str, object]
+) -> None:
+    """Start (or move on) the conversation `kind` of this user in this chat.
+
+    Later private messages are routed to handlers.FLOWS[kind] until end_conversation();
+    /cancel ends any of them.
+    """
+    assert update.effective_user is not None and update.effective_chat is not None
+    await context.services.settings.save_conversation(
+        update.effective_user.id, update.effective_chat.id, kind, step, data
+    )
+
+
+async def end_conversation(update: Update, context: Context) -> None:
+    assert update.effective_user is not None and update.effective_chat is not None
+    await context.services.settings.end_conversation(
+        update.effective_user.id, update.effective_chat.id
+    )
