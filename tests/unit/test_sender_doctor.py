@@ -1,0 +1,154 @@
+"""The outbound sender, `doctor` and `backup`, against the Bot API test server."""
+
+import asyncio
+import io
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from telegram.ext import ExtBot
+
+from bot.config import Config
+from bot.doctor import run_doctor
+from bot.ratelimit import PriorityRateLimiter
+from bot.sender import Delivery, Sender
+from storage.db import Database, to_db_time, utc_now
+from storage.deliveries import DeliveryRepository
+from storage.members import MemberRepository
+from tests.botapi import BotApiServer, Limits
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[BotApiServer]:
+    server = BotApiServer(limits=Limits.off())
+    await server.start()
+    yield server
+    await server.stop()
+    assert server.internal_errors == []
+    assert server.spec_violations == []
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with Database(tmp_path / "bot.db") as db:
+        yield db
+
+
+def config_for(server: BotApiServer, tmp_path: Path, token: str | None = None) -> Config:
+    return Config.model_validate(
+        {
+            "telegram": {
+                "token": token or server.token,
+                "base_url": server.base_url,
+                "base_file_url": server.base_file_url,
+            },
+            "storage": {"path": str(tmp_path / "bot.db")},
+        }
+    )
+
+
+async def test_push_many_once_per_key_and_blocked_recipients(
+    server: BotApiServer, db: Database
+) -> None:
+    alice, bob, carol, dave = (server.add_user(n) for n in ("Alice", "Bob", "Carol", "Dave"))
+    for phone in (alice, bob, carol):  # Dave never opened the bot: it may not write first
+        await phone.start()
+    await carol.block_bot()
+    bot = ExtBot(server.token, base_url=server.base_url, rate_limiter=PriorityRateLimiter())
+    async with bot:
+        sender = Sender(bot, DeliveryRepository(db))
+        messages = [(p.chat_id, f"hello {p.name}") for p in (alice, bob, carol, dave)]
+        counts = await sender.push_many("reminder:1", messages)
+        assert counts == {Delivery.SENT: 2, Delivery.BLOCKED: 2}
+        again = await sender.push_many("reminder:1", messages)
+        assert again == {Delivery.ALREADY_DONE: 4}
+        assert await sender.push("reminder:2", alice.chat_id, "second") is Delivery.SENT
+    assert [m.text for m in alice.messages] == ["hello Alice", "second"]
+    assert [m.text for m in bob.messages] == ["hello Bob"]
+    assert carol.messages == dave.messages == []
+    assert await DeliveryRepository(db).status_counts("reminder:1") == {"sent": 2, "blocked": 2}
+
+
+async def test_failed_push_is_retried_then_given_up(server: BotApiServer, db: Database) -> None:
+    alice = server.add_user("Alice")
+    await alice.start()
+    server.inject_failure("sendMessage", rate=1.0)
+    bot = ExtBot(server.token, base_url=server.base_url, rate_limiter=PriorityRateLimiter())
+    async with bot:
+        sender = Sender(bot, DeliveryRepository(db))
+        results = [await sender.push("k", alice.chat_id, "hi") for _ in range(4)]
+    assert results == [Delivery.FAILED] * 3 + [Delivery.ALREADY_DONE]
+    assert alice.messages == []
+
+
+async def test_doctor_reports_group_rights_and_token(
+    server: BotApiServer, db: Database, tmp_path: Path
+) -> None:
+    leader = server.add_user("Leader")
+    ok_chat = server.add_group("一组", members=[leader], admins=[leader])
+    weak_chat = server.add_group("二组", members=[leader], admins=[leader])
+    await ok_chat.add_bot(by=leader, as_admin=True)
+    await weak_chat.add_bot(by=leader, as_admin=False)
+    async with db.transaction() as conn:
+        for name, chat in (("一组", ok_chat), ("二组", weak_chat), ("三组", None)):
+            group_id = await MemberRepository.ensure_group(conn, name)
+            if chat is not None:
+                await MemberRepository.bind_group_chat(conn, group_id, chat.id, chat.title)
+        await conn.execute(
+            "INSERT INTO members(name, phone, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            ("张三", "13800000001", to_db_time(utc_now()), to_db_time(utc_now())),
+        )
+    out = io.StringIO()
+    assert await run_doctor(config_for(server, tmp_path), out=out) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("ok   database") and "1 members (0 bound), 3 groups" in lines[1]
+    assert "ok   token accepted: the bot is @liaison_test_bot" in lines
+    assert "ok   group 一组: bot is administrator" in lines
+    assert any(
+        line.startswith("FAIL group 二组: bot is member — make it an admin") for line in lines
+    )
+    assert "FAIL group 三组: no chat bound (run /bindgroup in its chat)" in lines
+
+    out = io.StringIO()
+    assert await run_doctor(config_for(server, tmp_path, token="123456:wrong"), out=out) == 1
+    assert "FAIL the Bot API refused the token: check it with @BotFather" in out.getvalue()
+    assert server.token not in out.getvalue()
+
+
+async def test_doctor_says_when_the_bot_api_is_unreachable(tmp_path: Path) -> None:
+    config = Config.model_validate(
+        {
+            "telegram": {
+                "token": "1:x",
+                "base_url": "http://127.0.0.1:9/bot",
+                "request_timeout": 2,
+            },
+            "storage": {"path": str(tmp_path / "bot.db")},
+        }
+    )
+    out = io.StringIO()
+    assert await run_doctor(config, out=out) == 1
+    assert "FAIL Bot API at http://127.0.0.1:9/bot not reachable" in out.getvalue()
+
+
+async def test_backup_while_another_connection_writes(db: Database, tmp_path: Path) -> None:
+    """`liaison-bot backup` opens its own connection while the bot goes on writing."""
+
+    async def keep_writing() -> None:
+        for n in range(200):
+            async with db.transaction() as conn:
+                await MemberRepository.ensure_group(conn, f"组{n}")
+
+    async with Database(db.path) as other:
+        writing = asyncio.create_task(keep_writing())
+        while not writing.done():
+            await other.backup(tmp_path / "copy.db")
+            with sqlite3.connect(tmp_path / "copy.db") as copy:
+                assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+                copied = copy.execute("SELECT count(*) FROM activity_groups").fetchone()[0]
+            assert 0 <= copied <= 200
+        await writing
+        await other.backup(tmp_path / "copy.db")
+    with sqlite3.connect(tmp_path / "copy.db") as copy:
+        assert copy.execute("SELECT count(*) FROM activity_groups").fetchone() == (200,)
