@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ from telegram.ext import (
 from bot.auth import Actor
 from bot.callbacks import CallbackCodec
 from bot.config import Config
+from bot.live import LiveMessages
 from bot.ratelimit import PriorityRateLimiter
 from bot.registration import RegistrationService
 from bot.secrets_store import server_secret
@@ -29,6 +32,9 @@ from storage.members import MemberRepository
 from storage.settings import SettingsRepository
 
 log = logging.getLogger(__name__)
+
+# At shutdown, live messages (counts in group announcements) get this long for a last edit.
+_FLUSH_SECONDS = 5.0
 
 
 @dataclass
@@ -42,6 +48,7 @@ class Services:
     registration: RegistrationService
     codec: CallbackCodec
     sender: Sender
+    live: LiveMessages
 
 
 class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -74,6 +81,7 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
         registration=RegistrationService(db, members),
         codec=codec,
         sender=Sender(bot, DeliveryRepository(db)),
+        live=LiveMessages(bot),
     )
 
 
@@ -86,6 +94,9 @@ async def attach_services(application: LiaisonApplication) -> None:
 async def detach_services(application: LiaisonApplication) -> None:
     services: Services | None = application.bot_data.pop("services", None)
     if services is not None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_FLUSH_SECONDS):
+                await services.live.flush()
         await services.db.close()
 
 
