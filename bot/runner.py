@@ -106,6 +106,6 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
     finally:
         if application.running:
             await application.stop()
+        await detach_services(application)  # before shutdown: a last edit needs the bot
         await application.shutdown()
-        await detach_services(application)
         log.info("bot stopped")
