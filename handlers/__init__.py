@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot.app import Context, LiaisonApplication
 from bot.callbacks import CallbackData, InvalidCallback
+from bot.registration import INVITE_PREFIX
 from handlers import admin, groups, settings, start
 from handlers.buttons import BindGroupChoice, LanguageChoice
 from handlers.common import resolve_actor
@@ -32,6 +33,9 @@ BUTTONS: dict[type[CallbackData], ButtonHandler] = {
     LanguageChoice: settings.language_chosen,
 }
 
+
+# Deep-link payloads: /start <prefix>… (see handlers.start.DEEP_LINKS).
+start.DEEP_LINKS.update({INVITE_PREFIX: start.invite_link})
 
 # Each guided conversation (its `kind` in the conversations table) and the handler of its
 # steps: private messages (text, photos, documents, locations…) go there while it is open.

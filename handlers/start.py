@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot.app import Context
 from bot.auth import Actor
-from bot.registration import INVITE_PREFIX, BindOutcome, BindResult
+from bot.registration import BindOutcome, BindResult
 from handlers.common import is_private, reply, text
 from handlers.menus import set_personal_menu
 from storage.models import Role
+
+PayloadHandler = Callable[[Update, Context, str], Awaitable[None]]
+
+# Deep links t.me/<bot>?start=<prefix>… by prefix, and the handler that follows each.
+DEEP_LINKS: dict[str, PayloadHandler] = {}
 
 _OUTCOME_TEXT = {
     BindOutcome.NOT_OWN_CONTACT: "bind.not_own_contact",
@@ -71,19 +78,23 @@ async def _report_binding(update: Update, context: Context, result: BindResult) 
     await reply(update, context, _OUTCOME_TEXT[result.outcome])
 
 
+async def invite_link(update: Update, context: Context, payload: str) -> None:
+    """t.me/<bot>?start=inv_…: bind by a one-time invite."""
+    assert update.effective_user is not None
+    result = await context.services.registration.bind_by_invite(update.effective_user.id, payload)
+    await _report_binding(update, context, result)
+
+
 async def start(update: Update, context: Context) -> None:
-    """/start [payload]: greet, bind by invite, or offer to share the phone number."""
+    """/start [payload]: follow a deep link, greet, or offer to share the phone number."""
     if not is_private(update):
         await reply(update, context, "start.use_private")
         return
     payload = context.args[0] if context.args else ""
-    if payload.startswith(INVITE_PREFIX):
-        assert update.effective_user is not None
-        result = await context.services.registration.bind_by_invite(
-            update.effective_user.id, payload
-        )
-        await _report_binding(update, context, result)
-        return
+    for prefix, follow in DEEP_LINKS.items():
+        if payload.startswith(prefix):
+            await follow(update, context, payload)
+            return
     if payload:
         await reply(update, context, "start.unknown_link")
     if context.actor.is_bound or context.actor.is_staff:
