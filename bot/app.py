@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.live import LiveMessages
 from bot.ratelimit import PriorityRateLimiter
 from bot.registration import RegistrationService
+from bot.reports import ReportService
 from bot.secrets_store import server_secret
 from bot.sender import Sender
 from storage.db import Database
@@ -49,6 +50,7 @@ class Services:
     codec: CallbackCodec
     sender: Sender
     live: LiveMessages
+    reports: ReportService
 
 
 class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -82,6 +84,7 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
         codec=codec,
         sender=Sender(bot, DeliveryRepository(db)),
         live=LiveMessages(bot),
+        reports=ReportService(db, members, config.zone),
     )
 
 

@@ -15,6 +15,13 @@ class Action(StrEnum):
     INVITE = "invite"
     UNBIND = "unbind"
     VIEW_ROSTER = "view_roster"
+    REVIEW_REPORTS = "review_reports"  # review queue, moves, leader comments, export
+    MANAGE_EVENTS = "manage_events"  # create, edit, cancel events
+    SHOW_CHECKIN_CODE = "show_checkin_code"  # rotating QR code and typed code of an event
+    MARK_PRESENT = "mark_present"  # record someone's check-in for them
+    DECIDE_LEAVE = "decide_leave"  # approve or decline leave requests
+    VIEW_ATTENDANCE = "view_attendance"  # who is present, late, on leave, missing
+    EXPORT_ATTENDANCE = "export_attendance"  # attendance sheets
 
 
 class Scope(StrEnum):
@@ -30,6 +37,13 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.INVITE: {Role.STAFF: Scope.ANY_GROUP},
     Action.UNBIND: {Role.STAFF: Scope.ANY_GROUP},
     Action.VIEW_ROSTER: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.REVIEW_REPORTS: {Role.STAFF: Scope.ANY_GROUP},
+    Action.MANAGE_EVENTS: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.SHOW_CHECKIN_CODE: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.MARK_PRESENT: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.DECIDE_LEAVE: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.VIEW_ATTENDANCE: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.EXPORT_ATTENDANCE: {Role.STAFF: Scope.ANY_GROUP},
 }
 
 _ROLES_OF: dict[Role, frozenset[Role]] = {

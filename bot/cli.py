@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,26 @@ async def _cmd_members_unbind(config: Config, args: argparse.Namespace) -> int:
     return await unbind_cli(config, args.phone, out=sys.stdout)
 
 
+async def _cmd_export_reports(config: Config, args: argparse.Namespace) -> int:
+    from bot.report_export import export_reports_cli
+
+    return await export_reports_cli(
+        config,
+        Path(args.out),
+        date_from=args.date_from,
+        date_to=args.date_to,
+        status=args.status,
+        out=sys.stdout,
+    )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-31") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="liaison-bot", description="委员联络助手 · Member Liaison Bot"
@@ -101,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     unb = members.add_parser("unbind", help="detach a member's Telegram account")
     unb.add_argument("phone")
     unb.set_defaults(func=_cmd_members_unbind)
+
+    export = sub.add_parser("export", help="spreadsheets for the committee").add_subparsers(
+        dest="export_command", required=True
+    )
+    rep = export.add_parser("reports", help="the register of public-opinion reports")
+    rep.add_argument("--from", dest="date_from", type=_day, help="first day (YYYY-MM-DD)")
+    rep.add_argument("--to", dest="date_to", type=_day, help="last day (YYYY-MM-DD)")
+    rep.add_argument("--status", help="only reports in this status (e.g. adopted)")
+    rep.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    rep.set_defaults(func=_cmd_export_reports)
     return parser
 
 

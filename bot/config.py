@@ -86,12 +86,22 @@ class LimitsConfig(_Section):
     max_concurrent_updates: int = Field(default=64, ge=1, le=100)
 
 
+class ReportsConfig(_Section):
+    """Public-opinion reports (社情民意信息)."""
+
+    # Submitted reports untouched this many days are listed to staff in the daily nudge,
+    stale_days: int = Field(default=3, ge=1, le=60)
+    # at this local time of day (HH:MM, committee zone).
+    nudge_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
 class Config(_Section):
     telegram: TelegramConfig = TelegramConfig()
     storage: StorageConfig = StorageConfig()
     committee: CommitteeConfig = CommitteeConfig()
     admins: AdminsConfig = AdminsConfig()
     limits: LimitsConfig = LimitsConfig()
+    reports: ReportsConfig = ReportsConfig()
 
     @property
     def zone(self) -> ZoneInfo:

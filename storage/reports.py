@@ -1,0 +1,554 @@
+"""Repository of public-opinion reports: drafts, versions, attachments, co-authors, moves."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import aiosqlite
+
+from storage.db import Database, from_db_time, to_db_time
+from storage.models import (
+    AdoptionLevel,
+    AttachmentKind,
+    LeaderComment,
+    Report,
+    ReportAttachment,
+    ReportCategory,
+    ReportCoauthor,
+    ReportMove,
+    ReportStatus,
+    ReportVersion,
+)
+
+_REPORT_SELECT = """
+SELECT r.*, m.name AS author_name, m.telegram_user_id AS author_telegram_id,
+       m.group_id AS author_group_id, g.name AS author_group_name, m.sector AS author_sector
+FROM reports r
+JOIN members m ON m.id = r.author_member_id
+LEFT JOIN activity_groups g ON g.id = m.group_id
+"""
+
+# How lists are sorted: oldest status change first (the review queue), last edited first
+# (drafts), by first submission (the register), or last submitted first (search, own list).
+ReportOrder = Literal["status_age", "recently_edited", "submitted", "recently_submitted"]
+_ORDER_BY: dict[str, str] = {
+    "status_age": "r.status_at, r.id",
+    "recently_edited": "r.updated_at DESC, r.id DESC",
+    "submitted": "r.submitted_at, r.id",
+    "recently_submitted": "r.submitted_at DESC, r.id DESC",
+}
+
+# Columns of `reports` a draft edit may set.
+_EDITABLE_COLUMNS = frozenset({"title", "category", "body", "body_message_id"})
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """Which reports to list; every field left at None does not filter."""
+
+    statuses: Sequence[ReportStatus] | None = None
+    author_member_id: int | None = None
+    # reports the member wrote or co-wrote
+    involving_member_id: int | None = None
+    author_name: str | None = None
+    group_id: int | None = None
+    category: ReportCategory | None = None
+    # on the first submission time, [from, to)
+    submitted_from: datetime | None = None
+    submitted_to: datetime | None = None
+    # status unchanged since at least this moment
+    status_before: datetime | None = None
+    number: str | None = None
+    order: ReportOrder = "status_age"
+    limit: int | None = None
+    offset: int = 0
+
+
+def _required_time(value: str) -> datetime:
+    moment = from_db_time(value)
+    assert moment is not None
+    return moment
+
+
+def _attachment(row: sqlite3.Row) -> ReportAttachment:
+    return ReportAttachment(
+        position=row["position"],
+        kind=AttachmentKind(row["kind"]),
+        file_id=row["file_id"],
+        file_unique_id=row["file_unique_id"],
+        file_name=row["file_name"],
+        mime=row["mime"],
+    )
+
+
+def _report(
+    row: sqlite3.Row,
+    attachments: Iterable[ReportAttachment],
+    coauthors: Iterable[ReportCoauthor],
+) -> Report:
+    return Report(
+        id=row["id"],
+        author_member_id=row["author_member_id"],
+        author_name=row["author_name"],
+        author_telegram_id=row["author_telegram_id"],
+        author_group_id=row["author_group_id"],
+        author_group_name=row["author_group_name"],
+        author_sector=row["author_sector"],
+        number=row["number"],
+        title=row["title"],
+        category=ReportCategory(row["category"]) if row["category"] else None,
+        body=row["body"],
+        status=ReportStatus(row["status"]),
+        level=AdoptionLevel(row["level"]) if row["level"] else None,
+        forwarded_to=row["forwarded_to"],
+        created_at=_required_time(row["created_at"]),
+        updated_at=_required_time(row["updated_at"]),
+        submitted_at=from_db_time(row["submitted_at"]),
+        status_at=_required_time(row["status_at"]),
+        version=row["version"],
+        body_message_id=row["body_message_id"],
+        attachments=tuple(attachments),
+        coauthors=tuple(coauthors),
+    )
+
+
+def _move(row: sqlite3.Row) -> ReportMove:
+    return ReportMove(
+        id=row["id"],
+        report_id=row["report_id"],
+        at=_required_time(row["at"]),
+        actor_tg_id=row["actor_tg_id"],
+        actor_member_id=row["actor_member_id"],
+        actor_name=row["actor_name"],
+        from_status=ReportStatus(row["from_status"]),
+        to_status=ReportStatus(row["to_status"]),
+        note=row["note"],
+        level=AdoptionLevel(row["level"]) if row["level"] else None,
+        forwarded_to=row["forwarded_to"],
+        version=row["version"],
+    )
+
+
+def _comment(row: sqlite3.Row) -> LeaderComment:
+    return LeaderComment(
+        id=row["id"],
+        report_id=row["report_id"],
+        leader=row["leader"],
+        text=row["text"],
+        at=_required_time(row["at"]),
+        recorded_by_tg_id=row["recorded_by_tg_id"],
+        recorded_by_member=row["recorded_by_member"],
+    )
+
+
+async def _rows(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> list[sqlite3.Row]:
+    async with conn.execute(sql, tuple(params)) as cursor:
+        return list(await cursor.fetchall())
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+async def _hydrate(conn: aiosqlite.Connection, rows: list[sqlite3.Row]) -> list[Report]:
+    """Reports for `rows`, with their attachments and co-authors read in two queries."""
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    marks = _placeholders(len(ids))
+    attachments: dict[int, list[ReportAttachment]] = defaultdict(list)
+    for row in await _rows(
+        conn,
+        f"SELECT * FROM report_attachments WHERE report_id IN ({marks}) "
+        "ORDER BY report_id, position",
+        ids,
+    ):
+        attachments[row["report_id"]].append(_attachment(row))
+    coauthors: dict[int, list[ReportCoauthor]] = defaultdict(list)
+    for row in await _rows(
+        conn,
+        "SELECT c.report_id, c.member_id, m.name, m.telegram_user_id "
+        f"FROM report_coauthors c JOIN members m ON m.id = c.member_id "
+        f"WHERE c.report_id IN ({marks}) ORDER BY c.report_id, m.name, m.id",
+        ids,
+    ):
+        coauthors[row["report_id"]].append(
+            ReportCoauthor(
+                member_id=row["member_id"], name=row["name"],
+                telegram_user_id=row["telegram_user_id"],
+            )
+        )
+    return [_report(row, attachments[row["id"]], coauthors[row["id"]]) for row in rows]
+
+
+def _where(query: ReportQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if query.statuses is not None:
+        clauses.append(f"r.status IN ({_placeholders(len(query.statuses))})")
+        params.extend(str(status) for status in query.statuses)
+    if query.author_member_id is not None:
+        clauses.append("r.author_member_id = ?")
+        params.append(query.author_member_id)
+    if query.involving_member_id is not None:
+        clauses.append(
+            "(r.author_member_id = ? OR EXISTS (SELECT 1 FROM report_coauthors c "
+            "WHERE c.report_id = r.id AND c.member_id = ?))"
+        )
+        params.extend([query.involving_member_id, query.involving_member_id])
+    if query.number is not None:
+        clauses.append("r.number = ?")
+        params.append(query.number)
+    if query.author_name:
+        clauses.append("instr(m.name, ?) > 0")
+        params.append(query.author_name)
+    if query.group_id is not None:
+        clauses.append("m.group_id = ?")
+        params.append(query.group_id)
+    if query.category is not None:
+        clauses.append("r.category = ?")
+        params.append(str(query.category))
+    if query.submitted_from is not None:
+        clauses.append("r.submitted_at >= ?")
+        params.append(to_db_time(query.submitted_from))
+    if query.submitted_to is not None:
+        clauses.append("r.submitted_at < ?")
+        params.append(to_db_time(query.submitted_to))
+    if query.status_before is not None:
+        clauses.append("r.status_at <= ?")
+        params.append(to_db_time(query.status_before))
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+class ReportRepository:
+    """Typed reads of reports (reader connection) and writes inside a caller's transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- reads -------------------------------------------------------------------------------
+    @staticmethod
+    async def load(conn: aiosqlite.Connection, report_id: int) -> Report | None:
+        """One report, read on `conn` (the writer inside a transaction, or the reader)."""
+        rows = await _rows(conn, _REPORT_SELECT + "WHERE r.id = ?", (report_id,))
+        found = await _hydrate(conn, rows)
+        return found[0] if found else None
+
+    async def get(self, report_id: int) -> Report | None:
+        return await self.load(self.db.reader, report_id)
+
+    async def find(self, query: ReportQuery) -> list[Report]:
+        where, params = _where(query)
+        sql = f"{_REPORT_SELECT}{where} ORDER BY {_ORDER_BY[query.order]}"
+        if query.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([query.limit, query.offset])
+        return await _hydrate(self.db.reader, await _rows(self.db.reader, sql, params))
+
+    async def count_by_status(self, query: ReportQuery | None = None) -> dict[ReportStatus, int]:
+        where, params = _where(query or ReportQuery())
+        rows = await self.db.fetch_all(
+            "SELECT r.status, count(*) AS n FROM reports r "
+            f"JOIN members m ON m.id = r.author_member_id {where} GROUP BY r.status",
+            params,
+        )
+        return {ReportStatus(row["status"]): int(row["n"]) for row in rows}
+
+    async def moves(self, report_ids: Sequence[int]) -> dict[int, list[ReportMove]]:
+        """Every move of each report, oldest first."""
+        found: dict[int, list[ReportMove]] = defaultdict(list)
+        if not report_ids:
+            return found
+        rows = await self.db.fetch_all(
+            "SELECT mv.*, m.name AS actor_name FROM report_moves mv "
+            "LEFT JOIN members m ON m.id = mv.actor_member_id "
+            f"WHERE mv.report_id IN ({_placeholders(len(report_ids))}) "
+            "ORDER BY mv.report_id, mv.id",
+            report_ids,
+        )
+        for row in rows:
+            found[row["report_id"]].append(_move(row))
+        return found
+
+    async def comments(self, report_ids: Sequence[int]) -> dict[int, list[LeaderComment]]:
+        found: dict[int, list[LeaderComment]] = defaultdict(list)
+        if not report_ids:
+            return found
+        rows = await self.db.fetch_all(
+            "SELECT * FROM report_comments "
+            f"WHERE report_id IN ({_placeholders(len(report_ids))}) ORDER BY report_id, id",
+            report_ids,
+        )
+        for row in rows:
+            found[row["report_id"]].append(_comment(row))
+        return found
+
+    async def versions(self, report_id: int) -> list[ReportVersion]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM report_versions WHERE report_id = ? ORDER BY version", (report_id,)
+        )
+        return [
+            ReportVersion(
+                report_id=row["report_id"],
+                version=row["version"],
+                title=row["title"],
+                category=ReportCategory(row["category"]),
+                body=row["body"],
+                attachments=tuple(
+                    ReportAttachment.model_validate(item)
+                    for item in json.loads(row["attachments"])
+                ),
+                submitted_at=_required_time(row["submitted_at"]),
+            )
+            for row in rows
+        ]
+
+    # -- writes (each inside the caller's transaction) ---------------------------------------
+    @staticmethod
+    async def insert_draft(conn: aiosqlite.Connection, author_member_id: int, at: datetime) -> int:
+        now = to_db_time(at)
+        cursor = await conn.execute(
+            "INSERT INTO reports(author_member_id, created_at, updated_at, status_at) "
+            "VALUES (?, ?, ?, ?)",
+            (author_member_id, now, now, now),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    @staticmethod
+    async def update_fields(
+        conn: aiosqlite.Connection, report_id: int, at: datetime, **values: object
+    ) -> None:
+        """Set editable columns of a report and its updated_at."""
+        unknown = set(values) - _EDITABLE_COLUMNS
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        await conn.execute(
+            f"UPDATE reports SET {assignments}, updated_at = ? WHERE id = ?",
+            (*values.values(), to_db_time(at), report_id),
+        )
+
+    @staticmethod
+    async def touch(conn: aiosqlite.Connection, report_id: int, at: datetime) -> None:
+        await conn.execute(
+            "UPDATE reports SET updated_at = ? WHERE id = ?", (to_db_time(at), report_id)
+        )
+
+    @staticmethod
+    async def add_attachment(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        kind: AttachmentKind,
+        file_id: str,
+        file_unique_id: str,
+        file_name: str | None,
+        mime: str | None,
+    ) -> bool:
+        """Append an attachment at the next position; False when this file is already there."""
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO report_attachments"
+            "(report_id, position, kind, file_id, file_unique_id, file_name, mime) "
+            "VALUES (?, (SELECT coalesce(max(position), 0) + 1 FROM report_attachments "
+            "WHERE report_id = ?), ?, ?, ?, ?, ?)",
+            (report_id, report_id, str(kind), file_id, file_unique_id, file_name, mime),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def remove_attachment(
+        conn: aiosqlite.Connection, report_id: int, position: int
+    ) -> bool:
+        """Remove one attachment and close the gap in the positions."""
+        cursor = await conn.execute(
+            "DELETE FROM report_attachments WHERE report_id = ? AND position = ?",
+            (report_id, position),
+        )
+        if cursor.rowcount != 1:
+            return False
+        # two steps so the (report_id, position) key is never held twice during the update
+        await conn.execute(
+            "UPDATE report_attachments SET position = -(position - 1) "
+            "WHERE report_id = ? AND position > ?",
+            (report_id, position),
+        )
+        await conn.execute(
+            "UPDATE report_attachments SET position = -position "
+            "WHERE report_id = ? AND position < 0",
+            (report_id,),
+        )
+        return True
+
+    @staticmethod
+    async def clear_attachments(conn: aiosqlite.Connection, report_id: int) -> int:
+        cursor = await conn.execute(
+            "DELETE FROM report_attachments WHERE report_id = ?", (report_id,)
+        )
+        return cursor.rowcount
+
+    @staticmethod
+    async def add_coauthor(conn: aiosqlite.Connection, report_id: int, member_id: int) -> bool:
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO report_coauthors(report_id, member_id) VALUES (?, ?)",
+            (report_id, member_id),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def remove_coauthor(
+        conn: aiosqlite.Connection, report_id: int, member_id: int
+    ) -> bool:
+        cursor = await conn.execute(
+            "DELETE FROM report_coauthors WHERE report_id = ? AND member_id = ?",
+            (report_id, member_id),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def delete(conn: aiosqlite.Connection, report_id: int) -> None:
+        """Delete a report with its attachments and co-authors (used for unsent drafts)."""
+        await conn.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+
+    @staticmethod
+    async def next_number(conn: aiosqlite.Connection, year: int) -> int:
+        """The next sequence number of `year`, counted in the numbering table."""
+        await conn.execute(
+            "INSERT INTO report_numbers(year, last) VALUES (?, 1) "
+            "ON CONFLICT(year) DO UPDATE SET last = last + 1",
+            (year,),
+        )
+        rows = await _rows(conn, "SELECT last FROM report_numbers WHERE year = ?", (year,))
+        return int(rows[0]["last"])
+
+    @staticmethod
+    async def mark_submitted(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        *,
+        expected: ReportStatus,
+        number: str,
+        at: datetime,
+    ) -> bool:
+        """draft/returned → submitted, one version more; False when the status had changed."""
+        now = to_db_time(at)
+        cursor = await conn.execute(
+            "UPDATE reports SET status = 'submitted', number = coalesce(number, ?), "
+            "submitted_at = coalesce(submitted_at, ?), status_at = ?, updated_at = ?, "
+            "version = version + 1 WHERE id = ? AND status = ?",
+            (number, now, now, now, report_id, str(expected)),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def insert_version(conn: aiosqlite.Connection, report: Report, at: datetime) -> None:
+        """Keep what was submitted as version `report.version`."""
+        assert report.category is not None
+        await conn.execute(
+            "INSERT INTO report_versions"
+            "(report_id, version, title, category, body, attachments, submitted_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                report.id,
+                report.version,
+                report.title,
+                str(report.category),
+                report.body,
+                json.dumps(
+                    [a.model_dump(mode="json") for a in report.attachments], ensure_ascii=False
+                ),
+                to_db_time(at),
+            ),
+        )
+
+    @staticmethod
+    async def change_status(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        *,
+        expected: ReportStatus,
+        to: ReportStatus,
+        at: datetime,
+        level: AdoptionLevel | None = None,
+        forwarded_to: str | None = None,
+    ) -> bool:
+        """Move the report if it is still in `expected`; False when someone moved it first."""
+        now = to_db_time(at)
+        cursor = await conn.execute(
+            "UPDATE reports SET status = ?, status_at = ?, updated_at = ?, "
+            "level = coalesce(?, level), forwarded_to = coalesce(?, forwarded_to) "
+            "WHERE id = ? AND status = ?",
+            (
+                str(to), now, now,
+                str(level) if level else None, forwarded_to,
+                report_id, str(expected),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def insert_move(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        *,
+        at: datetime,
+        actor_tg_id: int | None,
+        actor_member_id: int | None,
+        from_status: ReportStatus,
+        to_status: ReportStatus,
+        version: int,
+        note: str | None = None,
+        level: AdoptionLevel | None = None,
+        forwarded_to: str | None = None,
+    ) -> int:
+        cursor = await conn.execute(
+            "INSERT INTO report_moves(report_id, at, actor_tg_id, actor_member_id, "
+            "from_status, to_status, note, level, forwarded_to, version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                report_id, to_db_time(at), actor_tg_id, actor_member_id,
+                str(from_status), str(to_status), note,
+                str(level) if level else None, forwarded_to, version,
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    @staticmethod
+    async def load_move(conn: aiosqlite.Connection, move_id: int) -> ReportMove:
+        rows = await _rows(
+            conn,
+            "SELECT mv.*, m.name AS actor_name FROM report_moves mv "
+            "LEFT JOIN members m ON m.id = mv.actor_member_id WHERE mv.id = ?",
+            (move_id,),
+        )
+        return _move(rows[0])
+
+    @staticmethod
+    async def insert_comment(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        *,
+        leader: str,
+        text: str,
+        at: datetime,
+        recorded_by_tg_id: int | None,
+        recorded_by_member: int | None,
+    ) -> LeaderComment:
+        cursor = await conn.execute(
+            "INSERT INTO report_comments"
+            "(report_id, leader, text, at, recorded_by_tg_id, recorded_by_member) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (report_id, leader, text, to_db_time(at), recorded_by_tg_id, recorded_by_member),
+        )
+        assert cursor.lastrowid is not None
+        return LeaderComment(
+            id=cursor.lastrowid, report_id=report_id, leader=leader, text=text,
+            at=at.astimezone(UTC),
+            recorded_by_tg_id=recorded_by_tg_id, recorded_by_member=recorded_by_member,
+        )

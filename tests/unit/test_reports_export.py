@@ -1,0 +1,242 @@
+"""The register export: the .xlsx opened with openpyxl matches the database; .csv; filters;
+counts per member; audited; staff only; the command-line entry."""
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.config import Config, StorageConfig
+from bot.report_export import (
+    ExportFormat,
+    RegisterFilter,
+    ReportExporter,
+    export_reports_cli,
+    format_for,
+)
+from bot.reports import Refusal
+from storage.models import AdoptionLevel, ReportStatus
+from tests.unit.test_reports import SHANGHAI, World, open_world, refused
+
+S = ReportStatus
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with open_world(tmp_path) as opened:
+        yield opened
+
+
+REGISTER_HEADER = [
+    "编号", "日期", "作者", "联名委员", "活动组", "界别", "类别", "标题", "状态", "采用级别",
+    "报送单位", "提交次数", "提交日期", "受理日期", "退回日期", "重新提交日期", "采用日期",
+    "报送日期", "留存日期", "不予采用日期",
+]
+MEMBER_HEADER = [
+    "姓名", "活动组", "界别", "提交篇数", "联名篇数", "采用篇数",
+    "市级采用", "省级采用", "全国采用",
+]
+STATUS_ZH = {
+    "submitted": "已提交", "accepted": "已受理", "returned": "退回修改", "adopted": "已采用",
+    "forwarded": "已报送", "kept": "留存", "not_adopted": "不予采用",
+}
+
+
+async def fill(world: World) -> None:
+    """Reports over three days, in several statuses, one co-authored, one resubmitted."""
+    staff = await world.actor("王五")
+    zhang = await world.member("张三")
+    li = await world.member("李四")
+    world.clock.now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 3月2日 in Shanghai
+    first = await world.complete_draft("张三", title="加装电梯")
+    await world.service.add_coauthor(zhang, first.id, li.id)
+    await world.service.submit(zhang, first.id)
+    world.clock.now = datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
+    await world.service.move(first.id, staff, S.ACCEPTED, expected_status=S.SUBMITTED)
+    world.clock.now = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)
+    await world.service.move(
+        first.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level=AdoptionLevel.CITY,
+        note="市政府采用",
+    )
+    world.clock.now = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+    second = await world.submitted(author="李四", title="河道治理")
+    await world.service.move(
+        second.id, staff, S.RETURNED, expected_status=S.SUBMITTED, note="请补充"
+    )
+    world.clock.now = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
+    await world.service.append_body(li, second.id, "补充内容")
+    await world.service.submit(li, second.id)
+    world.clock.now = datetime(2026, 3, 4, 3, 0, tzinfo=UTC)
+    third = await world.submitted(author="张三", title="社区养老")
+    await world.service.move(third.id, staff, S.ACCEPTED, expected_status=S.SUBMITTED)
+    await world.service.move(
+        third.id, staff, S.ADOPTED, expected_status=S.ACCEPTED,
+        level=AdoptionLevel.PROVINCE,
+    )
+    await world.complete_draft("张三", title="草稿不进登记表")
+
+
+async def test_xlsx_rows_match_the_database(world: World, tmp_path: Path) -> None:
+    await fill(world)
+    exporter = ReportExporter(world.db, SHANGHAI)
+    target = tmp_path / "out" / "register.xlsx"
+    written = await exporter.export_to(target, RegisterFilter())
+    assert written == [target]
+
+    workbook = load_workbook(target, read_only=True)
+    assert workbook.sheetnames == ["社情民意登记表", "委员统计"]
+    rows = list(workbook["社情民意登记表"].iter_rows(values_only=True))
+    workbook.close()
+    assert list(rows[0]) == REGISTER_HEADER
+    db_rows = await world.db.fetch_all(
+        "SELECT r.*, m.name AS author FROM reports r JOIN members m ON m.id = r.author_member_id "
+        "WHERE r.status != 'draft' ORDER BY r.submitted_at, r.id"
+    )
+    assert len(rows) - 1 == len(db_rows) == 3
+    for sheet_row, db_row in zip(rows[1:], db_rows, strict=True):
+        cells = dict(zip(REGISTER_HEADER, sheet_row, strict=True))
+        submitted = datetime.fromisoformat(db_row["submitted_at"]).astimezone(SHANGHAI).date()
+        assert cells["编号"] == db_row["number"]
+        assert cells["日期"].date() == submitted
+        assert cells["作者"] == db_row["author"]
+        assert cells["标题"] == db_row["title"]
+        assert cells["状态"] == STATUS_ZH[db_row["status"]]
+        assert cells["类别"] == "民生保障"
+        assert cells["提交次数"] == db_row["version"]
+        assert cells["界别"] == "经济界"
+    by_title = {row[7]: dict(zip(REGISTER_HEADER, row, strict=True)) for row in rows[1:]}
+    elevator = by_title["加装电梯"]
+    assert elevator["联名委员"] == "李四"
+    assert elevator["活动组"] == "第一活动组"
+    assert elevator["采用级别"] == "市/区县级"
+    assert [elevator[k].date() for k in ("提交日期", "受理日期", "采用日期")] == [
+        date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4),
+    ]
+    assert elevator["退回日期"] is None
+    river = by_title["河道治理"]
+    assert river["状态"] == "已提交"
+    assert river["提交次数"] == 2
+    assert (river["退回日期"].date(), river["重新提交日期"].date()) == (
+        date(2026, 3, 3), date(2026, 3, 4),
+    )
+    assert by_title["社区养老"]["采用级别"] == "省级"
+
+
+async def test_counts_per_member(world: World, tmp_path: Path) -> None:
+    await fill(world)
+    target = tmp_path / "register.xlsx"
+    await ReportExporter(world.db, SHANGHAI).export_to(target, RegisterFilter())
+    workbook = load_workbook(target, read_only=True)
+    rows = list(workbook["委员统计"].iter_rows(values_only=True))
+    workbook.close()
+    assert list(rows[0]) == MEMBER_HEADER
+    counts = {row[0]: dict(zip(MEMBER_HEADER, row, strict=True)) for row in rows[1:]}
+    assert set(counts) == {"张三", "李四"}
+    assert [counts["张三"][k] for k in MEMBER_HEADER[3:]] == [2, 0, 2, 1, 1, 0]
+    assert [counts["李四"][k] for k in MEMBER_HEADER[3:]] == [1, 1, 0, 0, 0, 0]
+    assert counts["李四"]["活动组"] == "第二活动组"
+
+
+async def test_filters_by_dates_and_status(world: World) -> None:
+    await fill(world)
+    exporter = ReportExporter(world.db, SHANGHAI)
+
+    async def titles(filters: RegisterFilter) -> list[str]:
+        return [row.title for row in (await exporter.build(filters)).rows]
+
+    assert await titles(RegisterFilter()) == ["加装电梯", "河道治理", "社区养老"]
+    assert await titles(RegisterFilter(date_from=date(2026, 3, 3))) == ["河道治理", "社区养老"]
+    assert await titles(RegisterFilter(date_to=date(2026, 3, 3))) == ["加装电梯", "河道治理"]
+    assert await titles(
+        RegisterFilter(date_from=date(2026, 3, 3), date_to=date(2026, 3, 3))
+    ) == ["河道治理"]
+    assert await titles(RegisterFilter(status=S.ADOPTED)) == ["加装电梯", "社区养老"]
+    assert await titles(RegisterFilter(status=S.KEPT)) == []
+
+
+async def test_csv_is_two_files_in_utf8_and_each_export_is_audited(
+    world: World, tmp_path: Path
+) -> None:
+    await fill(world)
+    exporter = ReportExporter(world.db, SHANGHAI)
+    staff = await world.actor("王五")
+    written = await exporter.export_to(
+        tmp_path / "reg.csv", RegisterFilter(status=S.ADOPTED), actor=staff
+    )
+    assert written == [tmp_path / "reg.csv", tmp_path / "reg_members.csv"]
+    register = list(csv.reader(io.StringIO(written[0].read_text(encoding="utf-8-sig"))))
+    assert register[0] == REGISTER_HEADER
+    numbers = [row[0] for row in register[1:]]
+    db_numbers = [
+        row["number"]
+        for row in await world.db.fetch_all(
+            "SELECT number FROM reports WHERE status = 'adopted' ORDER BY submitted_at, id"
+        )
+    ]
+    assert numbers == db_numbers
+    assert register[1][12] == "2026-03-02"
+    members = list(csv.reader(io.StringIO(written[1].read_text(encoding="utf-8-sig"))))
+    assert members[0] == MEMBER_HEADER
+    row = await world.db.fetch_one(
+        "SELECT actor_tg_id, detail FROM audit_log WHERE action = 'report_export'"
+    )
+    assert row is not None
+    assert row["actor_tg_id"] == 503
+    detail = json.loads(row["detail"])
+    assert (detail["format"], detail["status"], detail["rows"]) == ("csv", "adopted", 2)
+
+
+async def test_english_labels_and_in_memory_files(world: World) -> None:
+    await fill(world)
+    exporter = ReportExporter(world.db, SHANGHAI)
+    files = await exporter.export(
+        await world.actor("王五"), ExportFormat.XLSX, RegisterFilter(), language="en"
+    )
+    assert [f.name for f in files] == ["reports.xlsx"]
+    workbook = load_workbook(io.BytesIO(files[0].content), read_only=True)
+    assert workbook.sheetnames == ["Register", "Per member"]
+    rows = list(workbook["Register"].iter_rows(values_only=True))
+    workbook.close()
+    assert rows[0][:3] == ("Number", "Date", "Author")
+    assert rows[1][6] == "Livelihood and welfare"
+
+
+async def test_members_may_not_export(world: World) -> None:
+    exporter = ReportExporter(world.db, SHANGHAI)
+    error = await refused(
+        exporter.export(await world.actor("张三"), ExportFormat.XLSX, RegisterFilter())
+    )
+    assert error.reason is Refusal.NOT_PERMITTED
+    assert await world.audit("report_export") == 0
+    with pytest.raises(ValueError, match=r"\.xlsx or \.csv"):
+        format_for(Path("register.pdf"))
+
+
+async def test_command_line_export(world: World, tmp_path: Path) -> None:
+    await fill(world)
+    config = Config(storage=StorageConfig(path=world.path))
+    out = io.StringIO()
+    target = tmp_path / "cli.xlsx"
+    code = await export_reports_cli(
+        config, target, date_from=date(2026, 3, 1), date_to=date(2026, 3, 31),
+        status="adopted", out=out,
+    )
+    assert code == 0
+    assert f"written: {target}" in out.getvalue()
+    workbook = load_workbook(target, read_only=True)
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    assert [row[7] for row in rows[1:]] == ["加装电梯", "社区养老"]
+    bad = io.StringIO()
+    assert await export_reports_cli(
+        config, target, date_from=None, date_to=None, status="nonsense", out=bad
+    ) == 2
+    assert "one of: submitted" in bad.getvalue()
+    assert await export_reports_cli(
+        config, tmp_path / "x.txt", date_from=None, date_to=None, status=None, out=bad
+    ) == 2

@@ -1,0 +1,422 @@
+"""Report review: every allowed and disallowed move, required notes, who may review, one
+winner when two press at once, leader comments, the queue, search, the stale list, history."""
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.auth import Actor
+from bot.reports import Refusal, ReportService, is_allowed_move, review_moves
+from storage.db import Database
+from storage.members import MemberRepository
+from storage.models import AdoptionLevel, ReportCategory, ReportStatus
+from storage.reports import ReportRepository
+from tests.unit.test_reports import SHANGHAI, World, open_world, refused
+
+S = ReportStatus
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with open_world(tmp_path) as opened:
+        yield opened
+
+
+# The status machine as the issue states it, written out independently of the code.
+REVIEW_ALLOWED = {
+    (S.SUBMITTED, S.ACCEPTED),
+    (S.SUBMITTED, S.RETURNED),
+    (S.ACCEPTED, S.ADOPTED),
+    (S.ACCEPTED, S.FORWARDED),
+    (S.ACCEPTED, S.KEPT),
+    (S.ACCEPTED, S.NOT_ADOPTED),
+    (S.FORWARDED, S.ADOPTED),
+    (S.FORWARDED, S.NOT_ADOPTED),
+}
+AUTHOR_ALLOWED = {(S.DRAFT, S.SUBMITTED), (S.RETURNED, S.SUBMITTED)}
+ALL_PAIRS = list(itertools.product(ReportStatus, ReportStatus))
+
+# What each target status needs for the move to go through.
+EXTRA: dict[ReportStatus, dict[str, object]] = {
+    S.RETURNED: {"note": "请补充"},
+    S.NOT_ADOPTED: {"note": "不予采用的理由"},
+    S.ADOPTED: {"level": AdoptionLevel.PROVINCE, "note": "省委办公厅采用"},
+    S.FORWARDED: {"forwarded_to": "市政府办公室"},
+}
+
+
+def test_the_code_has_exactly_the_moves_of_the_issue() -> None:
+    for from_status, to_status in ALL_PAIRS:
+        expected = (from_status, to_status) in REVIEW_ALLOWED | AUTHOR_ALLOWED
+        assert is_allowed_move(from_status, to_status) is expected, (from_status, to_status)
+    assert {(f, t) for f in ReportStatus for t in review_moves(f)} == REVIEW_ALLOWED
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), ALL_PAIRS)
+async def test_staff_move(world: World, from_status: S, to_status: S) -> None:
+    report = await world.report_in(from_status)
+    staff = await world.actor("王五")
+    moves_before = await world.count("SELECT count(*) FROM report_moves")
+    audits_before = await world.audit("report_move")
+    world.clock.advance(hours=1)
+    if (from_status, to_status) in REVIEW_ALLOWED:
+        result = await world.service.move(
+            report.id, staff, to_status, expected_status=from_status,
+            **EXTRA.get(to_status, {}),  # type: ignore[arg-type]
+        )
+        assert result.report.status is to_status
+        assert result.report.status_at == world.clock.now
+        assert (result.move.from_status, result.move.to_status) == (from_status, to_status)
+        assert result.move.actor_member_id == staff.member.id  # type: ignore[union-attr]
+        assert result.move.actor_name == "王五"
+        assert result.move.note == EXTRA.get(to_status, {}).get("note")
+        assert result.notify_telegram_ids == (501,)
+        assert await world.count("SELECT count(*) FROM report_moves") == moves_before + 1
+        assert await world.audit("report_move") == audits_before + 1
+        return
+    error = await refused(
+        world.service.move(
+            report.id, staff, to_status, expected_status=from_status,
+            **EXTRA.get(to_status, {}),  # type: ignore[arg-type]
+        )
+    )
+    if from_status is S.DRAFT:
+        assert error.reason is Refusal.NOT_FOUND  # staff do not see drafts
+    else:
+        assert (error.reason, error.status) == (Refusal.MOVE_NOT_ALLOWED, from_status)
+    stored = await world.service.history(report.id, await world.actor("张三"))
+    assert stored.report.status is from_status
+    assert await world.count("SELECT count(*) FROM report_moves") == moves_before
+    assert await world.audit("report_move") == audits_before
+
+
+@pytest.mark.parametrize("from_status", list(ReportStatus))
+async def test_author_submit_from(world: World, from_status: S) -> None:
+    report = await world.report_in(from_status)
+    zhang = await world.member("张三")
+    if (from_status, S.SUBMITTED) in AUTHOR_ALLOWED:
+        result = await world.service.submit(zhang, report.id)
+        assert result.report.status is S.SUBMITTED
+        assert result.resubmitted is (from_status is S.RETURNED)
+        return
+    error = await refused(world.service.submit(zhang, report.id))
+    assert (error.reason, error.status) == (Refusal.ALREADY_HANDLED, from_status)
+
+
+async def test_required_notes_level_and_addressee(world: World) -> None:
+    staff = await world.actor("王五")
+    submitted = await world.report_in(S.SUBMITTED)
+    for note in (None, "", "   \n"):
+        error = await refused(
+            world.service.move(
+                submitted.id, staff, S.RETURNED, expected_status=S.SUBMITTED, note=note
+            )
+        )
+        assert error.reason is Refusal.NOTE_REQUIRED
+    long_note = await refused(
+        world.service.move(
+            submitted.id, staff, S.RETURNED, expected_status=S.SUBMITTED, note="长" * 1001
+        )
+    )
+    assert (long_note.reason, long_note.length, long_note.limit) == (
+        Refusal.NOTE_TOO_LONG, 1001, 1000
+    )
+    accepted = await world.report_in(S.ACCEPTED)
+    cases = [
+        (S.NOT_ADOPTED, {}, Refusal.NOTE_REQUIRED),
+        (S.ADOPTED, {"note": "好"}, Refusal.LEVEL_REQUIRED),
+        (S.FORWARDED, {}, Refusal.FORWARDED_TO_REQUIRED),
+        (S.FORWARDED, {"forwarded_to": "  "}, Refusal.FORWARDED_TO_REQUIRED),
+    ]
+    for to_status, extra, reason in cases:
+        error = await refused(
+            world.service.move(
+                accepted.id, staff, to_status, expected_status=S.ACCEPTED,
+                **extra,  # type: ignore[arg-type]
+            )
+        )
+        assert error.reason is reason, to_status
+    assert await world.count("SELECT count(*) FROM report_moves WHERE from_status != 'draft' "
+                             "AND from_status != 'submitted'") == 0
+    for report_id, status in ((submitted.id, S.SUBMITTED), (accepted.id, S.ACCEPTED)):
+        assert (await world.service.get_for_review(staff, report_id)).status is status
+    # kept and accepted need nothing
+    kept = await world.service.move(accepted.id, staff, S.KEPT, expected_status=S.ACCEPTED)
+    assert kept.move.note is None
+
+
+async def test_forwarded_then_adopted_keeps_both(world: World) -> None:
+    staff = await world.actor("王五")
+    report = await world.report_in(S.FORWARDED)
+    result = await world.service.move(
+        report.id, staff, S.ADOPTED, expected_status=S.FORWARDED,
+        level=AdoptionLevel.NATIONAL, note="全国政协采用",
+    )
+    assert (result.report.level, result.report.forwarded_to) == (
+        AdoptionLevel.NATIONAL, "省政协"
+    )
+    assert (result.move.level, result.move.note) == (AdoptionLevel.NATIONAL, "全国政协采用")
+    row = await world.db.fetch_one(
+        "SELECT detail FROM audit_log WHERE action = 'report_move' ORDER BY id DESC LIMIT 1"
+    )
+    assert row is not None
+    assert '"to": "adopted"' in row["detail"]
+    assert '"level": "national"' in row["detail"]
+
+
+async def test_who_may_review(world: World) -> None:
+    report = await world.report_in(S.SUBMITTED, author="张三")
+    member = await world.actor("李四")
+    for call in (
+        world.service.move(report.id, member, S.ACCEPTED, expected_status=S.SUBMITTED),
+        world.service.check_move(report.id, member, S.ACCEPTED, expected_status=S.SUBMITTED),
+        world.service.queue(member),
+        world.service.search(member),
+        world.service.get_for_review(member, report.id),
+    ):
+        assert (await refused(call)).reason is Refusal.NOT_PERMITTED
+
+    # a staff member who wrote or co-wrote the report
+    wang = await world.member("王五")
+    zhao = await world.member("赵六")
+    own = await world.complete_draft("王五")
+    await world.service.add_coauthor(wang, own.id, zhao.id)
+    own = (await world.service.submit(wang, own.id)).report
+    for name in ("王五", "赵六"):
+        error = await refused(
+            world.service.move(own.id, await world.actor(name), S.ACCEPTED,
+                               expected_status=S.SUBMITTED)
+        )
+        assert error.reason is Refusal.OWN_REPORT
+    assert (await world.service.history(own.id, await world.actor("王五"))).report.status is (
+        S.SUBMITTED
+    )
+
+    # a bootstrap administrator with no roster entry may review
+    admin = Actor.resolve(900, None, {900})
+    result = await world.service.move(own.id, admin, S.ACCEPTED, expected_status=S.SUBMITTED)
+    assert (result.move.actor_tg_id, result.move.actor_member_id) == (900, None)
+    assert result.notify_telegram_ids == (503, 504)
+    assert (await refused(
+        world.service.move(9999, admin, S.ACCEPTED, expected_status=S.SUBMITTED)
+    )).reason is Refusal.NOT_FOUND
+
+
+async def test_two_staff_pressing_at_once_one_wins(world: World) -> None:
+    report = await world.report_in(S.SUBMITTED)
+    wang, zhao = await world.actor("王五"), await world.actor("赵六")
+    outcomes = await asyncio.gather(
+        world.service.move(report.id, wang, S.ACCEPTED, expected_status=S.SUBMITTED),
+        world.service.move(
+            report.id, zhao, S.RETURNED, expected_status=S.SUBMITTED, note="退回"
+        ),
+        return_exceptions=True,
+    )
+    winners = [o for o in outcomes if not isinstance(o, BaseException)]
+    losers = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(winners) == 1
+    assert len(losers) == 1
+    loser = losers[0]
+    assert getattr(loser, "reason", None) is Refusal.ALREADY_HANDLED
+    assert getattr(loser, "status", None) is winners[0].report.status
+    assert await world.count(
+        "SELECT count(*) FROM report_moves WHERE report_id = ? AND from_status = 'submitted'",
+        report.id,
+    ) == 1
+    assert await world.audit("report_move") == 1
+
+
+async def test_two_processes_pressing_at_once_one_wins(world: World) -> None:
+    """Two database connections (as two bot processes) on the same file."""
+    report = await world.report_in(S.ACCEPTED)
+    wang, zhao = await world.actor("王五"), await world.actor("赵六")
+    async with Database(world.path) as other:
+        second = ReportService(other, MemberRepository(other), SHANGHAI, world.clock)
+        outcomes = await asyncio.gather(
+            world.service.move(
+                report.id, wang, S.ADOPTED, expected_status=S.ACCEPTED, level=AdoptionLevel.CITY
+            ),
+            second.move(report.id, zhao, S.KEPT, expected_status=S.ACCEPTED),
+            return_exceptions=True,
+        )
+    winners = [o for o in outcomes if not isinstance(o, BaseException)]
+    losers = [o for o in outcomes if isinstance(o, BaseException)]
+    assert (len(winners), len(losers)) == (1, 1)
+    assert getattr(losers[0], "reason", None) is Refusal.ALREADY_HANDLED
+    assert await world.count(
+        "SELECT count(*) FROM report_moves WHERE report_id = ? AND from_status = 'accepted'",
+        report.id,
+    ) == 1
+
+
+async def test_the_status_update_itself_checks_the_expected_status(world: World) -> None:
+    """The guard under the service's checks: UPDATE … WHERE status = expected."""
+    report = await world.report_in(S.ACCEPTED)
+    async with world.db.transaction() as conn:
+        moved = await ReportRepository.change_status(
+            conn, report.id, expected=S.SUBMITTED, to=S.RETURNED, at=world.clock.now
+        )
+    assert not moved
+    assert (await ReportRepository(world.db).get(report.id)).status is S.ACCEPTED  # type: ignore[union-attr]
+
+
+async def test_a_stale_button_is_told_what_happened(world: World) -> None:
+    report = await world.report_in(S.SUBMITTED)
+    wang, zhao = await world.actor("王五"), await world.actor("赵六")
+    await world.service.move(report.id, wang, S.ACCEPTED, expected_status=S.SUBMITTED)
+    for call in (
+        world.service.check_move(report.id, zhao, S.RETURNED, expected_status=S.SUBMITTED),
+        world.service.move(
+            report.id, zhao, S.RETURNED, expected_status=S.SUBMITTED, note="退回"
+        ),
+    ):
+        error = await refused(call)
+        assert (error.reason, error.status) == (Refusal.ALREADY_HANDLED, S.ACCEPTED)
+    checked = await world.service.check_move(
+        report.id, zhao, S.KEPT, expected_status=S.ACCEPTED
+    )
+    assert checked.id == report.id
+
+
+async def test_leader_comment_only_on_adopted(world: World) -> None:
+    staff = await world.actor("王五")
+    accepted = await world.report_in(S.ACCEPTED)
+    error = await refused(world.service.add_leader_comment(accepted.id, staff, "张市长", "阅"))
+    assert (error.reason, error.status) == (Refusal.NOT_ADOPTED, S.ACCEPTED)
+    adopted = await world.report_in(S.ADOPTED)
+    assert (await refused(
+        world.service.add_leader_comment(adopted.id, staff, " ", "阅")
+    )).reason is Refusal.LEADER_REQUIRED
+    assert (await refused(
+        world.service.add_leader_comment(adopted.id, staff, "张市长", "")
+    )).reason is Refusal.COMMENT_EMPTY
+    assert (await refused(
+        world.service.add_leader_comment(adopted.id, await world.actor("李四"), "张市长", "阅")
+    )).reason is Refusal.NOT_PERMITTED
+    result = await world.service.add_leader_comment(
+        adopted.id, staff, "张市长", "请市住建局研究落实。"
+    )
+    assert (result.comment.leader, result.comment.text) == ("张市长", "请市住建局研究落实。")
+    assert result.notify_telegram_ids == (501,)
+    history = await world.service.history(adopted.id, await world.actor("张三"))
+    assert [(c.leader, c.text) for c in history.comments] == [("张市长", "请市住建局研究落实。")]
+    assert await world.audit("report_leader_comment") == 1
+
+
+async def test_queue_oldest_first_with_counts(world: World) -> None:
+    staff = await world.actor("王五")
+    first = await world.report_in(S.SUBMITTED)
+    world.clock.advance(hours=1)
+    accepted = await world.report_in(S.ACCEPTED, author="李四")
+    world.clock.advance(hours=1)
+    third = await world.report_in(S.SUBMITTED, author="李四")
+    world.clock.advance(hours=1)
+    await world.report_in(S.KEPT)
+    await world.complete_draft("张三")  # drafts are not counted
+    queue = await world.service.queue(staff)
+    assert [r.id for r in queue.reports] == [first.id, accepted.id, third.id]
+    assert queue.total == 3
+    assert queue.counts[S.SUBMITTED] == 2
+    assert queue.counts[S.ACCEPTED] == 1
+    assert queue.counts[S.KEPT] == 1
+    assert queue.counts[S.ADOPTED] == 0
+    assert S.DRAFT not in queue.counts
+    page = await world.service.queue(staff, limit=1, offset=1)
+    assert [r.id for r in page.reports] == [accepted.id]
+    only = await world.service.queue(staff, status=S.SUBMITTED)
+    assert ([r.id for r in only.reports], only.total) == ([first.id, third.id], 2)
+    kept = await world.service.queue(staff, status=S.KEPT)
+    assert kept.total == 1
+
+
+async def test_search_by_author_group_category_status_and_date(world: World) -> None:
+    staff = await world.actor("王五")
+    li = await world.member("李四")
+    # 2026-03-01 23:30 in Shanghai
+    world.clock.now = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
+    early = await world.submitted(title="早的")
+    # 2026-03-02 00:30 in Shanghai
+    world.clock.now = datetime(2026, 3, 1, 16, 30, tzinfo=UTC)
+    draft = await world.complete_draft("李四", title="李的")
+    await world.service.set_category(li, draft.id, ReportCategory.HEALTH)
+    late = (await world.service.submit(li, draft.id)).report
+    await world.complete_draft("张三", title="未提交")
+
+    async def titles(**filters: object) -> list[str]:
+        found = await world.service.search(staff, **filters)  # type: ignore[arg-type]
+        return [r.title for r in found]
+
+    assert await titles() == ["李的", "早的"]
+    assert await titles(author_name="张") == ["早的"]
+    assert await titles(group_id=li.group_id) == ["李的"]
+    assert await titles(category=ReportCategory.HEALTH) == ["李的"]
+    assert await titles(status=S.SUBMITTED) == ["李的", "早的"]
+    assert await titles(status=S.ADOPTED) == []
+    assert await titles(status=S.DRAFT) == []
+    assert await titles(date_from=date(2026, 3, 2)) == ["李的"]
+    assert await titles(date_to=date(2026, 3, 1)) == ["早的"]
+    assert await titles(date_from=date(2026, 3, 1), date_to=date(2026, 3, 2)) == ["李的", "早的"]
+    assert await titles(number=early.number) == ["早的"]
+    assert await titles(number=late.number, author_name="张") == []
+
+
+async def test_stale_reports_for_the_daily_nudge(world: World) -> None:
+    old = await world.report_in(S.SUBMITTED)
+    world.clock.advance(days=1)
+    await world.report_in(S.ACCEPTED)  # waiting too, but not for the first look
+    world.clock.advance(days=1)
+    recent = await world.report_in(S.SUBMITTED, author="李四")
+    world.clock.advance(days=2)
+    assert [r.id for r in await world.service.stale_reports(3)] == [old.id]
+    world.clock.advance(days=1)
+    assert [r.id for r in await world.service.stale_reports(3)] == [old.id, recent.id]
+    await world.service.move(
+        old.id, await world.actor("王五"), S.ACCEPTED, expected_status=S.SUBMITTED
+    )
+    assert [r.id for r in await world.service.stale_reports(3)] == [recent.id]
+
+
+async def test_my_reports_with_history(world: World) -> None:
+    zhang = await world.member("张三")
+    li = await world.member("李四")
+    staff = await world.actor("王五")
+    mine = await world.complete_draft("张三", title="我的")
+    await world.service.add_coauthor(zhang, mine.id, li.id)
+    await world.service.submit(zhang, mine.id)
+    world.clock.advance(hours=1)
+    await world.service.move(mine.id, staff, S.ACCEPTED, expected_status=S.SUBMITTED)
+    world.clock.advance(hours=1)
+    await world.service.move(
+        mine.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level=AdoptionLevel.CITY,
+        note="区政府采用",
+    )
+    world.clock.advance(hours=1)
+    theirs = await world.submitted(author="李四", title="李四的")
+    draft = await world.complete_draft("张三", title="草稿")
+    await world.service.add_coauthor(zhang, draft.id, li.id)
+
+    listed = await world.service.my_reports(zhang)
+    assert [h.report.title for h in listed] == ["我的"]
+    history = listed[0]
+    assert [(m.to_status, m.note) for m in history.moves] == [
+        (S.SUBMITTED, None), (S.ACCEPTED, None), (S.ADOPTED, "区政府采用"),
+    ]
+    assert history.moves[2].level is AdoptionLevel.CITY
+    # the co-author sees it too, but not the author's draft
+    assert [h.report.title for h in await world.service.my_reports(li)] == ["李四的", "我的"]
+    li_actor = await world.actor("李四")
+    assert (await world.service.history(mine.id, li_actor)).report.id == mine.id
+    assert (await refused(world.service.history(draft.id, li_actor))).reason is (
+        Refusal.NOT_FOUND
+    )
+    # staff see submitted reports but not drafts; other members see neither
+    assert (await world.service.history(theirs.id, staff)).report.id == theirs.id
+    assert (await refused(world.service.history(draft.id, staff))).reason is Refusal.NOT_FOUND
+    zhang_actor = await world.actor("张三")
+    assert (await refused(world.service.history(theirs.id, zhang_actor))).reason is (
+        Refusal.NOT_FOUND
+    )
