@@ -18,6 +18,7 @@ from telegram.ext import (
     ExtBot,
 )
 
+from bot.attendance import AttendanceService
 from bot.auth import Actor
 from bot.callbacks import CallbackCodec
 from bot.config import Config
@@ -51,6 +52,7 @@ class Services:
     sender: Sender
     live: LiveMessages
     reports: ReportService
+    attendance: AttendanceService
 
 
 class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -85,6 +87,7 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
         sender=Sender(bot, DeliveryRepository(db)),
         live=LiveMessages(bot),
         reports=ReportService(db, members, config.zone),
+        attendance=AttendanceService(db, members, config.zone),
     )
 
 
@@ -100,6 +103,7 @@ async def detach_services(application: LiaisonApplication) -> None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(_FLUSH_SECONDS):
                 await services.live.flush()
+        await services.attendance.close()  # check-ins already queued are written
         await services.db.close()
 
 

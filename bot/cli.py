@@ -81,6 +81,20 @@ async def _cmd_export_reports(config: Config, args: argparse.Namespace) -> int:
     )
 
 
+async def _cmd_export_attendance(config: Config, args: argparse.Namespace) -> int:
+    from bot.export import export_attendance_cli
+
+    return await export_attendance_cli(
+        config,
+        Path(args.out),
+        event_id=args.event,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        group=args.group,
+        out=sys.stdout,
+    )
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -132,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--status", help="only reports in this status (e.g. adopted)")
     rep.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
     rep.set_defaults(func=_cmd_export_reports)
+    att = export.add_parser("attendance", help="attendance sheets: per member per event, summary")
+    att.add_argument("--event", type=int, help="only this event (its number)")
+    att.add_argument("--from", dest="date_from", type=_day, help="first day (YYYY-MM-DD)")
+    att.add_argument("--to", dest="date_to", type=_day, help="last day (YYYY-MM-DD)")
+    att.add_argument("--group", help="only this activity group")
+    att.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    att.set_defaults(func=_cmd_export_attendance)
     return parser
 
 

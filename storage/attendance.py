@@ -1,0 +1,454 @@
+"""Repository of attendance: events, their groups and announcements, check-ins, leave requests.
+
+Reads go through the reader connection; methods taking `conn` run inside the caller's write
+transaction (reads there see the transaction's own writes and hold the write lock, so what they
+return cannot change before the commit). Lists of ids are passed as one JSON parameter
+(`json_each`), so a batch of any size is one statement.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, from_db_time, to_db_time
+from storage.members import _MEMBER_SELECT, _member
+from storage.models import (
+    CheckIn,
+    CheckInMethod,
+    Event,
+    EventAnnouncement,
+    EventDraft,
+    EventPolicy,
+    EventStatus,
+    EventType,
+    LeaveRequest,
+    LeaveStatus,
+    Member,
+    Venue,
+)
+
+_EVENT_SELECT = """
+SELECT e.*, (SELECT group_concat(g.group_id) FROM event_groups g WHERE g.event_id = e.id)
+       AS group_ids
+FROM events e
+"""
+
+# Members expected at event ?1: those in its groups now, and anyone already on record for it
+# (a check-in or a leave request), so moving a member to another group later does not drop
+# them from the sheet of an event they were expected at.
+_EXPECTED_IDS = """
+SELECT m.id FROM members m
+WHERE m.group_id IN (SELECT group_id FROM event_groups WHERE event_id = ?1)
+UNION SELECT member_id FROM checkins WHERE event_id = ?1
+UNION SELECT member_id FROM leave_requests WHERE event_id = ?1
+"""
+
+
+def _ids(values: Iterable[int]) -> str:
+    return json.dumps(sorted(set(values)))
+
+
+def _time(text: str) -> datetime:
+    moment = from_db_time(text)
+    assert moment is not None
+    return moment
+
+
+def _event(row: sqlite3.Row) -> Event:
+    venue = None
+    if row["venue_lat"] is not None:
+        venue = Venue(lat=row["venue_lat"], lon=row["venue_lon"], radius_m=row["venue_radius_m"])
+    groups = row["group_ids"]
+    return Event(
+        id=row["id"],
+        type=EventType(row["type"]),
+        title=row["title"],
+        starts_at=_time(row["starts_at"]),
+        ends_at=_time(row["ends_at"]),
+        place=row["place"],
+        venue=venue,
+        policy=EventPolicy(row["policy"]),
+        status=EventStatus(row["status"]),
+        group_ids=tuple(sorted(int(g) for g in groups.split(","))) if groups else (),
+        created_by=row["created_by"],
+        created_at=_time(row["created_at"]),
+        updated_at=_time(row["updated_at"]),
+    )
+
+
+def _checkin(row: sqlite3.Row) -> CheckIn:
+    return CheckIn(
+        event_id=row["event_id"],
+        member_id=row["member_id"],
+        at=_time(row["at"]),
+        method=CheckInMethod(row["method"]),
+        late=bool(row["late"]),
+        marked_by=row["marked_by"],
+    )
+
+
+def _leave(row: sqlite3.Row) -> LeaveRequest:
+    return LeaveRequest(
+        id=row["id"],
+        event_id=row["event_id"],
+        member_id=row["member_id"],
+        reason=row["reason"],
+        status=LeaveStatus(row["status"]),
+        decided_by=row["decided_by"],
+        decided_at=from_db_time(row["decided_at"]),
+        created_at=_time(row["created_at"]),
+    )
+
+
+async def _rows(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[object] = ()
+) -> list[sqlite3.Row]:
+    async with conn.execute(sql, tuple(params)) as cursor:
+        return list(await cursor.fetchall())
+
+
+def _event_values(draft: EventDraft) -> tuple[object, ...]:
+    venue = draft.venue
+    return (
+        draft.type.value,
+        draft.title,
+        to_db_time(draft.starts_at),
+        to_db_time(draft.ends_at),
+        draft.place,
+        venue.lat if venue else None,
+        venue.lon if venue else None,
+        venue.radius_m if venue else None,
+        draft.policy.value,
+    )
+
+
+class AttendanceRepository:
+    """Typed reads and writes of events, check-ins and leave requests."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- events ------------------------------------------------------------------------------
+    async def event(self, event_id: int) -> Event | None:
+        row = await self.db.fetch_one(_EVENT_SELECT + "WHERE e.id = ?", (event_id,))
+        return _event(row) if row else None
+
+    async def events(
+        self,
+        *,
+        ids: Collection[int] | None = None,
+        group_ids: Collection[int] | None = None,
+        starts_from: datetime | None = None,
+        starts_before: datetime | None = None,
+        ends_after: datetime | None = None,
+        include_cancelled: bool = True,
+    ) -> list[Event]:
+        """Events matching every filter given, by start time."""
+        where, params = ["1"], []
+        if ids is not None:
+            where.append("e.id IN (SELECT value FROM json_each(?))")
+            params.append(_ids(ids))
+        if group_ids is not None:
+            where.append(
+                "e.id IN (SELECT event_id FROM event_groups "
+                "WHERE group_id IN (SELECT value FROM json_each(?)))"
+            )
+            params.append(_ids(group_ids))
+        if starts_from is not None:
+            where.append("e.starts_at >= ?")
+            params.append(to_db_time(starts_from))
+        if starts_before is not None:
+            where.append("e.starts_at < ?")
+            params.append(to_db_time(starts_before))
+        if ends_after is not None:
+            where.append("e.ends_at > ?")
+            params.append(to_db_time(ends_after))
+        if not include_cancelled:
+            where.append("e.status = 'scheduled'")
+        rows = await self.db.fetch_all(
+            _EVENT_SELECT + "WHERE " + " AND ".join(where) + " ORDER BY e.starts_at, e.id",
+            params,
+        )
+        return [_event(row) for row in rows]
+
+    @staticmethod
+    async def events_in(conn: aiosqlite.Connection, ids: Collection[int]) -> dict[int, Event]:
+        """The events with these ids, read inside a write transaction."""
+        rows = await _rows(
+            conn, _EVENT_SELECT + "WHERE e.id IN (SELECT value FROM json_each(?))", (_ids(ids),)
+        )
+        return {row["id"]: _event(row) for row in rows}
+
+    @staticmethod
+    async def insert_event(
+        conn: aiosqlite.Connection, draft: EventDraft, created_by: int | None, at: datetime
+    ) -> int:
+        cursor = await conn.execute(
+            "INSERT INTO events(type, title, starts_at, ends_at, place, venue_lat, venue_lon, "
+            "venue_radius_m, policy, created_by, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*_event_values(draft), created_by, to_db_time(at), to_db_time(at)),
+        )
+        event_id = cursor.lastrowid
+        assert event_id is not None
+        await AttendanceRepository._set_groups(conn, event_id, draft.group_ids)
+        return event_id
+
+    @staticmethod
+    async def update_event(
+        conn: aiosqlite.Connection, event_id: int, draft: EventDraft, at: datetime
+    ) -> None:
+        await conn.execute(
+            "UPDATE events SET type = ?, title = ?, starts_at = ?, ends_at = ?, place = ?, "
+            "venue_lat = ?, venue_lon = ?, venue_radius_m = ?, policy = ?, updated_at = ? "
+            "WHERE id = ?",
+            (*_event_values(draft), to_db_time(at), event_id),
+        )
+        await conn.execute("DELETE FROM event_groups WHERE event_id = ?", (event_id,))
+        await AttendanceRepository._set_groups(conn, event_id, draft.group_ids)
+
+    @staticmethod
+    async def _set_groups(
+        conn: aiosqlite.Connection, event_id: int, group_ids: Iterable[int]
+    ) -> None:
+        await conn.executemany(
+            "INSERT INTO event_groups(event_id, group_id) VALUES (?, ?)",
+            [(event_id, group_id) for group_id in sorted(set(group_ids))],
+        )
+
+    @staticmethod
+    async def set_event_status(
+        conn: aiosqlite.Connection, event_id: int, status: EventStatus, at: datetime
+    ) -> bool:
+        """Change the status; False when it already was `status`."""
+        cursor = await conn.execute(
+            "UPDATE events SET status = ?, updated_at = ? WHERE id = ? AND status != ?",
+            (status.value, to_db_time(at), event_id, status.value),
+        )
+        return cursor.rowcount == 1
+
+    # -- announcements -----------------------------------------------------------------------
+    async def announcements(self, event_id: int) -> list[EventAnnouncement]:
+        rows = await self.db.fetch_all(
+            "SELECT event_id, chat_id, message_id FROM event_announcements WHERE event_id = ? "
+            "ORDER BY chat_id",
+            (event_id,),
+        )
+        return [
+            EventAnnouncement(
+                event_id=row["event_id"], chat_id=row["chat_id"], message_id=row["message_id"]
+            )
+            for row in rows
+        ]
+
+    @staticmethod
+    async def save_announcement(
+        conn: aiosqlite.Connection, event_id: int, chat_id: int, message_id: int, at: datetime
+    ) -> None:
+        """Remember the message announcing `event_id` in `chat_id` (a repost replaces it)."""
+        await conn.execute(
+            "INSERT INTO event_announcements(event_id, chat_id, message_id, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT(event_id, chat_id) DO UPDATE SET "
+            "message_id = excluded.message_id, created_at = excluded.created_at",
+            (event_id, chat_id, message_id, to_db_time(at)),
+        )
+
+    # -- who is expected ---------------------------------------------------------------------
+    async def expected_members(
+        self, event_id: int, group_ids: Collection[int] | None = None
+    ) -> list[Member]:
+        """Members expected at the event (optionally only those now in `group_ids`)."""
+        sql = _MEMBER_SELECT + f"WHERE m.id IN ({_EXPECTED_IDS})"
+        params: list[object] = [event_id]
+        if group_ids is not None:
+            sql += " AND m.group_id IN (SELECT value FROM json_each(?2))"
+            params.append(_ids(group_ids))
+        rows = await self.db.fetch_all(sql + " ORDER BY g.name, m.name, m.id", params)
+        return [_member(row) for row in rows]
+
+    async def counts(self, event_id: int, group_id: int | None = None) -> tuple[int, int]:
+        """(checked in, expected) for the event, or for the expected members of one group."""
+        sql = (
+            "SELECT count(*) AS expected, count(c.member_id) AS checked_in "
+            "FROM members m LEFT JOIN checkins c ON c.event_id = ?1 AND c.member_id = m.id "
+            f"WHERE m.id IN ({_EXPECTED_IDS})"
+        )
+        params: list[object] = [event_id]
+        if group_id is not None:
+            sql += " AND m.group_id = ?2"
+            params.append(group_id)
+        row = await self.db.fetch_one(sql, params)
+        assert row is not None
+        return int(row["checked_in"]), int(row["expected"])
+
+    async def leaders_of(self, group_id: int) -> list[Member]:
+        rows = await self.db.fetch_all(
+            _MEMBER_SELECT + "WHERE m.group_id = ? AND m.role = 'leader' ORDER BY m.name, m.id",
+            (group_id,),
+        )
+        return [_member(row) for row in rows]
+
+    async def staff(self) -> list[Member]:
+        rows = await self.db.fetch_all(
+            _MEMBER_SELECT + "WHERE m.role IN ('staff', 'admin') ORDER BY m.name, m.id"
+        )
+        return [_member(row) for row in rows]
+
+    # -- check-ins ---------------------------------------------------------------------------
+    async def checkins(self, event_id: int) -> dict[int, CheckIn]:
+        """Check-ins of the event by member id."""
+        rows = await self.db.fetch_all("SELECT * FROM checkins WHERE event_id = ?", (event_id,))
+        return {row["member_id"]: _checkin(row) for row in rows}
+
+    async def checkins_of_member(
+        self, member_id: int, event_ids: Collection[int]
+    ) -> dict[int, CheckIn]:
+        """The member's check-ins at these events, by event id."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM checkins WHERE member_id = ? "
+            "AND event_id IN (SELECT value FROM json_each(?))",
+            (member_id, _ids(event_ids)),
+        )
+        return {row["event_id"]: _checkin(row) for row in rows}
+
+    @staticmethod
+    async def existing_checkins(
+        conn: aiosqlite.Connection, event_ids: Collection[int], member_ids: Collection[int]
+    ) -> dict[tuple[int, int], CheckIn]:
+        """Check-ins already stored for any of these events and members, by (event, member)."""
+        rows = await _rows(
+            conn,
+            "SELECT * FROM checkins WHERE event_id IN (SELECT value FROM json_each(?)) "
+            "AND member_id IN (SELECT value FROM json_each(?))",
+            (_ids(event_ids), _ids(member_ids)),
+        )
+        return {(row["event_id"], row["member_id"]): _checkin(row) for row in rows}
+
+    @staticmethod
+    async def insert_checkins(
+        conn: aiosqlite.Connection, checkins: Sequence[CheckIn], actor_tg_ids: Sequence[int | None]
+    ) -> int:
+        """Store new check-ins, each with its audit row; returns how many were new.
+
+        The audit rows are written with one statement for the whole batch, in the same form as
+        storage.audit.record_audit writes one: `member_checkin` for a member's own check-in,
+        `member_marked_present` when staff or a leader recorded it (method STAFF, `marked_by`).
+        """
+        cursor = await conn.executemany(
+            "INSERT OR IGNORE INTO checkins(event_id, member_id, at, method, late, marked_by) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (c.event_id, c.member_id, to_db_time(c.at), c.method.value, int(c.late),
+                 c.marked_by)
+                for c in checkins
+            ],
+        )
+        inserted = cursor.rowcount
+        await conn.executemany(
+            "INSERT INTO audit_log(at, actor_tg_id, actor_member_id, action, subject, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    to_db_time(c.at),
+                    tg_id,
+                    c.marked_by if c.method is CheckInMethod.STAFF else c.member_id,
+                    "member_marked_present" if c.method is CheckInMethod.STAFF
+                    else "member_checkin",
+                    f"event:{c.event_id}",
+                    json.dumps(
+                        {"member_id": c.member_id, "method": c.method.value, "late": c.late}
+                    ),
+                )
+                for c, tg_id in zip(checkins, actor_tg_ids, strict=True)
+            ],
+        )
+        return inserted
+
+    # -- leave -------------------------------------------------------------------------------
+    async def leave_requests(self, event_id: int) -> dict[int, LeaveRequest]:
+        """Leave requests of the event by member id."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM leave_requests WHERE event_id = ?", (event_id,)
+        )
+        return {row["member_id"]: _leave(row) for row in rows}
+
+    async def leave_requests_of_member(
+        self, member_id: int, event_ids: Collection[int]
+    ) -> dict[int, LeaveRequest]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM leave_requests WHERE member_id = ? "
+            "AND event_id IN (SELECT value FROM json_each(?))",
+            (member_id, _ids(event_ids)),
+        )
+        return {row["event_id"]: _leave(row) for row in rows}
+
+    async def leave_request(self, request_id: int) -> LeaveRequest | None:
+        row = await self.db.fetch_one("SELECT * FROM leave_requests WHERE id = ?", (request_id,))
+        return _leave(row) if row else None
+
+    @staticmethod
+    async def leave_in(conn: aiosqlite.Connection, request_id: int) -> LeaveRequest | None:
+        rows = await _rows(conn, "SELECT * FROM leave_requests WHERE id = ?", (request_id,))
+        return _leave(rows[0]) if rows else None
+
+    @staticmethod
+    async def leave_of(
+        conn: aiosqlite.Connection, event_id: int, member_id: int
+    ) -> LeaveRequest | None:
+        rows = await _rows(
+            conn,
+            "SELECT * FROM leave_requests WHERE event_id = ? AND member_id = ?",
+            (event_id, member_id),
+        )
+        return _leave(rows[0]) if rows else None
+
+    @staticmethod
+    async def checkin_of(
+        conn: aiosqlite.Connection, event_id: int, member_id: int
+    ) -> CheckIn | None:
+        rows = await _rows(
+            conn,
+            "SELECT * FROM checkins WHERE event_id = ? AND member_id = ?",
+            (event_id, member_id),
+        )
+        return _checkin(rows[0]) if rows else None
+
+    @staticmethod
+    async def save_leave_request(
+        conn: aiosqlite.Connection, event_id: int, member_id: int, reason: str, at: datetime
+    ) -> int:
+        """Ask for leave, or ask again after a decline: the request is pending afterwards."""
+        await conn.execute(
+            "INSERT INTO leave_requests(event_id, member_id, reason, status, created_at) "
+            "VALUES (?, ?, ?, 'pending', ?) ON CONFLICT(event_id, member_id) DO UPDATE SET "
+            "reason = excluded.reason, status = 'pending', decided_by = NULL, "
+            "decided_at = NULL, created_at = excluded.created_at",
+            (event_id, member_id, reason, to_db_time(at)),
+        )
+        rows = await _rows(
+            conn,
+            "SELECT id FROM leave_requests WHERE event_id = ? AND member_id = ?",
+            (event_id, member_id),
+        )
+        return int(rows[0]["id"])
+
+    @staticmethod
+    async def decide_leave_request(
+        conn: aiosqlite.Connection,
+        request_id: int,
+        status: LeaveStatus,
+        decided_by: int | None,
+        at: datetime,
+    ) -> bool:
+        """Approve or decline a pending request; False when it was no longer pending."""
+        cursor = await conn.execute(
+            "UPDATE leave_requests SET status = ?, decided_by = ?, decided_at = ? "
+            "WHERE id = ? AND status = 'pending'",
+            (status.value, decided_by, to_db_time(at), request_id),
+        )
+        return cursor.rowcount == 1
