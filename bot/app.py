@@ -18,13 +18,14 @@ from telegram.ext import (
     ExtBot,
 )
 
-from bot.attendance import AttendanceService
+from bot.attendance import AttendanceService, rules_from_config
 from bot.auth import Actor
 from bot.callbacks import CallbackCodec
 from bot.config import Config
 from bot.live import LiveMessages
 from bot.ratelimit import PriorityRateLimiter
 from bot.registration import RegistrationService
+from bot.report_export import ReportExporter
 from bot.reports import ReportService
 from bot.secrets_store import server_secret
 from bot.sender import Sender
@@ -52,6 +53,7 @@ class Services:
     sender: Sender
     live: LiveMessages
     reports: ReportService
+    report_export: ReportExporter
     attendance: AttendanceService
 
 
@@ -87,7 +89,10 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
         sender=Sender(bot, DeliveryRepository(db)),
         live=LiveMessages(bot),
         reports=ReportService(db, members, config.zone),
-        attendance=AttendanceService(db, members, config.zone),
+        report_export=ReportExporter(db, config.zone),
+        attendance=AttendanceService(
+            db, members, config.zone, rules=rules_from_config(config.attendance)
+        ),
     )
 
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from bot import checkin_tokens
 from bot.auth import Action, Actor
 from bot.checkin_tokens import RotatingToken, TokenVerdict
+from bot.config import AttendanceConfig
 from bot.registration import NotAllowed
 from bot.secrets_store import server_secret
 from storage.attendance import AttendanceRepository
@@ -84,6 +85,14 @@ class AttendanceRules:
 
     def late_from(self, event: Event) -> datetime:
         return event.starts_at + self.late_after
+
+
+def rules_from_config(config: AttendanceConfig) -> AttendanceRules:
+    """The committee's check-in window and lateness, from the [attendance] section."""
+    return AttendanceRules(
+        opens_before=timedelta(minutes=config.checkin_opens_minutes),
+        late_after=timedelta(minutes=config.late_after_minutes),
+    )
 
 
 # -- locations --------------------------------------------------------------------------------
@@ -695,6 +704,10 @@ class AttendanceService:
             starts_before=starts_before,
             include_cancelled=include_cancelled,
         )
+
+    async def upcoming_events(self, *, at: datetime | None = None) -> list[Event]:
+        """Scheduled events that have not ended (the ones to announce), by start."""
+        return await self.repo.events(ends_after=at or self.clock(), include_cancelled=False)
 
     async def events_run_by(
         self,

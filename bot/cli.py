@@ -95,6 +95,29 @@ async def _cmd_export_attendance(config: Config, args: argparse.Namespace) -> in
     )
 
 
+async def _cmd_events_create(config: Config, args: argparse.Namespace) -> int:
+    from bot.attendance_cli import EventArguments, create_event_cli
+
+    given = EventArguments(
+        type=args.type, title=args.title, start=args.start, end=args.end, place=args.place,
+        groups=args.groups, policy=args.policy, lat=args.lat, lon=args.lon, radius=args.radius,
+    )
+    return await create_event_cli(config, given, out=sys.stdout)
+
+
+async def _cmd_events_list(config: Config, args: argparse.Namespace) -> int:
+    from bot.attendance_cli import list_events_cli
+
+    return await list_events_cli(config, include_past=args.all, out=sys.stdout)
+
+
+async def _cmd_events_qr(config: Config, args: argparse.Namespace) -> int:
+    from bot.attendance_cli import qr_cli
+
+    return await qr_cli(config, args.event, Path(args.out), bot_username=args.bot,
+                        watch=args.watch, out=sys.stdout)
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -153,6 +176,33 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument("--group", help="only this activity group")
     att.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
     att.set_defaults(func=_cmd_export_attendance)
+
+    events = sub.add_parser("events", help="attendance events").add_subparsers(
+        dest="events_command", required=True
+    )
+    new = events.add_parser("create", help="create an event (the running bot announces it)")
+    new.add_argument("--type", required=True,
+                     help="reading|advice|inspection|consultation|meeting|study|other or 会议…")
+    new.add_argument("--title", required=True)
+    new.add_argument("--start", required=True, help='"2026-12-03 09:00" (committee time zone)')
+    new.add_argument("--end", required=True, help='"11:30" (same day) or a date and time')
+    new.add_argument("--place", default="")
+    new.add_argument("--groups", default="all", help="G1,G2 by name (default: all groups)")
+    new.add_argument("--policy", default="open", help="open (any path) or venue (QR/code only)")
+    new.add_argument("--lat", type=float, help="venue point: latitude")
+    new.add_argument("--lon", type=float, help="venue point: longitude")
+    new.add_argument("--radius", type=int, help="venue radius in metres (default 200)")
+    new.set_defaults(func=_cmd_events_create)
+    evl = events.add_parser("list", help="events not yet over")
+    evl.add_argument("--all", action="store_true", help="past events too")
+    evl.set_defaults(func=_cmd_events_list)
+    qr = events.add_parser("qr", help="the event's current check-in QR code as a PNG")
+    qr.add_argument("event", type=int, help="the event's number")
+    qr.add_argument("--out", required=True, help="FILE.png")
+    qr.add_argument("--watch", action="store_true",
+                    help="rewrite the file at every new code until the event ends")
+    qr.add_argument("--bot", help="the bot's username (default: asked from the Bot API)")
+    qr.set_defaults(func=_cmd_events_qr)
     return parser
 
 
@@ -164,6 +214,9 @@ def configure_logging(verbose: bool) -> None:
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters at DEBUG: server secrets (the
+    # callback-data key) and members' phone numbers would end up in a -v log.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 class RedactSecrets(logging.Filter):

@@ -95,6 +95,20 @@ class ReportsConfig(_Section):
     nudge_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+class AttendanceConfig(_Section):
+    """Attendance: the check-in window, lateness, and how often new events are announced."""
+
+    # Check-in opens this many minutes before an event starts (and closes at its end);
+    checkin_opens_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    # a check-in later than the start plus this many minutes is recorded as late.
+    late_after_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    # Every this many seconds the bot posts the announcements still missing (events created
+    # from the command line, groups bound after the event was created).
+    announce_every_seconds: float = Field(default=30.0, ge=0.5, le=3600)
+    # `/qr` keeps its message fresh (a new code every 30 s) for at most this many hours.
+    qr_refresh_hours: float = Field(default=2.0, gt=0, le=24)
+
+
 class Config(_Section):
     telegram: TelegramConfig = TelegramConfig()
     storage: StorageConfig = StorageConfig()
@@ -102,6 +116,7 @@ class Config(_Section):
     admins: AdminsConfig = AdminsConfig()
     limits: LimitsConfig = LimitsConfig()
     reports: ReportsConfig = ReportsConfig()
+    attendance: AttendanceConfig = AttendanceConfig()
 
     @property
     def zone(self) -> ZoneInfo:

@@ -64,6 +64,23 @@ async def popup(update: Update, context: Context, key: str, /, **values: object)
         log.info("callback answer failed: %s", exc)
 
 
+async def edit_pressed_message(update: Update, text_html: str) -> None:
+    """Replace the text of the message whose button was pressed (and remove its buttons).
+
+    A second tap on the same button (a double tap, or a client that had not yet seen the
+    first edit) asks for the same edit again; Telegram answers "message is not modified",
+    which is no error.
+    """
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.edit_message_text(text_html)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
 async def require_bound(update: Update, context: Context) -> bool:
     """True for a bound member (or a bootstrap admin); else tells them how to register."""
     if context.actor.is_bound or context.actor.is_staff:

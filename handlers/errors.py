@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.app import Context
 from bot.texts import language_for, tr
@@ -16,6 +16,11 @@ log = logging.getLogger(__name__)
 async def on_error(update: object, context: Context) -> None:
     """Log first; then a short apology in the chat the update came from."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, Forbidden):
+        # The user blocked the bot, or it was removed from the group, while the update was
+        # being handled: nobody to answer, nothing wrong with the bot.
+        log.info("update %s: may not write to the chat any more (%s)", update_id, context.error)
+        return
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

@@ -12,7 +12,7 @@ from bot.app import Context
 from bot.auth import Action
 from bot.registration import NotAllowed
 from handlers.buttons import BindGroupChoice
-from handlers.common import is_private, popup, reply, require_bound, text
+from handlers.common import edit_pressed_message, is_private, popup, reply, require_bound, text
 
 log = logging.getLogger(__name__)
 
@@ -94,4 +94,4 @@ async def bind_group_chosen(update: Update, context: Context, choice: BindGroupC
     message = text(context, "group.bound", group=group.name)
     if warning:
         message += "\n\n" + warning
-    await query.edit_message_text(message)
+    await edit_pressed_message(update, message)

@@ -18,9 +18,15 @@ from storage.models import Role
 log = logging.getLogger(__name__)
 
 # Commands each role sees, in menu order; a person sees the union of their roles' lists.
-MEMBER_COMMANDS = ("start", "help", "lang", "cancel")
-LEADER_COMMANDS = ("bindgroup",)
-STAFF_COMMANDS = ("bindgroup", "invite", "unbind")
+MEMBER_COMMANDS = (
+    "start", "help", "lang", "cancel", "report", "drafts", "myreports", "events", "checkin",
+    "leave",
+)
+EVENT_COMMANDS = (
+    "newevent", "qr", "attendance", "markpresent", "editevent", "cancelevent",
+)  # leaders and staff
+LEADER_COMMANDS = ("bindgroup", *EVENT_COMMANDS)
+STAFF_COMMANDS = ("bindgroup", "invite", "unbind", "review", "export", *EVENT_COMMANDS)
 GROUP_COMMANDS = ("help", "bindgroup")
 UNBOUND_COMMANDS = ("start", "help", "lang")
 

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.app import Context
 from bot.texts import LANGUAGES
 from handlers.buttons import LanguageChoice
-from handlers.common import popup, reply, text
+from handlers.common import edit_pressed_message, popup, reply, text
 from handlers.menus import help_text, set_personal_menu
 
 _LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -50,7 +50,7 @@ async def language_chosen(update: Update, context: Context, choice: LanguageChoi
     await context.services.settings.set_language(update.effective_user.id, choice.language)
     context.lang = choice.language
     await query.answer()
-    await query.edit_message_text(text(context, "lang.set"))
+    await edit_pressed_message(update, text(context, "lang.set"))
     if context.actor.is_privileged:
         await set_personal_menu(context.bot, context.actor)
 

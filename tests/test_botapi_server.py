@@ -860,3 +860,19 @@ async def test_second_long_poll_terminates_the_first(
     assert await call(http, server, "getUpdates", timeout=0) == (200, {"ok": True, "result": []})
     with pytest.raises(telegram.error.Conflict, match=r"(?i)terminated by other getUpdates"):
         await first
+
+
+async def test_client_gone_mid_request_is_no_emulator_error(server: BotApiServer) -> None:
+    """A bot killed while sending a request (SIGKILL) leaves a half-sent body behind."""
+    _reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(
+        f"POST /bot{TOKEN}/sendMessage HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"chat_id\": 1".encode()
+    )
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+    for _ in range(20):  # nothing to wait on: the handler learns of the loss by itself
+        await asyncio.sleep(0.01)
+    assert server.internal_errors == []
+    assert server.calls == []

@@ -570,6 +570,10 @@ class BotApiServer:
             status = 200
         except ApiError as exc:
             body, status = exc.payload(), exc.code
+        except ConnectionResetError:
+            # The client went away in the middle of its request (a bot killed with SIGKILL):
+            # nothing was executed and nobody is there to answer; not a fault of the emulator.
+            return web.Response(status=400)
         except Exception as exc:  # a bug in the emulator: answer like Telegram's 500
             self.internal_errors.append(exc)
             error = ApiError(500, "Internal Server Error")

@@ -1,0 +1,297 @@
+"""Attendance, end to end: events made in chat and at the command line, announced in the
+groups' chats, changed and cancelled with the members told; /events; leave asked, approved
+and declined with buttons; the attendance sheet exported in chat and opened with openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.botapi import Limits
+from tests.e2e.attendance_world import (
+    GROUP_1_EXPECTED,
+    VENUE,
+    World,
+    announcement,
+    create_event,
+    expect,
+    make_world,
+)
+from tests.e2e.harness import E2E
+
+QR_LINK = re.compile(r"https://t\.me/liaison_test_bot\?start=(ci_[A-Za-z0-9_-]+)")
+
+
+@pytest.fixture
+def limits() -> Limits:
+    """Conversations send a member many messages in a row; flood limits are not under test
+    here (they are in test_attendance_burst), so they are lifted, for the bot too."""
+    return Limits.off()
+
+
+@pytest.fixture
+async def world(e2e: E2E) -> AsyncIterator[World]:
+    e2e.configure("limits", private_messages_per_second=100.0)
+    made = await make_world(e2e, bind_chat2=False)
+    try:
+        yield made
+    finally:
+        await made.bot.stop()
+
+
+async def test_leader_creates_an_event_in_a_conversation(world: World) -> None:
+    leader, e2e = world.leader, world.e2e
+    await world.zhang.send("/newevent")
+    await expect(world.zhang, "只有组长或机关工作人员")
+    await leader.send("/newevent", chat=world.chat1)
+    assert "请在与我的私聊中使用 /newevent" in ((await world.chat1.next_message()).text or "")
+
+    await leader.send("/newevent")
+    kinds = await expect(leader, "第 1 步")
+    assert ["委员阅读日", "委员建言日"] in kinds.buttons
+    await leader.press(kinds, "会议")
+    await expect(leader, "第 2 步")
+    await leader.send("组长扩大会议")
+    await expect(leader, "第 3 步", "可以这样写")
+    await leader.send("明天下午")  # no time: asked again, with how to write it
+    await expect(leader, "没有看懂这个时间")
+    await leader.send("明天 14:30")
+    await expect(leader, "第 4 步", "16:30")
+    await leader.send("14:00")
+    await expect(leader, "结束时间要晚于开始时间")
+    await leader.send("下午5点")
+    await expect(leader, "第 5 步")
+    await leader.send("政协大楼 201 室")
+    await expect(leader, "第 6 步")
+    assert leader.keyboard == [["📍 发送我现在的位置"], ["跳过"]]
+    await leader.tap("跳过")
+    await expect(leader, "不使用定位签到")
+    policy = await expect(leader, "第 7 步")
+    await leader.press(policy, "开放签到（群内按钮、扫码、签到码）")
+    preview = await expect(leader, "请核对", "会议：组长扩大会议", "17:00", "政协大楼 201 室",
+                           "第一活动组")  # a leader's event is for their own group
+    pressed = await leader.press(preview, "✅ 发布")
+    assert pressed is not None and pressed.text is None, pressed
+    published = await leader.wait_for(lambda m: m == preview and "活动已发布" in (m.text or ""))
+    assert published.button_texts == ["✏️ 修改", "❌ 取消活动", "📷 签到二维码", "📋 出勤情况"]
+
+    [event] = e2e.db("SELECT * FROM events")
+    assert (event["type"], event["title"], event["place"], event["policy"]) == (
+        "meeting", "组长扩大会议", "政协大楼 201 室", "open")
+    assert event["created_by"] == world.member_id(leader)
+    posted = await announcement(world.chat1, event["id"])
+    assert "会议：组长扩大会议" in (posted.text or "")
+    assert f"已签到 0 / 应到 {GROUP_1_EXPECTED}" in (posted.text or "")
+    await world.chat1.expect_no_message(within=1.2)  # the announcer does not post it again
+    assert len(e2e.db("SELECT * FROM event_announcements")) == 1
+    assert len(e2e.db("SELECT * FROM audit_log WHERE action = 'event_create'")) == 1
+
+
+async def test_staff_event_for_two_groups_with_a_venue_point(world: World) -> None:
+    staff, e2e = world.staff, world.e2e
+    await staff.send("/newevent")
+    await staff.press(await expect(staff, "第 1 步"), "视察调研")
+    await expect(staff, "第 2 步")
+    await staff.send("农贸市场视察")
+    await expect(staff, "第 3 步")
+    await staff.send("明天 9:00")
+    await expect(staff, "第 4 步")
+    await staff.send("11:30")
+    await expect(staff, "第 5 步")
+    await staff.send("东门农贸市场")
+    await expect(staff, "第 6 步")
+    await staff.tap("📍 发送我现在的位置", latitude=VENUE[0], longitude=VENUE[1])
+    await expect(staff, "已记录会场位置")
+    radius = await expect(staff, "签到范围")
+    await staff.press(radius, "500 米")
+    await staff.wait_for(lambda m: m == radius and (m.text, m.buttons) == ("签到范围：500 米", []))
+    await staff.press(await expect(staff, "第 7 步"), "现场签到（只能扫码或输入签到码）")
+    groups = await expect(staff, "第 8 步")
+    assert groups.buttons[0] == ["⬜ 第一活动组", "⬜ 第二活动组"]
+    done = await staff.press(groups, "完成")
+    assert done is not None and "请至少选择一个活动组" in (done.text or "")
+    await staff.press(groups, "全选")
+    await staff.wait_for(lambda m: m == groups and "☑️ 第二活动组" in m.button_texts)
+    await staff.press(groups, "完成")
+    preview = await expect(staff, "请核对", "500 米内共享实时位置", "第一活动组、第二活动组")
+    await staff.press(preview, "✅ 发布")
+    told = await expect(staff, "通知暂未发出：第二活动组")  # its chat is not bound yet
+    assert "/bindgroup" in (told.text or "")
+
+    [event] = e2e.db("SELECT * FROM events")
+    assert (event["venue_lat"], event["venue_lon"], event["venue_radius_m"]) == (*VENUE, 500)
+    assert event["policy"] == "venue"
+    await announcement(world.chat1, event["id"])
+    await world.leader2.send("/bindgroup", chat=world.chat2)
+    choose = await world.chat2.wait_for(lambda m: "本群属于哪个活动组" in (m.text or ""))
+    await world.leader2.press(choose, "第二活动组")
+    posted = await announcement(world.chat2, event["id"])  # the announcer catches up
+    assert "已签到 0 / 应到 2" in (posted.text or "")
+
+
+async def test_change_and_cancel_tell_the_members(world: World) -> None:
+    e2e, leader = world.e2e, world.leader
+    event_id = await create_event(e2e, starts_in=timedelta(hours=5))
+    posted = await announcement(world.chat1, event_id)
+    await world.staff.send(f"/editevent {event_id}")  # staff may change any event
+    await expect(world.staff, "修改活动")
+    await world.leader2.send(f"/editevent {event_id}")  # another group's leader may not
+    await expect(world.leader2, "这个活动不归您管理")
+
+    await leader.send(f"/editevent {event_id}")
+    menu = await expect(leader, f"修改活动（#{event_id}）", "要改什么")
+    await leader.press(menu, "地点")
+    await expect(leader, "现在的地点：市政协三楼会议室")
+    await leader.send("市图书馆报告厅")
+    await expect(leader, "已修改活动", "市图书馆报告厅", "已通知 3 位委员")
+    for member in (world.zhang, world.li, world.wang):
+        await expect(member, "活动有变更（地点）", "市图书馆报告厅")
+    await world.chat1.wait_for(lambda m: m == posted and "市图书馆报告厅" in (m.text or ""),
+                               timeout=10)
+    assert world.chat1.skip_pending() == []  # the announcement was edited, not posted again
+
+    await leader.send(f"/cancelevent {event_id}")
+    confirm = await expect(leader, "确定要取消这个活动吗", "应到的 5 位委员")
+    await leader.press(confirm, "确认取消活动")
+    await leader.wait_for(lambda m: m == confirm and "已取消活动" in (m.text or ""))
+    for member in (world.zhang, world.li, world.wang):
+        await expect(member, "活动取消通知", "十二月委员阅读日")
+    await world.qian.expect_no_message(within=0.1)  # not expected: not told
+    cancelled = await world.chat1.wait_for(
+        lambda m: m == posted and "❌ 活动已取消" in (m.text or ""), timeout=10
+    )
+    assert cancelled.inline_keyboard == []
+    await world.zhang.send(f"/leave {event_id}")
+    await expect(world.zhang, "这个活动已取消")
+    deliveries = e2e.db("SELECT status FROM deliveries WHERE key = ?",
+                        (f"event:{event_id}:cancel",))
+    assert [d["status"] for d in deliveries] == ["sent"] * 3
+    [status] = e2e.db("SELECT status FROM events WHERE id = ?", (event_id,))
+    assert status["status"] == "cancelled"
+
+
+async def test_events_made_at_the_command_line(world: World) -> None:
+    e2e = world.e2e
+    created = await e2e.cli(
+        "events", "create", "--type", "建言日", "--title", "委员建言日", "--start",
+        "2031-06-03 9:00", "--end", "11:30", "--place", "市政协", "--groups", "第一活动组",
+    )
+    assert created.returncode == 0, created.output
+    assert re.search(r"created #1\s+2031-06-03 09:00–11:30\s+委员建言日", created.stdout)
+    assert "announces it in the chats of: 第一活动组" in created.stdout
+    posted = await announcement(world.chat1, 1)  # the running bot's announcer posts it
+    assert "2031年6月3日（周二） 09:00–11:30" in (posted.text or "")
+
+    bad = await e2e.cli("events", "create", "--type", "会议", "--title", "x", "--start",
+                        "明天 9点", "--end", "8:00", "--groups", "第九活动组")
+    assert bad.returncode == 2 and "unknown group 第九活动组" in bad.output
+    listed = await e2e.cli("events", "list")
+    assert listed.returncode == 0 and "#1  2031-06-03 09:00–11:30" in listed.stdout
+
+    now = await create_event(e2e, "今天的学习会", kind="study")
+    png = e2e.folder / "qr.png"
+    qr = await e2e.cli("events", "qr", str(now), "--out", png)
+    assert qr.returncode == 0, qr.output
+    assert png.read_bytes().startswith(b"\x89PNG")
+    link = QR_LINK.search(qr.stdout)
+    assert link, qr.stdout
+    await world.zhang.start(link.group(1))
+    await expect(world.zhang, "签到成功", "今天的学习会")
+    too_soon = await e2e.cli("events", "qr", "1", "--out", png)  # not over: a code is shown
+    assert too_soon.returncode == 0
+
+
+async def test_leave_asked_approved_and_declined(world: World) -> None:
+    e2e, leader = world.e2e, world.leader
+    event_id = await create_event(e2e, starts_in=timedelta(hours=3))
+    posted = await announcement(world.chat1, event_id)
+
+    answer = await world.zhang.press(posted, "请假")  # in the group: go to the private chat
+    assert answer is not None and answer.url == (
+        f"https://t.me/liaison_test_bot?start=lv_{event_id}")
+    await world.zhang.start(f"lv_{event_id}")
+    await expect(world.zhang, "请输入请假事由")
+    await world.zhang.send("在外地出差")
+    await expect(world.zhang, "已提交请假申请", "李组长")
+    ask = await expect(leader, "请假申请", "张三", "在外地出差")
+    assert ask.button_texts == ["✅ 批准", "❌ 不批准"]
+    await leader.press(ask, "✅ 批准")
+    await leader.wait_for(lambda m: m == ask and "已批准（李组长）" in (m.text or ""))
+    await expect(world.zhang, "您的请假已批准")
+
+    await world.li.send(f"/leave {event_id}")
+    await expect(world.li, "请输入请假事由")
+    await world.li.send("家中有事")
+    await expect(world.li, "已提交请假申请")
+    ask = await expect(leader, "李四", "家中有事")
+    [approve] = [b["callback_data"] for row in ask.inline_keyboard for b in row
+                 if b["text"] == "✅ 批准"]
+    await leader.press(ask, "❌ 不批准")
+    await expect(world.li, "未获批准")
+    again = await leader.press_data(ask, approve)  # from an older copy of the request
+    assert again is not None and "已经处理过了" in (again.text or "")
+
+    await leader.send(f"/leave {event_id}")  # the leader's own leave goes to staff
+    await expect(leader, "请输入请假事由")
+    await leader.send("参加市里会议")
+    await expect(leader, "已提交请假申请", "孙工")
+    await expect(world.staff, "李组长", "参加市里会议")
+
+    requests = e2e.db("SELECT m.name, l.status FROM leave_requests l "
+                      "JOIN members m ON m.id = l.member_id ORDER BY l.id")
+    assert [(r["name"], r["status"]) for r in requests] == [
+        ("张三", "approved"), ("李四", "declined"), ("李组长", "pending")]
+    await leader.send("/events")
+    await leader.next_message()  # own events and those the leader runs
+    await world.zhang.send("/events")
+    mine = await expect(world.zhang, "十二月委员阅读日", "请假已批准")
+    assert mine.button_texts == []  # nothing left to ask leave for
+    await world.wang.send("/events")
+    theirs = await expect(world.wang, "未签到")
+    assert theirs.button_texts == [f"请假 #{event_id}"]
+    await leader.send(f"/attendance {event_id}")
+    await expect(leader, "请假（1）：张三（在外地出差）", "请假待批（1）：李组长（参加市里会议）")
+
+
+async def test_attendance_sheet_exported_in_chat(world: World) -> None:
+    e2e = world.e2e
+    event_id = await create_event(e2e)
+    posted = await announcement(world.chat1, event_id)
+    await world.zhang.press(posted, "签到")
+    await world.li.press(posted, "签到")
+    await world.zhang.send("/export attendance")
+    await expect(world.zhang, "只有机关工作人员")
+
+    await world.staff.send(f"/export attendance {event_id}")
+    sent = await world.staff.next_message(timeout=10)
+    assert sent.document is not None and sent.document["file_name"].endswith(".xlsx")
+    assert f"活动 #{event_id}" in (sent.text or "")
+    data = e2e.server.files[sent.document["file_id"]].data
+    sheets = load_workbook(io.BytesIO(data))
+    records = list(sheets.worksheets[0].iter_rows(values_only=True))
+    header, rows = records[0], records[1:]
+    assert header[0] == "活动编号" and "出勤情况" in header
+    status, name = header.index("出勤情况"), header.index("姓名")
+    method = header.index("签到方式")
+    expected = e2e.db(
+        "SELECT m.name, c.method FROM event_groups g JOIN members m ON m.group_id = g.group_id "
+        "LEFT JOIN checkins c ON c.event_id = g.event_id AND c.member_id = m.id "
+        "WHERE g.event_id = ?", (event_id,))
+    assert sorted(r[name] for r in rows) == sorted(r["name"] for r in expected)
+    checked = {r["name"] for r in expected if r["method"] is not None}
+    assert checked == {"张三", "李四"}
+    for row in rows:
+        assert row[0] == event_id
+        if row[name] in checked:
+            assert (row[status], row[method]) == ("出席", "群内签到按钮")
+        else:
+            assert (row[status], row[method]) == ("未签到", None)
+    summary = list(sheets.worksheets[1].iter_rows(values_only=True))
+    assert len(summary) == 1 + GROUP_1_EXPECTED
+    assert len(e2e.db("SELECT * FROM audit_log WHERE action = 'attendance_export'")) == 1

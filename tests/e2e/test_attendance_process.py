@@ -1,0 +1,90 @@
+"""Attendance across a crash, end to end, with the real `liaison-bot run` in a subprocess.
+
+Members keep checking in (group button and QR deep link) while the bot is killed with SIGKILL
+and started again. Every check-in acknowledged before the kill is stored; the updates that were
+being handled, or not yet fetched, are delivered again and recorded after the restart; nobody is
+recorded twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from tests.botapi import Phone
+from tests.e2e.attendance_world import announcement, bind_chat, create_event, link_payload
+from tests.e2e.harness import E2E, wait_until
+
+MEMBERS = 80
+ACKS_BEFORE_KILL = 15
+
+
+async def test_sigkill_in_a_burst_loses_and_repeats_nothing(e2e: E2E) -> None:
+    server = e2e.server
+    numbers = [f"138{i:08d}" for i in range(1, MEMBERS + 1)]
+    await e2e.import_roster([(f"委员{i:03d}", n, "", "第一活动组", "member")
+                             for i, n in enumerate(numbers, 1)])
+    e2e.configure("attendance", announce_every_seconds=0.5)
+    phones: dict[str, Phone] = {n: e2e.user(f"M{n[-3:]}", n) for n in numbers}
+    e2e.bind_in_db(phones)
+    process = e2e.bot_process()
+    await process.start()
+    chat = server.add_group("第一活动组委员群", members=list(phones.values()),
+                            admins=[e2e.admin])
+    await chat.add_bot(by=e2e.admin, as_admin=True)
+    await bind_chat(chat, e2e.admin, "第一活动组")
+    event_id = await create_event(e2e)
+    posted = await announcement(chat, event_id)
+    members = list(phones.values())
+    by_button, by_qr = members[::2], members[1::2]
+
+    def acknowledged() -> set[int]:
+        """Members who saw their check-in confirmed: a popup, or a message saying so."""
+        pressed = {r.user_id for r in server.callbacks.values()
+                   if r.answer.done() and "签到成功" in (r.answer.result().text or "")}
+        scanned = {p.id for p in by_qr if any("签到成功" in (m.text or "") for m in p.messages)}
+        return pressed | scanned
+
+    async def arrive(phone: Phone, delay: float, qr: bool) -> None:
+        """One member at the venue, `delay` seconds into the burst."""
+        await asyncio.sleep(delay)
+        if qr:
+            await phone.start(await link_payload(e2e, event_id))
+        else:
+            await phone.press_data(posted, posted.inline_keyboard[0][0]["callback_data"],
+                                   wait=False)
+
+    server.latency = 0.15  # every Bot API call takes a while: handlers are mid-way at the kill
+    crowd = asyncio.gather(*(
+        arrive(p, i * 0.03, p in by_qr) for i, p in enumerate(members)
+    ))
+    await wait_until(server, lambda: len(acknowledged()) >= ACKS_BEFORE_KILL,
+                     "some check-ins are confirmed", timeout=20)
+    assert await process.kill() == -signal.SIGKILL
+    acked_at_kill = acknowledged()
+    unconfirmed_at_kill = len(server.pending_updates)
+    stored_at_kill = {r["telegram_user_id"] for r in e2e.db(
+        "SELECT m.telegram_user_id FROM checkins c JOIN members m ON m.id = c.member_id")}
+    assert acked_at_kill <= stored_at_kill  # what was confirmed is on disk
+    await crowd  # the rest of the crowd arrives while the bot is down
+    assert unconfirmed_at_kill > 0 and len(stored_at_kill) < MEMBERS  # it died mid-burst
+
+    server.latency = 0.0
+    await process.start()
+    await wait_until(
+        server,
+        lambda: len(e2e.db("SELECT member_id FROM checkins")) == MEMBERS,
+        "every member is recorded", timeout=30,
+    )
+    await chat.wait_for(
+        lambda m: m == posted and f"已签到 {MEMBERS} / 应到 {MEMBERS}" in (m.text or ""),
+        timeout=20,
+    )
+    audit = e2e.db("SELECT subject, detail FROM audit_log WHERE action = 'member_checkin'")
+    assert len(audit) == MEMBERS  # each recorded once, though some updates came twice
+    methods = e2e.db("SELECT method, count(*) AS n FROM checkins GROUP BY method ORDER BY 1")
+    assert methods == [{"method": "button", "n": len(by_button)},
+                       {"method": "qr", "n": len(by_qr)}]
+    assert await process.terminate() == 0
+    await server.wait_until_confirmed()
+    assert process.log_problems() == []

@@ -1,0 +1,47 @@
+"""Texts of the report handlers: every refusal, move, status, level and category in both
+languages, and refusals fit a button's popup (plain text, at most 200 characters)."""
+
+import re
+
+import pytest
+
+from bot.reports import REVIEW_MOVES, Refusal, ReportRefused
+from bot.texts import LANGUAGES, catalog
+from handlers.reports import refusal_text, split_text
+from storage.models import AdoptionLevel, ReportCategory, ReportStatus
+
+POPUP_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_code_has_its_text(language: str) -> None:
+    keys = [f"report_refusal.{reason}" for reason in Refusal]
+    keys += [f"review.move_{to}" for moves in REVIEW_MOVES.values() for to in moves]
+    keys += [f"report_status.{status}" for status in ReportStatus]
+    keys += [f"report_category.{category}" for category in ReportCategory]
+    keys += [f"report_level.{level}" for level in AdoptionLevel]
+    keys += [f"report.history_move{by}{note}" for by in ("", "_by") for note in ("", "_note")]
+    assert [key for key in keys if key not in catalog(language)] == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("reason", list(Refusal))
+def test_refusals_fit_a_popup(language: str, reason: Refusal) -> None:
+    message = refusal_text(
+        language,
+        ReportRefused(reason, status=ReportStatus.NOT_ADOPTED, length=12345, limit=5000),
+    )
+    assert len(message) <= POPUP_LIMIT
+    assert not re.search(r"<[a-z/]", message)  # popups show tags as they are
+    assert "{" not in message
+
+
+def test_long_text_is_split_at_line_ends_and_loses_nothing() -> None:
+    text = "\n".join(["一" * 2000, "二" * 3000, "三" * 200, "四" * 8000])
+    pieces = split_text(text, 3500)
+    assert all(len(piece) <= 3500 for piece in pieces)
+    assert pieces[0] == "一" * 2000  # cut at a line end rather than inside the next line
+    assert pieces[1] == "二" * 3000 + "\n" + "三" * 200
+    assert pieces[2] == "四" * 3500  # a line longer than a message is cut where it must be
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+    assert split_text("") == [""]
