@@ -11,8 +11,6 @@ two sheets are two files. Every export is audited (who, when, which filter, how 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +21,7 @@ from bot.auth import Action, Actor
 from bot.config import Config
 from bot.registration import NotAllowed
 from bot.report_export import ExportedFile, ExportFormat, format_for
+from bot.spreadsheet import Sheet, csv_bytes, xlsx_bytes
 from bot.texts import tr
 from storage.audit import record_audit
 from storage.db import Database
@@ -36,8 +35,6 @@ _RECORD_COLUMNS = (
 _SUMMARY_COLUMNS = (
     "name", "group", "sector", "expected", "attended", "late", "leave", "pending", "absent",
 )
-_DATE_FORMAT = "yyyy-mm-dd"
-_TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 @dataclass(frozen=True)
@@ -123,53 +120,20 @@ class AttendanceSheet:
 
 def render_xlsx(sheet: AttendanceSheet) -> bytes:
     """The sheet as an .xlsx workbook: the records, then the summary per member."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    parts = (
-        (sheet.record_header(), [r.values() for r in sheet.rows],
-         "attendance_export.sheet_records"),
-        (sheet.summary_header(), [s.values() for s in sheet.summary],
-         "attendance_export.sheet_summary"),
+    return xlsx_bytes(
+        [
+            Sheet(
+                tr(sheet.language, "attendance_export.sheet_records"),
+                sheet.record_header(),
+                [r.values() for r in sheet.rows],
+            ),
+            Sheet(
+                tr(sheet.language, "attendance_export.sheet_summary"),
+                sheet.summary_header(),
+                [s.values() for s in sheet.summary],
+            ),
+        ]
     )
-    for index, (header, rows, title_key) in enumerate(parts):
-        page = workbook.active if index == 0 else workbook.create_sheet()
-        assert page is not None
-        page.title = tr(sheet.language, title_key)
-        page.append(header)
-        for values in rows:
-            page.append(values)
-        page.freeze_panes = "A2"
-        for column, name in enumerate(header, start=1):
-            page.column_dimensions[get_column_letter(column)].width = max(10, 2 * len(name) + 2)
-        for cells in page.iter_rows(min_row=2):
-            for cell in cells:
-                if isinstance(cell.value, datetime):
-                    cell.number_format = _TIME_FORMAT
-                elif isinstance(cell.value, date):
-                    cell.number_format = _DATE_FORMAT
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _csv_cell(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else value
-
-
-def _csv(header: list[str], rows: list[list[object]]) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header)
-    for values in rows:
-        writer.writerow([_csv_cell(v) for v in values])
-    # with a byte-order mark, so spreadsheet programs read the Chinese text as UTF-8
-    return text.getvalue().encode("utf-8-sig")
 
 
 class AttendanceExporter:
@@ -255,10 +219,10 @@ class AttendanceExporter:
             files = [ExportedFile(f"{name}.xlsx", await asyncio.to_thread(render_xlsx, sheet))]
         else:
             files = [
-                ExportedFile(f"{name}.csv", _csv(
+                ExportedFile(f"{name}.csv", csv_bytes(
                     sheet.record_header(), [r.values() for r in sheet.rows]
                 )),
-                ExportedFile(f"{name}_summary.csv", _csv(
+                ExportedFile(f"{name}_summary.csv", csv_bytes(
                     sheet.summary_header(), [s.values() for s in sheet.summary]
                 )),
             ]

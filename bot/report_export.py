@@ -10,8 +10,6 @@ apply to the first submission, both days included. Every export is audited.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -22,6 +20,7 @@ from typing import TextIO
 from bot.auth import Action, Actor
 from bot.config import Config
 from bot.reports import Refusal, ReportRefused
+from bot.spreadsheet import Sheet, csv_bytes, xlsx_bytes
 from bot.texts import tr
 from storage.audit import record_audit
 from storage.db import Database
@@ -43,7 +42,6 @@ _MEMBER_COLUMNS = (
     "name", "group", "sector", "count_submitted", "count_coauthored", "count_adopted",
     "count_city", "count_province", "count_national",
 )
-_DATE_FORMAT = "yyyy-mm-dd"
 
 
 class ExportFormat(StrEnum):
@@ -183,53 +181,28 @@ def _member_counts(reports: Sequence[Report], roster: Sequence[Member]) -> list[
 
 def render_xlsx(register: Register) -> bytes:
     """The register as an .xlsx workbook: the reports, then the counts per member."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheets = (
-        (register.register_header(), [row.values() for row in register.rows],
-         "report_export.sheet_register"),
-        (register.member_header(), [count.values() for count in register.members],
-         "report_export.sheet_members"),
+    return xlsx_bytes(
+        [
+            Sheet(
+                tr(register.language, "report_export.sheet_register"),
+                register.register_header(),
+                [row.values() for row in register.rows],
+            ),
+            Sheet(
+                tr(register.language, "report_export.sheet_members"),
+                register.member_header(),
+                [count.values() for count in register.members],
+            ),
+        ]
     )
-    for index, (header, rows, title_key) in enumerate(sheets):
-        sheet = workbook.active if index == 0 else workbook.create_sheet()
-        assert sheet is not None
-        sheet.title = tr(register.language, title_key)
-        sheet.append(header)
-        for values in rows:
-            sheet.append(values)
-        sheet.freeze_panes = "A2"
-        for column, name in enumerate(header, start=1):
-            sheet.column_dimensions[get_column_letter(column)].width = max(10, 2 * len(name) + 2)
-        for cells in sheet.iter_rows(min_row=2):
-            for cell in cells:
-                if isinstance(cell.value, date):
-                    cell.number_format = _DATE_FORMAT
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header)
-    for values in rows:
-        writer.writerow(
-            [v.isoformat() if isinstance(v, date) else ("" if v is None else v) for v in values]
-        )
-    # with a byte-order mark, so spreadsheet programs read the Chinese text as UTF-8
-    return text.getvalue().encode("utf-8-sig")
+def render_registercsv_bytes(register: Register) -> bytes:
+    return csv_bytes(register.register_header(), [row.values() for row in register.rows])
 
 
-def render_register_csv(register: Register) -> bytes:
-    return _csv(register.register_header(), [row.values() for row in register.rows])
-
-
-def render_members_csv(register: Register) -> bytes:
-    return _csv(register.member_header(), [count.values() for count in register.members])
+def render_memberscsv_bytes(register: Register) -> bytes:
+    return csv_bytes(register.member_header(), [count.values() for count in register.members])
 
 
 class ReportExporter:
@@ -288,8 +261,8 @@ class ReportExporter:
             files = [ExportedFile(f"{name}.xlsx", await asyncio.to_thread(render_xlsx, register))]
         else:
             files = [
-                ExportedFile(f"{name}.csv", render_register_csv(register)),
-                ExportedFile(f"{name}_members.csv", render_members_csv(register)),
+                ExportedFile(f"{name}.csv", render_registercsv_bytes(register)),
+                ExportedFile(f"{name}_members.csv", render_memberscsv_bytes(register)),
             ]
         async with self.db.transaction() as conn:
             await record_audit(

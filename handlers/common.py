@@ -11,6 +11,7 @@ from telegram.error import BadRequest, Forbidden
 from bot.app import Context
 from bot.auth import Actor
 from bot.texts import language_for, tr
+from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,22 @@ async def open_conversation(
     await context.services.settings.save_conversation(
         update.effective_user.id, update.effective_chat.id, kind, step, data
     )
+
+
+async def current_conversation(
+    update: Update, context: Context, kind: str, **expected: object
+) -> Conversation | None:
+    """The open conversation of this user in this chat if it is of `kind` and its data holds
+    the `expected` values (e.g. report_id=7); else None."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    conversation = await context.services.settings.conversation(
+        update.effective_user.id, update.effective_chat.id
+    )
+    if conversation is None or conversation.kind != kind:
+        return None
+    if any(conversation.data.get(key) != value for key, value in expected.items()):
+        return None
+    return conversation
 
 
 async def end_conversation(update: Update, context: Context) -> None:

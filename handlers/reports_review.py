@@ -32,6 +32,7 @@ from bot.reports import (
 from bot.texts import LANGUAGES, tr
 from handlers.buttons import ReviewLevel, ReviewList, ReviewMove, ReviewOpen, ReviewStep
 from handlers.common import (
+    current_conversation,
     end_conversation,
     is_private,
     open_conversation,
@@ -561,7 +562,7 @@ async def step_chosen(update: Update, context: Context, data: ReviewStep) -> Non
         return
     service = context.services.reports
     if data.action == "cancel":
-        open_step = await _conversation_about(update, context, data.report_id)
+        open_step = await current_conversation(update, context, KIND, report_id=data.report_id)
         await edit_markup(update, None)
         if open_step is None:  # the note was sent already, or another step began
             await popup(update, context, "review.step_gone")
@@ -591,29 +592,13 @@ async def step_chosen(update: Update, context: Context, data: ReviewStep) -> Non
         await _ask(update, context, report, Step.LEADER, {})
         return
     # no_note: adopt without a note, at the level chosen before
-    conversation = await _conversation_about(update, context, data.report_id)
+    conversation = await current_conversation(update, context, KIND, report_id=data.report_id)
     if conversation is None or conversation.step != Step.NOTE:
         await popup(update, context, "review.step_gone")
         return
     await answer(update)
     await edit_markup(update, None)
     await _move_from(update, context, conversation, note=None)
-
-
-async def _conversation_about(
-    update: Update, context: Context, report_id: int
-) -> Conversation | None:
-    assert update.effective_user is not None and update.effective_chat is not None
-    conversation = await context.services.settings.conversation(
-        update.effective_user.id, update.effective_chat.id
-    )
-    if (
-        conversation is None
-        or conversation.kind != KIND
-        or conversation.data.get("report_id") != report_id
-    ):
-        return None
-    return conversation
 
 
 async def _move_from(

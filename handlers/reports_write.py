@@ -27,6 +27,7 @@ from handlers.buttons import (
     ReportCoauthorChoice,
 )
 from handlers.common import (
+    current_conversation,
     end_conversation,
     is_private,
     open_conversation,
@@ -101,6 +102,14 @@ async def _writer(update: Update, context: Context) -> Member | None:
         await _tell(update, context, "report.roster_only")
         return None
     return member
+
+
+async def _private_writer(update: Update, context: Context) -> Member | None:
+    """_writer(), for the commands that work in private chat only."""
+    if not is_private(update):
+        await reply(update, context, "report.private_only")
+        return None
+    return await _writer(update, context)
 
 
 def _button(
@@ -300,7 +309,7 @@ async def _resume(update: Update, context: Context, report: Report) -> None:
         await _preview(update, context, report)
         return
     step = _first_missing(report)
-    conversation = await _open_for(update, context, report.id)
+    conversation = await current_conversation(update, context, KIND, report_id=report.id)
     editing = bool(conversation and conversation.data.get("editing"))
     if (
         step is Step.PREVIEW
@@ -333,33 +342,15 @@ async def _next_after(
     await _ask(update, context, report, following)
 
 
-async def _open_for(update: Update, context: Context, report_id: int) -> Conversation | None:
-    """The open report conversation of this chat, if it is about `report_id`."""
-    assert update.effective_user is not None and update.effective_chat is not None
-    conversation = await context.services.settings.conversation(
-        update.effective_user.id, update.effective_chat.id
-    )
-    if (
-        conversation is None
-        or conversation.kind != KIND
-        or conversation.data.get("report_id") != report_id
-    ):
-        return None
-    return conversation
-
-
 async def _editing(update: Update, context: Context, report_id: int) -> bool:
-    conversation = await _open_for(update, context, report_id)
+    conversation = await current_conversation(update, context, KIND, report_id=report_id)
     return bool(conversation and conversation.data.get("editing"))
 
 
 # -- commands ---------------------------------------------------------------------------------
 async def start_report(update: Update, context: Context) -> None:
     """/report: resume the current draft or start a new report."""
-    if not is_private(update):
-        await reply(update, context, "report.private_only")
-        return
-    member = await _writer(update, context)
+    member = await _private_writer(update, context)
     if member is None:
         return
     service = context.services.reports
@@ -382,10 +373,7 @@ async def start_report(update: Update, context: Context) -> None:
 
 async def list_drafts(update: Update, context: Context) -> None:
     """/drafts: the member's drafts, each a button to continue it."""
-    if not is_private(update):
-        await reply(update, context, "report.private_only")
-        return
-    member = await _writer(update, context)
+    member = await _private_writer(update, context)
     if member is None:
         return
     drafts = await context.services.reports.list_drafts(member, limit=_LIST_LIMIT)
@@ -410,10 +398,7 @@ async def list_drafts(update: Update, context: Context) -> None:
 
 async def my_reports(update: Update, context: Context) -> None:
     """/myreports: the member's submitted reports with their status and history."""
-    if not is_private(update):
-        await reply(update, context, "report.private_only")
-        return
-    member = await _writer(update, context)
+    member = await _private_writer(update, context)
     if member is None:
         return
     service = context.services.reports

@@ -1,0 +1,66 @@
+"""Spreadsheets for the committee: .xlsx workbooks (openpyxl) and .csv files that Excel opens
+with the Chinese intact. Shared by every export (attendance sheets, the reports register)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+_DATE_FORMAT = "yyyy-mm-dd"
+_TIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    header: list[str]
+    rows: Sequence[Sequence[object]]
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook with one worksheet per sheet: header frozen, columns wide enough for it,
+    dates and times as real spreadsheet dates."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    for index, sheet in enumerate(sheets):
+        page = workbook.active if index == 0 else workbook.create_sheet()
+        assert page is not None
+        page.title = sheet.title
+        page.append(sheet.header)
+        for values in sheet.rows:
+            page.append(list(values))
+        page.freeze_panes = "A2"
+        for column, name in enumerate(sheet.header, start=1):
+            page.column_dimensions[get_column_letter(column)].width = max(10, 2 * len(name) + 2)
+        for cells in page.iter_rows(min_row=2):
+            for cell in cells:
+                if isinstance(cell.value, datetime):
+                    cell.number_format = _TIME_FORMAT
+                elif isinstance(cell.value, date):
+                    cell.number_format = _DATE_FORMAT
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def csv_bytes(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    for values in rows:
+        writer.writerow([_csv_cell(v) for v in values])
+    # with a byte-order mark, so spreadsheet programs read the Chinese text as UTF-8
+    return text.getvalue().encode("utf-8-sig")
