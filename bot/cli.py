@@ -214,6 +214,8 @@ def configure_logging(verbose: bool) -> None:
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler logs every run of every job at INFO (the announcer runs every 30 s).
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # aiosqlite logs every statement with its parameters at DEBUG: server secrets (the
     # callback-data key) and members' phone numbers would end up in a -v log.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)

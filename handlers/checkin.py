@@ -65,9 +65,9 @@ log = logging.getLogger(__name__)
 KIND_LOCATION = "checkin_location"
 # /attendance offers a "mark present" button for at most this many missing members.
 _MARK_BUTTONS = 24
-# Popups being answered at once: more only queue in the HTTP connection pool, whose
-# bookkeeping grows with the square of the queue.
-_POPUPS_IN_FLIGHT = 48
+# Popups being answered at once: fewer than the bot's HTTP connections (bot/app.py), so the
+# confirmation messages and the live edits always find one.
+_POPUPS_IN_FLIGHT = 24
 # Names listed per section of /attendance before "… and N more".
 _NAMES_ROOM = 3500
 
@@ -491,6 +491,9 @@ def _attendance_keyboard(context: Context, view: AttendanceView) -> InlineKeyboa
 async def show_attendance(update: Update, context: Context) -> None:
     """/attendance [EVENT]: present, late, on leave, missing (leaders: their group)."""
     if not await require_bound(update, context):
+        return
+    if not is_private(update):  # names and leave reasons are not for the whole group
+        await reply(update, context, "event.use_private", command="attendance")
         return
     event = await pick_event(update, context, Action.VIEW_ATTENDANCE, "attendance")
     if event is not None:

@@ -314,7 +314,8 @@ async def after_change(context: Context, change: EventChange) -> int:
     if change.outcome is EventChangeOutcome.CANCELLED:
         key = f"event:{event.id}:cancel"
     else:
-        key = f"event:{event.id}:edit:{int(event.updated_at.timestamp())}"
+        # one notice per version of the event (two changes can fall in the same second)
+        key = f"event:{event.id}:edit:{event.updated_at.timestamp():.6f}"
     context.application.create_task(
         _notify(services, key, members, render), name=f"notify {key}"
     )

@@ -2,9 +2,10 @@
 
 The QR code from /qr and its deep link, the typed code, the 签到 button under the announcement
 (a popup, never a new message), a live location inside and outside the venue radius, a second
-check-in, an expired token, a token of another event, a stranger, a member without a linked
-account, a member of another group, a leader marking someone present; each gets a clear reply
-and only real check-ins are stored, once.
+check-in, a late one, one after the end, before the window, an expired token, a forged one, a
+token of another event, a stranger, a member without a linked account, a member of another
+group, a leader marking someone present; each gets a clear reply and only real check-ins are
+stored, once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.botapi import Phone
+from tests.botapi import MessageView, Phone
+from tests.botapi.model import CallbackAnswer
 from tests.e2e.attendance_world import (
     GROUP_1_EXPECTED,
     VENUE,
@@ -40,6 +42,17 @@ async def world(e2e: E2E) -> AsyncIterator[World]:
         yield made
     finally:
         await made.bot.stop()
+
+
+async def press_newest_qr(phone: Phone, label: str) -> tuple[MessageView, CallbackAnswer | None]:
+    """Press a button of the QR code on screen now (it is replaced every 30 seconds)."""
+    for _ in range(3):
+        newest = [m for m in phone.messages if m.photo and not m.deleted][-1]
+        try:
+            return newest, await phone.press(newest, label)
+        except LookupError:  # replaced just now: press the new one
+            continue
+    raise AssertionError("the QR code kept being replaced")
 
 
 def audit_count(world: World, action: str) -> int:
@@ -75,6 +88,13 @@ async def test_qr_code_from_qr_command_and_typed_code(world: World) -> None:
 
     await world.zhang.start(link.group(1))  # scanned twice
     await expect(world.zhang, f"您已于 {at.group(0)} 签到")
+
+    pressed, _ = await press_newest_qr(world.leader, "🔄 刷新")  # a fresh code, the old goes
+    await world.leader.wait_for(lambda m: m == pressed and m.deleted, include_deleted=True)
+    fresh, stopped = await press_newest_qr(world.leader, "⏹ 停止自动更新")
+    assert fresh != pressed and QR_LINK.search(fresh.text or "")
+    assert stopped is not None and "已停止自动更新" in (stopped.text or "")
+    await world.leader.wait_for(lambda m: m == fresh and m.button_texts == ["🔄 刷新"])
     checkins = world.checkins(event_id)
     assert {n: r["method"] for n, r in checkins.items()} == {"张三": "qr", "李四": "code"}
     assert audit_count(world, "member_checkin") == 2
@@ -106,6 +126,16 @@ async def test_group_button_answers_with_a_popup(world: World) -> None:
     assert list(world.checkins(event_id)) == ["张三"]
     assert world.checkins(event_id)["张三"]["method"] == "button"
     assert world.chat1.skip_pending() == []  # popups only, never a message in the group
+
+    started = await create_event(world.e2e, "已开始的会议", starts_in=timedelta(minutes=-20))
+    late = await world.li.press(await announcement(world.chat1, started), "签到")
+    assert late is not None and "已签到（迟到）" in (late.text or "")
+    assert world.checkins(started)["李四"]["late"] == 1
+    over = await create_event(world.e2e, "上午的会议", starts_in=timedelta(hours=-3),
+                              length=timedelta(hours=2))
+    await world.li.start(await link_payload(world.e2e, over))
+    await expect(world.li, "活动已经结束，不能再签到")
+    assert world.checkins(over) == {}
 
 
 async def test_expired_forged_and_other_event_tokens(world: World) -> None:

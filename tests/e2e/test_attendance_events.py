@@ -152,8 +152,19 @@ async def test_change_and_cancel_tell_the_members(world: World) -> None:
     await expect(leader, "已修改活动", "市图书馆报告厅", "已通知 3 位委员")
     for member in (world.zhang, world.li, world.wang):
         await expect(member, "活动有变更（地点）", "市图书馆报告厅")
-    await world.chat1.wait_for(lambda m: m == posted and "市图书馆报告厅" in (m.text or ""),
-                               timeout=10)
+    await leader.send(f"/editevent {event_id}")
+    await leader.press(await expect(leader, "要改什么"), "时间")
+    await expect(leader, "现在的时间")
+    await leader.send("后天 15:00")
+    await expect(leader, "几点结束")
+    await leader.send("17点")
+    await expect(leader, "已修改活动", "15:00–17:00")
+    for member in (world.zhang, world.li, world.wang):
+        await expect(member, "活动有变更（时间）", "15:00–17:00")
+    await world.chat1.wait_for(
+        lambda m: m == posted and "市图书馆报告厅" in (m.text or "")
+        and "15:00–17:00" in (m.text or ""), timeout=10,
+    )
     assert world.chat1.skip_pending() == []  # the announcement was edited, not posted again
 
     await leader.send(f"/cancelevent {event_id}")

@@ -1,0 +1,147 @@
+"""`liaison-bot events create | list | qr`, the [attendance] config section and the events the
+announcer looks at."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import checkin_tokens
+from bot.attendance import AttendanceService, rules_from_config
+from bot.attendance_cli import (
+    EventArguments,
+    UsageError,
+    create_event_cli,
+    draft_from,
+    event_type_of,
+    list_events_cli,
+    qr_cli,
+)
+from bot.config import AttendanceConfig, Config, StorageConfig
+from storage.db import Database
+from storage.members import MemberRepository
+from storage.models import ActivityGroup, EventPolicy, EventType, Venue
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
+GROUPS = [ActivityGroup(id=1, name="第一活动组"), ActivityGroup(id=2, name="第二活动组")]
+
+
+def config_at(path: Path) -> Config:
+    return Config(storage=StorageConfig(path=path))
+
+
+def given(**changes: object) -> EventArguments:
+    values: dict[str, object] = {
+        "type": "会议", "title": "组长会议", "start": "2026-12-03 09:00", "end": "11:30",
+        "place": "市政协", "groups": "第一活动组",
+    }
+    values.update(changes)
+    return EventArguments(**values)
+
+
+def test_event_types_by_value_or_chinese_name() -> None:
+    assert event_type_of("meeting") is EventType.MEETING
+    assert event_type_of("会议") is EventType.MEETING
+    assert event_type_of("委员阅读日") is event_type_of("阅读日") is EventType.READING
+    assert event_type_of(" Advice ") is EventType.ADVICE
+    with pytest.raises(UsageError, match="unknown event type"):
+        event_type_of("party")
+
+
+def test_draft_times_are_read_in_the_committee_zone() -> None:
+    config = config_at(Path("x.db"))
+    draft = draft_from(given(), GROUPS, config, NOW)
+    assert draft.starts_at == datetime(2026, 12, 3, 9, 0, tzinfo=ZONE)
+    assert draft.ends_at == datetime(2026, 12, 3, 11, 30, tzinfo=ZONE)  # a time alone: same day
+    assert draft.type is EventType.MEETING and draft.group_ids == (1,)
+    assert draft.venue is None and draft.policy is EventPolicy.OPEN
+
+    both = draft_from(given(groups="第一活动组，第二活动组", end="2026-12-04 10:00",
+                            policy="venue", lat=31.2, lon=121.4), GROUPS, config, NOW)
+    assert both.group_ids == (1, 2) and both.policy is EventPolicy.VENUE
+    assert both.ends_at == datetime(2026, 12, 4, 10, 0, tzinfo=ZONE)
+    assert both.venue == Venue(lat=31.2, lon=121.4, radius_m=200)
+    assert draft_from(given(groups="all"), GROUPS, config, NOW).group_ids == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"start": "soon"}, "--start"),
+        ({"end": "later"}, "--end"),
+        ({"groups": "第九活动组"}, "unknown group 第九活动组"),
+        ({"lat": 31.2}, "--lat and --lon go together"),
+        ({"policy": "closed"}, "--policy must be open or venue"),
+    ],
+)
+def test_bad_arguments_are_named(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        draft_from(given(**changes), GROUPS, config_at(Path("x.db")), NOW)
+
+
+async def make_groups(path: Path) -> None:
+    async with Database(path) as db, db.transaction() as conn:
+        await MemberRepository.ensure_group(conn, "第一活动组")
+        await MemberRepository.ensure_group(conn, "第二活动组")
+
+
+async def test_create_list_and_qr_at_the_command_line(tmp_path: Path) -> None:
+    config = config_at(tmp_path / "t.db")
+    await make_groups(config.storage.path)
+    out = io.StringIO()
+    now = datetime.now(ZONE)
+    start = (now + timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M")
+    end = (now + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+    assert await create_event_cli(config, given(start=start, end=end), out=out) == 0
+    assert "created #1" in out.getvalue() and "组长会议" in out.getvalue()
+    assert "no chat bound yet (announced once /bindgroup is done): 第一活动组" in out.getvalue()
+    bad = io.StringIO()
+    assert await create_event_cli(config, given(end="08:00"), out=bad) == 2
+    assert "ends_before_start" in bad.getvalue()
+
+    listed = io.StringIO()
+    assert await list_events_cli(config, include_past=False, out=listed) == 0
+    assert "#1" in listed.getvalue() and "[第一活动组]" in listed.getvalue()
+
+    target = tmp_path / "qr" / "code.png"
+    shown = io.StringIO()
+    assert await qr_cli(config, 1, target, bot_username="liaison_test_bot", watch=False,
+                        out=shown) == 0
+    assert target.read_bytes().startswith(b"\x89PNG")
+    assert "https://t.me/liaison_test_bot?start=ci_1_" in shown.getvalue()
+    missing = io.StringIO()
+    assert await qr_cli(config, 9, target, bot_username="x", watch=False, out=missing) == 2
+    assert "does not exist" in missing.getvalue()
+
+
+async def test_upcoming_events_leave_out_ended_and_cancelled(tmp_path: Path) -> None:
+    config = config_at(tmp_path / "t.db")
+    await make_groups(config.storage.path)
+    async with Database(config.storage.path) as db:
+        service = AttendanceService(db, MemberRepository(db), ZONE, clock=lambda: NOW)
+        ids = []
+        for starts, ends in ((-3, -1), (-1, 1), (24, 26), (48, 50)):
+            draft = draft_from(given(), GROUPS, config, NOW).model_copy(update={
+                "starts_at": NOW + timedelta(hours=starts),
+                "ends_at": NOW + timedelta(hours=ends),
+            })
+            change = await service.create_event(None, draft)
+            assert change.event is not None
+            ids.append(change.event.id)
+        await service.cancel_event(None, ids[3])
+        assert [e.id for e in await service.upcoming_events()] == ids[1:3]
+
+
+def test_rules_from_config() -> None:
+    rules = rules_from_config(AttendanceConfig(checkin_opens_minutes=30, late_after_minutes=5))
+    assert rules.opens_before == timedelta(minutes=30)
+    assert rules.late_after == timedelta(minutes=5)
+    defaults = rules_from_config(AttendanceConfig())
+    assert (defaults.opens_before, defaults.late_after) == (timedelta(hours=1),
+                                                            timedelta(minutes=15))
+    assert checkin_tokens.STEP_SECONDS == 30  # what /qr and the config texts promise
