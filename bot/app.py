@@ -22,6 +22,7 @@ from bot.attendance import AttendanceService, rules_from_config
 from bot.auth import Actor
 from bot.callbacks import CallbackCodec
 from bot.config import Config
+from bot.http import AiohttpRequest
 from bot.live import LiveMessages
 from bot.ratelimit import PriorityRateLimiter
 from bot.registration import RegistrationService
@@ -38,10 +39,9 @@ log = logging.getLogger(__name__)
 
 # At shutdown, live messages (counts in group announcements) get this long for a last edit.
 _FLUSH_SECONDS = 5.0
-# HTTP connections to the Bot API (PTB's default is 256). httpx's pool walks every connection,
-# and for each idle one every other, whenever a request starts or ends: with a crowd checking
-# in, 256 connections cost the bot 2.5 times the CPU of 32 (benchmarks/checkin_burst/e2e.py),
-# while 32 calls in flight at 100 ms each already allow 320 calls a second.
+# HTTP connections to the Bot API for everything but getUpdates (PTB's default is 256): 32
+# calls in flight at 100 ms each already allow 320 calls a second, ten times what Telegram
+# lets a bot send (answers to button presses are not counted).
 _HTTP_CONNECTIONS = 32
 
 
@@ -141,13 +141,8 @@ def build_application(config: Config) -> LiaisonApplication:
                 private_messages_per_second=limits.private_messages_per_second,
             )
         )
-        .connection_pool_size(_HTTP_CONNECTIONS)
-        .connect_timeout(timeout)
-        .read_timeout(timeout)
-        .write_timeout(timeout)
-        .pool_timeout(timeout)
-        .get_updates_connect_timeout(timeout)
-        .get_updates_pool_timeout(timeout)
+        .request(AiohttpRequest(connections=_HTTP_CONNECTIONS, timeout=timeout))
+        .get_updates_request(AiohttpRequest(connections=2, timeout=timeout))
         .updater(None)
         .build()
     )

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 _MAX_BACKOFF = 60.0
+_BATCH = 100  # getUpdates' largest limit
 
 
 def ordering_key(update: Update) -> int:
@@ -81,6 +82,11 @@ class UpdateDispatcher:
         if self.in_flight:
             await asyncio.wait(list(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
 
+    async def wait_oldest(self) -> None:
+        """Until the lowest update still in flight is done: only that moves the offset."""
+        if self.in_flight:
+            await asyncio.wait([self.in_flight[min(self.in_flight)]])
+
     async def drain(self, seconds: float) -> None:
         if self.in_flight:
             await asyncio.wait(list(self.in_flight.values()), timeout=seconds)
@@ -106,7 +112,7 @@ class Poller:
         return await self.bot.get_updates(
             offset=offset,
             timeout=wait,
-            limit=100,
+            limit=_BATCH,
             allowed_updates=ALLOWED_UPDATES,
             read_timeout=wait + self.request_timeout,
         )
@@ -144,8 +150,13 @@ class Poller:
                 self.high_water = max(self.high_water, update.update_id)
                 self.dispatcher.submit(update)
             if updates and not fresh:
-                # only updates still being handled came back: wait for one to finish
-                await self.dispatcher.wait_any()
+                # Only updates still being handled came back. A full batch means nothing
+                # newer can be seen before the oldest is confirmed; asking again sooner would
+                # only fetch and parse the same 100 updates again.
+                if len(updates) >= _BATCH:
+                    await self.dispatcher.wait_oldest()
+                else:
+                    await self.dispatcher.wait_any()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

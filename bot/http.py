@@ -1,0 +1,84 @@
+"""The HTTP transport to the Bot API, on aiohttp.
+
+PTB's stock transport is httpx. With a crowd checking in at a venue the bot makes hundreds
+of Bot API calls a second, and its CPU, not the network, decides how fast members get their
+answers: an httpx call costs about five times the CPU of an aiohttp call on this code path
+(benchmarks/checkin_burst/e2e.py shows the difference end to end). aiohttp is a dependency
+already (the webhook server), so the bot speaks to Telegram through it too.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+
+class AiohttpRequest(BaseRequest):
+    """One aiohttp session with at most `connections` connections; `timeout` seconds for
+    each of getting a connection, connecting and reading, unless a call says otherwise."""
+
+    def __init__(self, *, connections: int, timeout: float) -> None:
+        self._connections = connections
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connections),
+                headers={"User-Agent": self.USER_AGENT},
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _seconds(self, value: ODVInput[float]) -> float | None:
+        return self._timeout if isinstance(value, DefaultValue) else value
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        timeout = aiohttp.ClientTimeout(
+            connect=self._seconds(pool_timeout),  # waiting for a free connection included
+            sock_connect=self._seconds(connect_timeout),
+            sock_read=self._seconds(read_timeout),
+        )
+        body: aiohttp.FormData | dict[str, str] | None = None
+        if request_data is not None:
+            files = request_data.multipart_data
+            if files:
+                # File names as they are (UTF-8), as Telegram expects; not percent-encoded.
+                form = aiohttp.FormData(quote_fields=False, charset="utf-8")
+                for name, value in request_data.json_parameters.items():
+                    form.add_field(name, value)
+                for name, (file_name, content, mime_type) in files.items():
+                    form.add_field(name, content, filename=file_name, content_type=mime_type)
+                body = form
+            else:
+                body = request_data.json_parameters
+        try:
+            async with self._session.request(method, url, data=body, timeout=timeout) as answer:
+                return answer.status, await answer.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            # The class name tells what failed; the URL (it holds the token) is left out.
+            raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
