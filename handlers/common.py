@@ -27,9 +27,8 @@ async def resolve_actor(update: Update, context: Context) -> None:
         context.actor = Actor(0, None, frozenset())
         context.lang = language_for(None)
         return
-    member = await services.members.by_telegram_id(user.id)
+    member, chosen = await services.members.account(user.id)
     context.actor = Actor.resolve(user.id, member, set(services.config.admins.telegram_user_ids))
-    chosen = await services.settings.language(user.id)
     context.lang = language_for(user.language_code, chosen)
 
 

@@ -58,6 +58,21 @@ class MemberRepository:
         )
         return _member(row) if row else None
 
+    async def account(self, telegram_user_id: int) -> tuple[Member | None, str | None]:
+        """The member bound to an account and the language it chose with /lang, in one read
+        (it runs before every update)."""
+        row = await self.db.fetch_one(
+            "SELECT m.id, m.name, m.phone, m.sector, m.group_id, g.name AS group_name, m.role, "
+            "m.telegram_user_id, m.bound_at, s.language "
+            "FROM (SELECT ? AS tg) a "
+            "LEFT JOIN members m ON m.telegram_user_id = a.tg "
+            "LEFT JOIN activity_groups g ON g.id = m.group_id "
+            "LEFT JOIN user_settings s ON s.telegram_user_id = a.tg",
+            (telegram_user_id,),
+        )
+        assert row is not None
+        return (_member(row) if row["id"] is not None else None), row["language"]
+
     async def list_members(self, group_name: str | None = None) -> list[Member]:
         if group_name is None:
             rows = await self.db.fetch_all(_MEMBER_SELECT + "ORDER BY g.name, m.name, m.id")

@@ -10,6 +10,7 @@ from bot.registration import BindOutcome, NotAllowed, RegistrationService
 from storage.db import Database, to_db_time, utc_now
 from storage.members import MemberRepository
 from storage.models import Member, Role
+from storage.settings import SettingsRepository
 
 
 @pytest.fixture
@@ -134,3 +135,17 @@ async def test_group_binding_respects_scope(db: Database) -> None:
     assert (await repo.group_by_chat(-1001)).id == other  # type: ignore[union-attr]
     assert (await repo.group_by_id(own)).chat_id is None  # type: ignore[arg-type,union-attr]
     assert Role.LEADER in leader.roles
+
+
+async def test_account_reads_member_and_language_together(db: Database) -> None:
+    members, settings = MemberRepository(db), SettingsRepository(db)
+    assert await members.account(501) == (None, None)
+    await settings.set_language(501, "en")
+    assert await members.account(501) == (None, "en")
+    await RegistrationService(db, members).bind_by_contact(501, 501, "13800000002")
+    bound, language = await members.account(501)
+    assert bound is not None and (bound.name, bound.group_name, bound.role) == (
+        "李四", "第一活动组", Role.LEADER
+    )
+    assert language == "en"
+    assert await members.account(502) == (None, None)
