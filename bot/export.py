@@ -20,8 +20,15 @@ from bot.attendance import AttendanceService
 from bot.auth import Action, Actor
 from bot.config import Config
 from bot.registration import NotAllowed
-from bot.report_export import ExportedFile, ExportFormat, format_for
-from bot.spreadsheet import Sheet, csv_bytes, xlsx_bytes
+from bot.spreadsheet import (
+    ExportedFile,
+    ExportFormat,
+    Sheet,
+    csv_bytes,
+    format_for,
+    write_beside,
+    xlsx_bytes,
+)
 from bot.texts import tr
 from storage.audit import record_audit
 from storage.db import Database
@@ -255,15 +262,7 @@ class AttendanceExporter:
         """Write the export next to `target`, whose suffix (.xlsx or .csv) picks the format."""
         fmt = format_for(target)
         files = await self.export(actor, fmt, filters, language=language, name=target.stem)
-        written = [target.with_name(f.name) for f in files]
-        await asyncio.to_thread(_write_files, list(zip(written, files, strict=True)))
-        return written
-
-
-def _write_files(files: list[tuple[Path, ExportedFile]]) -> None:
-    for path, exported in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(exported.content)
+        return await write_beside(target, files)
 
 
 async def export_attendance_cli(

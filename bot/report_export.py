@@ -13,14 +13,21 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
 from bot.auth import Action, Actor
 from bot.config import Config
 from bot.reports import Refusal, ReportRefused
-from bot.spreadsheet import Sheet, csv_bytes, xlsx_bytes
+from bot.spreadsheet import (
+    ExportedFile,
+    ExportFormat,
+    Sheet,
+    csv_bytes,
+    format_for,
+    write_beside,
+    xlsx_bytes,
+)
 from bot.texts import tr
 from storage.audit import record_audit
 from storage.db import Database
@@ -42,11 +49,6 @@ _MEMBER_COLUMNS = (
     "name", "group", "sector", "count_submitted", "count_coauthored", "count_adopted",
     "count_city", "count_province", "count_national",
 )
-
-
-class ExportFormat(StrEnum):
-    XLSX = "xlsx"
-    CSV = "csv"
 
 
 @dataclass(frozen=True)
@@ -111,14 +113,6 @@ class Register:
 
     def member_header(self) -> list[str]:
         return [tr(self.language, f"report_export.col_{name}") for name in _MEMBER_COLUMNS]
-
-
-@dataclass(frozen=True)
-class ExportedFile:
-    """One file of an export: its suggested name and its bytes."""
-
-    name: str
-    content: bytes
 
 
 def _step_dates(moves: Sequence[ReportMove], zone: tzinfo) -> dict[str, date | None]:
@@ -197,11 +191,11 @@ def render_xlsx(register: Register) -> bytes:
     )
 
 
-def render_registercsv_bytes(register: Register) -> bytes:
+def render_register_csv(register: Register) -> bytes:
     return csv_bytes(register.register_header(), [row.values() for row in register.rows])
 
 
-def render_memberscsv_bytes(register: Register) -> bytes:
+def render_members_csv(register: Register) -> bytes:
     return csv_bytes(register.member_header(), [count.values() for count in register.members])
 
 
@@ -261,8 +255,8 @@ class ReportExporter:
             files = [ExportedFile(f"{name}.xlsx", await asyncio.to_thread(render_xlsx, register))]
         else:
             files = [
-                ExportedFile(f"{name}.csv", render_registercsv_bytes(register)),
-                ExportedFile(f"{name}_members.csv", render_memberscsv_bytes(register)),
+                ExportedFile(f"{name}.csv", render_register_csv(register)),
+                ExportedFile(f"{name}_members.csv", render_members_csv(register)),
             ]
         async with self.db.transaction() as conn:
             await record_audit(
@@ -291,23 +285,7 @@ class ReportExporter:
         """Write the export next to `target`, whose suffix (.xlsx or .csv) picks the format."""
         fmt = format_for(target)
         files = await self.export(actor, fmt, filters, language=language, name=target.stem)
-        written = [target.with_name(f.name) for f in files]
-        await asyncio.to_thread(_write_files, list(zip(written, files, strict=True)))
-        return written
-
-
-def format_for(target: Path) -> ExportFormat:
-    """The export format a file name asks for; ValueError for anything but .xlsx and .csv."""
-    try:
-        return ExportFormat(target.suffix.lower().lstrip("."))
-    except ValueError:
-        raise ValueError(f"{target.name}: the file must end in .xlsx or .csv") from None
-
-
-def _write_files(files: list[tuple[Path, ExportedFile]]) -> None:
-    for path, exported in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(exported.content)
+        return await write_beside(target, files)
 
 
 def parse_day(text: str) -> date:

@@ -3,11 +3,14 @@ with the Chinese intact. Shared by every export (attendance sheets, the reports 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
 
 _DATE_FORMAT = "yyyy-mm-dd"
 _TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -64,3 +67,37 @@ def csv_bytes(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
         writer.writerow([_csv_cell(v) for v in values])
     # with a byte-order mark, so spreadsheet programs read the Chinese text as UTF-8
     return text.getvalue().encode("utf-8-sig")
+
+
+class ExportFormat(StrEnum):
+    XLSX = "xlsx"
+    CSV = "csv"
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One file of an export: its suggested name and its bytes."""
+
+    name: str
+    content: bytes
+
+
+def format_for(target: Path) -> ExportFormat:
+    """The export format a file name asks for; ValueError for anything but .xlsx and .csv."""
+    try:
+        return ExportFormat(target.suffix.lower().lstrip("."))
+    except ValueError:
+        raise ValueError(f"{target.name}: the file must end in .xlsx or .csv") from None
+
+
+def _write(files: list[tuple[Path, ExportedFile]]) -> None:
+    for path, exported in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(exported.content)
+
+
+async def write_beside(target: Path, files: list[ExportedFile]) -> list[Path]:
+    """Write the files of an export in the folder of `target`; returns their paths."""
+    written = [target.with_name(f.name) for f in files]
+    await asyncio.to_thread(_write, list(zip(written, files, strict=True)))
+    return written

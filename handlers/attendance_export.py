@@ -9,7 +9,7 @@ from telegram import InputFile, Update
 from bot.app import Context
 from bot.auth import Action
 from bot.export import AttendanceExporter, AttendanceFilter
-from bot.report_export import ExportFormat
+from bot.spreadsheet import ExportFormat
 from handlers.common import is_private, reply, text
 
 

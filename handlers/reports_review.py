@@ -21,7 +21,7 @@ from telegram.error import BadRequest
 
 from bot.app import Context, LiaisonApplication
 from bot.auth import Action, Actor
-from bot.report_export import ExportFormat, RegisterFilter
+from bot.report_export import RegisterFilter
 from bot.reports import (
     MAX_LEADER,
     MoveResult,
@@ -29,6 +29,7 @@ from bot.reports import (
     ReportRefused,
     review_moves,
 )
+from bot.spreadsheet import ExportFormat
 from bot.texts import LANGUAGES, tr
 from handlers.buttons import ReviewLevel, ReviewList, ReviewMove, ReviewOpen, ReviewStep
 from handlers.common import (

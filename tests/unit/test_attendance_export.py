@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from bot.attendance import NotAllowed
 from bot.config import Config, StorageConfig
 from bot.export import AttendanceExporter, AttendanceFilter, export_attendance_cli
-from bot.report_export import ExportFormat
+from bot.spreadsheet import ExportFormat
 from storage.models import CheckInMethod
 from tests.unit.test_attendance import END, START, ZONE, World, build_world
 

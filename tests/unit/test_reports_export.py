@@ -12,14 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.config import Config, StorageConfig
-from bot.report_export import (
-    ExportFormat,
-    RegisterFilter,
-    ReportExporter,
-    export_reports_cli,
-    format_for,
-)
+from bot.report_export import RegisterFilter, ReportExporter, export_reports_cli
 from bot.reports import Refusal
+from bot.spreadsheet import ExportFormat, format_for
 from storage.models import AdoptionLevel, ReportStatus
 from tests.unit.test_reports import SHANGHAI, World, open_world, refused
 
