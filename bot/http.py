@@ -15,6 +15,9 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+# Plain calls go as a JSON body (cheaper to build than a form); files as multipart.
+_JSON = {"Content-Type": "application/json"}
+
 
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with at most `connections` connections; `timeout` seconds for
@@ -61,7 +64,8 @@ class AiohttpRequest(BaseRequest):
             sock_connect=self._seconds(connect_timeout),
             sock_read=self._seconds(read_timeout),
         )
-        body: aiohttp.FormData | dict[str, str] | None = None
+        body: aiohttp.FormData | bytes | None = None
+        headers: dict[str, str] | None = None
         if request_data is not None:
             files = request_data.multipart_data
             if files:
@@ -73,9 +77,12 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=file_name, content_type=mime_type)
                 body = form
             else:
-                body = request_data.json_parameters
+                body = request_data.json_payload
+                headers = _JSON
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as answer:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as answer:
                 return answer.status, await answer.read()
         except TimeoutError as exc:
             raise TimedOut from exc

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 _MAX_BACKOFF = 60.0
 _BATCH = 100  # getUpdates' largest limit
+_REFETCH_PAUSE = 0.2  # seconds; the longest a newer update waits to be seen meanwhile
 
 
 def ordering_key(update: Update) -> int:
@@ -78,14 +79,11 @@ class UpdateDispatcher:
         self.done = {u for u in self.done if u >= lowest}
         return lowest
 
-    async def wait_any(self) -> None:
+    async def wait_oldest(self, within: float | None = None) -> None:
+        """Until the lowest update still in flight is done (only that moves the offset), or
+        `within` seconds."""
         if self.in_flight:
-            await asyncio.wait(list(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED)
-
-    async def wait_oldest(self) -> None:
-        """Until the lowest update still in flight is done: only that moves the offset."""
-        if self.in_flight:
-            await asyncio.wait([self.in_flight[min(self.in_flight)]])
+            await asyncio.wait([self.in_flight[min(self.in_flight)]], timeout=within)
 
     async def drain(self, seconds: float) -> None:
         if self.in_flight:
@@ -149,14 +147,16 @@ class Poller:
             for update in fresh:
                 self.high_water = max(self.high_water, update.update_id)
                 self.dispatcher.submit(update)
-            if updates and not fresh:
-                # Only updates still being handled came back. A full batch means nothing
-                # newer can be seen before the oldest is confirmed; asking again sooner would
-                # only fetch and parse the same 100 updates again.
-                if len(updates) >= _BATCH:
-                    await self.dispatcher.wait_oldest()
-                else:
-                    await self.dispatcher.wait_any()
+            known = len(updates) - len(fresh)
+            if known and len(updates) >= _BATCH and not fresh:
+                # A full batch of updates still being handled: nothing newer can be seen
+                # before the oldest is confirmed.
+                await self.dispatcher.wait_oldest()
+            elif known >= len(fresh) and known:
+                # Mostly updates already being handled came back: asking again at once would
+                # fetch and parse them again for little news. Pause briefly, or until the
+                # oldest is done and the offset moves.
+                await self.dispatcher.wait_oldest(within=_REFETCH_PAUSE)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
