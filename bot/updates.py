@@ -148,11 +148,11 @@ class Poller:
                 self.high_water = max(self.high_water, update.update_id)
                 self.dispatcher.submit(update)
             known = len(updates) - len(fresh)
-            if known and len(updates) >= _BATCH and not fresh:
+            if not fresh and len(updates) >= _BATCH:
                 # A full batch of updates still being handled: nothing newer can be seen
                 # before the oldest is confirmed.
                 await self.dispatcher.wait_oldest()
-            elif known >= len(fresh) and known:
+            elif known and known >= len(fresh):
                 # Mostly updates already being handled came back: asking again at once would
                 # fetch and parse them again for little news. Pause briefly, or until the
                 # oldest is done and the offset moves.
