@@ -159,6 +159,8 @@ class RegistrationService:
         group = await self.members.group_by_id(group_id)
         if group is None:
             raise NotAllowed
+        if group.chat_id == chat_id:  # a second tap on the same button: nothing to change
+            return group
         async with self.db.transaction() as conn:
             await MemberRepository.bind_group_chat(conn, group_id, chat_id, title)
             await record_audit(

@@ -129,6 +129,9 @@ async def test_group_binding_respects_scope(db: Database) -> None:
         await service.bind_group_chat(leader, other, -1001, "群")
     bound = await service.bind_group_chat(leader, own, -1001, "一组群")  # type: ignore[arg-type]
     assert bound.chat_id == -1001
+    again = await service.bind_group_chat(leader, own, -1001, "一组群")  # type: ignore[arg-type]
+    assert again == bound
+    assert await audit_count(db, "group_bind") == 1  # a double tap is not a second binding
     # the same chat moved to another group by staff: the old binding is cleared
     staff = Actor.resolve(11, await member(db, "13800000003"), set())
     await service.bind_group_chat(staff, other, -1001, "一组群")
