@@ -735,6 +735,11 @@ class AttendanceService:
     async def announcements(self, event_id: int) -> list[EventAnnouncement]:
         return await self.repo.announcements(event_id)
 
+    async def announcement_in_group(
+        self, event_id: int, group_id: int
+    ) -> EventAnnouncement | None:
+        return await self.repo.announcement_in_group(event_id, group_id)
+
     async def events_for_member(
         self, member: Member, *, at: datetime | None = None
     ) -> list[MemberEvent]:

@@ -44,6 +44,7 @@ from handlers.common import (
     is_private,
     open_conversation,
     popup,
+    private_command_allowed,
     reply,
     require_bound,
     text,
@@ -111,12 +112,9 @@ async def touch_live(context: Context, member: Member, event_id: int) -> None:
     group chat (coalesced with every other check-in of the moment)."""
     if member.group_id is None:
         return
-    group = await context.services.members.group_by_id(member.group_id)
-    if group is None or group.chat_id is None:
-        return
-    for ann in await context.services.attendance.announcements(event_id):
-        if ann.chat_id == group.chat_id:
-            touch_announcement(context, event_id, ann.chat_id, ann.message_id)
+    ann = await context.services.attendance.announcement_in_group(event_id, member.group_id)
+    if ann is not None:
+        touch_announcement(context, event_id, ann.chat_id, ann.message_id)
 
 
 async def _send_quietly(context: Context, chat_id: int, body: str) -> None:
@@ -490,10 +488,8 @@ def _attendance_keyboard(context: Context, view: AttendanceView) -> InlineKeyboa
 
 async def show_attendance(update: Update, context: Context) -> None:
     """/attendance [EVENT]: present, late, on leave, missing (leaders: their group)."""
-    if not await require_bound(update, context):
-        return
-    if not is_private(update):  # names and leave reasons are not for the whole group
-        await reply(update, context, "event.use_private", command="attendance")
+    # in private: names and leave reasons are not for the whole group
+    if not await private_command_allowed(update, context, "attendance"):
         return
     event = await pick_event(update, context, Action.VIEW_ATTENDANCE, "attendance")
     if event is not None:
@@ -572,13 +568,7 @@ async def mark_present_chosen(update: Update, context: Context, choice: MarkPres
 
 async def mark_present(update: Update, context: Context) -> None:
     """/markpresent EVENT PHONE: record the check-in of a member who has no phone with them."""
-    if not await require_bound(update, context):
-        return
-    if not context.actor.can(Action.MARK_PRESENT):
-        await reply(update, context, "event.managers_only")
-        return
-    if not is_private(update):
-        await reply(update, context, "event.use_private", command="markpresent")
+    if not await private_command_allowed(update, context, "markpresent", Action.MARK_PRESENT):
         return
     args = context.args or []
     number = args[0].lstrip("#") if args else ""

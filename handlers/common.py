@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 
 from bot.app import Context
-from bot.auth import Actor
+from bot.auth import Action, Actor
 from bot.texts import language_for, tr
 from storage.models import Conversation
 
@@ -90,6 +90,22 @@ async def require_bound(update: Update, context: Context) -> bool:
     else:
         await reply(update, context, "auth.not_registered")
     return False
+
+
+async def private_command_allowed(
+    update: Update, context: Context, command: str, action: Action | None = None
+) -> bool:
+    """The prologue of the event commands: a bound member, holding `action` if one is named,
+    in private chat; otherwise tells them why not."""
+    if not await require_bound(update, context):
+        return False
+    if action is not None and not context.actor.can(action):
+        await reply(update, context, "event.managers_only")
+        return False
+    if not is_private(update):
+        await reply(update, context, "event.use_private", command=command)
+        return False
+    return True
 
 
 # -- guided conversations: the step lives in the database, so a restart loses nothing --------

@@ -55,9 +55,9 @@ from handlers.buttons import (
 from handlers.common import (
     edit_pressed_message,
     end_conversation,
-    is_private,
     open_conversation,
     popup,
+    private_command_allowed,
     reply,
     require_bound,
     text,
@@ -537,13 +537,7 @@ async def _groups_keyboard(context: Context, data: dict[str, object]) -> InlineK
 
 async def new_event(update: Update, context: Context) -> None:
     """/newevent: create an event step by step, in private chat (leaders: own group)."""
-    if not await require_bound(update, context):
-        return
-    if not context.actor.can(Action.MANAGE_EVENTS):
-        await reply(update, context, "event.managers_only")
-        return
-    if not is_private(update):
-        await reply(update, context, "event.use_private", command="newevent")
+    if not await private_command_allowed(update, context, "newevent", Action.MANAGE_EVENTS):
         return
     groups = await _groups_for(context)
     if not groups:
@@ -755,10 +749,7 @@ async def _publish(update: Update, context: Context, data: dict[str, object]) ->
 # -- /editevent, /cancelevent and the buttons under an event ----------------------------------
 async def edit_event(update: Update, context: Context) -> None:
     """/editevent [ID]: what to change (title, time, place) or cancel."""
-    if not await require_bound(update, context):
-        return
-    if not is_private(update):
-        await reply(update, context, "event.use_private", command="editevent")
+    if not await private_command_allowed(update, context, "editevent"):
         return
     event = await pick_event(update, context, Action.MANAGE_EVENTS, "menu")
     if event is not None:
@@ -767,10 +758,7 @@ async def edit_event(update: Update, context: Context) -> None:
 
 async def cancel_event(update: Update, context: Context) -> None:
     """/cancelevent [ID]: cancel an event, after a confirmation."""
-    if not await require_bound(update, context):
-        return
-    if not is_private(update):
-        await reply(update, context, "event.use_private", command="cancelevent")
+    if not await private_command_allowed(update, context, "cancelevent"):
         return
     event = await pick_event(update, context, Action.MANAGE_EVENTS, "cancel")
     if event is not None:

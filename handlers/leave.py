@@ -19,6 +19,7 @@ from handlers.common import (
     is_private,
     open_conversation,
     popup,
+    private_command_allowed,
     reply,
     require_bound,
     text,
@@ -98,10 +99,7 @@ async def leave_link(update: Update, context: Context, payload: str) -> None:
 
 async def leave_command(update: Update, context: Context) -> None:
     """/leave [EVENT]: ask for leave (without a number: the upcoming events, to pick one)."""
-    if not await require_bound(update, context):
-        return
-    if not is_private(update):
-        await reply(update, context, "event.use_private", command="leave")
+    if not await private_command_allowed(update, context, "leave"):
         return
     number = (context.args or [""])[0].lstrip("#")
     if not number:

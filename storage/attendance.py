@@ -246,6 +246,22 @@ class AttendanceRepository:
             for row in rows
         ]
 
+    async def announcement_in_group(
+        self, event_id: int, group_id: int
+    ) -> EventAnnouncement | None:
+        """The announcement of the event in the chat the group is bound to, if any."""
+        row = await self.db.fetch_one(
+            "SELECT a.event_id, a.chat_id, a.message_id FROM event_announcements a "
+            "JOIN activity_groups g ON g.chat_id = a.chat_id "
+            "WHERE a.event_id = ? AND g.id = ?",
+            (event_id, group_id),
+        )
+        if row is None:
+            return None
+        return EventAnnouncement(
+            event_id=row["event_id"], chat_id=row["chat_id"], message_id=row["message_id"]
+        )
+
     @staticmethod
     async def save_announcement(
         conn: aiosqlite.Connection, event_id: int, chat_id: int, message_id: int, at: datetime
