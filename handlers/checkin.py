@@ -40,6 +40,7 @@ from bot.registration import NotAllowed
 from bot.texts import tr
 from handlers.buttons import EventCheckIn, EventManage, MarkPresentChoice, QrControl
 from handlers.common import (
+    edit_pressed_message,
     end_conversation,
     is_private,
     open_conversation,
@@ -510,11 +511,7 @@ async def show_attendance_for(update: Update, context: Context, event: Event) ->
     query = update.callback_query
     if query is not None and query.message is not None:
         await query.answer()
-        try:
-            await query.edit_message_text(body, reply_markup=keyboard)
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
+        await edit_pressed_message(update, body, keyboard)
         return
     await context.bot.send_message(update.effective_chat.id, body, reply_markup=keyboard)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 
@@ -64,20 +64,36 @@ async def popup(update: Update, context: Context, key: str, /, **values: object)
         log.info("callback answer failed: %s", exc)
 
 
-async def edit_pressed_message(update: Update, text_html: str) -> None:
-    """Replace the text of the message whose button was pressed (and remove its buttons).
+def _harmless_edit_refusal(exc: BadRequest) -> bool:
+    """A second tap on the same button (a double tap, or a client that had not yet seen the
+    first edit) asks for the same edit again: Telegram answers "message is not modified"; a
+    message deleted meanwhile is "not found". Neither is an error."""
+    return "not modified" in exc.message or "not found" in exc.message
 
-    A second tap on the same button (a double tap, or a client that had not yet seen the
-    first edit) asks for the same edit again; Telegram answers "message is not modified",
-    which is no error.
-    """
+
+async def edit_pressed_message(
+    update: Update, text_html: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the message whose button was pressed (without `markup`: remove its buttons)."""
     query = update.callback_query
     if query is None:
         return
     try:
-        await query.edit_message_text(text_html)
+        await query.edit_message_text(text_html, reply_markup=markup)
     except BadRequest as exc:
-        if "not modified" not in exc.message:
+        if not _harmless_edit_refusal(exc):
+            raise
+
+
+async def edit_pressed_markup(update: Update, markup: InlineKeyboardMarkup | None) -> None:
+    """Change (or remove) the buttons of the message whose button was pressed."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.edit_message_reply_markup(markup)
+    except BadRequest as exc:
+        if not _harmless_edit_refusal(exc):
             raise
 
 

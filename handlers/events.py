@@ -53,6 +53,7 @@ from handlers.buttons import (
     EventManageAction,
 )
 from handlers.common import (
+    edit_pressed_markup,
     edit_pressed_message,
     end_conversation,
     open_conversation,
@@ -694,11 +695,7 @@ async def _toggle_group(
     data["groups"] = sorted(chosen)
     await open_conversation(update, context, KIND_NEW, "groups", data)
     await query.answer()
-    try:
-        await query.edit_message_reply_markup(await _groups_keyboard(context, data))
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    await edit_pressed_markup(update, await _groups_keyboard(context, data))
 
 
 async def _already_published(context: Context, draft: EventDraft) -> Event | None:

@@ -206,32 +206,6 @@ async def refuse(update: Update, context: Context, refused: ReportRefused) -> No
         await send(update, context, message)
 
 
-async def edit_markup(update: Update, markup: InlineKeyboardMarkup | None) -> None:
-    """Change (or remove) the buttons of the message whose button was pressed."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.edit_message_reply_markup(markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message and "not found" not in exc.message:
-            raise
-
-
-async def edit_text(
-    update: Update, text_html: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Replace the message whose button was pressed."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.edit_message_text(text_html, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message and "not found" not in exc.message:
-            raise
-
-
 def rows(
     buttons: Iterable[InlineKeyboardButton], per_row: int
 ) -> list[list[InlineKeyboardButton]]:

@@ -34,6 +34,8 @@ from bot.texts import LANGUAGES, tr
 from handlers.buttons import ReviewLevel, ReviewList, ReviewMove, ReviewOpen, ReviewStep
 from handlers.common import (
     current_conversation,
+    edit_pressed_markup,
+    edit_pressed_message,
     end_conversation,
     is_private,
     open_conversation,
@@ -47,8 +49,6 @@ from handlers.reports import (
     age_text,
     answer,
     category_label,
-    edit_markup,
-    edit_text,
     history_lines,
     level_label,
     local_time,
@@ -250,7 +250,7 @@ async def list_chosen(update: Update, context: Context, data: ReviewList) -> Non
         return
     view, markup = await _queue_view(context, data.status, max(0, data.offset))
     await answer(update)
-    await edit_text(update, view, markup)
+    await edit_pressed_message(update, view, markup)
 
 
 # -- one report -------------------------------------------------------------------------------
@@ -444,7 +444,7 @@ async def move_chosen(update: Update, context: Context, data: ReviewMove) -> Non
         return
     await answer(update)
     if data.to is _S.ADOPTED:
-        await edit_markup(update, _level_keyboard(context, report))
+        await edit_pressed_markup(update, _level_keyboard(context, report))
         return
     step = Step.FORWARDED_TO if data.to is _S.FORWARDED else Step.NOTE
     await _ask(update, context, report, step, {"to": str(data.to), "card": card})
@@ -462,7 +462,7 @@ async def level_chosen(update: Update, context: Context, data: ReviewLevel) -> N
         await refuse(update, context, refused)
         return
     await answer(update)
-    await edit_markup(update, _card_keyboard(context, report))
+    await edit_pressed_markup(update, _card_keyboard(context, report))
     query = update.callback_query
     card = query.message.message_id if query is not None and query.message else None
     await _ask(update, context, report, Step.NOTE,
@@ -564,7 +564,7 @@ async def step_chosen(update: Update, context: Context, data: ReviewStep) -> Non
     service = context.services.reports
     if data.action == "cancel":
         open_step = await current_conversation(update, context, KIND, report_id=data.report_id)
-        await edit_markup(update, None)
+        await edit_pressed_markup(update, None)
         if open_step is None:  # the note was sent already, or another step began
             await popup(update, context, "review.step_gone")
             return
@@ -579,7 +579,7 @@ async def step_chosen(update: Update, context: Context, data: ReviewStep) -> Non
         return
     if data.action == "card":
         await answer(update)
-        await edit_markup(update, None if _own(context.actor, report)
+        await edit_pressed_markup(update, None if _own(context.actor, report)
                           else _card_keyboard(context, report))
         return
     if data.action == "comment":
@@ -598,7 +598,7 @@ async def step_chosen(update: Update, context: Context, data: ReviewStep) -> Non
         await popup(update, context, "review.step_gone")
         return
     await answer(update)
-    await edit_markup(update, None)
+    await edit_pressed_markup(update, None)
     await _move_from(update, context, conversation, note=None)
 
 

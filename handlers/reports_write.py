@@ -28,6 +28,8 @@ from handlers.buttons import (
 )
 from handlers.common import (
     current_conversation,
+    edit_pressed_markup,
+    edit_pressed_message,
     end_conversation,
     is_private,
     open_conversation,
@@ -40,8 +42,6 @@ from handlers.reports import (
     TEXT_ROOM,
     answer,
     category_label,
-    edit_markup,
-    edit_text,
     history_lines,
     last_note,
     local_time,
@@ -456,7 +456,7 @@ async def report_chosen(update: Update, context: Context, data: ReportChoice) ->
     try:
         if action == "new":
             await answer(update)
-            await edit_markup(update, None)
+            await edit_pressed_markup(update, None)
             await _ask(update, context, await service.start_draft(member), Step.TITLE)
             return
         if action == "submit":
@@ -466,7 +466,7 @@ async def report_chosen(update: Update, context: Context, data: ReportChoice) ->
             await service.discard_draft(member, data.report_id)
             await answer(update)
             await end_conversation(update, context)
-            await edit_markup(update, None)
+            await edit_pressed_markup(update, None)
             await reply(update, context, "report.deleted")
             return
         report = await service.editable_report(member, data.report_id)
@@ -486,24 +486,24 @@ async def _act(
         return
     await answer(update)
     if action == "resume":
-        await edit_markup(update, None)
+        await edit_pressed_markup(update, None)
         await _resume(update, context, report)
     elif action == "edit":
-        await edit_markup(update, _edit_keyboard(context, report.id))
+        await edit_pressed_markup(update, _edit_keyboard(context, report.id))
     elif action == "delete":
-        await edit_markup(update, _delete_keyboard(context, report.id))
+        await edit_pressed_markup(update, _delete_keyboard(context, report.id))
     elif action == "preview":
-        await edit_markup(update, _preview_keyboard(context, report))
+        await edit_pressed_markup(update, _preview_keyboard(context, report))
         await open_conversation(update, context, KIND, Step.PREVIEW, {"report_id": report.id})
     elif action in ("save", "leave"):
-        await edit_markup(update, None)
+        await edit_pressed_markup(update, None)
         await end_conversation(update, context)
         if report.status is ReportStatus.RETURNED:
             await reply(update, context, "report.left_returned", number=report.number or "")
         else:
             await reply(update, context, "report.saved" if action == "save" else "report.left")
     elif action in ("body_done", "files_done", "people_done"):
-        await edit_markup(update, None)
+        await edit_pressed_markup(update, None)
         step = {"body_done": Step.BODY, "files_done": Step.FILES, "people_done": Step.PEOPLE}
         done = step[action]
         editing = await _editing(update, context, report.id)
@@ -511,10 +511,10 @@ async def _act(
     elif action == "files_clear":
         editing = await _editing(update, context, report.id)
         cleared = await service.clear_attachments(member, report.id)
-        await edit_markup(update, None)
+        await edit_pressed_markup(update, None)
         await _ask(update, context, cleared, Step.FILES, editing=editing)
     else:  # edit one part
-        await edit_markup(update, None)
+        await edit_pressed_markup(update, None)
         part = {"title": Step.TITLE, "category": Step.CATEGORY, "body": Step.BODY,
                 "files": Step.FILES, "people": Step.PEOPLE}[action]
         await _ask(update, context, report, part, editing=True, replace=part is Step.BODY)
@@ -524,7 +524,7 @@ async def _submit(update: Update, context: Context, member: Member, report_id: i
     result = await context.services.reports.submit(member, report_id)
     await answer(update)
     await end_conversation(update, context)
-    await edit_markup(update, None)
+    await edit_pressed_markup(update, None)
     report = result.report
     if result.resubmitted:
         await reply(update, context, "report.resubmitted", number=report.number or "",
@@ -546,7 +546,7 @@ async def category_chosen(update: Update, context: Context, data: ReportCategory
         await refuse(update, context, refused)
         return
     await answer(update)
-    await edit_text(update, text(context, "report.category_set",
+    await edit_pressed_message(update, text(context, "report.category_set",
                                  category=category_label(context.lang, data.category)))
     editing = await _editing(update, context, report.id)
     if not editing and report.body:  # a category changed on a draft that has its text
@@ -575,7 +575,7 @@ async def coauthor_chosen(update: Update, context: Context, data: ReportCoauthor
                        people=_people_names(context, report))
     else:
         message = text(context, "report.ask_people", people=_people_names(context, report))
-    await edit_text(update, message, _people_keyboard(context, report))
+    await edit_pressed_message(update, message, _people_keyboard(context, report))
 
 
 # -- messages while the conversation is open --------------------------------------------------
