@@ -22,7 +22,7 @@ from bot.attendance import (
     rules_from_config,
 )
 from bot.config import Config
-from bot.qr import deep_link, qr_png
+from bot.qr import deep_link, fetch_bot_username, qr_png
 from bot.texts import catalog, tr
 from bot.timeparse import parse_local_datetime
 from storage.db import Database, utc_now
@@ -164,15 +164,6 @@ async def list_events_cli(config: Config, *, include_past: bool, out: TextIO) ->
     return 0
 
 
-async def _bot_username(config: Config) -> str:
-    """The bot's @username, asked from the Bot API (getMe)."""
-    from telegram import Bot
-
-    async with Bot(config.token_value(), base_url=config.telegram.base_url,
-                   base_file_url=config.telegram.base_file_url) as bot:
-        return bot.username
-
-
 def _write_png(path: Path, data: bytes) -> None:
     """Replace the file in one step, so an image viewer never reads half a code."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,7 +177,7 @@ async def qr_cli(
     out: TextIO,
 ) -> int:
     """`events qr EVENT --out FILE.png [--watch]`: the current code for a projector."""
-    username = bot_username or await _bot_username(config)
+    username = bot_username or await fetch_bot_username(config)
     async with Database(config.storage.path) as db:
         service = AttendanceService(db, MemberRepository(db), config.zone)
         while True:

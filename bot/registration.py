@@ -12,6 +12,7 @@ from typing import TextIO
 from bot.auth import Action, Actor
 from bot.config import Config
 from bot.phones import normalize_phone
+from bot.qr import deep_link, fetch_bot_username
 from storage.audit import record_audit
 from storage.db import Database, utc_now
 from storage.members import MemberRepository
@@ -187,21 +188,17 @@ async def _member_by_phone_cli(db: Database, raw: str, out: TextIO) -> Member | 
 
 async def invite_cli(config: Config, phone: str, *, out: TextIO) -> int:
     """`liaison-bot members invite PHONE`: print a one-time invite link."""
-    from telegram import Bot
-
     async with Database(config.storage.path) as db:
         member = await _member_by_phone_cli(db, phone, out)
         if member is None:
             return 1
         payload = await RegistrationService(db, MemberRepository(db)).create_invite(member, None)
-    username = None
+    username = "<bot_username>"
     try:
-        bot = Bot(config.token_value(), base_url=config.telegram.base_url)
-        async with bot:
-            username = bot.username
+        username = await fetch_bot_username(config)
     except Exception as exc:  # the link still works once the bot's name is known
         print(f"(could not ask the Bot API for the bot's name: {type(exc).__name__})", file=out)
-    link = f"https://t.me/{username or '<bot_username>'}?start={payload}"
+    link = deep_link(username, payload)
     print(f"invite for {member.name} ({member.phone}), valid 7 days, single use:", file=out)
     print(link, file=out)
     return 0

@@ -40,6 +40,7 @@ from bot.registration import NotAllowed
 from bot.texts import tr
 from handlers.buttons import EventCheckIn, EventManage, MarkPresentChoice, QrControl
 from handlers.common import (
+    button_rows,
     edit_pressed_message,
     end_conversation,
     is_private,
@@ -55,7 +56,6 @@ from handlers.events import (
     may_reach,
     moment_text,
     pick_event,
-    rows,
     touch_announcement,
     when_text,
 )
@@ -484,7 +484,7 @@ def _attendance_keyboard(context: Context, view: AttendanceView) -> InlineKeyboa
         text(context, "attendance.refresh_button"),
         callback_data=codec.encode(EventManage(event_id=view.event.id, action="attendance")),
     )
-    return InlineKeyboardMarkup([*rows(marks, 3), [refresh]])
+    return InlineKeyboardMarkup([*button_rows(marks, 3), [refresh]])
 
 
 async def show_attendance(update: Update, context: Context) -> None:

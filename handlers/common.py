@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 
@@ -122,6 +123,13 @@ async def private_command_allowed(
         await reply(update, context, "event.use_private", command=command)
         return False
     return True
+
+
+def button_rows(
+    buttons: Sequence[InlineKeyboardButton], per_row: int
+) -> list[list[InlineKeyboardButton]]:
+    """Buttons laid out `per_row` to a row (big enough for a thumb)."""
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
 # -- guided conversations: the step lives in the database, so a restart loses nothing --------

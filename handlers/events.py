@@ -53,6 +53,7 @@ from handlers.buttons import (
     EventManageAction,
 )
 from handlers.common import (
+    button_rows,
     edit_pressed_markup,
     edit_pressed_message,
     end_conversation,
@@ -163,10 +164,6 @@ def card(
 async def event_card(services: Services, language: str, event: Event) -> Html:
     return card(language, draft_of(event), services.config.zone,
                 await services.members.list_groups())
-
-
-def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
 
 # -- announcements in group chats --------------------------------------------------------------
@@ -473,7 +470,7 @@ async def _ask(update: Update, context: Context, step: str, data: dict[str, obje
             for kind in EventType
         ]
         await _send(update, context, text(context, "event.ask_type"),
-                    InlineKeyboardMarkup(rows(buttons, 2)))
+                    InlineKeyboardMarkup(button_rows(buttons, 2)))
     elif step == "title":
         await _send(update, context, text(context, "event.ask_title", limit=MAX_TITLE))
     elif step == "start":
@@ -530,7 +527,7 @@ async def _groups_keyboard(context: Context, data: dict[str, object]) -> InlineK
         for g in await _groups_for(context)
     ]
     return InlineKeyboardMarkup([
-        *rows(buttons, 2),
+        *button_rows(buttons, 2),
         [_draft_button(context, text(context, "event.all_groups_button"), "all_groups"),
          _draft_button(context, text(context, "event.groups_done_button"), "groups_done")],
     ])
@@ -1011,4 +1008,4 @@ async def list_events(update: Update, context: Context) -> None:
             ]
             body.append(text(context, "events.run_hint"))
     await _send(update, context, "\n\n".join(body),
-                InlineKeyboardMarkup(rows(buttons, 2)) if buttons else None)
+                InlineKeyboardMarkup(button_rows(buttons, 2)) if buttons else None)

@@ -206,14 +206,6 @@ async def refuse(update: Update, context: Context, refused: ReportRefused) -> No
         await send(update, context, message)
 
 
-def rows(
-    buttons: Iterable[InlineKeyboardButton], per_row: int
-) -> list[list[InlineKeyboardButton]]:
-    """Buttons laid out `per_row` to a row (big enough for a thumb)."""
-    items = list(buttons)
-    return [items[i : i + per_row] for i in range(0, len(items), per_row)]
-
-
 # -- pushes to authors and co-authors ---------------------------------------------------------
 async def recipient_language(context: Context, telegram_user_id: int) -> str:
     """The language a person chose with /lang, else Chinese (their client is not known here)."""

@@ -33,6 +33,7 @@ from bot.spreadsheet import ExportFormat
 from bot.texts import LANGUAGES, tr
 from handlers.buttons import ReviewLevel, ReviewList, ReviewMove, ReviewOpen, ReviewStep
 from handlers.common import (
+    button_rows,
     current_conversation,
     edit_pressed_markup,
     edit_pressed_message,
@@ -57,7 +58,6 @@ from handlers.reports import (
     recipient_language,
     refuse,
     report_status_detail,
-    rows,
     send,
     short,
     split_text,
@@ -169,7 +169,7 @@ async def _queue_view(
         for s in ReportStatus
         if s is not _S.DRAFT and s is not status
     ]
-    keyboard += rows(filters, 3)
+    keyboard += button_rows(filters, 3)
     if status is not None:
         keyboard.append([InlineKeyboardButton(
             text(context, "review.button_queue"),
@@ -318,7 +318,7 @@ def _card_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup | N
             text(context, "review.button_comment"),
             callback_data=codec.encode(ReviewStep(report_id=report.id, action="comment")),
         ))
-    return InlineKeyboardMarkup(rows(buttons, 2)) if buttons else None
+    return InlineKeyboardMarkup(button_rows(buttons, 2)) if buttons else None
 
 
 def _level_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup:

@@ -27,6 +27,7 @@ from handlers.buttons import (
     ReportCoauthorChoice,
 )
 from handlers.common import (
+    button_rows,
     current_conversation,
     edit_pressed_markup,
     edit_pressed_message,
@@ -47,7 +48,6 @@ from handlers.reports import (
     local_time,
     refuse,
     report_status_detail,
-    rows,
     send,
     short,
     split_text,
@@ -137,7 +137,7 @@ def _category_keyboard(context: Context, report_id: int) -> InlineKeyboardMarkup
         )
         for category in ReportCategory
     ]
-    return InlineKeyboardMarkup(rows(buttons, 2))
+    return InlineKeyboardMarkup(button_rows(buttons, 2))
 
 
 def _preview_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup:
@@ -192,7 +192,7 @@ def _people_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup:
     ]
     done = "report.button_people_done" if report.coauthors else "report.button_skip"
     return InlineKeyboardMarkup(
-        [*rows(removals, 2), [_choice(context, done, report.id, "people_done")]]
+        [*button_rows(removals, 2), [_choice(context, done, report.id, "people_done")]]
     )
 
 
@@ -718,7 +718,7 @@ async def _on_people(
     done = "report.button_people_done" if report.coauthors else "report.button_skip"
     await send(update, context, text(context, "report.people_pick", count=len(found)),
                InlineKeyboardMarkup(
-                   [*rows(buttons, 2), [_choice(context, done, report.id, "people_done")]]
+                   [*button_rows(buttons, 2), [_choice(context, done, report.id, "people_done")]]
                ))
 
 
