@@ -42,7 +42,7 @@ _FLUSH_SECONDS = 5.0
 # HTTP connections to the Bot API for everything but getUpdates (PTB's default is 256): 32
 # calls in flight at 100 ms each already allow 320 calls a second, ten times what Telegram
 # lets a bot send (answers to button presses are not counted).
-_HTTP_CONNECTIONS = 32
+_HTTP_CONNECTIONS = 256
 
 
 @dataclass
@@ -142,7 +142,8 @@ def build_application(config: Config) -> LiaisonApplication:
             )
         )
         .request(AiohttpRequest(connections=_HTTP_CONNECTIONS, timeout=timeout))
-        .get_updates_request(AiohttpRequest(connections=2, timeout=timeout))
+        # PTB wants one; the bot's own poller (bot/updates.py) calls getUpdates itself
+        .get_updates_request(AiohttpRequest(connections=1, timeout=timeout))
         .updater(None)
         .build()
     )

@@ -6,16 +6,21 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
+from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import LiaisonApplication, attach_services, build_application, detach_services
 from bot.config import Config
-from bot.updates import Poller, UpdateDispatcher
+from bot.http import AiohttpRequest
+from bot.updates import Intake, Poller, RawUpdate, UpdateDispatcher
+from storage.inbox import UpdateInbox
 
 log = logging.getLogger(__name__)
 
-_DRAIN_SECONDS = 10.0
+_DRAIN_SECONDS = 10.0  # for updates being handled at a stop; the rest wait for the next start
+_BACKLOG = 5000  # updates received and not yet handled before the poller waits for room
 _MAX_BACKOFF = 60.0
 
 
@@ -36,26 +41,40 @@ async def _initialize(application: LiaisonApplication, stopping: asyncio.Event) 
     return False
 
 
+def _handler(application: LiaisonApplication) -> Callable[[RawUpdate], Awaitable[None]]:
+    """An update as received (JSON), parsed by the task handling it, then through PTB."""
+
+    async def handle(raw: RawUpdate) -> None:
+        await application.process_update(Update.de_json(raw, application.bot))
+
+    return handle
+
+
 async def _poll(
     config: Config,
     application: LiaisonApplication,
-    dispatcher: UpdateDispatcher,
+    intake: Intake,
     stopping: asyncio.Event,
 ) -> None:
+    request = AiohttpRequest(connections=1, timeout=config.telegram.request_timeout)
     poller = Poller(
-        application.bot, dispatcher, config.telegram.poll_timeout,
+        request, application.bot.base_url, intake, config.telegram.poll_timeout,
         config.telegram.request_timeout,
+        backlog=_BACKLOG,
     )
     await application.bot.delete_webhook()
     log.info("bot @%s is running (long polling)", application.bot.username)
-    polling = asyncio.create_task(poller.run())
-    stop_wait = asyncio.create_task(stopping.wait())
-    await asyncio.wait([polling, stop_wait], return_when=asyncio.FIRST_COMPLETED)
-    poller.stop()
-    stop_wait.cancel()
-    await asyncio.gather(polling, return_exceptions=True)
-    await dispatcher.drain(_DRAIN_SECONDS)
-    await poller.confirm_finished()
+    await request.initialize()
+    try:
+        polling = asyncio.create_task(poller.run())
+        stop_wait = asyncio.create_task(stopping.wait())
+        await asyncio.wait([polling, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+        poller.stop()
+        stop_wait.cancel()
+        await asyncio.gather(polling, return_exceptions=True)
+        await poller.confirm_received()
+    finally:
+        await request.shutdown()
     if not polling.cancelled() and polling.exception() is not None:
         raise polling.exception()  # type: ignore[misc]
 
@@ -63,19 +82,18 @@ async def _poll(
 async def _serve_webhook(
     config: Config,
     application: LiaisonApplication,
-    dispatcher: UpdateDispatcher,
+    intake: Intake,
     stopping: asyncio.Event,
 ) -> None:
     from bot.webhook import WebhookServer
 
-    server = WebhookServer(config, application.bot, dispatcher)
+    server = WebhookServer(config, application.bot, intake)
     await server.start()
     log.info("bot @%s is running (webhook)", application.bot.username)
     try:
         await stopping.wait()
     finally:
         await server.stop()
-        await dispatcher.drain(_DRAIN_SECONDS)
 
 
 async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None:
@@ -94,13 +112,20 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
         from handlers.menus import publish_command_menus
 
         menus = asyncio.create_task(publish_command_menus(application))
+        intake = Intake(UpdateInbox(application.bot_data["services"].db))
         dispatcher = UpdateDispatcher(
-            application.process_update, config.limits.max_concurrent_updates
+            _handler(application), config.limits.max_concurrent_updates, intake.handled
         )
-        if config.telegram.mode == "webhook":
-            await _serve_webhook(config, application, dispatcher, stopping)
-        else:
-            await _poll(config, application, dispatcher, stopping)
+        intake.start(dispatcher)
+        try:
+            await intake.replay()
+            if config.telegram.mode == "webhook":
+                await _serve_webhook(config, application, intake, stopping)
+            else:
+                await _poll(config, application, intake, stopping)
+            await dispatcher.drain(_DRAIN_SECONDS)
+        finally:
+            await intake.close()
         menus.cancel()
         await asyncio.gather(menus, return_exceptions=True)
     finally:

@@ -2,13 +2,12 @@
 live-location step, /qr for the screen at the venue, /attendance and marking someone present.
 
 Every path records through the attendance service, which answers once the check-in is
-committed. The answer to the member (the popup of the group button, the confirmation message of
-a QR code or code) is then sent by a task of its own: the update is finished, and confirmed to
-Telegram, as soon as the check-in is on disk. With long polling Telegram hands out at most 100
-updates past the oldest one not yet confirmed, so an update that waited for its answer (100 ms
-and more per call; a confirmation message may queue behind Telegram's 30 messages a second)
-would hold back every member behind it. A crash between the commit and the answer loses only
-the answer: pressing or scanning again says "already checked in at 09:02".
+committed; then the member is answered. The popup of the group button is answered within the
+update. The confirmation message of a QR code or code is sent by a task of its own, so the
+update does not hold one of the bot's update slots while the message waits its turn under
+Telegram's 30 messages a second (a crowd scanning at once queues there for many seconds). A
+crash between the commit and a confirmation loses only the confirmation: scanning again says
+"already checked in at 09:02".
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from telegram import (
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -67,9 +65,6 @@ log = logging.getLogger(__name__)
 KIND_LOCATION = "checkin_location"
 # /attendance offers a "mark present" button for at most this many missing members.
 _MARK_BUTTONS = 24
-# Popups being answered at once: fewer than the bot's HTTP connections (bot/app.py), so the
-# confirmation messages and the live edits always find one.
-_POPUPS_IN_FLIGHT = 24
 # Names listed per section of /attendance before "… and N more".
 _NAMES_ROOM = 3500
 
@@ -152,7 +147,7 @@ async def _answer_in_private(
         return
     if result.recorded:
         await touch_live(context, member, result.event.id if result.event else 0)
-    # after the commit, outside the update's slot (see the module's docstring)
+    # outside the update's slot (see the module's docstring)
     context.application.create_task(
         _send_quietly(context, chat_id, _private_text(context, result)),
         name=f"check-in reply {chat_id}",
@@ -204,26 +199,12 @@ async def checkin_button(update: Update, context: Context, choice: EventCheckIn)
     result = await context.services.attendance.check_in(
         member, choice.event_id, CheckInMethod.BUTTON
     )
-    # after the commit, outside the update's slot (see the module's docstring)
-    slots: asyncio.Semaphore = context.application.bot_data.setdefault(
-        "checkin_popup_slots", asyncio.Semaphore(_POPUPS_IN_FLIGHT)
-    )
-    context.application.create_task(
-        _answer_quietly(slots, query, outcome_text(context, result), alert=not result.recorded),
-        name=f"check-in popup {query.id}",
-    )
+    try:
+        await query.answer(outcome_text(context, result), show_alert=not result.recorded)
+    except TelegramError as exc:  # too old (handled again after a restart): recorded anyway
+        log.info("check-in popup not shown: %s", exc)
     if result.recorded:
         await touch_live(context, member, choice.event_id)
-
-
-async def _answer_quietly(
-    slots: asyncio.Semaphore, query: CallbackQuery, body: str, *, alert: bool
-) -> None:
-    async with slots:
-        try:
-            await query.answer(body, show_alert=alert)
-        except TelegramError as exc:  # too old (handled again after a restart): recorded
-            log.info("check-in popup not shown: %s", exc)
 
 
 async def on_location_step(update: Update, context: Context, conversation: Conversation) -> None:

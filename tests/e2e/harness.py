@@ -173,8 +173,9 @@ def query(db_path: Path, sql: str, params: Sequence[object] = ()) -> list[dict[s
 
 
 def snapshot(db_path: Path, *, exclude: Iterable[str] = ()) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (but `exclude`), sorted, to compare before and after."""
-    skipped = set(exclude)
+    """Every row of every table (but `exclude`), sorted, to compare before and after. The
+    inbox of received updates is left out: every update is stored there, refused or not."""
+    skipped = {"update_inbox", *exclude}
     tables = [
         row["name"]
         for row in query(db_path, "SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -442,6 +443,16 @@ class E2E:
     # the database
     def db(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
         return query(self.db_path, sql, params)
+
+    async def wait_until_handled(self, timeout: float = START_TIMEOUT) -> None:
+        """Until the bot has fetched and handled every update produced so far. Telegram's
+        confirmation alone means stored: the bot confirms an update before handling it."""
+        await self.server.wait_until_confirmed(timeout)
+        await wait_until(
+            self.server,
+            lambda: not self.db("SELECT update_id FROM update_inbox WHERE handled_at IS NULL"),
+            "the bot has handled every update", timeout,
+        )
 
     def bind_in_db(self, accounts: dict[str, Phone]) -> None:
         """Link roster phones to Telegram accounts directly in the database: the setup of a

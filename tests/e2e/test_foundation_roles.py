@@ -175,7 +175,7 @@ async def test_losing_the_chat_mid_update_is_no_error(e2e: E2E, bot: InProcessBo
         description="Forbidden: bot was kicked from the supergroup chat", times=1,
     )
     await zhang.send("/help", chat=chat)
-    await e2e.server.wait_until_confirmed()
+    await e2e.wait_until_handled()
     await chat.expect_no_message(within=0.2)  # the error handler did not try to apologise
     assert len(e2e.server.calls_for("sendMessage", chat_id=chat.id, ok=False)) == 1
     await zhang.send("/help", chat=chat)

@@ -205,7 +205,7 @@ class World:
         return len(self.server.update_log) - self.first_update
 
     async def settle(self) -> None:
-        await self.server.wait_until_confirmed(timeout=60)
+        await self.e2e.wait_until_handled(timeout=60)
         self._collect_buttons()
 
     def _collect_buttons(self) -> None:

@@ -127,7 +127,7 @@ async def test_daily_nudge_lists_stale_reports_to_staff_once_a_day(e2e: E2E) -> 
     three_days_ago = to_db_time(datetime.now(UTC) - timedelta(days=3))
     write_db(e2e.db_path, "UPDATE reports SET status_at = ?, submitted_at = ? WHERE number = ?",
              (three_days_ago, three_days_ago, old))
-    await e2e.server.wait_until_confirmed()  # everything handled before the restart
+    await e2e.wait_until_handled()  # everything handled before the restart
     await bot.stop()
 
     bot = await e2e.start_bot()
@@ -136,7 +136,7 @@ async def test_daily_nudge_lists_stale_reports_to_staff_once_a_day(e2e: E2E) -> 
         assert "1 篇" in text_of(nudge) and "超过 2 天" in text_of(nudge)
         assert old in text_of(nudge) and "关于积水点整治的建议" in text_of(nudge)
         assert fresh not in text_of(nudge)
-    await e2e.server.wait_until_confirmed()  # everything handled before the restart
+    await e2e.wait_until_handled()  # everything handled before the restart
     await bot.stop()
 
     bot = await e2e.start_bot()  # another start the same day: no second nudge
@@ -144,7 +144,7 @@ async def test_daily_nudge_lists_stale_reports_to_staff_once_a_day(e2e: E2E) -> 
     await wang.send("/review")
     await expect(wang, "待处理 2 篇")
     await wang.expect_no_message(within=2.0)  # the catch-up after start has run by now
-    await e2e.server.wait_until_confirmed()  # everything handled before the restart
+    await e2e.wait_until_handled()  # everything handled before the restart
     await bot.stop()
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     sent = e2e.db("SELECT chat_id, status FROM deliveries WHERE key = ?",

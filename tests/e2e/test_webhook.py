@@ -1,5 +1,6 @@
-"""Webhook mode, end to end: Telegram posts updates to the bot, which answers only after it
-handled them; requests without the secret token are refused."""
+"""Webhook mode, end to end: Telegram posts updates to the bot, which answers once it stored
+them and handles each once, even when it is posted again; requests without the secret token,
+and bodies that are not updates, are refused."""
 
 from __future__ import annotations
 
@@ -71,13 +72,34 @@ async def test_webhook_mode_serves_members(e2e: E2E, server: BotApiServer) -> No
                     f"http://127.0.0.1:{port}/tg-hook", json=forged, headers=headers
                 ) as answer:
                     assert answer.status == 403
-            async with http.post(
-                f"http://127.0.0.1:{port}/tg-hook",
-                data=b"not json",
-                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"},
-            ) as answer:
-                assert answer.status == 400
-        assert not any(c.params.get("chat_id") in (42, "42") for c in server.calls)
+            secret = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"}
+            for body in (b"not json", b"[1, 2]", b'{"update_id": "7"}', b"{}"):
+                async with http.post(
+                    f"http://127.0.0.1:{port}/tg-hook", data=body, headers=secret
+                ) as answer:
+                    assert answer.status == 400
+            assert not any(c.params.get("chat_id") in (42, "42") for c in server.calls)
+
+            # Telegram posts an update again when it missed the first 200: handled once.
+            li = e2e.user("Li", "13900000009")  # not on the roster
+            await li.start()
+            await li.next_message()
+            again = {"update_id": 999999, "message": {
+                "message_id": 999, "date": 0, "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+                "chat": {"id": li.id, "type": "private"},
+                "from": {"id": li.id, "is_bot": False, "first_name": "Li"},
+            }}
+            for _ in range(2):
+                async with http.post(
+                    f"http://127.0.0.1:{port}/tg-hook", json=again, headers=secret
+                ) as answer:
+                    assert answer.status == 200
+                await e2e.wait_until_handled()
+        assert "/start" in ((await li.next_message()).text or "")
+        await li.expect_no_message(within=0.5)
+        stored = e2e.db("SELECT update_id FROM update_inbox WHERE update_id = 999999")
+        assert stored == [{"update_id": 999999}]
     finally:
         stopping.set()
         await asyncio.wait_for(running, 15)

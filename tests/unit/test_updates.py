@@ -1,17 +1,44 @@
-"""Update dispatching: concurrent across users, in order per user, offsets confirm only done."""
+"""Receiving updates: stored before they are confirmed, handled once, concurrent across users
+and in order per user; what a stopped bot left unhandled is handled at the next start."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
-from telegram import Chat, Message, Update, User
+import pytest
 
-from bot.updates import UpdateDispatcher
+from bot.updates import Intake, RawUpdate, UpdateDispatcher, ordering_key
+from storage.db import Database, utc_now
+from storage.inbox import UpdateInbox
 
 
-def make_update(update_id: int, user_id: int) -> Update:
-    user = User(user_id, f"u{user_id}", is_bot=False)
-    chat = Chat(user_id, Chat.PRIVATE)
-    message = Message(update_id, None, chat, from_user=user, text=str(update_id))  # type: ignore[arg-type]
-    return Update(update_id, message=message)
+def message(update_id: int, user_id: int) -> RawUpdate:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id, "date": 0, "text": str(update_id),
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": f"u{user_id}"},
+        },
+    }
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with Database(tmp_path / "inbox.db") as database:
+        yield database
+
+
+def test_ordering_key_is_the_user_else_the_chat() -> None:
+    assert ordering_key(message(1, 42)) == 42
+    press = {"update_id": 2, "callback_query": {
+        "id": "q", "from": {"id": 7}, "message": {"chat": {"id": -100}}}}
+    assert ordering_key(press) == 7
+    channel_post = {"update_id": 3, "message": {"message_id": 1, "chat": {"id": -55}}}
+    assert ordering_key(channel_post) == -55
+    assert ordering_key({"update_id": 4, "poll": {"id": "p"}}) == 4
 
 
 async def test_in_order_per_user_concurrent_across_users() -> None:
@@ -19,17 +46,17 @@ async def test_in_order_per_user_concurrent_across_users() -> None:
     running = 0
     peak = 0
 
-    async def handle(update: Update) -> None:
+    async def handle(raw: RawUpdate) -> None:
         nonlocal running, peak
         running += 1
         peak = max(peak, running)
-        await asyncio.sleep(0.02 if update.update_id % 2 else 0.05)
-        seen.append((update.effective_user.id, update.update_id))  # type: ignore[union-attr]
+        await asyncio.sleep(0.02 if raw["update_id"] % 2 else 0.05)
+        seen.append((ordering_key(raw), raw["update_id"]))
         running -= 1
 
     dispatcher = UpdateDispatcher(handle, max_concurrent=10)
     for uid in range(1, 31):
-        dispatcher.submit(make_update(uid, user_id=uid % 3))
+        dispatcher.submit(message(uid, user_id=uid % 3))
     await dispatcher.drain(5)
     assert len(seen) == 30
     for user in range(3):
@@ -38,36 +65,115 @@ async def test_in_order_per_user_concurrent_across_users() -> None:
     assert peak == 3  # three users in parallel, never two updates of one user at once
 
 
-async def test_offset_stays_at_lowest_unfinished() -> None:
+async def test_handled_is_reported_also_for_a_failing_handler_not_for_a_cancelled_one() -> None:
+    handled: list[int] = []
+    ran: list[int] = []
+    block = asyncio.Event()
+
+    async def handle(raw: RawUpdate) -> None:
+        if raw["update_id"] == 1:
+            raise RuntimeError("boom")
+        if raw["update_id"] == 3:
+            await block.wait()
+        ran.append(raw["update_id"])
+
+    dispatcher = UpdateDispatcher(handle, max_concurrent=2, on_handled=handled.append)
+    dispatcher.submit(message(1, 7))
+    dispatcher.submit(message(2, 7))  # same user, after the failure
+    dispatcher.submit(message(3, 8))
+    await asyncio.sleep(0.05)
+    assert ran == [2] and sorted(handled) == [1, 2]
+    assert dispatcher.known(3) and not dispatcher.known(2)
+    dispatcher.in_flight[3].cancel()  # a stop before it finished
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert sorted(handled) == [1, 2]
+
+
+async def test_wait_for_room_holds_until_updates_finish() -> None:
     release = asyncio.Event()
 
-    async def handle(update: Update) -> None:
-        if update.update_id == 5:
-            await release.wait()
+    async def handle(raw: RawUpdate) -> None:
+        await release.wait()
 
     dispatcher = UpdateDispatcher(handle, max_concurrent=10)
-    for uid in range(5, 9):
-        dispatcher.submit(make_update(uid, user_id=uid))
+    for uid in range(1, 4):
+        dispatcher.submit(message(uid, uid))
+    waiting = asyncio.create_task(dispatcher.wait_for_room(3))
     await asyncio.sleep(0.05)
-    assert dispatcher.offset(high_water=8) == 5  # 5 still running: nothing confirmed past it
-    assert dispatcher.known(6)
-    assert dispatcher.known(5)
+    assert not waiting.done()
     release.set()
+    await asyncio.wait_for(waiting, 1)
+
+
+class Recorder:
+    """A handler that records what it handled and can be held at one update."""
+
+    def __init__(self, hold: int | None = None) -> None:
+        self.handled: list[int] = []
+        self.hold = hold
+        self.release = asyncio.Event()
+
+    async def __call__(self, raw: RawUpdate) -> None:
+        if raw["update_id"] == self.hold:
+            await self.release.wait()
+        self.handled.append(raw["update_id"])
+
+
+def start(db: Database, recorder: Recorder) -> tuple[Intake, UpdateDispatcher]:
+    intake = Intake(UpdateInbox(db))
+    dispatcher = UpdateDispatcher(recorder, max_concurrent=8, on_handled=intake.handled)
+    intake.start(dispatcher)
+    return intake, dispatcher
+
+
+async def inbox_rows(db: Database) -> dict[int, Any]:
+    rows = await db.fetch_all("SELECT update_id, handled_at FROM update_inbox")
+    return {row["update_id"]: row["handled_at"] for row in rows}
+
+
+async def test_received_updates_are_stored_handled_once_and_marked(db: Database) -> None:
+    recorder = Recorder()
+    intake, dispatcher = start(db, recorder)
+    await intake.receive([message(10, 1), message(11, 2)])
+    assert set(await inbox_rows(db)) == {10, 11}  # stored before receive() returned
     await dispatcher.drain(1)
-    assert dispatcher.offset(high_water=8) == 9
-
-
-async def test_a_failing_handler_does_not_block_the_user() -> None:
-    handled: list[int] = []
-
-    async def handle(update: Update) -> None:
-        if update.update_id == 1:
-            raise RuntimeError("boom")
-        handled.append(update.update_id)
-
-    dispatcher = UpdateDispatcher(handle, max_concurrent=2)
-    dispatcher.submit(make_update(1, 7))
-    dispatcher.submit(make_update(2, 7))
+    # Telegram sends 11 again (its confirmation was lost): not handled a second time.
+    await intake.receive([message(11, 2), message(12, 1)])
     await dispatcher.drain(1)
-    assert handled == [2]
-    assert dispatcher.offset(high_water=2) == 3
+    await intake.close()
+    assert sorted(recorder.handled) == [10, 11, 12]
+    rows = await inbox_rows(db)
+    assert set(rows) == {10, 11, 12} and all(rows.values())
+
+
+async def test_a_restart_handles_what_was_stored_but_not_handled(db: Database) -> None:
+    first = Recorder(hold=21)
+    intake, dispatcher = start(db, first)
+    await intake.receive([message(20, 1), message(21, 2), message(22, 2)])
+    await asyncio.sleep(0.05)
+    assert first.handled == [20]  # 21 hangs, 22 (same user) waits behind it
+    for task in list(dispatcher.in_flight.values()):  # the bot stops before they finish
+        task.cancel()
+    await asyncio.sleep(0)
+    await intake.close()
+    rows = await inbox_rows(db)
+    assert rows[20] is not None and rows[21] is None and rows[22] is None
+
+    second = Recorder()
+    intake, dispatcher = start(db, second)
+    assert await intake.replay() == 2
+    await intake.receive([message(22, 2)])  # delivered again by Telegram meanwhile: no double
+    await dispatcher.drain(1)
+    await intake.close()
+    assert second.handled == [21, 22]
+    assert all((await inbox_rows(db)).values())
+
+
+async def test_old_handled_updates_are_forgotten(db: Database) -> None:
+    inbox = UpdateInbox(db)
+    await inbox.store([(1, "{}"), (2, "{}")], handled=())
+    await inbox.mark_handled([1])
+    assert await inbox.purge(utc_now() - timedelta(days=2)) == 0
+    assert await inbox.purge(utc_now() + timedelta(seconds=1)) == 1  # 2 is not handled: kept
+    assert [u for u, _ in await inbox.pending()] == [2]
