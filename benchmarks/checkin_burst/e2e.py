@@ -11,9 +11,10 @@ QR deep link.
 
 Printed, from one run: check-ins recorded, acknowledged (a popup saying so, or a confirmation
 message), never answered, duplicates, when every check-in was stored and at what rate,
-update-to-acknowledgement p50/p95 for the button (the popup answer) and for the QR code (the
-confirmation message arriving), QR confirmations per second, and the edits of the group's
-announcement (total and the most in any minute). The baseline, in the same run, is the same bot
+update-to-acknowledgement p50/p95 for the button (the popup answer, and how much of that the
+update waited to be fetched by the bot) and for the QR code (the confirmation message
+arriving), QR confirmations per second, and the edits of the group's announcement (total and
+the most in any minute). The baseline, in the same run, is the same bot
 with max_concurrent_updates = 1 on `--baseline-members` members; the rates are compared.
 """
 
@@ -52,6 +53,7 @@ class Run:
     members: int
     concurrent: int
     button: list[float] = field(default_factory=list)  # update → popup answer, seconds
+    fetched: list[float] = field(default_factory=list)  # button update → fetched by the bot
     qr: list[float] = field(default_factory=list)  # update → confirmation message, seconds
     qr_done: list[float] = field(default_factory=list)  # when each confirmation arrived
     recorded: int = 0
@@ -181,6 +183,13 @@ async def measure(
     result.unanswered = (expected_buttons - len(answered)) + (len(by_qr) - len(confirmed))
     result.wall = max([t for t, _ in answered.values()] + list(confirmed.values())) - started
     result.button = [t - arrived[u] for u, (t, _) in answered.items()]
+    pressed = {r.id: r.user_id for r in server.callbacks.values() if r.user_id in arrived}
+    for call in server.calls[first_call:]:
+        if call.method == "getUpdates" and call.ok:
+            for update in call.result or []:
+                query = update.get("callback_query")
+                if query is not None and query["id"] in pressed:
+                    result.fetched.append(call.time - arrived[pressed[query["id"]]])
     result.qr = [t - arrived[u] for u, t in confirmed.items()]
     result.qr_done = list(confirmed.values())
     ok_popups = sum("签到成功" in (a.text or "") for _, a in answered.values())
@@ -232,6 +241,10 @@ def report(ours: Run, baseline: Run, args: argparse.Namespace) -> int:
         ("group button → popup   p50", _seconds(ours.button, 0.5), _seconds(baseline.button, 0.5)),
         ("group button → popup   p95", _seconds(ours.button, 0.95),
          _seconds(baseline.button, 0.95)),
+        ("  of which until fetched by the bot p50", _seconds(ours.fetched, 0.5),
+         _seconds(baseline.fetched, 0.5)),
+        ("  of which until fetched by the bot p95", _seconds(ours.fetched, 0.95),
+         _seconds(baseline.fetched, 0.95)),
         ("QR link → confirmation p50", _seconds(ours.qr, 0.5), _seconds(baseline.qr, 0.5)),
         ("QR link → confirmation p95", _seconds(ours.qr, 0.95), _seconds(baseline.qr, 0.95)),
         ("QR confirmations per second", f"{ours.qr_rate:.1f}", f"{baseline.qr_rate:.1f}"),
