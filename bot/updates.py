@@ -140,8 +140,12 @@ class Intake:
         assert self.dispatcher is not None
         await self.inbox.purge(utc_now() - _KEEP_HANDLED)
         left = await self.inbox.pending()
-        for _update_id, body in left:
-            self.dispatcher.submit(json.loads(body))
+        for update_id, body in left:
+            try:
+                self.dispatcher.submit(json.loads(body))
+            except (ValueError, KeyError, TypeError) as exc:  # not an update as stored
+                log.error("stored update %s cannot be read (%s); skipped", update_id, exc)
+                self.handled(update_id)
         if left:
             log.info("handling %d updates received before the last stop", len(left))
         return len(left)
@@ -182,9 +186,11 @@ class Intake:
         marks, self._handled = self._handled, set()
         try:
             await self.inbox.mark_handled(marks)
-        except Exception as exc:  # kept for the next try; at worst handled again after a restart
-            log.warning("could not mark %d updates handled: %s", len(marks), exc)
+        except BaseException as exc:  # kept for the next try (or the last one, at close)
             self._handled |= marks
+            if not isinstance(exc, Exception):
+                raise
+            log.warning("could not mark %d updates handled: %s", len(marks), exc)
 
     async def close(self) -> None:
         """Stop marking in the background; mark what was handled so far."""

@@ -177,3 +177,17 @@ async def test_old_handled_updates_are_forgotten(db: Database) -> None:
     assert await inbox.purge(utc_now() - timedelta(days=2)) == 0
     assert await inbox.purge(utc_now() + timedelta(seconds=1)) == 1  # 2 is not handled: kept
     assert [u for u, _ in await inbox.pending()] == [2]
+
+
+async def test_a_stored_update_that_cannot_be_read_is_skipped_not_fatal(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    await UpdateInbox(db).store([(30, "{not json"), (31, '{"update_id": 31, "message": {}}')])
+    recorder = Recorder()
+    intake, dispatcher = start(db, recorder)
+    assert await intake.replay() == 2
+    await dispatcher.drain(1)
+    await intake.close()
+    assert recorder.handled == [31]
+    assert "stored update 30 cannot be read" in caplog.text
+    assert all((await inbox_rows(db)).values())  # neither is tried again at the next start
