@@ -137,6 +137,7 @@ EventManageAction = Literal[
     "title",  # change the title
     "time",  # change start and end
     "place",  # change the place
+    "groups",  # change the groups expected (staff: more than one group to choose from)
     "cancel",  # ask to cancel
     "cancel_yes",  # cancel, confirmed
     "cancel_no",  # do not cancel

@@ -192,6 +192,8 @@ async def render_announcement(services: Services, event_id: int, chat_id: int) -
     if event.status is EventStatus.CANCELLED:
         return tr(language, "event.announcement_cancelled", number=event.id, card=details), None
     group = await services.members.group_by_chat(chat_id)
+    if group is not None and group.id not in event.group_ids:  # taken out by an edit
+        return tr(language, "event.announcement_withdrawn", number=event.id, card=details), None
     count = await services.attendance.counts(event_id, group.id if group else None)
     body = tr(
         language, "event.announcement", number=event.id, card=details,
@@ -636,13 +638,16 @@ async def draft_chosen(update: Update, context: Context, choice: EventDraftChoic
     )
     if (
         conversation is None
-        or conversation.kind != KIND_NEW
+        or conversation.kind not in (KIND_NEW, KIND_EDIT)
         or conversation.step != _BUTTON_STEP[choice.action]
     ):
         await popup(update, context, "event.step_over")
         return
     data = dict(conversation.data)
     action, value = choice.action, choice.value or ""
+    if conversation.kind == KIND_EDIT:  # the groups of an existing event (the only buttons)
+        await _edit_groups_chosen(update, context, data, action, value)
+        return
     if action == "type":
         kind = EventType(value)
         data["type"] = kind.value
@@ -662,7 +667,8 @@ async def draft_chosen(update: Update, context: Context, choice: EventDraftChoic
         await edit_pressed_message(update, checkin_rule(context.lang, policy, None))
         await _ask(update, context, "preview" if data.get("groups") else "groups", data)
     elif action in ("group", "all_groups"):
-        await _toggle_group(update, context, data, value if action == "group" else None)
+        await _toggle_group(update, context, KIND_NEW, data,
+                            value if action == "group" else None)
     elif action == "groups_done":
         if not data.get("groups"):
             await popup(update, context, "event.pick_a_group")
@@ -679,18 +685,21 @@ async def draft_chosen(update: Update, context: Context, choice: EventDraftChoic
 
 
 async def _toggle_group(
-    update: Update, context: Context, data: dict[str, object], value: str | None
+    update: Update, context: Context, kind: str, data: dict[str, object], value: str | None
 ) -> None:
+    """One group chosen or left out (`value` None: all or none of those this person may
+    choose; groups chosen by someone else stay as they are)."""
     query = update.callback_query
     assert query is not None
-    allowed = [g.id for g in await _groups_for(context)]
+    allowed = {g.id for g in await _groups_for(context)}
     chosen = set(_group_ids(data))
+    mine = chosen & allowed
     if value is None:
-        chosen = set(allowed) if chosen != set(allowed) else set()
+        mine = set() if mine == allowed else set(allowed)
     elif int(value) in allowed:
-        chosen ^= {int(value)}
-    data["groups"] = sorted(chosen)
-    await open_conversation(update, context, KIND_NEW, "groups", data)
+        mine ^= {int(value)}
+    data["groups"] = sorted((chosen - allowed) | mine)
+    await open_conversation(update, context, kind, "groups", data)
     await query.answer()
     await edit_pressed_markup(update, await _groups_keyboard(context, data))
 
@@ -769,11 +778,14 @@ async def _show_menu(update: Update, context: Context, event: Event, *, edit: bo
             callback_data=codec.encode(EventManage(event_id=event.id, action=action)),
         )
 
+    last_row = [button("event.button_cancel", "cancel")]
+    if len(await _groups_for(context)) > 1:
+        last_row.insert(0, button("event.change_groups_button", "groups"))
     keyboard = InlineKeyboardMarkup([
         [button("event.change_title_button", "title"),
          button("event.change_time_button", "time"),
          button("event.change_place_button", "place")],
-        [button("event.button_cancel", "cancel")],
+        last_row,
     ])
     details = await event_card(context.services, context.lang, event)
     body = text(context, "event.edit_menu", number=event.id, card=details)
@@ -846,6 +858,12 @@ async def event_managed(update: Update, context: Context, choice: EventManage) -
         step = "start" if action == "time" else action
         await open_conversation(update, context, KIND_EDIT, step, {"event_id": event.id})
         await _send(update, context, _edit_prompt(context, step, event))
+    elif action == "groups":
+        await query.answer()
+        data: dict[str, object] = {"event_id": event.id, "groups": sorted(event.group_ids)}
+        await open_conversation(update, context, KIND_EDIT, "groups", data)
+        await _send(update, context, text(context, "event.ask_new_groups"),
+                    await _groups_keyboard(context, data))
     elif action == "cancel":
         await query.answer()
         await _ask_cancel(update, context, event, edit=True)
@@ -854,6 +872,33 @@ async def event_managed(update: Update, context: Context, choice: EventManage) -
         await edit_pressed_message(update, text(context, "event.cancel_kept", number=event.id))
     elif action == "cancel_yes":
         await _cancel(update, context, event)
+
+
+async def _edit_groups_chosen(
+    update: Update, context: Context, data: dict[str, object], action: str, value: str
+) -> None:
+    """A button under the groups of an event being changed: toggle, or done (then saved)."""
+    query = update.callback_query
+    assert query is not None
+    if action in ("group", "all_groups"):
+        await _toggle_group(update, context, KIND_EDIT, data,
+                            value if action == "group" else None)
+        return
+    if action != "groups_done":
+        await popup(update, context, "event.step_over")
+        return
+    if not data.get("groups"):
+        await popup(update, context, "event.pick_a_group")
+        return
+    event_id = int(str(data["event_id"]))
+    event = await context.services.attendance.event(event_id)
+    if event is None:
+        await end_conversation(update, context)
+        await popup(update, context, "callback.invalid")
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _apply_edit(update, context, event, {"group_ids": tuple(_group_ids(data))})
 
 
 def _edit_prompt(context: Context, step: str, event: Event) -> str:

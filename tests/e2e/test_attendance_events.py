@@ -187,6 +187,51 @@ async def test_change_and_cancel_tell_the_members(world: World) -> None:
     assert status["status"] == "cancelled"
 
 
+async def test_staff_moves_an_event_to_another_group(world: World) -> None:
+    e2e, staff, leader = world.e2e, world.staff, world.leader
+    event_id = await create_event(e2e, starts_in=timedelta(hours=5))
+    old = await announcement(world.chat1, event_id)
+    await world.leader2.send("/bindgroup", chat=world.chat2)
+    choose = await world.chat2.wait_for(lambda m: "本群属于哪个活动组" in (m.text or ""))
+    await world.leader2.press(choose, "第二活动组")
+    await world.chat2.wait_for(lambda m: "本群已绑定" in (m.text or ""))
+
+    # A leader has only their own group to choose: no groups button for them.
+    await leader.send(f"/editevent {event_id}")
+    assert "活动组" not in (await expect(leader, "要改什么")).button_texts
+
+    await staff.send(f"/editevent {event_id}")
+    await staff.press(await expect(staff, "要改什么"), "活动组")
+    groups = await expect(staff, "哪些活动组参加")
+    assert groups.buttons[0] == ["☑️ 第一活动组", "⬜ 第二活动组"]
+    group_1 = groups.inline_keyboard[0][0]["callback_data"]
+    await staff.press(groups, "☑️ 第一活动组")
+    await staff.wait_for(lambda m: m == groups and "⬜ 第一活动组" in m.button_texts)
+    refused = await staff.press(groups, "完成")
+    assert refused is not None and "请至少选择一个活动组" in (refused.text or "")
+    await staff.press(groups, "⬜ 第二活动组")
+    await staff.wait_for(lambda m: m == groups and "☑️ 第二活动组" in m.button_texts)
+    await staff.press(groups, "完成")
+    # those expected before (4 with an account) and after (2) are told
+    await expect(staff, "已修改活动", "第二活动组", "已通知 6 位委员")
+    for member in (leader, world.zhang, world.li, world.wang, world.leader2, world.qian):
+        await expect(member, "活动有变更（参加的活动组）", "👥 第二活动组")
+    posted = await announcement(world.chat2, event_id)
+    assert "已签到 0 / 应到 2" in (posted.text or "")
+    withdrawn = await world.chat1.wait_for(
+        lambda m: m == old and "不再安排本组参加" in (m.text or ""), timeout=10
+    )
+    assert withdrawn.inline_keyboard == []  # nobody checks in under it any more
+    [row] = e2e.db("SELECT group_id FROM event_groups WHERE event_id = ?", (event_id,))
+    assert row["group_id"] == e2e.db(
+        "SELECT id FROM activity_groups WHERE name = '第二活动组'")[0]["id"]
+
+    # A press under the finished choice (a slow client, or a double tap) changes nothing.
+    late = await staff.press_data(groups, group_1)
+    assert late is not None and "这一步已经结束了" in (late.text or "")
+    assert len(e2e.db("SELECT group_id FROM event_groups WHERE event_id = ?", (event_id,))) == 1
+
+
 async def test_events_made_at_the_command_line(world: World) -> None:
     e2e = world.e2e
     created = await e2e.cli(

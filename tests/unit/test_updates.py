@@ -1,7 +1,9 @@
-"""Receiving updates: stored before they are confirmed, handled once, concurrent across users
-and in order per user; what a stopped bot left unhandled is handled at the next start."""
+"""Receiving updates: stored before they are confirmed (and not confirmed when they could not be
+stored), handled once, concurrent across users and in order per user; what a stopped bot left
+unhandled is handled at the next start."""
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -9,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot.updates import Intake, RawUpdate, UpdateDispatcher, ordering_key
+from bot.http import AiohttpRequest
+from bot.updates import Intake, Poller, RawUpdate, UpdateDispatcher, ordering_key
 from storage.db import Database, utc_now
 from storage.inbox import UpdateInbox
+from tests.botapi import BotApiServer, Limits
 
 
 def message(update_id: int, user_id: int) -> RawUpdate:
@@ -191,3 +195,46 @@ async def test_a_stored_update_that_cannot_be_read_is_skipped_not_fatal(
     assert recorder.handled == [31]
     assert "stored update 30 cannot be read" in caplog.text
     assert all((await inbox_rows(db)).values())  # neither is tried again at the next start
+
+
+class FlakyInbox(UpdateInbox):
+    """An inbox whose first write fails, as when the disk is full or the file locked."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.failures = 1
+
+    async def store(self, received: Any, handled: Any = ()) -> list[int]:
+        if self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return await super().store(received, handled)
+
+
+async def test_updates_not_stored_are_not_confirmed_and_come_again(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder()
+    intake = Intake(FlakyInbox(db))
+    dispatcher = UpdateDispatcher(recorder, max_concurrent=8, on_handled=intake.handled)
+    intake.start(dispatcher)
+    async with BotApiServer(limits=Limits.off()) as server:
+        phone = server.add_user("A")
+        await phone.send("第一条")
+        await phone.send("第二条")
+        request = AiohttpRequest(connections=1, timeout=5.0)
+        await request.initialize()
+        poller = Poller(request, server.base_url + server.token, intake, poll_timeout=1,
+                        request_timeout=5.0, backlog=100)
+        polling = asyncio.create_task(poller.run())
+        try:
+            await server.wait_until_confirmed(timeout=10)  # after the second try, ≥ 1 s
+            await dispatcher.drain(1)
+        finally:
+            poller.stop()
+            await polling
+            await request.shutdown()
+    await intake.close()
+    assert len(recorder.handled) == 2  # each handled once, though fetched twice
+    assert "could not store updates" in caplog.text
+    assert sorted(await inbox_rows(db)) == sorted(recorder.handled)
