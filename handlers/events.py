@@ -82,6 +82,9 @@ log = logging.getLogger(__name__)
 
 KIND_NEW = "event_new"
 KIND_EDIT = "event_edit"
+# /cancelevent ID REASON: the reason kept until the cancellation is confirmed with its button
+KIND_CANCEL = "event_cancel"
+MAX_CANCEL_REASON = 200
 RADII = (100, 200, 500)
 # An announcement that could not be posted (the bot is not in the chat) is tried this often.
 _ANNOUNCE_ATTEMPTS = 3
@@ -287,9 +290,9 @@ async def _notify(
     log.info("%s: %s", key, dict(outcome))
 
 
-async def after_change(context: Context, change: EventChange) -> int:
+async def after_change(context: Context, change: EventChange, reason: str = "") -> int:
     """Edit the announcements, announce in new groups, tell the members concerned (in the
-    background); returns how many members are told."""
+    background; a cancellation with its `reason`, if any); returns how many are told."""
     event = change.event
     assert event is not None
     services = context.services
@@ -307,6 +310,9 @@ async def after_change(context: Context, change: EventChange) -> int:
         details = card(language, draft_of(event), zone, await services.members.list_groups())
         if change.outcome is EventChangeOutcome.CANCELLED:
             render[language] = tr(language, "event.notice_cancelled", card=details)
+            if reason:
+                render[language] += "\n" + tr(language, "event.cancel_reason",
+                                               reason=reason)
         else:
             fields = _changed_fields(language, change.changed)
             render[language] = tr(language, "event.notice_changed", changed=fields,
@@ -760,12 +766,21 @@ async def edit_event(update: Update, context: Context) -> None:
 
 
 async def cancel_event(update: Update, context: Context) -> None:
-    """/cancelevent [ID]: cancel an event, after a confirmation."""
+    """/cancelevent [ID [REASON]]: cancel an event, after a confirmation; the members told
+    read the reason, when one is given."""
     if not await private_command_allowed(update, context, "cancelevent"):
         return
+    reason = " ".join((context.args or [])[1:]).strip()
+    if len(reason) > MAX_CANCEL_REASON:
+        await reply(update, context, "event.reason_too_long", limit=MAX_CANCEL_REASON)
+        return
     event = await pick_event(update, context, Action.MANAGE_EVENTS, "cancel")
-    if event is not None:
-        await _ask_cancel(update, context, event, edit=False)
+    if event is None:
+        return
+    if reason and event.status is not EventStatus.CANCELLED:
+        await open_conversation(update, context, KIND_CANCEL, "confirm",
+                                {"event_id": event.id, "reason": reason})
+    await _ask_cancel(update, context, event, edit=False, reason=reason)
 
 
 async def _show_menu(update: Update, context: Context, event: Event, *, edit: bool = False
@@ -795,7 +810,9 @@ async def _show_menu(update: Update, context: Context, event: Event, *, edit: bo
         await _send(update, context, body, keyboard)
 
 
-async def _ask_cancel(update: Update, context: Context, event: Event, *, edit: bool) -> None:
+async def _ask_cancel(
+    update: Update, context: Context, event: Event, *, edit: bool, reason: str = ""
+) -> None:
     if event.status is EventStatus.CANCELLED:
         await _say(update, context, text(context, "event.already_cancelled", number=event.id))
         return
@@ -813,6 +830,8 @@ async def _ask_cancel(update: Update, context: Context, event: Event, *, edit: b
     count = await context.services.attendance.counts(event.id)
     details = await event_card(context.services, context.lang, event)
     body = text(context, "event.cancel_confirm", card=details, expected=count.expected)
+    if reason:
+        body += "\n" + text(context, "event.cancel_reason", reason=reason)
     if edit and update.callback_query is not None:
         await update.callback_query.edit_message_text(body, reply_markup=keyboard)
     else:
@@ -913,14 +932,28 @@ def _edit_prompt(context: Context, step: str, event: Event) -> str:
     return text(context, "event.ask_end", example=clock(event.ends_at, zone))
 
 
+async def _reason_given(update: Update, context: Context, event: Event) -> str:
+    """The reason typed with /cancelevent for this event (then forgotten), or ""."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    conversation = await context.services.settings.conversation(
+        update.effective_user.id, update.effective_chat.id
+    )
+    if (conversation is None or conversation.kind != KIND_CANCEL
+            or conversation.data.get("event_id") != event.id):
+        return ""
+    await end_conversation(update, context)
+    return str(conversation.data.get("reason", ""))
+
+
 async def _cancel(update: Update, context: Context, event: Event) -> None:
+    reason = await _reason_given(update, context, event)
     try:
-        change = await context.services.attendance.cancel_event(context.actor, event.id)
+        change = await context.services.attendance.cancel_event(context.actor, event.id, reason)
     except NotAllowed:
         await popup(update, context, "event.not_yours")
         return
     if change.outcome is EventChangeOutcome.CANCELLED:
-        told = await after_change(context, change)
+        told = await after_change(context, change, reason)
         await _say(update, context, text(context, "event.cancelled", number=event.id,
                                          title=event.title, told=told))
     elif change.outcome is EventChangeOutcome.ENDED:

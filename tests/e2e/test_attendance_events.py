@@ -167,12 +167,17 @@ async def test_change_and_cancel_tell_the_members(world: World) -> None:
     )
     assert world.chat1.skip_pending() == []  # the announcement was edited, not posted again
 
-    await leader.send(f"/cancelevent {event_id}")
-    confirm = await expect(leader, "确定要取消这个活动吗", "应到的 5 位委员")
+    await leader.send(f"/cancelevent {event_id} " + "因" * 201)
+    await expect(leader, "取消原因请控制在 200 字以内")
+    reason = "受台风<暴雨>影响，改期另行通知"  # the brackets are shown, not read as HTML
+    await leader.send(f"/cancelevent {event_id} {reason}")
+    confirm = await expect(leader, "确定要取消这个活动吗", "应到的 5 位委员", reason)
     await leader.press(confirm, "确认取消活动")
     await leader.wait_for(lambda m: m == confirm and "已取消活动" in (m.text or ""))
     for member in (world.zhang, world.li, world.wang):
-        await expect(member, "活动取消通知", "十二月委员阅读日")
+        await expect(member, "活动取消通知", "十二月委员阅读日", f"取消原因：{reason}")
+    [audit] = e2e.db("SELECT detail FROM audit_log WHERE action = 'event_cancel'")
+    assert reason in audit["detail"]
     await world.qian.expect_no_message(within=0.1)  # not expected: not told
     cancelled = await world.chat1.wait_for(
         lambda m: m == posted and "❌ 活动已取消" in (m.text or ""), timeout=10
