@@ -33,6 +33,7 @@ from bot.sender import Sender
 from storage.db import Database
 from storage.deliveries import DeliveryRepository
 from storage.members import MemberRepository
+from storage.screens import QrScreenRepository
 from storage.settings import SettingsRepository
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Services:
     reports: ReportService
     report_export: ReportExporter
     attendance: AttendanceService
+    qr_screens: QrScreenRepository
 
 
 class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -98,6 +100,7 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
         attendance=AttendanceService(
             db, members, config.zone, rules=rules_from_config(config.attendance)
         ),
+        qr_screens=QrScreenRepository(db),
     )
 
 

@@ -187,3 +187,4 @@ def register_handlers(application: LiaisonApplication) -> None:
     application.add_error_handler(on_error)
     reports_review.schedule_nudge(application)
     events.schedule_announcer(application)
+    checkin.schedule_qr_screens(application)

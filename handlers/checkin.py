@@ -29,7 +29,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import JobQueue
 
 from bot import checkin_tokens
-from bot.app import Context
+from bot.app import Context, LiaisonApplication
 from bot.attendance import AttendanceView, CheckInOutcome, CheckInResult, GeoPoint
 from bot.auth import Action, Actor
 from bot.phones import normalize_phone
@@ -59,6 +59,7 @@ from handlers.events import (
 )
 from storage.db import utc_now
 from storage.models import CheckInMethod, Conversation, Event, Member
+from storage.screens import QrScreen
 
 log = logging.getLogger(__name__)
 
@@ -282,31 +283,59 @@ def _jobs(context: Context) -> JobQueue[Context]:
     return cast("JobQueue[Context]", jobs)
 
 
-def _stop_refreshing(context: Context, chat_id: int) -> bool:
-    jobs = _jobs(context)
-    found = jobs.get_jobs_by_name(_qr_job_name(chat_id))
-    for job in found:
+async def _stop_refreshing(context: Context, chat_id: int) -> None:
+    for job in _jobs(context).get_jobs_by_name(_qr_job_name(chat_id)):
         job.schedule_removal()
-    return bool(found)
+    await context.services.qr_screens.remove(chat_id)
+
+
+def _keep_fresh(jobs: JobQueue[Context], screen: QrScreen, first: timedelta) -> None:
+    """Replace the screen's code with the current one every step, from `first` on."""
+    jobs.run_repeating(
+        _refresh_qr, interval=checkin_tokens.STEP_SECONDS, first=first,
+        name=_qr_job_name(screen.chat_id), chat_id=screen.chat_id,
+        user_id=screen.telegram_user_id,
+        data={"event_id": screen.event_id, "message_id": screen.message_id,
+              "language": screen.language, "until": screen.until.timestamp()},
+    )
 
 
 async def _start_qr(context: Context, chat_id: int, actor: Actor, event: Event, language: str
                     ) -> None:
-    """Send the code and keep it fresh: a new one every step, for a few hours at most."""
-    _stop_refreshing(context, chat_id)
+    """Send the code and keep it fresh: a new one every step, for a few hours at most (across
+    restarts of the bot: the screen is saved)."""
+    await _stop_refreshing(context, chat_id)
     hours = context.services.config.attendance.qr_refresh_hours
     until = min(utc_now() + timedelta(hours=hours), event.ends_at)
     message_id = await _send_qr(context, chat_id, actor, event, language, until=until)
-    if message_id is None:
+    if message_id is None or actor.telegram_user_id is None:
         return
-    jobs = _jobs(context)
+    screen = QrScreen(chat_id, event.id, actor.telegram_user_id, message_id, language, until)
+    await context.services.qr_screens.save(screen)
     first = checkin_tokens.delay_until_rotation(utc_now()) + timedelta(seconds=0.5)
-    jobs.run_repeating(
-        _refresh_qr, interval=checkin_tokens.STEP_SECONDS, first=first,
-        name=_qr_job_name(chat_id), chat_id=chat_id, user_id=actor.telegram_user_id,
-        data={"event_id": event.id, "message_id": message_id, "language": language,
-              "until": until.timestamp()},
-    )
+    _keep_fresh(_jobs(context), screen, first)
+
+
+async def _resume_qr_screens(context: Context) -> None:
+    """At start-up: screens that were kept fresh before the restart get a current code now
+    (the one shown may have expired meanwhile), and are kept fresh again."""
+    screens = context.services.qr_screens
+    for screen in await screens.all():
+        if screen.until <= utc_now():
+            await screens.remove(screen.chat_id)
+            with contextlib.suppress(TelegramError):
+                await context.bot.edit_message_reply_markup(screen.chat_id, screen.message_id,
+                                                            reply_markup=None)
+            continue
+        _keep_fresh(_jobs(context), screen, timedelta(seconds=0.5))
+    log.debug("QR screens resumed")
+
+
+def schedule_qr_screens(application: LiaisonApplication) -> None:
+    """Resume the saved QR screens once the bot has started."""
+    jobs = application.job_queue
+    assert jobs is not None
+    jobs.run_once(_resume_qr_screens, 1.0, name="qr_resume")
 
 
 async def _refresh_qr(context: Context) -> None:
@@ -326,6 +355,7 @@ async def _refresh_qr(context: Context) -> None:
             actor, Action.SHOW_CHECKIN_CODE, event
         ):
             job.schedule_removal()
+            await services.qr_screens.remove(job.chat_id)
             with contextlib.suppress(TelegramError):
                 await context.bot.edit_message_reply_markup(job.chat_id, old, reply_markup=None)
             return
@@ -338,8 +368,10 @@ async def _refresh_qr(context: Context) -> None:
         return
     if message_id is None:
         job.schedule_removal()
+        await services.qr_screens.remove(job.chat_id)
     else:
         data["message_id"] = message_id
+        await services.qr_screens.moved(job.chat_id, message_id)
     with contextlib.suppress(TelegramError):
         await context.bot.delete_message(job.chat_id, old)
 
@@ -376,7 +408,7 @@ async def qr_control(update: Update, context: Context, choice: QrControl) -> Non
     assert query is not None and update.effective_chat is not None
     chat_id = update.effective_chat.id
     if choice.action == "stop":
-        _stop_refreshing(context, chat_id)
+        await _stop_refreshing(context, chat_id)
         await query.answer(text(context, "qr.stopped"))
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(InlineKeyboardMarkup([[InlineKeyboardButton(

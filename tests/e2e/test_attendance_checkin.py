@@ -101,6 +101,30 @@ async def test_qr_code_from_qr_command_and_typed_code(world: World) -> None:
     await world.chat1.expect_no_message(within=0.2)  # no new message in the group
 
 
+
+async def test_the_qr_screen_is_kept_fresh_across_a_restart(world: World) -> None:
+    event_id = await create_event(world.e2e)
+    await world.leader.send(f"/qr {event_id}")
+    before = await world.leader.next_message()
+    assert before.photo and "本消息自动更新到" in (before.text or "")
+    await world.bot.stop()  # a restart (a deploy, a crash) with the projector on
+    world.bot = await world.e2e.start_bot()
+    # the code on screen may have expired meanwhile: a current one comes at once
+    await world.leader.wait_for(lambda m: m == before and m.deleted, include_deleted=True,
+                                timeout=5)
+    after = [m for m in world.leader.messages if m.photo and not m.deleted][-1]
+    assert QR_LINK.search(after.text or "") and after.button_texts == ["🔄 刷新", "⏹ 停止自动更新"]
+    [screen] = world.e2e.db("SELECT event_id, message_id FROM qr_screens")
+    assert screen == {"event_id": event_id, "message_id": after.message_id}
+
+    _, stopped = await press_newest_qr(world.leader, "⏹ 停止自动更新")
+    assert stopped is not None and "已停止自动更新" in (stopped.text or "")
+    assert world.e2e.db("SELECT chat_id FROM qr_screens") == []
+    world.leader.skip_pending()
+    await world.bot.stop()
+    world.bot = await world.e2e.start_bot()
+    await world.leader.expect_no_message(within=2.0)  # stopped stays stopped
+
 async def test_group_button_answers_with_a_popup(world: World) -> None:
     event_id = await create_event(world.e2e)
     posted = await announcement(world.chat1, event_id)
