@@ -134,6 +134,12 @@ async def _queue_view(
     queue = await context.services.reports.queue(
         context.actor, status=status, limit=PAGE, offset=offset
     )
+    if not queue.reports and queue.total and offset:
+        # past the end (the queue shrank since the page button was shown): the last page
+        offset = (queue.total - 1) // PAGE * PAGE
+        queue = await context.services.reports.queue(
+            context.actor, status=status, limit=PAGE, offset=offset
+        )
     counts = {str(s): n for s, n in queue.counts.items()}
     if status is None:
         lines = [text(context, "review.queue_heading", count=queue.total)]

@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.callbacks import CallbackCodec, CallbackData
-from handlers.buttons import ReviewMove
+from handlers.buttons import ReviewList, ReviewMove
 from storage.models import ReportStatus
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.e2e.harness import E2E, ErrorLog, InProcessBot, bind, snapshot
@@ -577,3 +577,32 @@ async def test_search_filters_forwarding_and_an_english_author(
     assert told.buttons == []
     row = report_row(e2e, theirs)
     assert (row["status"], row["forwarded_to"]) == ("not_adopted", "市教育局")
+
+
+async def test_the_queue_pages_by_eight(e2e: E2E, bot: InProcessBot) -> None:
+    people = await bind_all(e2e)
+    zhang, li, wang = people["张三"], people["李四"], people["王五"]
+    numbers = []
+    for i in range(10):
+        author = zhang if i % 2 else li
+        numbers.append(await submit(author, await write_report(author, f"建议第{i}号", [TEXT_1])))
+
+    def listed(message: MessageView) -> list[str]:
+        return [n for label in message.button_texts for n in NUMBER.findall(label)]
+
+    await wang.send("/review")
+    first = await expect(wang, "待处理 10 篇")
+    assert listed(first) == numbers[:8]  # oldest first
+    assert "下一页 ▶" in first.button_texts and "◀ 上一页" not in first.button_texts
+    await press(wang, first, "下一页 ▶")
+    second = await wang.wait_for(lambda m: m == first and listed(m) == numbers[8:])
+    assert "◀ 上一页" in second.button_texts and "下一页 ▶" not in second.button_texts
+    await press(wang, second, "◀ 上一页")
+    await wang.wait_for(lambda m: m == first and listed(m) == numbers[:8])
+
+    # a page past the end (the queue shrank since the button was shown): the last page
+    await wang.press_data(first, sign(e2e, ReviewList(offset=80)))
+    last = await wang.wait_for(lambda m: m == first and listed(m) == numbers[8:])
+    assert "待处理 10 篇" in text_of(last)
+    await wang.press_data(first, sign(e2e, ReviewList(offset=-8)))
+    await wang.wait_for(lambda m: m == first and listed(m) == numbers[:8])
