@@ -9,6 +9,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.config import Config, ConfigError
 from storage.db import Database
+from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
 
 
@@ -29,9 +30,14 @@ async def run_doctor(config: Config, *, out: TextIO) -> int:
             repo = MemberRepository(db)
             members = await repo.list_members()
             groups = await repo.list_groups()
+            waiting = len(await UpdateInbox(db).pending())
         bound = sum(m.telegram_user_id is not None for m in members)
         say(True, f"database {config.storage.path}: {len(members)} members ({bound} bound), "
                   f"{len(groups)} groups")
+        if waiting:
+            noun = "update" if waiting == 1 else "updates"
+            say(True, f"{waiting} {noun} received and not yet handled (the bot handles them "
+                      "when it runs)")
     except Exception as exc:
         say(False, f"database {config.storage.path}: {exc}")
     try:

@@ -15,6 +15,7 @@ from bot.ratelimit import PriorityRateLimiter
 from bot.sender import Delivery, Sender
 from storage.db import Database, to_db_time, utc_now
 from storage.deliveries import DeliveryRepository
+from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
 from tests.botapi import BotApiServer, Limits
 
@@ -99,10 +100,14 @@ async def test_doctor_reports_group_rights_and_token(
             "INSERT INTO members(name, phone, created_at, updated_at) VALUES (?, ?, ?, ?)",
             ("张三", "13800000001", to_db_time(utc_now()), to_db_time(utc_now())),
         )
+    await UpdateInbox(db).store([(7, '{"update_id": 7}'), (8, '{"update_id": 8}')])
+    await UpdateInbox(db).mark_handled([7])
     out = io.StringIO()
     assert await run_doctor(config_for(server, tmp_path), out=out) == 1
     lines = out.getvalue().splitlines()
     assert lines[1].startswith("ok   database") and "1 members (0 bound), 3 groups" in lines[1]
+    assert lines[2] == ("ok   1 update received and not yet handled (the bot handles them "
+                        "when it runs)")
     assert "ok   token accepted: the bot is @liaison_test_bot" in lines
     assert "ok   group 一组: bot is administrator" in lines
     assert any(
