@@ -180,7 +180,10 @@ class Intake:
             await self._flush()
             if loop.time() - purged_at > _PURGE_EVERY:
                 purged_at = loop.time()
-                await self.inbox.purge(utc_now() - _KEEP_HANDLED)
+                try:
+                    await self.inbox.purge(utc_now() - _KEEP_HANDLED)
+                except Exception as exc:  # the next hour's try
+                    log.warning("could not purge old updates: %s", exc)
 
     async def _flush(self) -> None:
         marks, self._handled = self._handled, set()
