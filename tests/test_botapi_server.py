@@ -158,6 +158,18 @@ async def test_form_and_query_encodings(server: BotApiServer, http: aiohttp.Clie
     assert [m.text for m in alice.messages] == ["form", "query"]
 
 
+async def test_a_user_text_over_the_limit_arrives_as_the_apps_send_it(
+    server: BotApiServer,
+) -> None:
+    alice = server.add_user("Alice")
+    first = len(server.update_log)
+    await alice.send("字" * 4096)
+    await alice.send("😀" * 2049)  # 4,098 UTF-16 code units: one emoji goes on
+    await alice.send("a" * 9000)
+    texts = [u["message"]["text"] for u in server.update_log[first:]]
+    assert texts == ["字" * 4096, "😀" * 2048, "😀", "a" * 4096, "a" * 4096, "a" * 808]
+
+
 async def test_text_limits_and_html(server: BotApiServer, bot: telegram.Bot) -> None:
     alice = await started(server)
     await bot.send_message(alice.id, "x" * 4096)

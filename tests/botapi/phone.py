@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from .model import CallbackAnswer, Chat, Member, MessageView, StoredMessage, User
-from .text import auto_entities
+from .text import auto_entities, client_pieces
 
 if TYPE_CHECKING:
     from .server import BotApiServer
@@ -228,12 +228,21 @@ class Phone(Inbox):
         """Send a text message (private chat with the bot unless ``chat`` is a Group).
 
         Commands, mentions, URLs, hashtags get their entities as the server would add them.
+        A text longer than Telegram's limit goes as several messages, as Telegram's apps send
+        it; the last one is returned.
         """
-        content: dict[str, Any] = {"text": text}
-        detected = auto_entities(text, entities)
-        if detected:
-            content["entities"] = detected
-        return await self._post(content, chat, reply_to)
+        pieces = client_pieces(text, self.server._limits.max_text)
+        if len(pieces) > 1 and entities:
+            raise ValueError("entities given for a text that an app would split")
+        sent: MessageView | None = None
+        for piece in pieces:
+            content: dict[str, Any] = {"text": piece}
+            detected = auto_entities(piece, entities)
+            if detected:
+                content["entities"] = detected
+            sent = await self._post(content, chat, reply_to)
+        assert sent is not None
+        return sent
 
     async def start(self, payload: str | None = None) -> MessageView:
         """Open ``t.me/<bot>?start=<payload>``: sends ``/start <payload>`` privately.

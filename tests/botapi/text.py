@@ -26,6 +26,21 @@ def u16len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def client_pieces(text: str, limit: int) -> list[str]:
+    """`text` cut as Telegram's apps cut a long message: pieces of at most `limit` UTF-16 code
+    units, no character split."""
+    pieces: list[str] = []
+    start = used = 0
+    for index, char in enumerate(text):
+        size = 2 if ord(char) > 0xFFFF else 1
+        if used + size > limit:
+            pieces.append(text[start:index])
+            start, used = index, 0
+        used += size
+    pieces.append(text[start:])
+    return pieces
+
+
 def u16_to_index(text: str, offset: int) -> int:
     """Convert a UTF-16 offset into a Python string index."""
     units = 0
