@@ -560,7 +560,6 @@ async def on_new_event_step(update: Update, context: Context, conversation: Conv
     message = update.effective_message
     assert message is not None
     step, data = conversation.step, dict(conversation.data)
-    zone = context.services.config.zone
     typed = (message.text or "").strip()
     if step == "venue":
         if message.location is not None:
@@ -591,36 +590,45 @@ async def on_new_event_step(update: Update, context: Context, conversation: Conv
     if not typed:
         await reply(update, context, "event.text_needed")
         return
-    if step == "title":
-        if len(typed) > MAX_TITLE:
-            await reply(update, context, "event.title_too_long", limit=MAX_TITLE)
-            return
-        data["title"] = typed
-        await _ask(update, context, "start", data)
+    if step in _TYPED_NEXT and await _take_typed(update, context, step, typed, data):
+        await _ask(update, context, _TYPED_NEXT[step], data)
+
+
+# The typed steps of /newevent and the step after each.
+_TYPED_NEXT = {"title": "start", "start": "end", "end": "place", "place": "venue"}
+
+
+async def _take_typed(
+    update: Update, context: Context, step: str, typed: str, data: dict[str, object],
+    *, end_example: datetime | None = None,
+) -> bool:
+    """Check what was typed at a title, start, end or place step and put it in `data` (times as
+    ISO text; the end needs data["start"]). False after saying what is wrong; the example of an
+    end is `end_example`, else two hours after the start."""
+    zone = context.services.config.zone
+    if step in ("title", "place"):
+        limit = MAX_TITLE if step == "title" else MAX_PLACE
+        if len(typed) > limit:
+            await reply(update, context, f"event.{step}_too_long", limit=limit)
+            return False
+        data[step] = typed
     elif step == "start":
         starts = parse_local_datetime(typed, zone, utc_now())
         if starts is None:
             await reply(update, context, "event.bad_time", example=_example_start(context))
-            return
+            return False
         data["start"] = starts.isoformat()
-        await _ask(update, context, "end", data)
     elif step == "end":
         starts = datetime.fromisoformat(str(data["start"]))
         ends = parse_local_datetime(typed, zone, utc_now(), day=starts.astimezone(zone).date())
         problem = _end_problem(starts, ends)
         if problem is not None:
-            await reply(update, context, problem, example=clock(starts + timedelta(hours=2),
-                                                                zone))
-            return
+            example = end_example or starts + timedelta(hours=2)
+            await reply(update, context, problem, example=clock(example, zone))
+            return False
         assert ends is not None
         data["end"] = ends.isoformat()
-        await _ask(update, context, "place", data)
-    elif step == "place":
-        if len(typed) > MAX_PLACE:
-            await reply(update, context, "event.place_too_long", limit=MAX_PLACE)
-            return
-        data["place"] = typed
-        await _ask(update, context, "venue", data)
+    return True
 
 
 def _end_problem(starts: datetime, ends: datetime | None) -> str | None:
@@ -977,36 +985,19 @@ async def on_edit_step(update: Update, context: Context, conversation: Conversat
         await end_conversation(update, context)
         await reply(update, context, "event.no_such_event", number=event_id)
         return
-    zone = context.services.config.zone
     step = conversation.step
-    changes: dict[str, object] = {}
-    if step == "title":
-        if len(typed) > MAX_TITLE:
-            await reply(update, context, "event.title_too_long", limit=MAX_TITLE)
-            return
-        changes["title"] = typed
-    elif step == "place":
-        if len(typed) > MAX_PLACE:
-            await reply(update, context, "event.place_too_long", limit=MAX_PLACE)
-            return
-        changes["place"] = typed
-    elif step == "start":
-        starts = parse_local_datetime(typed, zone, utc_now())
-        if starts is None:
-            await reply(update, context, "event.bad_time", example=_example_start(context))
-            return
-        data["start"] = starts.isoformat()
+    if not await _take_typed(update, context, step, typed, data, end_example=event.ends_at):
+        return
+    if step == "start":
         await open_conversation(update, context, KIND_EDIT, "end", data)
         await _send(update, context, _edit_prompt(context, "end", event))
         return
+    changes: dict[str, object] = {}
+    if step in ("title", "place"):
+        changes[step] = data[step]
     elif step == "end":
-        starts = datetime.fromisoformat(str(data["start"]))
-        ends = parse_local_datetime(typed, zone, utc_now(), day=starts.astimezone(zone).date())
-        problem = _end_problem(starts, ends)
-        if problem is not None:
-            await reply(update, context, problem, example=clock(event.ends_at, zone))
-            return
-        changes.update(starts_at=starts, ends_at=ends)
+        changes.update(starts_at=datetime.fromisoformat(str(data["start"])),
+                       ends_at=datetime.fromisoformat(str(data["end"])))
     await _apply_edit(update, context, event, changes)
 
 

@@ -148,6 +148,8 @@ async def test_change_and_cancel_tell_the_members(world: World) -> None:
     menu = await expect(leader, f"修改活动（#{event_id}）", "要改什么")
     await leader.press(menu, "地点")
     await expect(leader, "现在的地点：市政协三楼会议室")
+    await leader.send("馆" * 201)
+    await expect(leader, "地点太长了，请不超过 200 字")
     await leader.send("市图书馆报告厅")
     await expect(leader, "已修改活动", "市图书馆报告厅", "已通知 3 位委员")
     for member in (world.zhang, world.li, world.wang):
@@ -155,8 +157,12 @@ async def test_change_and_cancel_tell_the_members(world: World) -> None:
     await leader.send(f"/editevent {event_id}")
     await leader.press(await expect(leader, "要改什么"), "时间")
     await expect(leader, "现在的时间")
+    await leader.send("过几天吧")
+    await expect(leader, "没有看懂这个时间")
     await leader.send("后天 15:00")
     await expect(leader, "几点结束")
+    await leader.send("14点")
+    await expect(leader, "结束时间要晚于开始时间")
     await leader.send("17点")
     await expect(leader, "已修改活动", "15:00–17:00")
     for member in (world.zhang, world.li, world.wang):
