@@ -986,6 +986,9 @@ async def on_edit_step(update: Update, context: Context, conversation: Conversat
         await reply(update, context, "event.no_such_event", number=event_id)
         return
     step = conversation.step
+    if step == "groups":
+        await reply(update, context, "event.use_buttons")
+        return
     if not await _take_typed(update, context, step, typed, data, end_example=event.ends_at):
         return
     if step == "start":

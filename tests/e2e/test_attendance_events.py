@@ -215,6 +215,8 @@ async def test_staff_moves_an_event_to_another_group(world: World) -> None:
     await staff.press(await expect(staff, "要改什么"), "活动组")
     groups = await expect(staff, "哪些活动组参加")
     assert groups.buttons[0] == ["☑️ 第一活动组", "⬜ 第二活动组"]
+    await staff.send("第二活动组")  # typed instead of pressed: nothing changes
+    await expect(staff, "请点上面消息中的按钮选择")
     group_1 = groups.inline_keyboard[0][0]["callback_data"]
     await staff.press(groups, "☑️ 第一活动组")
     await staff.wait_for(lambda m: m == groups and "⬜ 第一活动组" in m.button_texts)
