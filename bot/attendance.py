@@ -26,7 +26,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot import checkin_tokens
-from bot.auth import Action, Actor
+from bot.auth import Action, Actor, audited_as
 from bot.checkin_tokens import RotatingToken, TokenVerdict
 from bot.config import AttendanceConfig
 from bot.registration import NotAllowed
@@ -463,14 +463,6 @@ class CheckInWriter:
 
 
 # -- the service ------------------------------------------------------------------------------
-def _actor_member_id(actor: Actor | None) -> int | None:
-    return actor.member.id if actor is not None and actor.member is not None else None
-
-
-def _actor_tg_id(actor: Actor | None) -> int | None:
-    return actor.telegram_user_id if actor is not None else None
-
-
 _DRAFT_FIELDS = ("type", "title", "starts_at", "ends_at", "place", "venue", "policy", "group_ids")
 
 
@@ -590,11 +582,10 @@ class AttendanceService:
         now = self.clock()
         async with self.db.transaction() as conn:
             event_id = await AttendanceRepository.insert_event(
-                conn, draft, _actor_member_id(actor), now
+                conn, draft, (actor.member_id if actor else None), now
             )
             await record_audit(
-                conn, "event_create", actor_tg_id=_actor_tg_id(actor),
-                actor_member_id=_actor_member_id(actor), subject=f"event:{event_id}",
+                conn, "event_create", **audited_as(actor), subject=f"event:{event_id}",
                 detail=draft.model_dump(mode="json"),
             )
         event = await self.repo.event(event_id)
@@ -628,8 +619,7 @@ class AttendanceService:
         async with self.db.transaction() as conn:
             await AttendanceRepository.update_event(conn, event_id, draft, now)
             await record_audit(
-                conn, "event_edit", actor_tg_id=_actor_tg_id(actor),
-                actor_member_id=_actor_member_id(actor), subject=f"event:{event_id}",
+                conn, "event_edit", **audited_as(actor), subject=f"event:{event_id}",
                 detail={
                     name: [
                         before.model_dump(mode="json")[name],
@@ -669,8 +659,7 @@ class AttendanceService:
             )
             if changed:
                 await record_audit(
-                    conn, "event_cancel", actor_tg_id=_actor_tg_id(actor),
-                    actor_member_id=_actor_member_id(actor), subject=f"event:{event_id}",
+                    conn, "event_cancel", **audited_as(actor), subject=f"event:{event_id}",
                     detail={"reason": reason},
                 )
         if not changed:
@@ -884,8 +873,8 @@ class AttendanceService:
                 event_id=event_id,
                 method=CheckInMethod.STAFF,
                 at=at or self.clock(),
-                marked_by=_actor_member_id(actor),
-                actor_tg_id=_actor_tg_id(actor),
+                marked_by=actor.member_id if actor else None,
+                actor_tg_id=actor.telegram_user_id if actor else None,
             )
         )
 
@@ -970,7 +959,7 @@ class AttendanceService:
         member = await self.members.by_id(request.member_id)
         assert member is not None  # members are never deleted
         self._require(actor, Action.DECIDE_LEAVE, [member.group_id or 0])
-        if _actor_member_id(actor) == member.id:
+        if (actor.member_id if actor else None) == member.id:
             raise NotAllowed
         at = at or self.clock()
         status = LeaveStatus.APPROVED if approve else LeaveStatus.DECLINED
@@ -987,11 +976,11 @@ class AttendanceService:
             if await AttendanceRepository.checkin_of(conn, event.id, member.id) is not None:
                 return LeaveDecision(DecisionOutcome.CHECKED_IN, current, event, member)
             await AttendanceRepository.decide_leave_request(
-                conn, request_id, status, _actor_member_id(actor), at
+                conn, request_id, status, (actor.member_id if actor else None), at
             )
             await record_audit(
                 conn, "leave_approve" if approve else "leave_decline",
-                actor_tg_id=_actor_tg_id(actor), actor_member_id=_actor_member_id(actor),
+                **audited_as(actor),
                 subject=f"event:{event.id}",
                 detail={"request_id": request_id, "member_id": member.id},
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypedDict
 
 from storage.models import Member, Role
 
@@ -74,6 +75,10 @@ class Actor:
         return self.member is not None
 
     @property
+    def member_id(self) -> int | None:
+        return self.member.id if self.member is not None else None
+
+    @property
     def is_staff(self) -> bool:
         return Role.STAFF in self.roles
 
@@ -108,3 +113,15 @@ class Actor:
             if self.member is not None and self.member.group_id is not None:
                 allowed.add(self.member.group_id)
         return allowed
+
+
+class AuditedAs(TypedDict):
+    actor_tg_id: int | None
+    actor_member_id: int | None
+
+
+def audited_as(actor: Actor | None) -> AuditedAs:
+    """record_audit's actor_tg_id and actor_member_id for `actor` (None: the command line)."""
+    if actor is None:
+        return {"actor_tg_id": None, "actor_member_id": None}
+    return {"actor_tg_id": actor.telegram_user_id, "actor_member_id": actor.member_id}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.attendance import AttendanceService
-from bot.auth import Action, Actor
+from bot.auth import Action, Actor, audited_as
 from bot.config import Config
 from bot.registration import NotAllowed
 from bot.spreadsheet import (
@@ -236,8 +236,7 @@ class AttendanceExporter:
         async with self.db.transaction() as conn:
             await record_audit(
                 conn, "attendance_export",
-                actor_tg_id=actor.telegram_user_id if actor else None,
-                actor_member_id=actor.member.id if actor and actor.member else None,
+                **audited_as(actor),
                 detail={
                     "format": fmt.value,
                     "event_id": filters.event_id,

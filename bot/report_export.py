@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TextIO
 
-from bot.auth import Action, Actor
+from bot.auth import Action, Actor, audited_as
 from bot.config import Config
 from bot.reports import Refusal, ReportRefused
 from bot.spreadsheet import (
@@ -261,8 +261,7 @@ class ReportExporter:
         async with self.db.transaction() as conn:
             await record_audit(
                 conn, "report_export",
-                actor_tg_id=actor.telegram_user_id if actor else None,
-                actor_member_id=actor.member.id if actor and actor.member else None,
+                **audited_as(actor),
                 detail={
                     "format": str(fmt),
                     "from": filters.date_from.isoformat() if filters.date_from else None,

@@ -576,16 +576,15 @@ class ReportService:
                 raise ReportRefused(
                     Refusal.ALREADY_HANDLED, status=current.status if current else None
                 )
-            actor_member_id = actor.member.id if actor.member else None
             move_id = await ReportRepository.insert_move(
                 conn, report_id, at=now, actor_tg_id=actor.telegram_user_id,
-                actor_member_id=actor_member_id, from_status=expected_status,
+                actor_member_id=actor.member_id, from_status=expected_status,
                 to_status=to_status, version=report.version, note=clean_note, level=level,
                 forwarded_to=clean_to,
             )
             await record_audit(
                 conn, "report_move", actor_tg_id=actor.telegram_user_id,
-                actor_member_id=actor_member_id, subject=_subject(report_id),
+                actor_member_id=actor.member_id, subject=_subject(report_id),
                 detail={
                     "number": report.number, "from": str(expected_status),
                     "to": str(to_status), "note": clean_note,
@@ -618,14 +617,13 @@ class ReportService:
             self._check_not_own(actor, report)
             if report.status is not _S.ADOPTED:
                 raise ReportRefused(Refusal.NOT_ADOPTED, status=report.status)
-            actor_member_id = actor.member.id if actor.member else None
             comment = await ReportRepository.insert_comment(
                 conn, report_id, leader=who, text=words, at=now,
-                recorded_by_tg_id=actor.telegram_user_id, recorded_by_member=actor_member_id,
+                recorded_by_tg_id=actor.telegram_user_id, recorded_by_member=actor.member_id,
             )
             await record_audit(
                 conn, "report_leader_comment", actor_tg_id=actor.telegram_user_id,
-                actor_member_id=actor_member_id, subject=_subject(report_id),
+                actor_member_id=actor.member_id, subject=_subject(report_id),
                 detail={"number": report.number, "leader": who, "length": len(words)},
             )
         return CommentResult(comment, report, _notify_ids(report))
