@@ -130,6 +130,7 @@ def build_application(config: Config) -> LiaisonApplication:
 
     timeout = config.telegram.request_timeout
     limits = config.limits
+    updates_request = AiohttpRequest(connections=1, timeout=timeout)
     application: LiaisonApplication = (
         ApplicationBuilder()
         .token(config.token_value())
@@ -145,11 +146,12 @@ def build_application(config: Config) -> LiaisonApplication:
             )
         )
         .request(AiohttpRequest(connections=_HTTP_CONNECTIONS, timeout=timeout))
-        # PTB wants one; the bot's own poller (bot/updates.py) calls getUpdates itself
-        .get_updates_request(AiohttpRequest(connections=1, timeout=timeout))
+        # opened and closed with the bot; used by the poller (bot/updates.py), not by PTB
+        .get_updates_request(updates_request)
         .updater(None)
         .build()
     )
     application.bot_data["config"] = config
+    application.bot_data["updates_request"] = updates_request
     register_handlers(application)
     return application

@@ -13,7 +13,6 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import LiaisonApplication, attach_services, build_application, detach_services
 from bot.config import Config
-from bot.http import AiohttpRequest
 from bot.updates import Intake, Poller, RawUpdate, UpdateDispatcher
 from storage.inbox import UpdateInbox
 
@@ -56,25 +55,19 @@ async def _poll(
     intake: Intake,
     stopping: asyncio.Event,
 ) -> None:
-    request = AiohttpRequest(connections=1, timeout=config.telegram.request_timeout)
     poller = Poller(
-        request, application.bot.base_url, intake, config.telegram.poll_timeout,
-        config.telegram.request_timeout,
-        backlog=_BACKLOG,
+        application.bot_data["updates_request"], application.bot.base_url, intake,
+        config.telegram.poll_timeout, config.telegram.request_timeout, backlog=_BACKLOG,
     )
     await application.bot.delete_webhook()
     log.info("bot @%s is running (long polling)", application.bot.username)
-    await request.initialize()
-    try:
-        polling = asyncio.create_task(poller.run())
-        stop_wait = asyncio.create_task(stopping.wait())
-        await asyncio.wait([polling, stop_wait], return_when=asyncio.FIRST_COMPLETED)
-        poller.stop()
-        stop_wait.cancel()
-        await asyncio.gather(polling, return_exceptions=True)
-        await poller.confirm_received()
-    finally:
-        await request.shutdown()
+    polling = asyncio.create_task(poller.run())
+    stop_wait = asyncio.create_task(stopping.wait())
+    await asyncio.wait([polling, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+    poller.stop()
+    stop_wait.cancel()
+    await asyncio.gather(polling, return_exceptions=True)
+    await poller.confirm_received()
     if not polling.cancelled() and polling.exception() is not None:
         raise polling.exception()  # type: ignore[misc]
 
