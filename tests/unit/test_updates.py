@@ -124,8 +124,10 @@ class Recorder:
         self.handled.append(raw["update_id"])
 
 
-def start(db: Database, recorder: Recorder) -> tuple[Intake, UpdateDispatcher]:
-    intake = Intake(UpdateInbox(db))
+def start(
+    db: Database, recorder: Recorder, inbox: UpdateInbox | None = None
+) -> tuple[Intake, UpdateDispatcher]:
+    intake = Intake(inbox or UpdateInbox(db))
     dispatcher = UpdateDispatcher(recorder, max_concurrent=8, on_handled=intake.handled)
     intake.start(dispatcher)
     return intake, dispatcher
@@ -215,9 +217,7 @@ async def test_updates_not_stored_are_not_confirmed_and_come_again(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     recorder = Recorder()
-    intake = Intake(FlakyInbox(db))
-    dispatcher = UpdateDispatcher(recorder, max_concurrent=8, on_handled=intake.handled)
-    intake.start(dispatcher)
+    intake, dispatcher = start(db, recorder, FlakyInbox(db))
     async with BotApiServer(limits=Limits.off()) as server:
         phone = server.add_user("A")
         await phone.send("第一条")
