@@ -38,7 +38,13 @@ from bot import checkin_tokens
 from storage.db import utc_now
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.botapi.model import CallbackAnswer
-from tests.e2e.attendance_world import announcement, bind_chat, checkin_secret, create_event
+from tests.e2e.attendance_world import (
+    announcement,
+    bind_chat,
+    checkin_secret,
+    create_event,
+    crowd,
+)
 from tests.e2e.harness import E2E, BotProcess, wait_until
 
 BUTTON_P95_TARGET = 3.0  # seconds
@@ -86,13 +92,8 @@ async def run_burst(
     result = Run(members, concurrent)
     async with BotApiServer(limits=Limits(), latency=0.0) as server:
         e2e = E2E(server, folder)
-        numbers = [f"138{i:08d}" for i in range(1, members + 1)]
-        await e2e.import_roster([(f"委员{i:04d}", n, "", "第一活动组", "member")
-                                 for i, n in enumerate(numbers, 1)])
-        e2e.configure("attendance", announce_every_seconds=0.5)
+        phones = await crowd(e2e, members)
         e2e.configure("limits", max_concurrent_updates=concurrent)
-        phones: dict[str, Phone] = {n: e2e.user(f"M{n[-4:]}", n) for n in numbers}
-        e2e.bind_in_db(phones)
         process = BotProcess(server, e2e.config_path)
         await process.start()
         try:

@@ -115,6 +115,19 @@ async def make_world(e2e: E2E, *, bind_chat2: bool = True) -> World:
                  chat1, chat2)
 
 
+async def crowd(e2e: E2E, members: int) -> dict[str, Phone]:
+    """`members` members of 第一活动组 on the roster, their accounts linked in the database
+    (phone number → phone), and the announcer looking every half second: a burst's setup."""
+    width = max(3, len(str(members)))
+    numbers = [f"138{i:08d}" for i in range(1, members + 1)]
+    await e2e.import_roster([(f"委员{i:0{width}d}", n, "", "第一活动组", "member")
+                             for i, n in enumerate(numbers, 1)])
+    e2e.configure("attendance", announce_every_seconds=0.5)
+    phones = {n: e2e.user(f"M{n[-width:]}", n) for n in numbers}
+    e2e.bind_in_db(phones)
+    return phones
+
+
 def local_text(moment: datetime) -> str:
     return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.botapi import Phone
-from tests.e2e.attendance_world import announcement, bind_chat, create_event
+from tests.e2e.attendance_world import announcement, bind_chat, create_event, crowd
 from tests.e2e.harness import E2E
 
 MEMBERS = 200
@@ -17,12 +16,7 @@ MEMBERS = 200
 
 async def test_200_members_press_within_a_second(e2e: E2E) -> None:
     server = e2e.server
-    numbers = [f"138{i:08d}" for i in range(1, MEMBERS + 1)]
-    await e2e.import_roster([(f"委员{i:03d}", n, "", "第一活动组", "member")
-                             for i, n in enumerate(numbers, 1)])
-    e2e.configure("attendance", announce_every_seconds=0.5)
-    phones: dict[str, Phone] = {n: e2e.user(f"M{n[-3:]}", n) for n in numbers}
-    e2e.bind_in_db(phones)
+    phones = await crowd(e2e, MEMBERS)
     bot = await e2e.start_bot()
     try:
         chat = server.add_group("第一活动组委员群", members=list(phones.values()),

@@ -12,7 +12,13 @@ import asyncio
 import signal
 
 from tests.botapi import Phone
-from tests.e2e.attendance_world import announcement, bind_chat, create_event, link_payload
+from tests.e2e.attendance_world import (
+    announcement,
+    bind_chat,
+    create_event,
+    crowd,
+    link_payload,
+)
 from tests.e2e.harness import E2E, wait_until
 
 MEMBERS = 80
@@ -21,12 +27,7 @@ ACKS_BEFORE_KILL = 15
 
 async def test_sigkill_in_a_burst_loses_and_repeats_nothing(e2e: E2E) -> None:
     server = e2e.server
-    numbers = [f"138{i:08d}" for i in range(1, MEMBERS + 1)]
-    await e2e.import_roster([(f"委员{i:03d}", n, "", "第一活动组", "member")
-                             for i, n in enumerate(numbers, 1)])
-    e2e.configure("attendance", announce_every_seconds=0.5)
-    phones: dict[str, Phone] = {n: e2e.user(f"M{n[-3:]}", n) for n in numbers}
-    e2e.bind_in_db(phones)
+    phones = await crowd(e2e, MEMBERS)
     process = e2e.bot_process()
     await process.start()
     chat = server.add_group("第一活动组委员群", members=list(phones.values()),
@@ -55,7 +56,7 @@ async def test_sigkill_in_a_burst_loses_and_repeats_nothing(e2e: E2E) -> None:
                                    wait=False)
 
     server.latency = 0.15  # every Bot API call takes a while: handlers are mid-way at the kill
-    crowd = asyncio.gather(*(
+    arrivals = asyncio.gather(*(
         arrive(p, i * 0.03, p in by_qr) for i, p in enumerate(members)
     ))
     await wait_until(server, lambda: len(acknowledged()) >= ACKS_BEFORE_KILL,
@@ -67,7 +68,7 @@ async def test_sigkill_in_a_burst_loses_and_repeats_nothing(e2e: E2E) -> None:
         "SELECT m.telegram_user_id FROM checkins c JOIN members m ON m.id = c.member_id")}
     received_unhandled = e2e.db("SELECT update_id FROM update_inbox WHERE handled_at IS NULL")
     assert acked_at_kill <= stored_at_kill  # what was confirmed is on disk
-    await crowd  # the rest of the crowd arrives while the bot is down
+    await arrivals  # the rest of the crowd arrives while the bot is down
     assert len(stored_at_kill) < MEMBERS  # it died mid-burst,
     assert unconfirmed_at_kill > 0 and received_unhandled  # with updates at both stages
 
