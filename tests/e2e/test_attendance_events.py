@@ -6,6 +6,7 @@ and declined with buttons; the attendance sheet exported in chat and opened with
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
+from handlers.buttons import EventDraftChoice, EventManage
 from tests.botapi import Limits
 from tests.e2e.attendance_world import (
     GROUP_1_EXPECTED,
@@ -24,6 +26,7 @@ from tests.e2e.attendance_world import (
     make_world,
 )
 from tests.e2e.harness import E2E
+from tests.e2e.test_reports import sign
 
 QR_LINK = re.compile(r"https://t\.me/liaison_test_bot\?start=(ci_[A-Za-z0-9_-]+)")
 
@@ -205,7 +208,11 @@ async def test_staff_moves_an_event_to_another_group(world: World) -> None:
     await world.leader2.send("/bindgroup", chat=world.chat2)
     choose = await world.chat2.wait_for(lambda m: "本群属于哪个活动组" in (m.text or ""))
     await world.leader2.press(choose, "第二活动组")
-    await world.chat2.wait_for(lambda m: "本群已绑定" in (m.text or ""))
+    bound = await world.chat2.wait_for(lambda m: "本群已绑定" in (m.text or ""))
+    # another group's leader pressing a validly signed 活动组 button of this event
+    refused = await world.leader2.press_data(
+        bound, sign(e2e, EventManage(event_id=event_id, action="groups")))
+    assert refused is not None and "这个活动不归您管理" in (refused.text or "")
 
     # A leader has only their own group to choose: no groups button for them.
     await leader.send(f"/editevent {event_id}")
@@ -217,6 +224,11 @@ async def test_staff_moves_an_event_to_another_group(world: World) -> None:
     assert groups.buttons[0] == ["☑️ 第一活动组", "⬜ 第二活动组"]
     await staff.send("第二活动组")  # typed instead of pressed: nothing changes
     await expect(staff, "请点上面消息中的按钮选择")
+    # a signed toggle of a group that does not exist changes nothing
+    await staff.press_data(groups, sign(e2e, EventDraftChoice(action="group", value="999")))
+    [step] = e2e.db("SELECT data FROM conversations WHERE telegram_user_id = ?", (staff.id,))
+    [group_1] = e2e.db("SELECT id FROM activity_groups WHERE name = '第一活动组'")
+    assert json.loads(step["data"])["groups"] == [group_1["id"]]
     group_1 = groups.inline_keyboard[0][0]["callback_data"]
     await staff.press(groups, "☑️ 第一活动组")
     await staff.wait_for(lambda m: m == groups and "⬜ 第一活动组" in m.button_texts)
