@@ -5,38 +5,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from telegram.constants import ParseMode
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackContext,
-    ContextTypes,
-    Defaults,
-    ExtBot,
-)
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
-from bot.attendance import AttendanceService, rules_from_config
-from bot.auth import Actor
-from bot.callbacks import CallbackCodec
-from bot.config import Config
-from bot.http import AiohttpRequest
-from bot.live import LiveMessages
-from bot.ratelimit import PriorityRateLimiter
-from bot.registration import RegistrationService
-from bot.report_export import ReportExporter
-from bot.reports import ReportService
-from bot.secrets_store import server_secret
-from bot.sender import Sender
+from bot.attendance.service import AttendanceService, rules_from_config
+from bot.core.config import Config
+from bot.core.secrets import server_secret
+from bot.members.registration import RegistrationService
+from bot.reports.export import ReportExporter
+from bot.reports.service import ReportService
+from bot.telegram.callbacks import CallbackCodec
+from bot.telegram.http import AiohttpRequest
+from bot.telegram.live import LiveMessages
+from bot.telegram.ratelimit import PriorityRateLimiter
+from bot.telegram.sender import Sender
+from handlers import attendance, members, reports
+from handlers.shared.capability import Registry
+from handlers.shared.context import AppState, Context, LiaisonApplication, Services
+from handlers.shared.router import EXPORT, register_handlers
+from storage.conversations import SettingsRepository
 from storage.db import Database
 from storage.deliveries import DeliveryRepository
 from storage.members import MemberRepository
 from storage.screens import QrScreenRepository
-from storage.settings import SettingsRepository
 
 log = logging.getLogger(__name__)
+
+# The bot's capabilities, in menu order (/export is listed after the reports' commands).
+CAPABILITIES = (members.CAPABILITY, reports.CAPABILITY, EXPORT, attendance.CAPABILITY)
 
 # At shutdown, live messages (counts in group announcements) get this long for a last edit.
 _FLUSH_SECONDS = 5.0
@@ -44,41 +42,6 @@ _FLUSH_SECONDS = 5.0
 # calls in flight at 100 ms each already allow 320 calls a second, ten times what Telegram
 # lets a bot send (answers to button presses are not counted).
 _HTTP_CONNECTIONS = 256
-
-
-@dataclass
-class Services:
-    """Everything the handlers use, opened by attach_services() and closed by detach_services()."""
-
-    config: Config
-    db: Database
-    members: MemberRepository
-    settings: SettingsRepository
-    registration: RegistrationService
-    codec: CallbackCodec
-    sender: Sender
-    live: LiveMessages
-    reports: ReportService
-    report_export: ReportExporter
-    attendance: AttendanceService
-    qr_screens: QrScreenRepository
-
-
-class Context(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """PTB context with typed access to the services and the person behind the update."""
-
-    actor: Actor
-    lang: str
-
-    @property
-    def services(self) -> Services:
-        services: Services = self.application.bot_data["services"]
-        return services
-
-
-LiaisonApplication = Application[
-    ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
-]
 
 
 async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
@@ -106,12 +69,12 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
 
 async def attach_services(application: LiaisonApplication) -> None:
     """Open the database and services; run after initialize(), before the first update."""
-    config: Config = application.bot_data["config"]
-    application.bot_data["services"] = await open_services(config, application.bot)
+    state = application.bot_data
+    state.open(await open_services(state.config, application.bot))
 
 
 async def detach_services(application: LiaisonApplication) -> None:
-    services: Services | None = application.bot_data.pop("services", None)
+    services = application.bot_data.close()
     if services is not None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(_FLUSH_SECONDS):
@@ -126,8 +89,6 @@ def build_application(config: Config) -> LiaisonApplication:
     PTB calls post_init hooks only from run_polling/run_webhook, which this bot does not use
     (see bot/runner.py); services are attached by the runner with attach_services().
     """
-    from handlers import register_handlers
-
     timeout = config.telegram.request_timeout
     limits = config.limits
     updates_request = AiohttpRequest(connections=1, timeout=timeout)
@@ -137,7 +98,7 @@ def build_application(config: Config) -> LiaisonApplication:
         .base_url(config.telegram.base_url)
         .base_file_url(config.telegram.base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.zone))
-        .context_types(ContextTypes(context=Context))
+        .context_types(ContextTypes(context=Context, bot_data=AppState))
         .rate_limiter(
             PriorityRateLimiter(
                 messages_per_second=limits.messages_per_second,
@@ -151,7 +112,7 @@ def build_application(config: Config) -> LiaisonApplication:
         .updater(None)
         .build()
     )
-    application.bot_data["config"] = config
-    application.bot_data["updates_request"] = updates_request
-    register_handlers(application)
+    application.bot_data.config = config
+    application.bot_data.updates_request = updates_request
+    register_handlers(application, Registry(CAPABILITIES))
     return application

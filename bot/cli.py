@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram.error import InvalidToken
 
-from bot.config import CONFIG_ENV, Config, ConfigError, load_config
+from bot.core.config import CONFIG_ENV, Config, ConfigError, load_config
 
 EXIT_USAGE = 2
 
@@ -45,31 +45,31 @@ async def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _cmd_members_import(config: Config, args: argparse.Namespace) -> int:
-    from bot.roster import import_roster_cli
+    from bot.members.roster import import_roster_cli
 
     return await import_roster_cli(config, Path(args.file), dry_run=args.dry_run, out=sys.stdout)
 
 
 async def _cmd_members_list(config: Config, args: argparse.Namespace) -> int:
-    from bot.roster import list_members_cli
+    from bot.members.roster import list_members_cli
 
     return await list_members_cli(config, group=args.group, out=sys.stdout)
 
 
 async def _cmd_members_invite(config: Config, args: argparse.Namespace) -> int:
-    from bot.registration import invite_cli
+    from bot.members.registration import invite_cli
 
     return await invite_cli(config, args.phone, out=sys.stdout)
 
 
 async def _cmd_members_unbind(config: Config, args: argparse.Namespace) -> int:
-    from bot.registration import unbind_cli
+    from bot.members.registration import unbind_cli
 
     return await unbind_cli(config, args.phone, out=sys.stdout)
 
 
 async def _cmd_export_reports(config: Config, args: argparse.Namespace) -> int:
-    from bot.report_export import export_reports_cli
+    from bot.reports.export import export_reports_cli
 
     return await export_reports_cli(
         config,
@@ -82,7 +82,7 @@ async def _cmd_export_reports(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _cmd_export_attendance(config: Config, args: argparse.Namespace) -> int:
-    from bot.export import export_attendance_cli
+    from bot.attendance.export import export_attendance_cli
 
     return await export_attendance_cli(
         config,
@@ -96,7 +96,7 @@ async def _cmd_export_attendance(config: Config, args: argparse.Namespace) -> in
 
 
 async def _cmd_events_create(config: Config, args: argparse.Namespace) -> int:
-    from bot.attendance_cli import EventArguments, create_event_cli
+    from bot.attendance.cli import EventArguments, create_event_cli
 
     given = EventArguments(
         type=args.type, title=args.title, start=args.start, end=args.end, place=args.place,
@@ -106,13 +106,13 @@ async def _cmd_events_create(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _cmd_events_list(config: Config, args: argparse.Namespace) -> int:
-    from bot.attendance_cli import list_events_cli
+    from bot.attendance.cli import list_events_cli
 
     return await list_events_cli(config, include_past=args.all, out=sys.stdout)
 
 
 async def _cmd_events_qr(config: Config, args: argparse.Namespace) -> int:
-    from bot.attendance_cli import qr_cli
+    from bot.attendance.cli import qr_cli
 
     return await qr_cli(config, args.event, Path(args.out), bot_username=args.bot,
                         watch=args.watch, out=sys.stdout)

@@ -7,7 +7,7 @@ from typing import TextIO
 from telegram import Bot, ChatMemberAdministrator
 from telegram.error import InvalidToken, TelegramError
 
-from bot.config import Config, ConfigError
+from bot.core.config import Config, ConfigError
 from storage.db import Database
 from storage.inbox import UpdateInbox
 from storage.members import MemberRepository

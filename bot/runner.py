@@ -12,8 +12,8 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import LiaisonApplication, attach_services, build_application, detach_services
-from bot.config import Config
-from bot.updates import Intake, Poller, RawUpdate, UpdateDispatcher
+from bot.core.config import Config
+from bot.telegram.updates import Intake, Poller, RawUpdate, UpdateDispatcher
 from storage.inbox import UpdateInbox
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ async def _poll(
     stopping: asyncio.Event,
 ) -> None:
     poller = Poller(
-        application.bot_data["updates_request"], application.bot.base_url, intake,
+        application.bot_data.updates_request, application.bot.base_url, intake,
         config.telegram.poll_timeout, config.telegram.request_timeout, backlog=_BACKLOG,
     )
     await application.bot.delete_webhook()
@@ -78,7 +78,7 @@ async def _serve_webhook(
     intake: Intake,
     stopping: asyncio.Event,
 ) -> None:
-    from bot.webhook import WebhookServer
+    from bot.telegram.webhook import WebhookServer
 
     server = WebhookServer(config, application.bot, intake)
     await server.start()
@@ -102,10 +102,10 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
     try:
         await attach_services(application)
         await application.start()
-        from handlers.menus import publish_command_menus
+        from handlers.shared.menus import publish_command_menus
 
         menus = asyncio.create_task(publish_command_menus(application))
-        intake = Intake(UpdateInbox(application.bot_data["services"].db))
+        intake = Intake(UpdateInbox(application.bot_data.services.db))
         dispatcher = UpdateDispatcher(
             _handler(application), config.limits.max_concurrent_updates, intake.handled
         )

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.checkin_burst.storage import machine, percentile
-from bot import checkin_tokens
+from bot.attendance import tokens as checkin_tokens
 from storage.db import utc_now
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.botapi.model import CallbackAnswer

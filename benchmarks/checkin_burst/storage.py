@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.attendance import AttendanceService, CheckInOutcome
+from bot.attendance.service import AttendanceService, CheckInOutcome
 from storage.db import Database, to_db_time, utc_now
 from storage.members import MemberRepository
 from storage.models import CheckInMethod, EventDraft, EventType, Member

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import checkin_tokens
-from bot.attendance_cli import EventArguments, create_event_cli
-from bot.config import load_config
-from bot.secrets_store import server_secret
+from bot.attendance import tokens as checkin_tokens
+from bot.attendance.cli import EventArguments, create_event_cli
+from bot.core.config import load_config
+from bot.core.secrets import server_secret
 from storage.db import Database, utc_now
 from tests.botapi import Group, MessageView, Phone
 from tests.e2e.harness import E2E, InProcessBot

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.config import load_config
+from bot.core.config import load_config
 from bot.runner import run_bot
 from tests.botapi import BotApiServer, MessageView, Phone
 
@@ -213,7 +213,7 @@ class ErrorLog(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if (
             record.levelno >= logging.ERROR
-            or record.name == "handlers.errors"
+            or record.name == "handlers.shared.errors"
             or record.exc_info is not None
         ):
             self.records.append(record)

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from handlers.buttons import EventDraftChoice, EventManage
+from handlers.attendance.buttons import EventDraftChoice, EventManage
 from tests.botapi import Limits
 from tests.e2e.attendance_world import (
     GROUP_1_EXPECTED,

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.callbacks import CallbackCodec, CallbackData
-from handlers.buttons import ReviewList, ReviewMove
+from bot.telegram.callbacks import CallbackCodec, CallbackData
+from handlers.reports.buttons import ReviewList, ReviewMove
 from storage.models import ReportStatus
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.e2e.harness import E2E, ErrorLog, InProcessBot, bind, snapshot

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.buttons import ReportCategoryChoice, ReportChoice
+from handlers.reports.buttons import ReportCategoryChoice, ReportChoice
 from storage.models import ReportCategory
 from tests.botapi import BotApiServer, Limits
 from tests.e2e.harness import E2E, ErrorLog, InProcessBot, snapshot

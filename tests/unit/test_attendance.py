@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import checkin_tokens
-from bot.attendance import (
+from bot.attendance import tokens as checkin_tokens
+from bot.attendance.service import (
     AttendanceService,
     CheckInOutcome,
     DecisionOutcome,
@@ -25,7 +25,7 @@ from bot.attendance import (
     NotAllowed,
     draft_of,
 )
-from bot.auth import Actor
+from bot.core.auth import Actor
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
 from storage.models import (

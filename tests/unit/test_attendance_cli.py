@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import checkin_tokens
-from bot.attendance import AttendanceService, rules_from_config
-from bot.attendance_cli import (
+from bot.attendance import tokens as checkin_tokens
+from bot.attendance.cli import (
     EventArguments,
     UsageError,
     create_event_cli,
@@ -21,7 +20,8 @@ from bot.attendance_cli import (
     list_events_cli,
     qr_cli,
 )
-from bot.config import AttendanceConfig, Config, StorageConfig
+from bot.attendance.service import AttendanceService, rules_from_config
+from bot.core.config import AttendanceConfig, Config, StorageConfig
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import ActivityGroup, EventPolicy, EventType, Venue

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.attendance import NotAllowed
-from bot.config import Config, StorageConfig
-from bot.export import AttendanceExporter, AttendanceFilter, export_attendance_cli
-from bot.spreadsheet import ExportFormat
+from bot.attendance.export import AttendanceExporter, AttendanceFilter, export_attendance_cli
+from bot.attendance.service import NotAllowed
+from bot.core.config import Config, StorageConfig
+from bot.exports.spreadsheet import ExportFormat
 from storage.models import CheckInMethod
 from tests.unit.test_attendance import END, START, ZONE, World, build_world
 

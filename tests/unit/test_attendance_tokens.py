@@ -10,8 +10,9 @@ import segno
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.attendance import distance_m
-from bot.checkin_tokens import (
+from bot.attendance.qr import deep_link, qr_png
+from bot.attendance.service import distance_m
+from bot.attendance.tokens import (
     GRACE_STEPS,
     STEP_SECONDS,
     TokenVerdict,
@@ -24,7 +25,6 @@ from bot.checkin_tokens import (
     verify_code,
     verify_link,
 )
-from bot.qr import deep_link, qr_png
 
 SECRET = b"s" * 32
 OTHER_SECRET = b"t" * 32

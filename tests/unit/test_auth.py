@@ -1,6 +1,6 @@
 """The permission table: members, leaders (own group), staff, admins, bootstrap admins."""
 
-from bot.auth import Action, Actor
+from bot.core.auth import Action, Actor
 from storage.models import Member, Role
 
 

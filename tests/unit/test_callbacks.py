@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.callbacks import MAX_BYTES, CallbackCodec, InvalidCallback
-from handlers.buttons import BindGroupChoice, LanguageChoice
+from bot.telegram.callbacks import MAX_BYTES, CallbackCodec, InvalidCallback
+from handlers.members.buttons import BindGroupChoice, LanguageChoice
 
 codec = CallbackCodec(b"k" * 32)
 

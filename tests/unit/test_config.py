@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config
+from bot.core.config import ConfigError, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:

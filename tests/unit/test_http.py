@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.http import AiohttpRequest
+from bot.telegram.http import AiohttpRequest
 from tests.botapi import BotApiServer, Limits
 
 

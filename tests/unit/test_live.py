@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import ExtBot
 
-from bot.live import LiveMessages, Rendered
-from bot.ratelimit import PriorityRateLimiter
+from bot.telegram.live import LiveMessages, Rendered
+from bot.telegram.ratelimit import PriorityRateLimiter
 from tests.botapi import BotApiServer, Limits
 
 

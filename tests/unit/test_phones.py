@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.phones import normalize_phone
+from bot.core.phones import normalize_phone
 
 
 @pytest.mark.parametrize(

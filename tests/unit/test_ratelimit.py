@@ -5,7 +5,7 @@ import time
 
 from telegram.error import RetryAfter
 
-from bot.ratelimit import Priority, PriorityGate, PriorityRateLimiter
+from bot.telegram.ratelimit import Priority, PriorityGate, PriorityRateLimiter
 
 
 async def test_window_is_respected() -> None:

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.auth import Actor
-from bot.registration import BindOutcome, NotAllowed, RegistrationService
+from bot.core.auth import Actor
+from bot.members.registration import BindOutcome, NotAllowed, RegistrationService
+from storage.conversations import SettingsRepository
 from storage.db import Database, to_db_time, utc_now
 from storage.members import MemberRepository
 from storage.models import Member, Role
-from storage.settings import SettingsRepository
 
 
 @pytest.fixture

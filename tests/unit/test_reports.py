@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.auth import Actor
-from bot.reports import (
+from bot.core.auth import Actor
+from bot.reports.service import (
     MAX_ATTACHMENTS,
     MAX_BODY,
     MAX_TITLE,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.config import Config, StorageConfig
-from bot.report_export import RegisterFilter, ReportExporter, export_reports_cli
-from bot.reports import Refusal
-from bot.spreadsheet import ExportFormat, format_for
+from bot.core.config import Config, StorageConfig
+from bot.exports.spreadsheet import ExportFormat, format_for
+from bot.reports.export import RegisterFilter, ReportExporter, export_reports_cli
+from bot.reports.service import Refusal
 from storage.models import AdoptionLevel, ReportStatus
 from tests.unit.test_reports import SHANGHAI, World, open_world, refused
 

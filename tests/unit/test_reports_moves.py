@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.auth import Actor
-from bot.reports import Refusal, ReportService, is_allowed_move, review_moves
+from bot.core.auth import Actor
+from bot.reports.service import Refusal, ReportService, is_allowed_move, review_moves
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import AdoptionLevel, ReportCategory, ReportStatus

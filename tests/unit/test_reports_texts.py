@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from bot.reports import REVIEW_MOVES, Refusal, ReportRefused
-from bot.texts import LANGUAGES, catalog
-from handlers.reports import refusal_text, split_text
+from bot.core.texts import LANGUAGES, catalog
+from bot.reports.service import REVIEW_MOVES, Refusal, ReportRefused
+from handlers.reports.render import refusal_text, split_text
 from storage.models import AdoptionLevel, ReportCategory, ReportStatus
 
 POPUP_LIMIT = 200  # Telegram's limit for answerCallbackQuery text

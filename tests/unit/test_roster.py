@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from bot.config import Config
-from bot.roster import (
+from bot.core.config import Config
+from bot.members.roster import (
     RosterFileError,
     apply_import,
     format_table,

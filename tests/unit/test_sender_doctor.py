@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from telegram.ext import ExtBot
 
-from bot.config import Config
+from bot.core.config import Config
 from bot.doctor import run_doctor
-from bot.ratelimit import PriorityRateLimiter
-from bot.sender import Delivery, Sender
+from bot.telegram.ratelimit import PriorityRateLimiter
+from bot.telegram.sender import Delivery, Sender
 from storage.db import Database, to_db_time, utc_now
 from storage.deliveries import DeliveryRepository
 from storage.inbox import UpdateInbox

@@ -4,7 +4,7 @@ import re
 import string
 from pathlib import Path
 
-from bot.texts import Html, catalog, language_for, tr
+from bot.core.texts import Html, catalog, language_for, tr
 
 ROOT = Path(__file__).parents[2]
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.http import AiohttpRequest
-from bot.updates import Intake, Poller, RawUpdate, UpdateDispatcher, ordering_key
+from bot.telegram.http import AiohttpRequest
+from bot.telegram.updates import Intake, Poller, RawUpdate, UpdateDispatcher, ordering_key
 from storage.db import Database, utc_now
 from storage.inbox import UpdateInbox
 from tests.botapi import BotApiServer, Limits

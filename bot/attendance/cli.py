@@ -1,0 +1,199 @@
+"""`liaison-bot events create | list | qr`: events from the command line.
+
+Events created here are announced by the running bot (its announcer posts every announcement
+still missing, every [attendance] announce_every_seconds). `events qr` writes the current QR
+code for a projector; with --watch it rewrites the file at every new code until the event
+ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.attendance import tokens as checkin_tokens
+from bot.attendance.qr import deep_link, fetch_bot_username, qr_png
+from bot.attendance.service import (
+    AttendanceService,
+    InvalidEvent,
+    rules_from_config,
+)
+from bot.core.config import Config
+from bot.core.texts import catalog, tr
+from bot.core.timeparse import parse_local_datetime
+from storage.db import Database, utc_now
+from storage.members import MemberRepository
+from storage.models import ActivityGroup, Event, EventDraft, EventPolicy, EventType, Venue
+
+_CLI_LANGUAGE = "zh"
+
+
+@dataclass(frozen=True)
+class EventArguments:
+    """What `events create` was given, as typed."""
+
+    type: str
+    title: str
+    start: str
+    end: str
+    place: str = ""
+    groups: str = "all"
+    policy: str = "open"
+    lat: float | None = None
+    lon: float | None = None
+    radius: int | None = None
+
+
+class UsageError(ValueError):
+    """An argument the operator has to correct (said in one line)."""
+
+
+def event_type_of(text: str) -> EventType:
+    """`meeting`, `会议`, `委员阅读日` or `阅读日` → the event type."""
+    wanted = text.strip().lower()
+    for kind in EventType:
+        label = catalog(_CLI_LANGUAGE)[f"event_type.{kind.value}"]
+        if wanted in (kind.value, label, label.removeprefix("委员")):
+            return kind
+    names = ", ".join(k.value for k in EventType)
+    raise UsageError(f"unknown event type {text!r} (one of: {names}, or the Chinese name)")
+
+
+def _groups_named(names: str, groups: list[ActivityGroup]) -> tuple[int, ...]:
+    wanted = [n.strip() for n in names.replace("，", ",").split(",") if n.strip()]
+    if wanted in (["all"], ["全部"]):
+        return tuple(g.id for g in groups)
+    by_name = {g.name: g.id for g in groups}
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown or not wanted:
+        known = ", ".join(by_name) or "none: import the roster first"
+        raise UsageError(f"unknown group {', '.join(unknown) or '(none)'} (known: {known})")
+    return tuple(by_name[n] for n in wanted)
+
+
+def draft_from(
+    args: EventArguments, groups: list[ActivityGroup], config: Config, now: datetime
+) -> EventDraft:
+    """The event the arguments describe, times read in the committee's zone."""
+    zone = config.zone
+    starts = parse_local_datetime(args.start, zone, now)
+    if starts is None:
+        raise UsageError(f"--start {args.start!r} is not a time like \"2026-12-03 09:00\"")
+    ends = parse_local_datetime(args.end, zone, now, day=starts.date())
+    if ends is None:
+        raise UsageError(f"--end {args.end!r} is not a time like \"11:30\" or a date and time")
+    venue = None
+    points = (args.lat, args.lon, args.radius)
+    if any(p is not None for p in points):
+        if args.lat is None or args.lon is None:
+            raise UsageError("--lat and --lon go together (and --radius, default 200 m)")
+        venue = Venue(lat=args.lat, lon=args.lon, radius_m=args.radius or 200)
+    try:
+        policy = EventPolicy(args.policy.strip().lower())
+    except ValueError:
+        raise UsageError(f"--policy must be open or venue, not {args.policy!r}") from None
+    return EventDraft(
+        type=event_type_of(args.type), title=args.title, starts_at=starts, ends_at=ends,
+        place=args.place, venue=venue, policy=policy,
+        group_ids=_groups_named(args.groups, groups),
+    )
+
+
+def describe(event: Event, groups: list[ActivityGroup], config: Config) -> str:
+    """One line per event: number, time, type, title, place, groups, state."""
+    zone = config.zone
+    starts, ends = event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
+    end_text = f"{ends:%H:%M}" if ends.date() == starts.date() else f"{ends:%Y-%m-%d %H:%M}"
+    names = ",".join(g.name for g in groups if g.id in event.group_ids)
+    kind = tr(_CLI_LANGUAGE, f"event_type.{event.type.value}")
+    venue = (f" venue {event.venue.lat:.5f},{event.venue.lon:.5f} r={event.venue.radius_m}m"
+             if event.venue else "")
+    state = " CANCELLED" if event.status.value == "cancelled" else ""
+    return (f"#{event.id}  {starts:%Y-%m-%d %H:%M}–{end_text}  {kind}  {event.title}"
+            f"  @{event.place or '-'}  [{names}]  {event.policy.value}{venue}{state}")
+
+
+async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO) -> int:
+    """`events create`: save the event; the running bot announces it."""
+    async with Database(config.storage.path) as db:
+        members = MemberRepository(db)
+        groups = await members.list_groups()
+        service = AttendanceService(db, members, config.zone,
+                                    rules=rules_from_config(config.attendance))
+        try:
+            draft = draft_from(args, groups, config, utc_now())
+            change = await service.create_event(None, draft)
+        except UsageError as exc:
+            print(f"events: {exc}", file=out)
+            return 2
+        except InvalidEvent as exc:
+            print(f"events: the event cannot be saved: {exc.problem.value}", file=out)
+            return 2
+    event = change.event
+    assert event is not None
+    print(f"created {describe(event, groups, config)}", file=out)
+    unbound = [g.name for g in change.groups if g.chat_id is None]
+    bound = [g.name for g in change.groups if g.chat_id is not None]
+    if bound:
+        print(f"the running bot announces it in the chats of: {', '.join(bound)}", file=out)
+    if unbound:
+        print(f"no chat bound yet (announced once /bindgroup is done): {', '.join(unbound)}",
+              file=out)
+    return 0
+
+
+async def list_events_cli(config: Config, *, include_past: bool, out: TextIO) -> int:
+    """`events list`: events not yet over (with --all: every event)."""
+    async with Database(config.storage.path) as db:
+        members = MemberRepository(db)
+        service = AttendanceService(db, members, config.zone)
+        groups = await members.list_groups()
+        if include_past:
+            events = await service.list_events()
+        else:
+            events = [e for e in await service.list_events() if e.ends_at > utc_now()]
+    for event in events:
+        print(describe(event, groups, config), file=out)
+    if not events:
+        print("no events" if include_past else "no events to come (--all lists past ones)",
+              file=out)
+    return 0
+
+
+def _write_png(path: Path, data: bytes) -> None:
+    """Replace the file in one step, so an image viewer never reads half a code."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+async def qr_cli(
+    config: Config, event_id: int, target: Path, *, bot_username: str | None, watch: bool,
+    out: TextIO,
+) -> int:
+    """`events qr EVENT --out FILE.png [--watch]`: the current code for a projector."""
+    username = bot_username or await fetch_bot_username(config)
+    async with Database(config.storage.path) as db:
+        service = AttendanceService(db, MemberRepository(db), config.zone)
+        while True:
+            token = await service.rotating_token(None, event_id)
+            if token is None:
+                event = await service.event(event_id)
+                print(f"events: event {event_id} "
+                      f"{'does not exist' if event is None else 'is over or cancelled'}",
+                      file=out)
+                return 0 if watch and event is not None else 2
+            link = deep_link(username, token.payload)
+            await asyncio.to_thread(_write_png, target, qr_png(link))
+            until = token.valid_until.astimezone(config.zone)
+            print(f"{target}: code {token.code}, valid until {until:%H:%M:%S}, link {link}",
+                  file=out, flush=True)
+            if not watch:
+                return 0
+            wait = checkin_tokens.delay_until_rotation(utc_now()).total_seconds() + 0.2
+            await asyncio.sleep(wait)

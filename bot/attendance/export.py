@@ -1,0 +1,300 @@
+"""Attendance sheets as .xlsx or .csv: one row per expected member per event, and a summary.
+
+Sheet 1 has one row per expected member of each exported event: the event (number, day,
+start, type, title), the member (group, name, sector), the status (present, late, on leave,
+leave pending, not yet, absent), the check-in time in the committee's zone and how it was made,
+and the leave reason. Sheet 2 counts per member: expected, attended (present or late), late,
+leave, pending, absent. Cancelled events are left out: nobody was expected at them. As .csv the
+two sheets are two files. Every export is audited (who, when, which filter, how many rows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.attendance.service import AttendanceService
+from bot.core.auth import Action, Actor, audited_as
+from bot.core.config import Config
+from bot.core.texts import tr
+from bot.exports.spreadsheet import (
+    ExportedFile,
+    ExportFormat,
+    Sheet,
+    csv_bytes,
+    format_for,
+    write_beside,
+    xlsx_bytes,
+)
+from bot.members.registration import NotAllowed
+from storage.audit import record_audit
+from storage.db import Database
+from storage.members import MemberRepository
+from storage.models import AttendanceRecord, AttendanceStatus, Event, EventStatus
+
+_RECORD_COLUMNS = (
+    "event_id", "date", "start", "type", "title", "group", "name", "sector", "status",
+    "time", "method", "note",
+)
+_SUMMARY_COLUMNS = (
+    "name", "group", "sector", "expected", "attended", "late", "leave", "pending", "absent",
+)
+
+
+@dataclass(frozen=True)
+class AttendanceFilter:
+    """Which events: one by id, or those starting on the days given (both included, in the
+    committee's zone); optionally only one group's events and members."""
+
+    event_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    event_id: int
+    day: date
+    start: str  # HH:MM in the committee's zone
+    type: str
+    title: str
+    group: str
+    name: str
+    sector: str
+    status: str
+    time: datetime | None  # check-in time in the committee's zone, without zone (Excel)
+    method: str
+    note: str  # the leave reason
+
+    def values(self) -> list[object]:
+        return [
+            self.event_id, self.day, self.start, self.type, self.title, self.group, self.name,
+            self.sector, self.status, self.time, self.method, self.note,
+        ]
+
+
+@dataclass
+class MemberSummary:
+    name: str
+    group: str
+    sector: str
+    expected: int = 0
+    attended: int = 0
+    late: int = 0
+    leave: int = 0
+    pending: int = 0
+    absent: int = 0
+
+    def values(self) -> list[object]:
+        return [
+            self.name, self.group, self.sector, self.expected, self.attended, self.late,
+            self.leave, self.pending, self.absent,
+        ]
+
+    def add(self, status: AttendanceStatus) -> None:
+        self.expected += 1
+        if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE):
+            self.attended += 1
+        if status is AttendanceStatus.LATE:
+            self.late += 1
+        elif status is AttendanceStatus.LEAVE:
+            self.leave += 1
+        elif status is AttendanceStatus.PENDING:
+            self.pending += 1
+        elif status is AttendanceStatus.ABSENT:
+            self.absent += 1
+
+
+@dataclass(frozen=True)
+class AttendanceSheet:
+    """What an export contains, in one language."""
+
+    language: str
+    events: list[Event]
+    rows: list[SheetRow]
+    summary: list[MemberSummary]
+
+    def record_header(self) -> list[str]:
+        return [tr(self.language, f"attendance_export.col_{name}") for name in _RECORD_COLUMNS]
+
+    def summary_header(self) -> list[str]:
+        return [tr(self.language, f"attendance_export.col_{name}") for name in _SUMMARY_COLUMNS]
+
+
+def render_xlsx(sheet: AttendanceSheet) -> bytes:
+    """The sheet as an .xlsx workbook: the records, then the summary per member."""
+    return xlsx_bytes(
+        [
+            Sheet(
+                tr(sheet.language, "attendance_export.sheet_records"),
+                sheet.record_header(),
+                [r.values() for r in sheet.rows],
+            ),
+            Sheet(
+                tr(sheet.language, "attendance_export.sheet_summary"),
+                sheet.summary_header(),
+                [s.values() for s in sheet.summary],
+            ),
+        ]
+    )
+
+
+class AttendanceExporter:
+    """Builds attendance sheets from the attendance service and renders them; audited."""
+
+    def __init__(self, db: Database, attendance: AttendanceService) -> None:
+        self.db = db
+        self.attendance = attendance
+        self.zone = attendance.zone
+
+    async def _events(self, filters: AttendanceFilter) -> list[Event]:
+        groups = [filters.group_id] if filters.group_id is not None else None
+        if filters.event_id is not None:
+            event = await self.attendance.event(filters.event_id)
+            found = [event] if event is not None else []
+            if groups is not None:
+                found = [e for e in found if filters.group_id in e.group_ids]
+            return [e for e in found if e.status is EventStatus.SCHEDULED]
+        starts_from = starts_before = None
+        if filters.date_from is not None:
+            starts_from = self.attendance.day_range(filters.date_from, filters.date_from)[0]
+        if filters.date_to is not None:
+            starts_before = self.attendance.day_range(filters.date_to, filters.date_to)[1]
+        return await self.attendance.list_events(
+            group_ids=groups,
+            starts_from=starts_from,
+            starts_before=starts_before,
+            include_cancelled=False,
+        )
+
+    def _row(self, record: AttendanceRecord, language: str) -> SheetRow:
+        event, member, checkin = record.event, record.member, record.checkin
+        starts = event.starts_at.astimezone(self.zone)
+        return SheetRow(
+            event_id=event.id,
+            day=starts.date(),
+            start=starts.strftime("%H:%M"),
+            type=tr(language, f"event_type.{event.type.value}"),
+            title=event.title,
+            group=member.group_name or "",
+            name=member.name,
+            sector=member.sector,
+            status=tr(language, f"attendance_status.{record.status.value}"),
+            time=checkin.at.astimezone(self.zone).replace(tzinfo=None) if checkin else None,
+            method=tr(language, f"checkin_method.{checkin.method.value}") if checkin else "",
+            note=record.leave.reason if record.leave else "",
+        )
+
+    async def build(self, filters: AttendanceFilter, language: str = "zh") -> AttendanceSheet:
+        """The rows and the summary for `filters`, events by start, members by group and name."""
+        events = await self._events(filters)
+        groups = [filters.group_id] if filters.group_id is not None else None
+        now = self.attendance.clock()
+        rows: list[SheetRow] = []
+        summary: dict[int, MemberSummary] = {}
+        for event in events:
+            for record in await self.attendance.records(event, group_ids=groups, at=now):
+                rows.append(self._row(record, language))
+                member = record.member
+                if member.id not in summary:
+                    summary[member.id] = MemberSummary(
+                        member.name, member.group_name or "", member.sector
+                    )
+                summary[member.id].add(record.status)
+        ordered = sorted(summary.items(), key=lambda item: (item[1].group, item[1].name, item[0]))
+        return AttendanceSheet(language, events, rows, [s for _, s in ordered])
+
+    async def export(
+        self,
+        actor: Actor | None,
+        fmt: ExportFormat,
+        filters: AttendanceFilter,
+        *,
+        language: str = "zh",
+        name: str = "attendance",
+    ) -> list[ExportedFile]:
+        """The sheet as files (xlsx: one; csv: the records and the summary); staff only,
+        `actor` None being the operator at the command line."""
+        if actor is not None and not actor.can(Action.EXPORT_ATTENDANCE):
+            raise NotAllowed
+        sheet = await self.build(filters, language)
+        if fmt is ExportFormat.XLSX:
+            files = [ExportedFile(f"{name}.xlsx", await asyncio.to_thread(render_xlsx, sheet))]
+        else:
+            files = [
+                ExportedFile(f"{name}.csv", csv_bytes(
+                    sheet.record_header(), [r.values() for r in sheet.rows]
+                )),
+                ExportedFile(f"{name}_summary.csv", csv_bytes(
+                    sheet.summary_header(), [s.values() for s in sheet.summary]
+                )),
+            ]
+        async with self.db.transaction() as conn:
+            await record_audit(
+                conn, "attendance_export",
+                **audited_as(actor),
+                detail={
+                    "format": fmt.value,
+                    "event_id": filters.event_id,
+                    "from": filters.date_from.isoformat() if filters.date_from else None,
+                    "to": filters.date_to.isoformat() if filters.date_to else None,
+                    "group_id": filters.group_id,
+                    "events": [e.id for e in sheet.events],
+                    "rows": len(sheet.rows),
+                    "files": [f.name for f in files],
+                },
+            )
+        return files
+
+    async def export_to(
+        self,
+        target: Path,
+        filters: AttendanceFilter,
+        *,
+        actor: Actor | None = None,
+        language: str = "zh",
+    ) -> list[Path]:
+        """Write the export next to `target`, whose suffix (.xlsx or .csv) picks the format."""
+        fmt = format_for(target)
+        files = await self.export(actor, fmt, filters, language=language, name=target.stem)
+        return await write_beside(target, files)
+
+
+async def export_attendance_cli(
+    config: Config,
+    target: Path,
+    *,
+    event_id: int | None,
+    date_from: date | None,
+    date_to: date | None,
+    group: str | None,
+    out: TextIO,
+) -> int:
+    """`liaison-bot export attendance [--event ID | --from --to] [--group G] --out FILE`."""
+    try:
+        format_for(target)
+    except ValueError as exc:
+        print(f"export: {exc}", file=out)
+        return 2
+    if event_id is not None and (date_from is not None or date_to is not None):
+        print("export: give either --event or --from/--to, not both", file=out)
+        return 2
+    async with Database(config.storage.path) as db:
+        members = MemberRepository(db)
+        group_id = None
+        if group is not None:
+            found = [g for g in await members.list_groups() if g.name == group]
+            if not found:
+                print(f"export: no activity group called {group!r}", file=out)
+                return 2
+            group_id = found[0].id
+        service = AttendanceService(db, members, config.zone)
+        filters = AttendanceFilter(event_id, date_from, date_to, group_id)
+        written = await AttendanceExporter(db, service).export_to(target, filters)
+    for path in written:
+        print(f"written: {path}", file=out)
+    return 0

@@ -1,0 +1,54 @@
+"""User-facing texts: gettext catalogs (zh-CN default, English), read with Babel at start-up."""
+
+from __future__ import annotations
+
+import html
+from functools import cache
+from importlib import resources
+
+from babel.messages.pofile import read_po
+
+DEFAULT_LANGUAGE = "zh"
+LANGUAGES = ("zh", "en")
+# catalog folder per language
+_CATALOG_DIRS = {"zh": "zh_CN", "en": "en"}
+
+
+class Html(str):
+    """A string already in Telegram HTML: passed to a text unescaped."""
+
+    __slots__ = ()
+
+
+def language_for(language_code: str | None, chosen: str | None = None) -> str:
+    """The language to answer in: the /lang choice, else the Telegram client's, else Chinese."""
+    if chosen in LANGUAGES:
+        return chosen
+    if language_code and language_code.lower().startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """Message id → text for one language, read from its .po file."""
+    folder = _CATALOG_DIRS[language]
+    path = resources.files("bot.core").joinpath("locale", folder, "LC_MESSAGES", "messages.po")
+    with path.open("rb") as handle:
+        parsed = read_po(handle, locale=folder)
+    return {str(m.id): str(m.string) for m in parsed if m.id and m.string}
+
+
+def tr(language: str, key: str, /, **values: object) -> str:
+    """The text `key` in `language`, with values HTML-escaped unless they are `Html`."""
+    texts = catalog(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    template = texts.get(key) or catalog(DEFAULT_LANGUAGE).get(key)
+    if template is None:
+        raise KeyError(f"no text {key!r}")
+    if not values:
+        return template
+    safe = {
+        name: value if isinstance(value, Html) else html.escape(str(value), quote=False)
+        for name, value in values.items()
+    }
+    return template.format(**safe)

@@ -1,0 +1,215 @@
+"""Binding Telegram accounts to roster members (own contact or invite link) and group chats."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import TextIO
+
+from bot.attendance.qr import deep_link, fetch_bot_username
+from bot.core.auth import Action, Actor
+from bot.core.config import Config
+from bot.core.phones import normalize_phone
+from storage.audit import record_audit
+from storage.db import Database, utc_now
+from storage.members import MemberRepository
+from storage.models import ActivityGroup, Member
+
+INVITE_PREFIX = "inv_"
+INVITE_LIFETIME = timedelta(days=7)
+_INVITE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,40}")
+
+
+class BindOutcome(StrEnum):
+    BOUND = "bound"
+    ALREADY_YOURS = "already_yours"
+    NOT_OWN_CONTACT = "not_own_contact"
+    UNKNOWN_PHONE = "unknown_phone"
+    ACCOUNT_TAKEN = "account_taken"  # this Telegram account is bound to another member
+    MEMBER_TAKEN = "member_taken"  # the member is bound to another Telegram account
+    INVITE_INVALID = "invite_invalid"
+    INVITE_USED = "invite_used"
+    INVITE_EXPIRED = "invite_expired"
+
+
+@dataclass(frozen=True)
+class BindResult:
+    outcome: BindOutcome
+    member: Member | None = None
+
+
+class NotAllowed(Exception):
+    """The actor lacks the role for this action."""
+
+
+class RegistrationService:
+    """Binds accounts and chats; every change is one transaction with an audit row."""
+
+    def __init__(self, db: Database, members: MemberRepository) -> None:
+        self.db = db
+        self.members = members
+
+    async def _check_bindable(self, telegram_user_id: int, member: Member) -> BindResult | None:
+        if member.telegram_user_id == telegram_user_id:
+            return BindResult(BindOutcome.ALREADY_YOURS, member)
+        if member.telegram_user_id is not None:
+            return BindResult(BindOutcome.MEMBER_TAKEN)
+        current = await self.members.by_telegram_id(telegram_user_id)
+        if current is not None:
+            return BindResult(BindOutcome.ACCOUNT_TAKEN, current)
+        return None
+
+    async def bind_by_contact(
+        self, telegram_user_id: int, contact_user_id: int | None, phone_number: str
+    ) -> BindResult:
+        """Bind the sender to the roster entry with the phone of their own shared contact."""
+        if contact_user_id != telegram_user_id:
+            return BindResult(BindOutcome.NOT_OWN_CONTACT)
+        phone = normalize_phone(phone_number)
+        member = await self.members.by_phone(phone) if phone else None
+        if member is None:
+            return BindResult(BindOutcome.UNKNOWN_PHONE)
+        refused = await self._check_bindable(telegram_user_id, member)
+        if refused is not None:
+            return refused
+        now = utc_now()
+        async with self.db.transaction() as conn:
+            if not await MemberRepository.bind_telegram(conn, member.id, telegram_user_id, now):
+                return BindResult(BindOutcome.MEMBER_TAKEN)
+            await record_audit(
+                conn, "member_bind", actor_tg_id=telegram_user_id, actor_member_id=member.id,
+                subject=f"member:{member.id}", detail={"via": "contact"},
+            )
+        return BindResult(BindOutcome.BOUND, await self.members.by_id(member.id))
+
+    async def create_invite(self, member: Member, created_by: int | None) -> str:
+        """A single-use invite deep-link payload for `member`, valid for seven days."""
+        token = secrets.token_urlsafe(18)
+        now = utc_now()
+        async with self.db.transaction() as conn:
+            await MemberRepository.add_invite(
+                conn, token, member.id, created_by, now, now + INVITE_LIFETIME
+            )
+            await record_audit(
+                conn, "member_invite", actor_tg_id=created_by, subject=f"member:{member.id}"
+            )
+        return INVITE_PREFIX + token
+
+    async def bind_by_invite(self, telegram_user_id: int, payload: str) -> BindResult:
+        token = payload.removeprefix(INVITE_PREFIX)
+        invite = await self.members.invite(token) if _INVITE_TOKEN.fullmatch(token) else None
+        if invite is None:
+            return BindResult(BindOutcome.INVITE_INVALID)
+        member = await self.members.by_id(invite.member_id)
+        if member is None:
+            return BindResult(BindOutcome.INVITE_INVALID)
+        if invite.used_at is not None:
+            if invite.used_by == telegram_user_id and member.telegram_user_id == telegram_user_id:
+                return BindResult(BindOutcome.ALREADY_YOURS, member)
+            return BindResult(BindOutcome.INVITE_USED)
+        now = utc_now()
+        if invite.expires_at <= now:
+            return BindResult(BindOutcome.INVITE_EXPIRED)
+        refused = await self._check_bindable(telegram_user_id, member)
+        if refused is not None:
+            return refused
+        try:
+            async with self.db.transaction() as conn:
+                if not await MemberRepository.use_invite(conn, token, telegram_user_id, now):
+                    return BindResult(BindOutcome.INVITE_USED)
+                if not await MemberRepository.bind_telegram(
+                    conn, member.id, telegram_user_id, now
+                ):
+                    raise _Rollback  # keeps the invite unused
+                await record_audit(
+                    conn, "member_bind", actor_tg_id=telegram_user_id, actor_member_id=member.id,
+                    subject=f"member:{member.id}", detail={"via": "invite"},
+                )
+        except _Rollback:
+            return BindResult(BindOutcome.MEMBER_TAKEN)
+        return BindResult(BindOutcome.BOUND, await self.members.by_id(member.id))
+
+    async def unbind(self, actor: Actor | None, member: Member) -> bool:
+        """Detach the member's account (staff only; None as actor means the operator's CLI)."""
+        if actor is not None and not actor.can(Action.UNBIND):
+            raise NotAllowed
+        async with self.db.transaction() as conn:
+            changed = await MemberRepository.unbind_telegram(conn, member.id)
+            if changed:
+                await record_audit(
+                    conn, "member_unbind",
+                    actor_tg_id=actor.telegram_user_id if actor else None,
+                    subject=f"member:{member.id}",
+                    detail={"telegram_user_id": member.telegram_user_id},
+                )
+        return changed
+
+    async def groups_bindable_by(self, actor: Actor) -> list[ActivityGroup]:
+        allowed = actor.groups_for(Action.BIND_GROUP)
+        groups = await self.members.list_groups()
+        return [g for g in groups if allowed is None or g.id in allowed]
+
+    async def bind_group_chat(
+        self, actor: Actor, group_id: int, chat_id: int, title: str | None
+    ) -> ActivityGroup:
+        if not actor.can(Action.BIND_GROUP, group_id):
+            raise NotAllowed
+        group = await self.members.group_by_id(group_id)
+        if group is None:
+            raise NotAllowed
+        if group.chat_id == chat_id:  # a second tap on the same button: nothing to change
+            return group
+        async with self.db.transaction() as conn:
+            await MemberRepository.bind_group_chat(conn, group_id, chat_id, title)
+            await record_audit(
+                conn, "group_bind", actor_tg_id=actor.telegram_user_id,
+                actor_member_id=actor.member.id if actor.member else None,
+                subject=f"group:{group_id}", detail={"chat_id": chat_id, "title": title},
+            )
+        bound = await self.members.group_by_id(group_id)
+        assert bound is not None
+        return bound
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to undo it."""
+
+
+async def _member_by_phone_cli(db: Database, raw: str, out: TextIO) -> Member | None:
+    phone = normalize_phone(raw)
+    member = await MemberRepository(db).by_phone(phone) if phone else None
+    if member is None:
+        print(f"no member with phone {raw!r}", file=out)
+    return member
+
+
+async def invite_cli(config: Config, phone: str, *, out: TextIO) -> int:
+    """`liaison-bot members invite PHONE`: print a one-time invite link."""
+    async with Database(config.storage.path) as db:
+        member = await _member_by_phone_cli(db, phone, out)
+        if member is None:
+            return 1
+        payload = await RegistrationService(db, MemberRepository(db)).create_invite(member, None)
+    username = "<bot_username>"
+    try:
+        username = await fetch_bot_username(config)
+    except Exception as exc:  # the link still works once the bot's name is known
+        print(f"(could not ask the Bot API for the bot's name: {type(exc).__name__})", file=out)
+    link = deep_link(username, payload)
+    print(f"invite for {member.name} ({member.phone}), valid 7 days, single use:", file=out)
+    print(link, file=out)
+    return 0
+
+
+async def unbind_cli(config: Config, phone: str, *, out: TextIO) -> int:
+    """`liaison-bot members unbind PHONE`."""
+    async with Database(config.storage.path) as db:
+        member = await _member_by_phone_cli(db, phone, out)
+        if member is None:
+            return 1
+        changed = await RegistrationService(db, MemberRepository(db)).unbind(None, member)
+    print(f"{member.name}: " + ("unbound" if changed else "was not bound"), file=out)
+    return 0

@@ -1,0 +1,365 @@
+"""The roster: read a spreadsheet of members, check every row, then import it in one go.
+
+A file is either wholly imported or not at all: every bad row is reported with its row
+number (as the spreadsheet shows it, header = row 1) and then nothing is written. Members
+are matched by phone, so importing the same file again changes nothing, and a corrected
+file updates names, sectors, groups and roles. Members missing from the file are listed,
+never deleted: their attendance and reports stay on record.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import aiosqlite
+
+from bot.core.config import Config
+from bot.core.phones import normalize_phone
+from storage.audit import record_audit
+from storage.db import Database, to_db_time, utc_now
+from storage.members import MemberRepository
+from storage.models import Member, Role
+
+MAX_NAME = 50
+MAX_FIELD = 100
+
+# Header texts accepted for each column (compared after strip + lower-case).
+_HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "姓名"),
+    "phone": ("phone", "手机号", "手机", "手机号码", "电话"),
+    "sector": ("sector", "界别"),
+    "group": ("group", "活动组", "小组"),
+    "role": ("role", "角色"),
+}
+_REQUIRED_COLUMNS = ("name", "phone")
+
+_ROLES: dict[str, Role] = {
+    "member": Role.MEMBER,
+    "委员": Role.MEMBER,
+    "leader": Role.LEADER,
+    "组长": Role.LEADER,
+    "staff": Role.STAFF,
+    "工作人员": Role.STAFF,
+    "admin": Role.ADMIN,
+    "管理员": Role.ADMIN,
+}
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read: wrong type, no header, missing columns."""
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    name: str
+    phone: str
+    sector: str
+    group: str | None
+    role: Role
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportPlan:
+    """What importing the rows would do to the roster."""
+
+    added: list[RosterRow] = field(default_factory=list)
+    updated: list[tuple[RosterRow, list[str]]] = field(default_factory=list)
+    unchanged: list[RosterRow] = field(default_factory=list)
+    not_in_file: list[Member] = field(default_factory=list)
+    new_groups: list[str] = field(default_factory=list)
+
+
+# -- reading --------------------------------------------------------------------------------
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone typed into a number cell
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _csv_lines(path: Path) -> list[list[str]]:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return list(csv.reader(text.splitlines()))
+    raise RosterFileError("the file is neither UTF-8 nor GB18030 text")
+
+
+def _xlsx_lines(path: Path) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise RosterFileError(f"cannot open the spreadsheet ({type(exc).__name__})") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _raw_lines(path: Path) -> Sequence[Sequence[object]]:
+    if not path.is_file():
+        raise RosterFileError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_lines(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_lines(path)
+    raise RosterFileError("use a .xlsx or .csv file")
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, title in enumerate(header):
+        key = title.lower()
+        for column, names in _HEADERS.items():
+            if key in names:
+                if column in columns:
+                    raise RosterFileError(f"column {column!r} appears twice in the header")
+                columns[column] = index
+    missing = [c for c in _REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise RosterFileError(
+            "the header row needs the columns name, phone (or 姓名, 手机号); missing: "
+            + ", ".join(missing)
+        )
+    return columns
+
+
+def _parse_row(line: int, cells: list[str], columns: dict[str, int]) -> RosterRow | RowError:
+    def get(column: str) -> str:
+        index = columns.get(column)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    name, raw_phone, raw_role = get("name"), get("phone"), get("role")
+    group = get("group") or None
+    if not name:
+        return RowError(line, "missing name")
+    if len(name) > MAX_NAME:
+        return RowError(line, f"name longer than {MAX_NAME} characters")
+    if not raw_phone:
+        return RowError(line, "missing phone")
+    phone = normalize_phone(raw_phone)
+    if phone is None:
+        return RowError(line, f"malformed phone {raw_phone!r}")
+    role = _ROLES.get(raw_role.lower()) if raw_role else Role.MEMBER
+    if role is None:
+        return RowError(line, f"unknown role {raw_role!r} (use member/leader/staff/admin)")
+    if role is Role.LEADER and group is None:
+        return RowError(line, "a leader needs a group")
+    if len(get("sector")) > MAX_FIELD or (group and len(group) > MAX_FIELD):
+        return RowError(line, f"sector or group longer than {MAX_FIELD} characters")
+    return RosterRow(line, name, phone, get("sector"), group, role)
+
+
+def read_roster(path: Path) -> tuple[list[RosterRow], list[RowError]]:
+    """Every good row and every bad one; RosterFileError when the file is unusable."""
+    lines: Iterator[tuple[int, list[str]]] = (
+        (number, [_cell(value) for value in raw])
+        for number, raw in enumerate(_raw_lines(path), start=1)
+    )
+    header: list[str] | None = None
+    columns: dict[str, int] = {}
+    rows: list[RosterRow] = []
+    errors: list[RowError] = []
+    first_line_of: dict[str, int] = {}
+    for number, cells in lines:
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            columns = _columns(header)
+            continue
+        parsed = _parse_row(number, cells, columns)
+        if isinstance(parsed, RowError):
+            errors.append(parsed)
+            continue
+        earlier = first_line_of.setdefault(parsed.phone, number)
+        if earlier != number:
+            errors.append(RowError(number, f"same phone as row {earlier}"))
+            continue
+        rows.append(parsed)
+    if header is None:
+        raise RosterFileError("the file is empty")
+    return rows, errors
+
+
+# -- planning and applying ------------------------------------------------------------------
+def _changes(row: RosterRow, member: Member) -> list[str]:
+    changed = []
+    if row.name != member.name:
+        changed.append("name")
+    if row.sector != member.sector:
+        changed.append("sector")
+    if row.group != member.group_name:
+        changed.append("group")
+    if row.role != member.role:
+        changed.append("role")
+    return changed
+
+
+def plan_import(
+    rows: list[RosterRow], existing: list[Member], groups: Iterable[str]
+) -> ImportPlan:
+    by_phone = {member.phone: member for member in existing}
+    known_groups = set(groups)
+    plan = ImportPlan()
+    for row in rows:
+        member = by_phone.pop(row.phone, None)
+        if member is None:
+            plan.added.append(row)
+        elif changed := _changes(row, member):
+            plan.updated.append((row, changed))
+        else:
+            plan.unchanged.append(row)
+        if row.group and row.group not in known_groups:
+            known_groups.add(row.group)
+            plan.new_groups.append(row.group)
+    plan.not_in_file = sorted(by_phone.values(), key=lambda m: m.id)
+    return plan
+
+
+async def _write_row(conn: aiosqlite.Connection, row: RosterRow, now: str) -> None:
+    group_id = await MemberRepository.ensure_group(conn, row.group) if row.group else None
+    await conn.execute(
+        "INSERT INTO members(name, phone, sector, group_id, role, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(phone) DO UPDATE SET name = excluded.name, sector = excluded.sector, "
+        "group_id = excluded.group_id, role = excluded.role, updated_at = excluded.updated_at",
+        (row.name, row.phone, row.sector, group_id, row.role.value, now, now),
+    )
+
+
+async def apply_import(
+    db: Database, rows: list[RosterRow], *, source: str, actor_tg_id: int | None = None
+) -> ImportPlan:
+    """Import the rows in one transaction; returns what was done."""
+    members = MemberRepository(db)
+    async with db.transaction() as conn:
+        # Planned inside the writer's transaction, so a concurrent change cannot slip between.
+        plan = plan_import(
+            rows, await members.list_members(), [g.name for g in await members.list_groups()]
+        )
+        now = to_db_time(utc_now())
+        for row in plan.added + [row for row, _ in plan.updated]:
+            await _write_row(conn, row, now)
+        await record_audit(
+            conn,
+            "roster_import",
+            actor_tg_id=actor_tg_id,
+            subject=source,
+            detail={
+                "added": len(plan.added),
+                "updated": len(plan.updated),
+                "unchanged": len(plan.unchanged),
+                "new_groups": plan.new_groups,
+            },
+        )
+    return plan
+
+
+# -- command line ---------------------------------------------------------------------------
+def _print_plan(plan: ImportPlan, out: TextIO, *, dry_run: bool) -> None:
+    would = "would be " if dry_run else ""
+    for row in plan.added:
+        print(f"  + row {row.line}: {row.name} ({row.phone}) {would}added", file=out)
+    for row, changed in plan.updated:
+        fields = ", ".join(changed)
+        print(f"  ~ row {row.line}: {row.name} ({row.phone}) {would}updated: {fields}", file=out)
+    for group in plan.new_groups:
+        print(f"  + group {group} {would}created", file=out)
+    for member in plan.not_in_file:
+        print(f"  ? {member.name} ({member.phone}) is not in the file (kept)", file=out)
+    print(
+        f"{len(plan.added)} added, {len(plan.updated)} updated, "
+        f"{len(plan.unchanged)} unchanged" + (" (dry run: nothing written)" if dry_run else ""),
+        file=out,
+    )
+
+
+async def import_roster_cli(config: Config, path: Path, *, dry_run: bool, out: TextIO) -> int:
+    """`liaison-bot members import FILE [--dry-run]`."""
+    try:
+        rows, errors = read_roster(path)
+    except RosterFileError as exc:
+        print(f"{path}: {exc}", file=out)
+        return 1
+    if errors:
+        for error in errors:
+            print(error, file=out)
+        print(f"{len(errors)} bad row(s); nothing written", file=out)
+        return 1
+    async with Database(config.storage.path) as db:
+        if dry_run:
+            members = MemberRepository(db)
+            plan = plan_import(
+                rows, await members.list_members(), [g.name for g in await members.list_groups()]
+            )
+        else:
+            plan = await apply_import(db, rows, source=path.name)
+    _print_plan(plan, out, dry_run=dry_run)
+    return 0
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_width(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [
+        "  ".join(_pad(cell, width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+async def list_members_cli(config: Config, *, group: str | None, out: TextIO) -> int:
+    """`liaison-bot members list [--group G]`."""
+    async with Database(config.storage.path) as db:
+        members = await MemberRepository(db).list_members(group)
+    if not members:
+        print("no members" + (f" in group {group!r}" if group else ""), file=out)
+        return 1 if group else 0
+    header = ["name", "phone", "sector", "group", "role", "telegram"]
+    rows = [
+        [
+            m.name,
+            m.phone,
+            m.sector,
+            m.group_name or "",
+            m.role.value,
+            "bound" if m.telegram_user_id else "-",
+        ]
+        for m in members
+    ]
+    print(format_table(header, rows), file=out)
+    print(f"{len(members)} member(s)", file=out)
+    return 0

@@ -1,0 +1,82 @@
+"""The one path for pushes (reminders, announcements, notices): recorded per recipient,
+sent at bulk priority through the rate limiter, never twice for the same key and chat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ExtBot
+
+from bot.telegram.ratelimit import Priority
+from storage.deliveries import DeliveryRepository
+
+log = logging.getLogger(__name__)
+
+# After this many failed attempts a delivery is given up (a recipient who blocked the bot
+# or a chat that is gone is given up at once).
+MAX_ATTEMPTS = 3
+# Pushes in flight at once; the rate limiter decides how fast they really go.
+_PARALLEL_PUSHES = 30
+
+
+class Delivery(StrEnum):
+    SENT = "sent"
+    ALREADY_DONE = "already_done"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+class Sender:
+    """Push messages so that each (key, chat) is delivered at most once and is on record."""
+
+    def __init__(self, bot: ExtBot[Any], deliveries: DeliveryRepository) -> None:
+        self.bot = bot
+        self.deliveries = deliveries
+
+    async def push(
+        self,
+        key: str,
+        chat_id: int,
+        text: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> Delivery:
+        if not await self.deliveries.claim(key, chat_id, MAX_ATTEMPTS):
+            return Delivery.ALREADY_DONE
+        try:
+            message = await self.bot.send_message(
+                chat_id, text, reply_markup=reply_markup,
+                rate_limit_args={"priority": Priority.BULK},
+            )
+        except Forbidden as exc:
+            await self.deliveries.finish(key, chat_id, "blocked", error=exc.message)
+            return Delivery.BLOCKED
+        except BadRequest as exc:  # the chat is gone or the text is wrong: retrying won't help
+            await self.deliveries.finish(key, chat_id, "blocked", error=exc.message)
+            log.warning("push %s to %s refused: %s", key, chat_id, exc.message)
+            return Delivery.FAILED
+        except TelegramError as exc:
+            await self.deliveries.finish(key, chat_id, "failed", error=exc.message)
+            log.warning("push %s to %s failed: %s", key, chat_id, exc.message)
+            return Delivery.FAILED
+        await self.deliveries.finish(key, chat_id, "sent", message_id=message.message_id)
+        return Delivery.SENT
+
+    async def push_many(
+        self, key: str, messages: Iterable[tuple[int, str]]
+    ) -> Counter[Delivery]:
+        """Push one text per chat under one key; returns how many ended how."""
+        slots = asyncio.Semaphore(_PARALLEL_PUSHES)
+
+        async def one(chat_id: int, text: str) -> Delivery:
+            async with slots:
+                return await self.push(key, chat_id, text)
+
+        return Counter(await asyncio.gather(*(one(c, t) for c, t in messages)))

@@ -1,0 +1,64 @@
+"""/export attendance [EVENT | FROM [TO]]: the attendance sheet as an .xlsx document (staff)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from telegram import InputFile, Update
+
+from bot.attendance.export import AttendanceExporter, AttendanceFilter
+from bot.core.auth import Action
+from bot.exports.spreadsheet import ExportFormat
+from handlers.shared.common import is_private, reply, text
+from handlers.shared.context import Context
+
+
+def _day(word: str) -> date | None:
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        return None
+
+
+async def export_attendance(update: Update, context: Context, args: list[str]) -> None:
+    """/export attendance: this year; with an event number, that event; with days, those."""
+    if not context.actor.can(Action.EXPORT_ATTENDANCE):
+        await reply(update, context, "auth.staff_only")
+        return
+    if not is_private(update):
+        await reply(update, context, "admin.private_only")
+        return
+    services = context.services
+    today = datetime.now(services.config.zone).date()
+    days = [_day(a) for a in args]
+    if len(args) == 1 and args[0].lstrip("#").isdigit():
+        number = int(args[0].lstrip("#"))
+        filters = AttendanceFilter(event_id=number)
+        name, scope = f"attendance-event-{number}", text(context, "export.att_scope_event",
+                                                        number=number)
+    elif 1 <= len(args) <= 2 and all(d is not None for d in days):
+        first, last = min(d for d in days if d), max(d for d in days if d)
+        filters = AttendanceFilter(date_from=first, date_to=last)
+        name = f"attendance-{first:%Y%m%d}-{last:%Y%m%d}"
+        scope = text(context, "export.att_scope_days", first=first.isoformat(),
+                     last=last.isoformat())
+    elif not args:
+        first = today.replace(month=1, day=1)
+        filters = AttendanceFilter(date_from=first, date_to=today)
+        name = f"attendance-{today.year}"
+        scope = text(context, "export.att_scope_days", first=first.isoformat(),
+                     last=today.isoformat())
+    else:
+        await reply(update, context, "export.att_usage")
+        return
+    exporter = AttendanceExporter(services.db, services.attendance)
+    files = await exporter.export(
+        context.actor, ExportFormat.XLSX, filters, language=context.lang, name=name
+    )
+    assert update.effective_chat is not None
+    for exported in files:
+        await context.bot.send_document(
+            update.effective_chat.id,
+            InputFile(exported.content, filename=exported.name),
+            caption=text(context, "export.att_caption", scope=scope),
+        )

@@ -1,0 +1,271 @@
+"""Public-opinion reports (社情民意信息), shared by the writing and the review handlers:
+labels, refusal texts, history lines, long-text splitting and the pushes to authors.
+
+The writing conversation is in handlers/reports_write.py, review and export in
+handlers/reports_review.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, tzinfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden
+
+from bot.core.texts import language_for, tr
+from bot.reports.service import CommentResult, MoveResult, ReportRefused
+from handlers.reports.buttons import ReportChoice
+from handlers.shared.context import Context
+from storage.models import (
+    AdoptionLevel,
+    LeaderComment,
+    Report,
+    ReportCategory,
+    ReportHistory,
+    ReportMove,
+    ReportStatus,
+)
+
+log = logging.getLogger(__name__)
+
+# Room left in a 4096-character message for what surrounds a long text.
+TEXT_ROOM = 3500
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+
+# -- labels -----------------------------------------------------------------------------------
+def status_label(language: str, status: ReportStatus) -> str:
+    return tr(language, f"report_status.{status}")
+
+
+def category_label(language: str, category: ReportCategory | None) -> str:
+    if category is None:
+        return tr(language, "report.not_yet")
+    return tr(language, f"report_category.{category}")
+
+
+def level_label(language: str, level: AdoptionLevel) -> str:
+    return tr(language, f"report_level.{level}")
+
+
+def status_detail(
+    language: str,
+    status: ReportStatus,
+    level: AdoptionLevel | None = None,
+    forwarded_to: str | None = None,
+) -> str:
+    """The status as a person reads it: 已采用（市/区县级）, 已报送：市委办公室."""
+    label = status_label(language, status)
+    if status is ReportStatus.ADOPTED and level is not None:
+        return tr(language, "report.status_with_level", status=label,
+                  level=level_label(language, level))
+    if status is ReportStatus.FORWARDED and forwarded_to:
+        return tr(language, "report.status_with_addressee", status=label, to=forwarded_to)
+    return label
+
+
+def report_status_detail(language: str, report: Report) -> str:
+    return status_detail(language, report.status, report.level, report.forwarded_to)
+
+
+def refusal_text(language: str, refused: ReportRefused) -> str:
+    """What to tell the person whose report operation was refused."""
+    status = status_label(language, refused.status) if refused.status is not None else ""
+    return tr(
+        language, f"report_refusal.{refused.reason}",
+        status=status, length=refused.length or 0, limit=refused.limit or 0,
+    )
+
+
+def local_time(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def age_text(language: str, since: datetime, now: datetime) -> str:
+    """How long ago, roughly: 5 分钟, 3 小时, 2 天."""
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds >= DAY:
+        return tr(language, "report.age_days", count=seconds // DAY)
+    if seconds >= HOUR:
+        return tr(language, "report.age_hours", count=seconds // HOUR)
+    return tr(language, "report.age_minutes", count=max(1, seconds // MINUTE))
+
+
+def short(text: str, limit: int) -> str:
+    """One line of at most `limit` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def title_of(language: str, report: Report) -> str:
+    return report.title or tr(language, "report.untitled")
+
+
+# -- history ----------------------------------------------------------------------------------
+def move_line(
+    language: str, move: ReportMove, zone: tzinfo, *, with_actor: bool, note_limit: int = 0
+) -> str:
+    """One move: when, to what (by whom), and its note (cut to `note_limit` if given)."""
+    values: dict[str, object] = {
+        "date": local_time(move.at, zone),
+        "status": status_detail(language, move.to_status, move.level, move.forwarded_to),
+    }
+    if move.to_status is ReportStatus.SUBMITTED and move.from_status is ReportStatus.RETURNED:
+        values["status"] = tr(language, "report.resubmitted_label", version=move.version)
+    key = "report.history_move"
+    if with_actor and move.actor_name:
+        key += "_by"
+        values["actor"] = move.actor_name
+    if move.note:
+        key += "_note"
+        values["note"] = short(move.note, note_limit) if note_limit else move.note
+    return tr(language, key, **values)
+
+
+def comment_line(
+    language: str, comment: LeaderComment, zone: tzinfo, *, note_limit: int = 0
+) -> str:
+    words = short(comment.text, note_limit) if note_limit else comment.text
+    return tr(language, "report.history_comment", date=local_time(comment.at, zone),
+              leader=comment.leader, text=words)
+
+
+def history_lines(
+    language: str, history: ReportHistory, zone: tzinfo, *, with_actor: bool,
+    note_limit: int = 0,
+) -> list[str]:
+    """Every move and leader comment of a report, oldest first, one line each."""
+    dated: list[tuple[datetime, str]] = [
+        (m.at, move_line(language, m, zone, with_actor=with_actor, note_limit=note_limit))
+        for m in history.moves
+    ]
+    dated += [
+        (c.at, comment_line(language, c, zone, note_limit=note_limit)) for c in history.comments
+    ]
+    return [line for _, line in sorted(dated, key=lambda item: item[0])]
+
+
+def last_note(history: ReportHistory) -> str | None:
+    return history.moves[-1].note if history.moves else None
+
+
+# -- sending ----------------------------------------------------------------------------------
+def split_text(text: str, limit: int = TEXT_ROOM) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at line ends where possible."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut <= limit // 2:
+            cut = limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+async def send(
+    update: Update,
+    context: Context,
+    text_html: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Send `text_html` (already HTML) into the chat of the update."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    try:
+        return await context.bot.send_message(chat.id, text_html, reply_markup=markup)
+    except Forbidden as exc:
+        log.info("cannot send to chat %s: %s", chat.id, exc)
+        return None
+
+
+async def answer(update: Update, text_plain: str | None = None) -> None:
+    """Answer the button press (a popup when there is something to say)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text_plain, show_alert=text_plain is not None)
+    except BadRequest as exc:  # too old or already answered (a redelivered press)
+        log.info("callback answer failed: %s", exc)
+
+
+async def refuse(update: Update, context: Context, refused: ReportRefused) -> None:
+    """Tell the person why: a popup for a button press, else a message."""
+    message = refusal_text(context.lang, refused)
+    if update.callback_query is not None:
+        await answer(update, message)
+    else:
+        await send(update, context, message)
+
+
+# -- pushes to authors and co-authors ---------------------------------------------------------
+async def recipient_language(context: Context, telegram_user_id: int) -> str:
+    """The language a person chose with /lang, else Chinese (their client is not known here)."""
+    return language_for(None, await context.services.settings.language(telegram_user_id))
+
+
+async def push_to(
+    context: Context,
+    key: str,
+    telegram_ids: Iterable[int],
+    render: Callable[[str, int], tuple[str, InlineKeyboardMarkup | None]],
+) -> None:
+    """Push `render(language, telegram_id)` to each person once for `key`."""
+    for telegram_id in telegram_ids:
+        language = await recipient_language(context, telegram_id)
+        text_html, markup = render(language, telegram_id)
+        await context.services.sender.push(key, telegram_id, text_html, reply_markup=markup)
+
+
+def move_notice(language: str, report: Report, move: ReportMove) -> str:
+    lines = [
+        tr(language, "report.notice_move", title=title_of(language, report),
+           number=report.number or "",
+           status=status_detail(language, move.to_status, move.level, move.forwarded_to))
+    ]
+    if move.note:
+        lines.append(tr(language, "report.notice_note", note=move.note))
+    if move.to_status is ReportStatus.RETURNED:
+        lines.append(tr(language, "report.notice_returned_hint"))
+    return "\n".join(lines)
+
+
+async def notify_move(context: Context, result: MoveResult) -> None:
+    """Tell the author (and co-authors) of a status change, each in their language, once."""
+    report, move = result.report, result.move
+    codec = context.services.codec
+
+    def render(language: str, telegram_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+        markup = None
+        if move.to_status is ReportStatus.RETURNED and telegram_id == report.author_telegram_id:
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+                tr(language, "report.button_rework"),
+                callback_data=codec.encode(ReportChoice(report_id=report.id, action="resume")),
+            )]])
+        return move_notice(language, report, move), markup
+
+    await push_to(
+        context, f"report:{report.id}:move:{move.id}", result.notify_telegram_ids, render
+    )
+
+
+async def notify_comment(context: Context, result: CommentResult) -> None:
+    """Tell the author (and co-authors) of a leader's comment, once."""
+    report, comment = result.report, result.comment
+
+    def render(language: str, _telegram_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+        return tr(language, "report.notice_comment", title=title_of(language, report),
+                  number=report.number or "", leader=comment.leader, text=comment.text), None
+
+    await push_to(
+        context, f"report:{report.id}:comment:{comment.id}", result.notify_telegram_ids, render
+    )
+

@@ -1,0 +1,170 @@
+"""Helpers every handler uses: who is acting, in which language, and how to answer them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden
+
+from bot.core.auth import Action, Actor
+from bot.core.texts import language_for, tr
+from handlers.shared.context import Context
+from storage.models import Conversation
+
+log = logging.getLogger(__name__)
+
+# Telegram's size limits, shared by every handler.
+MAX_MESSAGE_CHARS = 4096
+
+
+async def resolve_actor(update: Update, context: Context) -> None:
+    """Runs before every handler: sets context.actor and context.lang."""
+    services = context.services
+    user = update.effective_user
+    if user is None:
+        context.actor = Actor(0, None, frozenset())
+        context.lang = language_for(None)
+        return
+    member, chosen = await services.members.account(user.id)
+    context.actor = Actor.resolve(user.id, member, set(services.config.admins.telegram_user_ids))
+    context.lang = language_for(user.language_code, chosen)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def text(context: Context, key: str, /, **values: object) -> str:
+    """The text `key` in the acting user's language."""
+    return tr(context.lang, key, **values)
+
+
+async def reply(update: Update, context: Context, key: str, /, **values: object) -> None:
+    """Answer in the chat the update came from, in the user's language."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await context.bot.send_message(chat.id, text(context, key, **values))
+    except Forbidden as exc:
+        log.info("cannot reply in chat %s: %s", chat.id, exc)
+
+
+async def popup(update: Update, context: Context, key: str, /, **values: object) -> None:
+    """Answer a button press with a short popup (no new message)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text(context, key, **values), show_alert=True)
+    except BadRequest as exc:  # the query is too old: the user has moved on
+        log.info("callback answer failed: %s", exc)
+
+
+def _harmless_edit_refusal(exc: BadRequest) -> bool:
+    """A second tap on the same button (a double tap, or a client that had not yet seen the
+    first edit) asks for the same edit again: Telegram answers "message is not modified"; a
+    message deleted meanwhile is "not found". Neither is an error."""
+    return "not modified" in exc.message or "not found" in exc.message
+
+
+async def edit_pressed_message(
+    update: Update, text_html: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the message whose button was pressed (without `markup`: remove its buttons)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.edit_message_text(text_html, reply_markup=markup)
+    except BadRequest as exc:
+        if not _harmless_edit_refusal(exc):
+            raise
+
+
+async def edit_pressed_markup(update: Update, markup: InlineKeyboardMarkup | None) -> None:
+    """Change (or remove) the buttons of the message whose button was pressed."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.edit_message_reply_markup(markup)
+    except BadRequest as exc:
+        if not _harmless_edit_refusal(exc):
+            raise
+
+
+async def require_bound(update: Update, context: Context) -> bool:
+    """True for a bound member (or a bootstrap admin); else tells them how to register."""
+    if context.actor.is_bound or context.actor.is_staff:
+        return True
+    if update.callback_query is not None:
+        await popup(update, context, "auth.not_registered_short")
+    else:
+        await reply(update, context, "auth.not_registered")
+    return False
+
+
+async def private_command_allowed(
+    update: Update, context: Context, command: str, action: Action | None = None
+) -> bool:
+    """The prologue of the event commands: a bound member, holding `action` if one is named,
+    in private chat; otherwise tells them why not."""
+    if not await require_bound(update, context):
+        return False
+    if action is not None and not context.actor.can(action):
+        await reply(update, context, "event.managers_only")
+        return False
+    if not is_private(update):
+        await reply(update, context, "event.use_private", command=command)
+        return False
+    return True
+
+
+def button_rows(
+    buttons: Sequence[InlineKeyboardButton], per_row: int
+) -> list[list[InlineKeyboardButton]]:
+    """Buttons laid out `per_row` to a row (big enough for a thumb)."""
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+# -- guided conversations: the step lives in the database, so a restart loses nothing --------
+async def open_conversation(
+    update: Update, context: Context, kind: str, step: str, data: dict[str, object]
+) -> None:
+    """Start (or move on) the conversation `kind` of this user in this chat.
+
+    Later private messages are routed to handlers.FLOWS[kind] until end_conversation();
+    /cancel ends any of them.
+    """
+    assert update.effective_user is not None and update.effective_chat is not None
+    await context.services.settings.save_conversation(
+        update.effective_user.id, update.effective_chat.id, kind, step, data
+    )
+
+
+async def current_conversation(
+    update: Update, context: Context, kind: str, **expected: object
+) -> Conversation | None:
+    """The open conversation of this user in this chat if it is of `kind` and its data holds
+    the `expected` values (e.g. report_id=7); else None."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    conversation = await context.services.settings.conversation(
+        update.effective_user.id, update.effective_chat.id
+    )
+    if conversation is None or conversation.kind != kind:
+        return None
+    if any(conversation.data.get(key) != value for key, value in expected.items()):
+        return None
+    return conversation
+
+
+async def end_conversation(update: Update, context: Context) -> None:
+    assert update.effective_user is not None and update.effective_chat is not None
+    await context.services.settings.end_conversation(
+        update.effective_user.id, update.effective_chat.id
+    )
