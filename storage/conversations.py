@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from pydantic import BaseModel
+
 from storage.db import Database, from_db_time, to_db_time, utc_now
 from storage.models import Conversation
 
@@ -46,8 +48,16 @@ class SettingsRepository:
         )
 
     async def save_conversation(
-        self, telegram_user_id: int, chat_id: int, kind: str, step: str, data: dict[str, object]
+        self,
+        telegram_user_id: int,
+        chat_id: int,
+        kind: str,
+        step: str,
+        data: BaseModel | dict[str, object],
     ) -> None:
+        """Keep the conversation's step and data (a flow's pydantic model, stored as JSON)."""
+        if isinstance(data, BaseModel):
+            data = data.model_dump(mode="json")
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO conversations"

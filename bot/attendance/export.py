@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.attendance.service import AttendanceService
-from bot.core.auth import Action, Actor, audited_as
+from bot.core.auth import Action, Actor, NotAllowed, audited_as
 from bot.core.config import Config
 from bot.core.texts import tr
 from bot.exports.spreadsheet import (
@@ -29,7 +29,6 @@ from bot.exports.spreadsheet import (
     write_beside,
     xlsx_bytes,
 )
-from bot.members.registration import NotAllowed
 from storage.audit import record_audit
 from storage.db import Database
 from storage.members import MemberRepository

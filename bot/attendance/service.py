@@ -27,10 +27,9 @@ from zoneinfo import ZoneInfo
 
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.tokens import RotatingToken, TokenVerdict
-from bot.core.auth import Action, Actor, audited_as
+from bot.core.auth import Action, Actor, NotAllowed, audited_as
 from bot.core.config import AttendanceConfig
 from bot.core.secrets import server_secret
-from bot.members.registration import NotAllowed
 from storage.attendance import AttendanceRepository
 from storage.audit import record_audit
 from storage.db import Database, utc_now

@@ -115,6 +115,45 @@ class Actor:
         return allowed
 
 
+class Refused(Exception):
+    """The one refusal of every capability: nothing was written. `reason` is a member of the
+    capability's own StrEnum of reasons, which handlers turn into a text; `status`, `length`
+    and `limit` carry what that text may need (the state found, a length over its limit)."""
+
+    def __init__(
+        self,
+        reason: StrEnum,
+        *,
+        status: StrEnum | None = None,
+        length: int | None = None,
+        limit: int | None = None,
+    ) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.status = status
+        self.length = length
+        self.limit = limit
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.reason.value}, status={self.status}, "
+            f"length={self.length}, limit={self.limit})"
+        )
+
+
+class Why(StrEnum):
+    """Reasons shared by every capability."""
+
+    NOT_ALLOWED = "not_allowed"  # the actor lacks the role or the group for this action
+
+
+class NotAllowed(Refused):
+    """Refused(Why.NOT_ALLOWED): the actor lacks the role or the group for this action."""
+
+    def __init__(self) -> None:
+        super().__init__(Why.NOT_ALLOWED)
+
+
 class AuditedAs(TypedDict):
     actor_tg_id: int | None
     actor_member_id: int | None

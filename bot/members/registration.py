@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import TextIO
 
 from bot.attendance.qr import deep_link, fetch_bot_username
-from bot.core.auth import Action, Actor
+from bot.core.auth import Action, Actor, NotAllowed
 from bot.core.config import Config
 from bot.core.phones import normalize_phone
 from storage.audit import record_audit
@@ -39,10 +39,6 @@ class BindOutcome(StrEnum):
 class BindResult:
     outcome: BindOutcome
     member: Member | None = None
-
-
-class NotAllowed(Exception):
-    """The actor lacks the role for this action."""
 
 
 class RegistrationService:

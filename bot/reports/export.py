@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.auth import Action, Actor, audited_as
+from bot.core.auth import Action, Actor, Refused, audited_as
 from bot.core.config import Config
 from bot.core.texts import tr
 from bot.exports.spreadsheet import (
@@ -28,7 +28,7 @@ from bot.exports.spreadsheet import (
     write_beside,
     xlsx_bytes,
 )
-from bot.reports.service import Refusal, ReportRefused
+from bot.reports.service import Refusal
 from storage.audit import record_audit
 from storage.db import Database
 from storage.members import MemberRepository
@@ -249,7 +249,7 @@ class ReportExporter:
         `actor` None is the operator at the command line; anyone else needs staff rights.
         """
         if actor is not None and not actor.can(Action.REVIEW_REPORTS):
-            raise ReportRefused(Refusal.NOT_PERMITTED)
+            raise Refused(Refusal.NOT_PERMITTED)
         register = await self.build(filters, language)
         if fmt is ExportFormat.XLSX:
             files = [ExportedFile(f"{name}.xlsx", await asyncio.to_thread(render_xlsx, register))]

@@ -5,7 +5,7 @@ number for the year (2026-0137), kept across resubmissions, and keeps what was s
 version. Staff move it along the allowed moves only; each move is one transaction with a row in
 the report's history and one in the audit trail, and happens only if the report is still in the
 status the staff member saw (two people pressing at once: the first wins). Every refusal is a
-`ReportRefused` with a `Refusal` code that handlers turn into a text.
+`Refused` with a `Refusal` code that handlers turn into a text.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from bot.core.auth import Action, Actor
+from bot.core.auth import Action, Actor, Refused
 from storage.audit import record_audit
 from storage.db import Database, utc_now
 from storage.members import MemberRepository
@@ -107,30 +107,6 @@ class Refusal(StrEnum):
     COMMENT_TOO_LONG = "comment_too_long"  # length, limit
 
 
-class ReportRefused(Exception):
-    """A refused report operation; nothing was written."""
-
-    def __init__(
-        self,
-        reason: Refusal,
-        *,
-        status: ReportStatus | None = None,
-        length: int | None = None,
-        limit: int | None = None,
-    ) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-        self.status = status
-        self.length = length
-        self.limit = limit
-
-    def __repr__(self) -> str:
-        return (
-            f"ReportRefused({self.reason.value}, status={self.status}, "
-            f"length={self.length}, limit={self.limit})"
-        )
-
-
 @dataclass(frozen=True)
 class SubmitResult:
     """A report just submitted: its number, and whether it was a resubmission."""
@@ -180,7 +156,7 @@ def _optional_text(text: str | None) -> str | None:
 
 def _check_length(text: str, limit: int, reason: Refusal) -> None:
     if len(text) > limit:
-        raise ReportRefused(reason, length=len(text), limit=limit)
+        raise Refused(reason, length=len(text), limit=limit)
 
 
 def _notify_ids(report: Report) -> tuple[int, ...]:
@@ -243,9 +219,9 @@ class ReportService:
         """A draft or returned report of the member's, to show or continue editing."""
         report = await self.reports.get(report_id)
         if report is None or report.author_member_id != member.id:
-            raise ReportRefused(Refusal.NOT_FOUND)
+            raise Refused(Refusal.NOT_FOUND)
         if report.status not in EDITABLE:
-            raise ReportRefused(Refusal.NOT_EDITABLE, status=report.status)
+            raise Refused(Refusal.NOT_EDITABLE, status=report.status)
         return report
 
     async def _edit(
@@ -262,9 +238,9 @@ class ReportService:
         async with self.db.transaction() as conn:
             report = await ReportRepository.load(conn, report_id)
             if report is None or report.author_member_id != member.id:
-                raise ReportRefused(Refusal.NOT_FOUND)
+                raise Refused(Refusal.NOT_FOUND)
             if report.status not in EDITABLE:
-                raise ReportRefused(Refusal.NOT_EDITABLE, status=report.status)
+                raise Refused(Refusal.NOT_EDITABLE, status=report.status)
             detail = await change(conn, report)
             if detail is None:
                 return report
@@ -281,7 +257,7 @@ class ReportService:
         """Set the title (one line, at most MAX_TITLE characters)."""
         clean = _one_line(title)
         if not clean:
-            raise ReportRefused(Refusal.TITLE_EMPTY)
+            raise Refused(Refusal.TITLE_EMPTY)
         _check_length(clean, MAX_TITLE, Refusal.TITLE_TOO_LONG)
 
         async def change(conn: aiosqlite.Connection, report: Report) -> dict[str, object]:
@@ -311,7 +287,7 @@ class ReportService:
         """
         piece = text.strip()
         if not piece:
-            raise ReportRefused(Refusal.TEXT_EMPTY)
+            raise Refused(Refusal.TEXT_EMPTY)
 
         async def change(conn: aiosqlite.Connection, report: Report) -> dict[str, object] | None:
             seen = report.body_message_id
@@ -360,7 +336,7 @@ class ReportService:
             if any(a.file_unique_id == file_unique_id for a in report.attachments):
                 return None
             if len(report.attachments) >= MAX_ATTACHMENTS:
-                raise ReportRefused(
+                raise Refused(
                     Refusal.TOO_MANY_ATTACHMENTS,
                     length=len(report.attachments), limit=MAX_ATTACHMENTS,
                 )
@@ -377,7 +353,7 @@ class ReportService:
 
         async def change(conn: aiosqlite.Connection, report: Report) -> dict[str, object]:
             if not await ReportRepository.remove_attachment(conn, report.id, position):
-                raise ReportRefused(Refusal.ATTACHMENT_NOT_FOUND)
+                raise Refused(Refusal.ATTACHMENT_NOT_FOUND)
             return {"field": "attachments", "removed": position}
 
         return await self._edit(member, report_id, change)
@@ -406,16 +382,16 @@ class ReportService:
     async def add_coauthor(self, member: Member, report_id: int, coauthor_id: int) -> Report:
         """Name a co-author from the roster (not the author; at most MAX_COAUTHORS)."""
         if coauthor_id == member.id:
-            raise ReportRefused(Refusal.COAUTHOR_IS_AUTHOR)
+            raise Refused(Refusal.COAUTHOR_IS_AUTHOR)
         coauthor = await self.members.by_id(coauthor_id)
         if coauthor is None:
-            raise ReportRefused(Refusal.COAUTHOR_UNKNOWN)
+            raise Refused(Refusal.COAUTHOR_UNKNOWN)
 
         async def change(conn: aiosqlite.Connection, report: Report) -> dict[str, object] | None:
             if any(c.member_id == coauthor.id for c in report.coauthors):
                 return None
             if len(report.coauthors) >= MAX_COAUTHORS:
-                raise ReportRefused(Refusal.TOO_MANY_COAUTHORS, limit=MAX_COAUTHORS)
+                raise Refused(Refusal.TOO_MANY_COAUTHORS, limit=MAX_COAUTHORS)
             await ReportRepository.add_coauthor(conn, report.id, coauthor.id)
             return {"field": "coauthors", "added": coauthor.id}
 
@@ -434,9 +410,9 @@ class ReportService:
         async with self.db.transaction() as conn:
             report = await ReportRepository.load(conn, report_id)
             if report is None or report.author_member_id != member.id:
-                raise ReportRefused(Refusal.NOT_FOUND)
+                raise Refused(Refusal.NOT_FOUND)
             if report.status is not _S.DRAFT:
-                raise ReportRefused(Refusal.NOT_EDITABLE, status=report.status)
+                raise Refused(Refusal.NOT_EDITABLE, status=report.status)
             await ReportRepository.delete(conn, report_id)
             await record_audit(
                 conn, "report_draft_discard", actor_tg_id=member.telegram_user_id,
@@ -451,16 +427,16 @@ class ReportService:
         async with self.db.transaction() as conn:
             report = await ReportRepository.load(conn, report_id)
             if report is None or report.author_member_id != member.id:
-                raise ReportRefused(Refusal.NOT_FOUND)
+                raise Refused(Refusal.NOT_FOUND)
             if report.status not in EDITABLE:
-                raise ReportRefused(Refusal.ALREADY_HANDLED, status=report.status)
+                raise Refused(Refusal.ALREADY_HANDLED, status=report.status)
             if not report.title:
-                raise ReportRefused(Refusal.TITLE_EMPTY)
+                raise Refused(Refusal.TITLE_EMPTY)
             _check_length(report.title, MAX_TITLE, Refusal.TITLE_TOO_LONG)
             if report.category is None:
-                raise ReportRefused(Refusal.CATEGORY_MISSING)
+                raise Refused(Refusal.CATEGORY_MISSING)
             if not report.body.strip():
-                raise ReportRefused(Refusal.BODY_EMPTY)
+                raise Refused(Refusal.BODY_EMPTY)
             _check_length(report.body, MAX_BODY, Refusal.BODY_TOO_LONG)
             number = report.number
             if number is None:
@@ -469,7 +445,7 @@ class ReportService:
             if not await ReportRepository.mark_submitted(
                 conn, report_id, expected=report.status, number=number, at=now
             ):  # cannot happen inside this transaction, but never write over a change
-                raise ReportRefused(Refusal.ALREADY_HANDLED, status=report.status)
+                raise Refused(Refusal.ALREADY_HANDLED, status=report.status)
             submitted = await ReportRepository.load(conn, report_id)
             assert submitted is not None
             await ReportRepository.insert_version(conn, submitted, now)
@@ -492,12 +468,12 @@ class ReportService:
     # -- review ------------------------------------------------------------------------------
     def _require_reviewer(self, actor: Actor) -> None:
         if not actor.can(Action.REVIEW_REPORTS):
-            raise ReportRefused(Refusal.NOT_PERMITTED)
+            raise Refused(Refusal.NOT_PERMITTED)
 
     @staticmethod
     def _check_not_own(actor: Actor, report: Report) -> None:
         if actor.member is not None and report.involves(actor.member.id):
-            raise ReportRefused(Refusal.OWN_REPORT)
+            raise Refused(Refusal.OWN_REPORT)
 
     def _check_move(
         self,
@@ -507,12 +483,12 @@ class ReportService:
         expected_status: ReportStatus,
     ) -> Report:
         if report is None or report.status is _S.DRAFT:
-            raise ReportRefused(Refusal.NOT_FOUND)
+            raise Refused(Refusal.NOT_FOUND)
         self._check_not_own(actor, report)
         if to_status not in review_moves(expected_status):
-            raise ReportRefused(Refusal.MOVE_NOT_ALLOWED, status=expected_status)
+            raise Refused(Refusal.MOVE_NOT_ALLOWED, status=expected_status)
         if report.status is not expected_status:
-            raise ReportRefused(Refusal.ALREADY_HANDLED, status=report.status)
+            raise Refused(Refusal.ALREADY_HANDLED, status=report.status)
         return report
 
     async def check_move(
@@ -559,21 +535,21 @@ class ReportService:
                 actor, await ReportRepository.load(conn, report_id), to_status, expected_status
             )
             if to_status in NOTE_REQUIRED and clean_note is None:
-                raise ReportRefused(Refusal.NOTE_REQUIRED)
+                raise Refused(Refusal.NOTE_REQUIRED)
             if clean_note is not None:
                 _check_length(clean_note, MAX_NOTE, Refusal.NOTE_TOO_LONG)
             if to_status is _S.ADOPTED and level is None:
-                raise ReportRefused(Refusal.LEVEL_REQUIRED)
+                raise Refused(Refusal.LEVEL_REQUIRED)
             if to_status is _S.FORWARDED:
                 if clean_to is None:
-                    raise ReportRefused(Refusal.FORWARDED_TO_REQUIRED)
+                    raise Refused(Refusal.FORWARDED_TO_REQUIRED)
                 _check_length(clean_to, MAX_FORWARDED_TO, Refusal.FORWARDED_TO_TOO_LONG)
             if not await ReportRepository.change_status(
                 conn, report_id, expected=expected_status, to=to_status, at=now,
                 level=level, forwarded_to=clean_to,
             ):
                 current = await ReportRepository.load(conn, report_id)
-                raise ReportRefused(
+                raise Refused(
                     Refusal.ALREADY_HANDLED, status=current.status if current else None
                 )
             move_id = await ReportRepository.insert_move(
@@ -603,20 +579,20 @@ class ReportService:
         self._require_reviewer(actor)
         who = _one_line(leader)
         if not who:
-            raise ReportRefused(Refusal.LEADER_REQUIRED)
+            raise Refused(Refusal.LEADER_REQUIRED)
         _check_length(who, MAX_LEADER, Refusal.LEADER_TOO_LONG)
         words = text.strip()
         if not words:
-            raise ReportRefused(Refusal.COMMENT_EMPTY)
+            raise Refused(Refusal.COMMENT_EMPTY)
         _check_length(words, MAX_COMMENT, Refusal.COMMENT_TOO_LONG)
         now = self.clock()
         async with self.db.transaction() as conn:
             report = await ReportRepository.load(conn, report_id)
             if report is None or report.status is _S.DRAFT:
-                raise ReportRefused(Refusal.NOT_FOUND)
+                raise Refused(Refusal.NOT_FOUND)
             self._check_not_own(actor, report)
             if report.status is not _S.ADOPTED:
-                raise ReportRefused(Refusal.NOT_ADOPTED, status=report.status)
+                raise Refused(Refusal.NOT_ADOPTED, status=report.status)
             comment = await ReportRepository.insert_comment(
                 conn, report_id, leader=who, text=words, at=now,
                 recorded_by_tg_id=actor.telegram_user_id, recorded_by_member=actor.member_id,
@@ -633,7 +609,7 @@ class ReportService:
         self._require_reviewer(actor)
         report = await self.reports.get(report_id)
         if report is None or report.status is _S.DRAFT:
-            raise ReportRefused(Refusal.NOT_FOUND)
+            raise Refused(Refusal.NOT_FOUND)
         return report
 
     async def queue(
@@ -647,7 +623,7 @@ class ReportService:
         """Reports waiting for staff (or those in `status`), oldest first, with counts."""
         self._require_reviewer(actor)
         if status is _S.DRAFT:
-            raise ReportRefused(Refusal.NOT_FOUND)
+            raise Refused(Refusal.NOT_FOUND)
         statuses = [status] if status is not None else list(QUEUE_STATUSES)
         counts = await self.reports.count_by_status()
         every: dict[ReportStatus, int] = {
@@ -744,14 +720,14 @@ class ReportService:
         report = await self.reports.get(report_id)
         member_id = viewer.member.id if viewer.member else None
         if report is None:
-            raise ReportRefused(Refusal.NOT_FOUND)
+            raise Refused(Refusal.NOT_FOUND)
         own = member_id is not None and (
             report.author_member_id == member_id
             or (report.status is not _S.DRAFT and report.involves(member_id))
         )
         staff = viewer.can(Action.REVIEW_REPORTS) and report.status is not _S.DRAFT
         if not (own or staff):
-            raise ReportRefused(Refusal.NOT_FOUND)
+            raise Refused(Refusal.NOT_FOUND)
         moves = await self.reports.moves([report_id])
         comments = await self.reports.comments([report_id])
         return ReportHistory(

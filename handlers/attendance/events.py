@@ -37,10 +37,9 @@ from bot.attendance.service import (
     InvalidEvent,
     draft_of,
 )
-from bot.core.auth import Action, Actor
+from bot.core.auth import Action, Actor, NotAllowed
 from bot.core.texts import DEFAULT_LANGUAGE, Html, tr
 from bot.core.timeparse import parse_local_datetime
-from bot.members.registration import NotAllowed
 from bot.telegram.live import Rendered
 from bot.telegram.ratelimit import Priority
 from handlers.attendance.buttons import (

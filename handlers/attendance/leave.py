@@ -9,8 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.attendance.service import MAX_REASON, DecisionOutcome, LeaveDecision, LeaveOutcome
+from bot.core.auth import NotAllowed
 from bot.core.texts import tr
-from bot.members.registration import NotAllowed
 from handlers.attendance.buttons import EventLeaveAsk, LeaveDecide
 from handlers.attendance.events import list_events, when_text
 from handlers.shared.common import (

@@ -8,8 +8,7 @@ from telegram import ChatMemberAdministrator, InlineKeyboardButton, InlineKeyboa
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
-from bot.core.auth import Action
-from bot.members.registration import NotAllowed
+from bot.core.auth import Action, NotAllowed
 from handlers.members.buttons import BindGroupChoice
 from handlers.shared.common import (
     edit_pressed_message,

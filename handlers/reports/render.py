@@ -14,8 +14,9 @@ from datetime import datetime, tzinfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 
+from bot.core.auth import Refused
 from bot.core.texts import language_for, tr
-from bot.reports.service import CommentResult, MoveResult, ReportRefused
+from bot.reports.service import CommentResult, MoveResult
 from handlers.reports.buttons import ReportChoice
 from handlers.shared.context import Context
 from storage.models import (
@@ -72,9 +73,10 @@ def report_status_detail(language: str, report: Report) -> str:
     return status_detail(language, report.status, report.level, report.forwarded_to)
 
 
-def refusal_text(language: str, refused: ReportRefused) -> str:
+def refusal_text(language: str, refused: Refused) -> str:
     """What to tell the person whose report operation was refused."""
-    status = status_label(language, refused.status) if refused.status is not None else ""
+    found = refused.status
+    status = status_label(language, ReportStatus(found)) if found is not None else ""
     return tr(
         language, f"report_refusal.{refused.reason}",
         status=status, length=refused.length or 0, limit=refused.limit or 0,
@@ -197,7 +199,7 @@ async def answer(update: Update, text_plain: str | None = None) -> None:
         log.info("callback answer failed: %s", exc)
 
 
-async def refuse(update: Update, context: Context, refused: ReportRefused) -> None:
+async def refuse(update: Update, context: Context, refused: Refused) -> None:
     """Tell the person why: a popup for a button press, else a message."""
     message = refusal_text(context.lang, refused)
     if update.callback_query is not None:

@@ -19,7 +19,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 
-from bot.core.auth import Action, Actor
+from bot.core.auth import Action, Actor, Refused
 from bot.core.texts import LANGUAGES, tr
 from bot.exports.spreadsheet import ExportFormat
 from bot.reports.export import RegisterFilter
@@ -27,7 +27,6 @@ from bot.reports.service import (
     MAX_LEADER,
     MoveResult,
     Refusal,
-    ReportRefused,
     review_moves,
 )
 from handlers.reports.buttons import ReviewLevel, ReviewList, ReviewMove, ReviewOpen, ReviewStep
@@ -371,7 +370,7 @@ async def report_opened(update: Update, context: Context, data: ReviewOpen) -> N
     try:
         await service.get_for_review(context.actor, data.report_id)
         history = await service.history(data.report_id, context.actor)
-    except ReportRefused as refused:
+    except Refused as refused:
         await refuse(update, context, refused)
         return
     await answer(update)
@@ -408,7 +407,7 @@ async def _repeat_of_own_move(
     again after a restart): the author is then told, if that had not happened yet."""
     try:
         history = await context.services.reports.history(report_id, context.actor)
-    except ReportRefused:
+    except Refused:
         return None
     last = history.moves[-1] if history.moves else None
     report = history.report
@@ -431,7 +430,7 @@ async def move_chosen(update: Update, context: Context, data: ReviewMove) -> Non
         report = await context.services.reports.check_move(
             data.report_id, context.actor, data.to, expected_status=data.expected
         )
-    except ReportRefused as refused:
+    except Refused as refused:
         repeated = None
         if refused.reason is Refusal.ALREADY_HANDLED:
             repeated = await _repeat_of_own_move(
@@ -464,7 +463,7 @@ async def level_chosen(update: Update, context: Context, data: ReviewLevel) -> N
         report = await context.services.reports.check_move(
             data.report_id, context.actor, _S.ADOPTED, expected_status=data.expected
         )
-    except ReportRefused as refused:
+    except Refused as refused:
         await refuse(update, context, refused)
         return
     await answer(update)
@@ -528,7 +527,7 @@ async def _move(
             report_id, context.actor, to, expected_status=expected, note=note, level=level,
             forwarded_to=forwarded_to,
         )
-    except ReportRefused as refused:
+    except Refused as refused:
         repeated = None
         if refused.reason is Refusal.ALREADY_HANDLED:
             repeated = await _repeat_of_own_move(context, report_id, to, expected)
@@ -580,7 +579,7 @@ async def step_chosen(update: Update, context: Context, data: ReviewStep) -> Non
         return
     try:
         report = await service.get_for_review(context.actor, data.report_id)
-    except ReportRefused as refused:
+    except Refused as refused:
         await refuse(update, context, refused)
         return
     if data.action == "card":
@@ -590,10 +589,10 @@ async def step_chosen(update: Update, context: Context, data: ReviewStep) -> Non
         return
     if data.action == "comment":
         if _own(context.actor, report):
-            await refuse(update, context, ReportRefused(Refusal.OWN_REPORT))
+            await refuse(update, context, Refused(Refusal.OWN_REPORT))
             return
         if report.status is not _S.ADOPTED:
-            await refuse(update, context, ReportRefused(Refusal.NOT_ADOPTED, status=report.status))
+            await refuse(update, context, Refused(Refusal.NOT_ADOPTED, status=report.status))
             return
         await answer(update)
         await _ask(update, context, report, Step.LEADER, {})
@@ -649,9 +648,9 @@ async def on_step(update: Update, context: Context, conversation: Conversation) 
         try:
             if not leader or len(leader) > MAX_LEADER:
                 reason = Refusal.LEADER_REQUIRED if not leader else Refusal.LEADER_TOO_LONG
-                raise ReportRefused(reason, length=len(leader), limit=MAX_LEADER)
+                raise Refused(reason, length=len(leader), limit=MAX_LEADER)
             report = await context.services.reports.get_for_review(context.actor, report_id)
-        except ReportRefused as refused:
+        except Refused as refused:
             await refuse(update, context, refused)
             return
         await _ask(update, context, report, Step.COMMENT, {"leader": leader})
@@ -667,7 +666,7 @@ async def _comment(
         result = await context.services.reports.add_leader_comment(
             report_id, context.actor, leader, words
         )
-    except ReportRefused as refused:
+    except Refused as refused:
         if refused.reason not in (Refusal.COMMENT_EMPTY, Refusal.COMMENT_TOO_LONG):
             await end_conversation(update, context)
         await refuse(update, context, refused)
@@ -703,7 +702,7 @@ async def export_reports(update: Update, context: Context, args: list[str]) -> N
             context.actor, ExportFormat.XLSX, filters, language=context.lang,
             name=f"reports-{today}",
         )
-    except ReportRefused as refused:
+    except Refused as refused:
         await refuse(update, context, refused)
         return
     assert update.effective_chat is not None

@@ -17,8 +17,9 @@ from typing import cast
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import JobQueue
 
+from bot.core.auth import Refused
 from bot.core.texts import tr
-from bot.reports.service import MAX_ATTACHMENTS, MAX_BODY, MAX_TITLE, Refusal, ReportRefused
+from bot.reports.service import MAX_ATTACHMENTS, MAX_BODY, MAX_TITLE, Refusal
 from handlers.reports.buttons import (
     ReportAction,
     ReportCategoryChoice,
@@ -471,9 +472,9 @@ async def report_chosen(update: Update, context: Context, data: ReportChoice) ->
             return
         report = await service.editable_report(member, data.report_id)
         await _act(update, context, member, report, action)
-    except ReportRefused as refused:
+    except Refused as refused:
         if action == "submit" and refused.reason is Refusal.ALREADY_HANDLED:
-            refused = ReportRefused(Refusal.NOT_EDITABLE, status=refused.status)  # tapped twice
+            refused = Refused(Refusal.NOT_EDITABLE, status=refused.status)  # tapped twice
         await refuse(update, context, refused)
 
 
@@ -482,7 +483,7 @@ async def _act(
 ) -> None:
     service = context.services.reports
     if action == "body_done" and not report.body:
-        await refuse(update, context, ReportRefused(Refusal.BODY_EMPTY))
+        await refuse(update, context, Refused(Refusal.BODY_EMPTY))
         return
     await answer(update)
     if action == "resume":
@@ -542,7 +543,7 @@ async def category_chosen(update: Update, context: Context, data: ReportCategory
         report = await context.services.reports.set_category(
             member, data.report_id, data.category
         )
-    except ReportRefused as refused:
+    except Refused as refused:
         await refuse(update, context, refused)
         return
     await answer(update)
@@ -565,7 +566,7 @@ async def coauthor_chosen(update: Update, context: Context, data: ReportCoauthor
             report = await service.add_coauthor(member, data.report_id, data.member_id)
         else:
             report = await service.remove_coauthor(member, data.report_id, data.member_id)
-    except ReportRefused as refused:
+    except Refused as refused:
         await refuse(update, context, refused)
         return
     await answer(update)
@@ -611,7 +612,7 @@ async def on_step(update: Update, context: Context, conversation: Conversation) 
             report = await context.services.reports.editable_report(member, report_id)
             await send(update, context, text(context, "report.need_preview_button"),
                        _preview_keyboard(context, report))
-    except ReportRefused as refused:
+    except Refused as refused:
         if refused.reason in (Refusal.NOT_FOUND, Refusal.NOT_EDITABLE):
             await end_conversation(update, context)
         await refuse(update, context, refused)
@@ -653,7 +654,7 @@ async def _on_body(
     service = context.services.reports
     if conversation.data.get("replace"):
         if not message.text.strip():
-            raise ReportRefused(Refusal.TEXT_EMPTY)
+            raise Refused(Refusal.TEXT_EMPTY)
         report = await service.set_body(
             member, report_id, message.text, message_id=message.message_id
         )
@@ -685,7 +686,7 @@ async def _on_files(
         await context.services.reports.add_attachment(
             member, report_id, kind, file_id, unique_id, file_name=file_name, mime=mime
         )
-    except ReportRefused as exc:
+    except Refused as exc:
         if exc.reason is not Refusal.TOO_MANY_ATTACHMENTS:
             raise
         refused = 1
@@ -753,7 +754,7 @@ async def _acknowledge_files(context: Context) -> None:
         report = await context.services.reports.editable_report(
             member, int(job.data["report_id"])
         )
-    except ReportRefused:
+    except Refused:
         return  # submitted or deleted meanwhile
     lines = [tr(language, "report.files_saved", count=len(report.attachments),
                 limit=MAX_ATTACHMENTS)]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TypeVar
 
+from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
@@ -15,6 +17,8 @@ from handlers.shared.context import Context
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
+
+FlowData = TypeVar("FlowData", bound=BaseModel)
 
 # Telegram's size limits, shared by every handler.
 MAX_MESSAGE_CHARS = 4096
@@ -168,3 +172,8 @@ async def end_conversation(update: Update, context: Context) -> None:
     await context.services.settings.end_conversation(
         update.effective_user.id, update.effective_chat.id
     )
+
+
+def flow_data(conversation: Conversation, model: type[FlowData]) -> FlowData:
+    """The data of an open guided conversation, as its flow's pydantic model."""
+    return model.model_validate(conversation.data)

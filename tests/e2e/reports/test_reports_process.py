@@ -19,7 +19,7 @@ import pytest
 from storage.db import to_db_time
 from tests.botapi import BotApiServer, Limits
 from tests.e2e.harness import E2E, ErrorLog, bot_config, write_config, write_db
-from tests.e2e.test_reports import (
+from tests.e2e.reports.test_reports import (
     BOT_LIMITS,
     TEXT_1,
     TEXT_2,

@@ -22,10 +22,9 @@ from bot.attendance.service import (
     GeoPoint,
     InvalidEvent,
     LeaveOutcome,
-    NotAllowed,
     draft_of,
 )
-from bot.core.auth import Actor
+from bot.core.auth import Actor, NotAllowed
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
 from storage.models import (

@@ -26,7 +26,7 @@ from tests.e2e.attendance_world import (
     make_world,
 )
 from tests.e2e.harness import E2E
-from tests.e2e.test_reports import sign
+from tests.e2e.reports.test_reports import sign
 
 QR_LINK = re.compile(r"https://t\.me/liaison_test_bot\?start=(ci_[A-Za-z0-9_-]+)")
 

@@ -15,7 +15,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LIAISON_BOT_TOKEN", raising=False)
-    config = load_config(Path(__file__).parents[2] / "config.example.toml")
+    config = load_config(Path(__file__).parents[3] / "config.example.toml")
     assert config.committee.timezone == "Asia/Shanghai"
     assert config.telegram.mode == "polling"
     with pytest.raises(ConfigError, match="@BotFather"):

@@ -5,8 +5,9 @@ import re
 
 import pytest
 
+from bot.core.auth import Refused
 from bot.core.texts import LANGUAGES, catalog
-from bot.reports.service import REVIEW_MOVES, Refusal, ReportRefused
+from bot.reports.service import REVIEW_MOVES, Refusal
 from handlers.reports.render import refusal_text, split_text
 from storage.models import AdoptionLevel, ReportCategory, ReportStatus
 
@@ -29,7 +30,7 @@ def test_every_code_has_its_text(language: str) -> None:
 def test_refusals_fit_a_popup(language: str, reason: Refusal) -> None:
     message = refusal_text(
         language,
-        ReportRefused(reason, status=ReportStatus.NOT_ADOPTED, length=12345, limit=5000),
+        Refused(reason, status=ReportStatus.NOT_ADOPTED, length=12345, limit=5000),
     )
     assert len(message) <= POPUP_LIMIT
     assert not re.search(r"<[a-z/]", message)  # popups show tags as they are

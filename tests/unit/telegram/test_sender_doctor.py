@@ -3,10 +3,8 @@
 import asyncio
 import io
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from telegram.ext import ExtBot
 
 from bot.core.config import Config
@@ -17,23 +15,7 @@ from storage.db import Database, to_db_time, utc_now
 from storage.deliveries import DeliveryRepository
 from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
-from tests.botapi import BotApiServer, Limits
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[BotApiServer]:
-    server = BotApiServer(limits=Limits.off())
-    await server.start()
-    yield server
-    await server.stop()
-    assert server.internal_errors == []
-    assert server.spec_violations == []
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "bot.db") as db:
-        yield db
+from tests.botapi import BotApiServer
 
 
 def config_for(server: BotApiServer, tmp_path: Path, token: str | None = None) -> Config:

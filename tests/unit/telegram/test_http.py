@@ -1,23 +1,12 @@
 """The aiohttp transport to the Bot API: JSON calls, uploads, downloads, timeouts, errors."""
 
-from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.telegram.http import AiohttpRequest
-from tests.botapi import BotApiServer, Limits
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[BotApiServer]:
-    server = BotApiServer(limits=Limits.off())
-    await server.start()
-    yield server
-    await server.stop()
-    assert server.internal_errors == []
-    assert server.spec_violations == []
+from tests.botapi import BotApiServer
 
 
 def bot_for(server: BotApiServer, timeout: float = 5.0, base_url: str | None = None) -> Bot:

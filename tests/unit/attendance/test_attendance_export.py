@@ -14,11 +14,11 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.attendance.export import AttendanceExporter, AttendanceFilter, export_attendance_cli
-from bot.attendance.service import NotAllowed
+from bot.core.auth import NotAllowed
 from bot.core.config import Config, StorageConfig
 from bot.exports.spreadsheet import ExportFormat
 from storage.models import CheckInMethod
-from tests.unit.test_attendance import END, START, ZONE, World, build_world
+from tests.unit.attendance.test_attendance import END, START, ZONE, World, build_world
 
 STATUS_ZH = {
     "present": "出席", "late": "迟到", "leave": "请假", "pending": "请假待批",

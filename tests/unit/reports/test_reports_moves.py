@@ -15,7 +15,7 @@ from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import AdoptionLevel, ReportCategory, ReportStatus
 from storage.reports import ReportRepository
-from tests.unit.test_reports import SHANGHAI, World, open_world, refused
+from tests.unit.reports.test_reports import SHANGHAI, World, open_world, refused
 
 S = ReportStatus
 

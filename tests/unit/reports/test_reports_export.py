@@ -16,7 +16,7 @@ from bot.exports.spreadsheet import ExportFormat, format_for
 from bot.reports.export import RegisterFilter, ReportExporter, export_reports_cli
 from bot.reports.service import Refusal
 from storage.models import AdoptionLevel, ReportStatus
-from tests.unit.test_reports import SHANGHAI, World, open_world, refused
+from tests.unit.reports.test_reports import SHANGHAI, World, open_world, refused
 
 S = ReportStatus
 

@@ -1,23 +1,12 @@
 """Live messages: a burst of changes costs a few edits and ends on the final figure."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from telegram.ext import ExtBot
 
 from bot.telegram.live import LiveMessages, Rendered
 from bot.telegram.ratelimit import PriorityRateLimiter
-from tests.botapi import BotApiServer, Limits
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[BotApiServer]:
-    server = BotApiServer(limits=Limits.off())
-    await server.start()
-    yield server
-    await server.stop()
-    assert server.internal_errors == []
+from tests.botapi import BotApiServer
 
 
 async def test_burst_is_coalesced_and_ends_on_the_final_count(server: BotApiServer) -> None:

@@ -4,9 +4,7 @@ unhandled is handled at the next start."""
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,12 +25,6 @@ def message(update_id: int, user_id: int) -> RawUpdate:
             "from": {"id": user_id, "is_bot": False, "first_name": f"u{user_id}"},
         },
     }
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "inbox.db") as database:
-        yield database
 
 
 def test_ordering_key_is_the_user_else_the_chat() -> None:

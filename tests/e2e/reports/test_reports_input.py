@@ -16,7 +16,7 @@ from handlers.reports.buttons import ReportCategoryChoice, ReportChoice
 from storage.models import ReportCategory
 from tests.botapi import BotApiServer, Limits
 from tests.e2e.harness import E2E, ErrorLog, InProcessBot, snapshot
-from tests.e2e.test_reports import BOT_LIMITS, PNG, bind_all, expect, press, sign, text_of
+from tests.e2e.reports.test_reports import BOT_LIMITS, PNG, bind_all, expect, press, sign, text_of
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.auth import Actor
-from bot.members.registration import BindOutcome, NotAllowed, RegistrationService
+from bot.core.auth import Actor, NotAllowed
+from bot.members.registration import BindOutcome, RegistrationService
 from storage.conversations import SettingsRepository
 from storage.db import Database, to_db_time, utc_now
 from storage.members import MemberRepository

@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.auth import Actor
+from bot.core.auth import Actor, Refused
 from bot.reports.service import (
     MAX_ATTACHMENTS,
     MAX_BODY,
     MAX_TITLE,
     Refusal,
-    ReportRefused,
     ReportService,
 )
 from storage.db import Database, to_db_time
@@ -166,8 +165,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         yield opened
 
 
-async def refused(awaitable: object) -> ReportRefused:
-    with pytest.raises(ReportRefused) as info:
+async def refused(awaitable: object) -> Refused:
+    with pytest.raises(Refused) as info:
         await awaitable  # type: ignore[misc]
     return info.value
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.core.texts import Html, catalog, language_for, tr
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 def placeholders(template: str) -> set[str]:
