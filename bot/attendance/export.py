@@ -10,26 +10,17 @@ two sheets are two files. Every export is audited (who, when, which filter, how 
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.attendance.service import AttendanceService
-from bot.core.auth import Action, Actor, NotAllowed, audited_as
+from bot.core.auth import Action
 from bot.core.config import Config
 from bot.core.texts import tr
-from bot.exports.spreadsheet import (
-    ExportedFile,
-    ExportFormat,
-    Sheet,
-    csv_bytes,
-    format_for,
-    write_beside,
-    xlsx_bytes,
-)
-from storage.audit import record_audit
+from bot.exports.exporter import Exporter, UsageError, export_from_cli
+from bot.exports.spreadsheet import Sheet
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import AttendanceRecord, AttendanceStatus, Event, EventStatus
@@ -124,29 +115,16 @@ class AttendanceSheet:
         return [tr(self.language, f"attendance_export.col_{name}") for name in _SUMMARY_COLUMNS]
 
 
-def render_xlsx(sheet: AttendanceSheet) -> bytes:
-    """The sheet as an .xlsx workbook: the records, then the summary per member."""
-    return xlsx_bytes(
-        [
-            Sheet(
-                tr(sheet.language, "attendance_export.sheet_records"),
-                sheet.record_header(),
-                [r.values() for r in sheet.rows],
-            ),
-            Sheet(
-                tr(sheet.language, "attendance_export.sheet_summary"),
-                sheet.summary_header(),
-                [s.values() for s in sheet.summary],
-            ),
-        ]
-    )
+class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
+    """Builds attendance sheets from the attendance service (see bot.exports.exporter)."""
 
-
-class AttendanceExporter:
-    """Builds attendance sheets from the attendance service and renders them; audited."""
+    action = Action.EXPORT_ATTENDANCE
+    audit_kind = "attendance_export"
+    default_name = "attendance"
+    csv_suffixes = ("", "_summary")
 
     def __init__(self, db: Database, attendance: AttendanceService) -> None:
-        self.db = db
+        super().__init__(db)
         self.attendance = attendance
         self.zone = attendance.zone
 
@@ -207,60 +185,30 @@ class AttendanceExporter:
         ordered = sorted(summary.items(), key=lambda item: (item[1].group, item[1].name, item[0]))
         return AttendanceSheet(language, events, rows, [s for _, s in ordered])
 
-    async def export(
-        self,
-        actor: Actor | None,
-        fmt: ExportFormat,
-        filters: AttendanceFilter,
-        *,
-        language: str = "zh",
-        name: str = "attendance",
-    ) -> list[ExportedFile]:
-        """The sheet as files (xlsx: one; csv: the records and the summary); staff only,
-        `actor` None being the operator at the command line."""
-        if actor is not None and not actor.can(Action.EXPORT_ATTENDANCE):
-            raise NotAllowed
-        sheet = await self.build(filters, language)
-        if fmt is ExportFormat.XLSX:
-            files = [ExportedFile(f"{name}.xlsx", await asyncio.to_thread(render_xlsx, sheet))]
-        else:
-            files = [
-                ExportedFile(f"{name}.csv", csv_bytes(
-                    sheet.record_header(), [r.values() for r in sheet.rows]
-                )),
-                ExportedFile(f"{name}_summary.csv", csv_bytes(
-                    sheet.summary_header(), [s.values() for s in sheet.summary]
-                )),
-            ]
-        async with self.db.transaction() as conn:
-            await record_audit(
-                conn, "attendance_export",
-                **audited_as(actor),
-                detail={
-                    "format": fmt.value,
-                    "event_id": filters.event_id,
-                    "from": filters.date_from.isoformat() if filters.date_from else None,
-                    "to": filters.date_to.isoformat() if filters.date_to else None,
-                    "group_id": filters.group_id,
-                    "events": [e.id for e in sheet.events],
-                    "rows": len(sheet.rows),
-                    "files": [f.name for f in files],
-                },
-            )
-        return files
+    def sheets(self, built: AttendanceSheet) -> list[Sheet]:
+        """The records, then the summary per member."""
+        return [
+            Sheet(
+                tr(built.language, "attendance_export.sheet_records"),
+                built.record_header(),
+                [r.values() for r in built.rows],
+            ),
+            Sheet(
+                tr(built.language, "attendance_export.sheet_summary"),
+                built.summary_header(),
+                [s.values() for s in built.summary],
+            ),
+        ]
 
-    async def export_to(
-        self,
-        target: Path,
-        filters: AttendanceFilter,
-        *,
-        actor: Actor | None = None,
-        language: str = "zh",
-    ) -> list[Path]:
-        """Write the export next to `target`, whose suffix (.xlsx or .csv) picks the format."""
-        fmt = format_for(target)
-        files = await self.export(actor, fmt, filters, language=language, name=target.stem)
-        return await write_beside(target, files)
+    def audit_detail(self, filters: AttendanceFilter, built: AttendanceSheet) -> dict[str, Any]:
+        return {
+            "event_id": filters.event_id,
+            "from": filters.date_from.isoformat() if filters.date_from else None,
+            "to": filters.date_to.isoformat() if filters.date_to else None,
+            "group_id": filters.group_id,
+            "events": [e.id for e in built.events],
+            "rows": len(built.rows),
+        }
 
 
 async def export_attendance_cli(
@@ -274,26 +222,20 @@ async def export_attendance_cli(
     out: TextIO,
 ) -> int:
     """`liaison-bot export attendance [--event ID | --from --to] [--group G] --out FILE`."""
-    try:
-        format_for(target)
-    except ValueError as exc:
-        print(f"export: {exc}", file=out)
-        return 2
     if event_id is not None and (date_from is not None or date_to is not None):
         print("export: give either --event or --from/--to, not both", file=out)
         return 2
-    async with Database(config.storage.path) as db:
+
+    async def make(db: Database) -> tuple[AttendanceExporter, AttendanceFilter]:
         members = MemberRepository(db)
         group_id = None
         if group is not None:
             found = [g for g in await members.list_groups() if g.name == group]
             if not found:
-                print(f"export: no activity group called {group!r}", file=out)
-                return 2
+                raise UsageError(f"no activity group called {group!r}")
             group_id = found[0].id
         service = AttendanceService(db, members, config.zone)
         filters = AttendanceFilter(event_id, date_from, date_to, group_id)
-        written = await AttendanceExporter(db, service).export_to(target, filters)
-    for path in written:
-        print(f"written: {path}", file=out)
-    return 0
+        return AttendanceExporter(db, service), filters
+
+    return await export_from_cli(config, target, out, make)

@@ -82,12 +82,16 @@ class ExportedFile:
     content: bytes
 
 
+class BadFileName(ValueError):
+    """An export's file name that ends in neither .xlsx nor .csv."""
+
+
 def format_for(target: Path) -> ExportFormat:
-    """The export format a file name asks for; ValueError for anything but .xlsx and .csv."""
+    """The export format a file name asks for; BadFileName for anything but .xlsx and .csv."""
     try:
         return ExportFormat(target.suffix.lower().lstrip("."))
     except ValueError:
-        raise ValueError(f"{target.name}: the file must end in .xlsx or .csv") from None
+        raise BadFileName(f"{target.name}: the file must end in .xlsx or .csv") from None
 
 
 def _write(files: list[tuple[Path, ExportedFile]]) -> None:

@@ -9,27 +9,17 @@ apply to the first submission, both days included. Every export is audited.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from bot.core.auth import Action, Actor, Refused, audited_as
+from bot.core.auth import Action
 from bot.core.config import Config
 from bot.core.texts import tr
-from bot.exports.spreadsheet import (
-    ExportedFile,
-    ExportFormat,
-    Sheet,
-    csv_bytes,
-    format_for,
-    write_beside,
-    xlsx_bytes,
-)
-from bot.reports.service import Refusal
-from storage.audit import record_audit
+from bot.exports.exporter import Exporter, export_from_cli
+from bot.exports.spreadsheet import Sheet
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import AdoptionLevel, Member, Report, ReportMove, ReportStatus
@@ -173,37 +163,16 @@ def _member_counts(reports: Sequence[Report], roster: Sequence[Member]) -> list[
     return sorted(counts.values(), key=lambda c: (c.group, c.name))
 
 
-def render_xlsx(register: Register) -> bytes:
-    """The register as an .xlsx workbook: the reports, then the counts per member."""
-    return xlsx_bytes(
-        [
-            Sheet(
-                tr(register.language, "report_export.sheet_register"),
-                register.register_header(),
-                [row.values() for row in register.rows],
-            ),
-            Sheet(
-                tr(register.language, "report_export.sheet_members"),
-                register.member_header(),
-                [count.values() for count in register.members],
-            ),
-        ]
-    )
+class ReportExporter(Exporter[RegisterFilter, Register]):
+    """Builds the register from the database (see bot.exports.exporter)."""
 
-
-def render_register_csv(register: Register) -> bytes:
-    return csv_bytes(register.register_header(), [row.values() for row in register.rows])
-
-
-def render_members_csv(register: Register) -> bytes:
-    return csv_bytes(register.member_header(), [count.values() for count in register.members])
-
-
-class ReportExporter:
-    """Builds the register from the database and renders it; each export is audited."""
+    action = Action.REVIEW_REPORTS
+    audit_kind = "report_export"
+    default_name = "reports"
+    csv_suffixes = ("", "_members")
 
     def __init__(self, db: Database, zone: tzinfo) -> None:
-        self.db = db
+        super().__init__(db)
         self.zone = zone
         self.reports = ReportRepository(db)
 
@@ -235,61 +204,28 @@ class ReportExporter:
         roster = await MemberRepository(self.db).list_members()
         return Register(language, rows, _member_counts(reports, roster))
 
-    async def export(
-        self,
-        actor: Actor | None,
-        fmt: ExportFormat,
-        filters: RegisterFilter,
-        *,
-        language: str = "zh",
-        name: str = "reports",
-    ) -> list[ExportedFile]:
-        """The register as files (xlsx: one; csv: the reports and the counts per member).
+    def sheets(self, built: Register) -> list[Sheet]:
+        """The register, then the counts per member."""
+        return [
+            Sheet(
+                tr(built.language, "report_export.sheet_register"),
+                built.register_header(),
+                [row.values() for row in built.rows],
+            ),
+            Sheet(
+                tr(built.language, "report_export.sheet_members"),
+                built.member_header(),
+                [count.values() for count in built.members],
+            ),
+        ]
 
-        `actor` None is the operator at the command line; anyone else needs staff rights.
-        """
-        if actor is not None and not actor.can(Action.REVIEW_REPORTS):
-            raise Refused(Refusal.NOT_PERMITTED)
-        register = await self.build(filters, language)
-        if fmt is ExportFormat.XLSX:
-            files = [ExportedFile(f"{name}.xlsx", await asyncio.to_thread(render_xlsx, register))]
-        else:
-            files = [
-                ExportedFile(f"{name}.csv", render_register_csv(register)),
-                ExportedFile(f"{name}_members.csv", render_members_csv(register)),
-            ]
-        async with self.db.transaction() as conn:
-            await record_audit(
-                conn, "report_export",
-                **audited_as(actor),
-                detail={
-                    "format": str(fmt),
-                    "from": filters.date_from.isoformat() if filters.date_from else None,
-                    "to": filters.date_to.isoformat() if filters.date_to else None,
-                    "status": str(filters.status) if filters.status else None,
-                    "rows": len(register.rows),
-                    "files": [f.name for f in files],
-                },
-            )
-        return files
-
-    async def export_to(
-        self,
-        target: Path,
-        filters: RegisterFilter,
-        *,
-        actor: Actor | None = None,
-        language: str = "zh",
-    ) -> list[Path]:
-        """Write the export next to `target`, whose suffix (.xlsx or .csv) picks the format."""
-        fmt = format_for(target)
-        files = await self.export(actor, fmt, filters, language=language, name=target.stem)
-        return await write_beside(target, files)
-
-
-def parse_day(text: str) -> date:
-    """A YYYY-MM-DD day (for the command line)."""
-    return date.fromisoformat(text)
+    def audit_detail(self, filters: RegisterFilter, built: Register) -> dict[str, Any]:
+        return {
+            "from": filters.date_from.isoformat() if filters.date_from else None,
+            "to": filters.date_to.isoformat() if filters.date_to else None,
+            "status": str(filters.status) if filters.status else None,
+            "rows": len(built.rows),
+        }
 
 
 async def export_reports_cli(
@@ -302,19 +238,14 @@ async def export_reports_cli(
     out: TextIO,
 ) -> int:
     """`liaison-bot export reports --from --to [--status] --out FILE.xlsx|.csv`."""
-    try:
-        format_for(target)
-    except ValueError as exc:
-        print(f"export: {exc}", file=out)
-        return 2
     statuses = [s.value for s in ReportStatus if s is not ReportStatus.DRAFT]
     if status is not None and status not in statuses:
         print(f"export: unknown status {status!r}; one of: {', '.join(statuses)}", file=out)
         return 2
     chosen = ReportStatus(status) if status else None
     filters = RegisterFilter(date_from, date_to, chosen)
-    async with Database(config.storage.path) as db:
-        written = await ReportExporter(db, config.zone).export_to(target, filters)
-    for path in written:
-        print(f"written: {path}", file=out)
-    return 0
+
+    async def make(db: Database) -> tuple[ReportExporter, RegisterFilter]:
+        return ReportExporter(db, config.zone), filters
+
+    return await export_from_cli(config, target, out, make)

@@ -1,0 +1,123 @@
+"""The one exporter skeleton every export uses: rights → build → sheets → files per format →
+audit row → written beside the target; and the command-line wrapper around it."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TextIO, TypeVar
+
+from bot.core.auth import Action, Actor, NotAllowed, audited_as
+from bot.core.config import Config
+from bot.exports.spreadsheet import (
+    BadFileName,
+    ExportedFile,
+    ExportFormat,
+    Sheet,
+    csv_bytes,
+    format_for,
+    write_beside,
+    xlsx_bytes,
+)
+from storage.audit import record_audit
+from storage.db import Database
+
+Filters = TypeVar("Filters")
+Built = TypeVar("Built")
+
+
+class UsageError(ValueError):
+    """A command-line export asked for something it cannot do; the message says what."""
+
+
+class Exporter(ABC, Generic[Filters, Built]):
+    """Subclasses say what right an export needs, how to build it and how it becomes sheets.
+
+    As .xlsx an export is one workbook with a worksheet per sheet; as .csv it is one file per
+    sheet, named after the target with each sheet's `csv_suffixes` entry.
+    """
+
+    action: ClassVar[Action]  # the right the export needs (the operator's CLI needs none)
+    audit_kind: ClassVar[str]  # the audit log's name for the export
+    csv_suffixes: ClassVar[tuple[str, ...]]  # per sheet, after the file's stem
+    default_name: ClassVar[str]  # the file's stem when none is given
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @abstractmethod
+    async def build(self, filters: Filters, language: str) -> Built:
+        """Read what the export contains."""
+
+    @abstractmethod
+    def sheets(self, built: Built) -> list[Sheet]:
+        """The sheets of the export, in order."""
+
+    @abstractmethod
+    def audit_detail(self, filters: Filters, built: Built) -> dict[str, Any]:
+        """What the audit row records of this export (its filters, how many rows…)."""
+
+    async def export(
+        self,
+        actor: Actor | None,
+        fmt: ExportFormat,
+        filters: Filters,
+        *,
+        language: str = "zh",
+        name: str | None = None,
+    ) -> list[ExportedFile]:
+        """The export as files; `actor` None is the operator at the command line."""
+        name = name or self.default_name
+        if actor is not None and not actor.can(self.action):
+            raise NotAllowed
+        built = await self.build(filters, language)
+        sheets = self.sheets(built)
+        if fmt is ExportFormat.XLSX:
+            files = [ExportedFile(f"{name}.xlsx", await asyncio.to_thread(xlsx_bytes, sheets))]
+        else:
+            files = [
+                ExportedFile(f"{name}{suffix}.csv", csv_bytes(sheet.header, sheet.rows))
+                for suffix, sheet in zip(self.csv_suffixes, sheets, strict=True)
+            ]
+        detail = {"format": fmt.value, **self.audit_detail(filters, built)}
+        detail["files"] = [f.name for f in files]
+        async with self.db.transaction() as conn:
+            await record_audit(conn, self.audit_kind, **audited_as(actor), detail=detail)
+        return files
+
+    async def export_to(
+        self,
+        target: Path,
+        filters: Filters,
+        *,
+        actor: Actor | None = None,
+        language: str = "zh",
+    ) -> list[Path]:
+        """Write the export next to `target`, whose suffix (.xlsx or .csv) picks the format."""
+        fmt = format_for(target)
+        files = await self.export(actor, fmt, filters, language=language, name=target.stem)
+        return await write_beside(target, files)
+
+
+async def export_from_cli(
+    config: Config,
+    target: Path,
+    out: TextIO,
+    make: Callable[[Database], Awaitable[tuple[Exporter[Filters, Any], Filters]]],
+) -> int:
+    """`liaison-bot export …`: check the file name, open the database, let `make` choose the
+    exporter and its filters (raising UsageError for a bad argument), write, say what was
+    written; 0, or 2 with one line saying what was wrong."""
+    try:
+        format_for(target)
+        async with Database(config.storage.path) as db:
+            exporter, filters = await make(db)
+            written = await exporter.export_to(target, filters)
+    except (UsageError, BadFileName) as exc:
+        print(f"export: {exc}", file=out)
+        return 2
+    for path in written:
+        print(f"written: {path}", file=out)
+    return 0
