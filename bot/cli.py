@@ -15,6 +15,7 @@ from typing import Any
 from telegram.error import InvalidToken
 
 from bot.core.config import CONFIG_ENV, Config, ConfigError, load_config
+from bot.core.timeparse import parse_day
 
 EXIT_USAGE = 2
 
@@ -119,10 +120,11 @@ async def _cmd_events_qr(config: Config, args: argparse.Namespace) -> int:
 
 
 def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-31") from None
+    """argparse's type for a day argument."""
+    day = parse_day(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-31")
+    return day
 
 
 def build_parser() -> argparse.ArgumentParser:

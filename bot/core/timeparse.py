@@ -94,3 +94,21 @@ def parse_local_datetime(
     if moment is None:
         return None
     return datetime.combine(day, moment, tzinfo=zone)
+
+
+_DAY = re.compile(r"^(?P<y>\d{4})(?:[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?|(?P<md>\d{4}))$")
+
+
+def parse_day(text: str) -> date | None:
+    """A full day given as an argument (`2026-12-31`, `2026/1/5`, `2026年1月5日`, `20261231`;
+    full-width digits too), or None; the one parser of day arguments, in chat and in the CLI."""
+    match = _DAY.match(unicodedata.normalize("NFKC", text.strip()))
+    if match is None:
+        return None
+    month, day = (
+        (match["m"], match["d"]) if match["md"] is None else (match["md"][:2], match["md"][2:])
+    )
+    try:
+        return date(int(match["y"]), int(month), int(day))
+    except ValueError:
+        return None

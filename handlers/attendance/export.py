@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from telegram import InputFile, Update
 
 from bot.attendance.export import AttendanceExporter, AttendanceFilter
 from bot.core.auth import Action
+from bot.core.timeparse import parse_day
 from bot.exports.spreadsheet import ExportFormat
 from handlers.shared.common import is_private, reply, text
 from handlers.shared.context import Context
-
-
-def _day(word: str) -> date | None:
-    try:
-        return date.fromisoformat(word)
-    except ValueError:
-        return None
 
 
 async def export_attendance(update: Update, context: Context, args: list[str]) -> None:
@@ -30,7 +24,7 @@ async def export_attendance(update: Update, context: Context, args: list[str]) -
         return
     services = context.services
     today = datetime.now(services.config.zone).date()
-    days = [_day(a) for a in args]
+    days = [parse_day(a) for a in args]
     if len(args) == 1 and args[0].lstrip("#").isdigit():
         number = int(args[0].lstrip("#"))
         filters = AttendanceFilter(event_id=number)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.timeparse import parse_local_datetime, parse_time
+from bot.core.timeparse import parse_day, parse_local_datetime, parse_time
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=ZoneInfo("UTC"))  # 10:00 in Shanghai
@@ -78,3 +78,26 @@ def test_times() -> None:
 def test_never_raises(text: str) -> None:
     result = parse_local_datetime(text, ZONE, NOW, day=date(2026, 12, 3))
     assert result is None or result.tzinfo is ZONE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-31", date(2026, 12, 31)),
+        ("2026-1-5", date(2026, 1, 5)),
+        ("2026/1/5", date(2026, 1, 5)),
+        ("2026年1月5日", date(2026, 1, 5)),
+        ("20261231", date(2026, 12, 31)),
+        ("２０２６－１２－３１", date(2026, 12, 31)),
+        (" 2024-02-29 ", date(2024, 2, 29)),
+    ],
+)
+def test_day_arguments(text: str, expected: date) -> None:
+    assert parse_day(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "12", "2026", "2026-13-01", "2025-02-29", "2026-12", "明天", "#12", "2026-12-31x"]
+)
+def test_not_a_day(text: str) -> None:
+    assert parse_day(text) is None
