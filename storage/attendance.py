@@ -31,6 +31,7 @@ from storage.models import (
     Member,
     Venue,
 )
+from storage.rows import fetch_rows, required_time
 
 _EVENT_SELECT = """
 SELECT e.*, (SELECT group_concat(g.group_id) FROM event_groups g WHERE g.event_id = e.id)
@@ -53,12 +54,6 @@ def _ids(values: Iterable[int]) -> str:
     return json.dumps(sorted(set(values)))
 
 
-def _time(text: str) -> datetime:
-    moment = from_db_time(text)
-    assert moment is not None
-    return moment
-
-
 def _event(row: sqlite3.Row) -> Event:
     venue = None
     if row["venue_lat"] is not None:
@@ -68,16 +63,16 @@ def _event(row: sqlite3.Row) -> Event:
         id=row["id"],
         type=EventType(row["type"]),
         title=row["title"],
-        starts_at=_time(row["starts_at"]),
-        ends_at=_time(row["ends_at"]),
+        starts_at=required_time(row["starts_at"]),
+        ends_at=required_time(row["ends_at"]),
         place=row["place"],
         venue=venue,
         policy=EventPolicy(row["policy"]),
         status=EventStatus(row["status"]),
         group_ids=tuple(sorted(int(g) for g in groups.split(","))) if groups else (),
         created_by=row["created_by"],
-        created_at=_time(row["created_at"]),
-        updated_at=_time(row["updated_at"]),
+        created_at=required_time(row["created_at"]),
+        updated_at=required_time(row["updated_at"]),
     )
 
 
@@ -85,7 +80,7 @@ def _checkin(row: sqlite3.Row) -> CheckIn:
     return CheckIn(
         event_id=row["event_id"],
         member_id=row["member_id"],
-        at=_time(row["at"]),
+        at=required_time(row["at"]),
         method=CheckInMethod(row["method"]),
         late=bool(row["late"]),
         marked_by=row["marked_by"],
@@ -101,15 +96,8 @@ def _leave(row: sqlite3.Row) -> LeaveRequest:
         status=LeaveStatus(row["status"]),
         decided_by=row["decided_by"],
         decided_at=from_db_time(row["decided_at"]),
-        created_at=_time(row["created_at"]),
+        created_at=required_time(row["created_at"]),
     )
-
-
-async def _rows(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[object] = ()
-) -> list[sqlite3.Row]:
-    async with conn.execute(sql, tuple(params)) as cursor:
-        return list(await cursor.fetchall())
 
 
 def _event_values(draft: EventDraft) -> tuple[object, ...]:
@@ -179,7 +167,7 @@ class AttendanceRepository:
     @staticmethod
     async def events_in(conn: aiosqlite.Connection, ids: Collection[int]) -> dict[int, Event]:
         """The events with these ids, read inside a write transaction."""
-        rows = await _rows(
+        rows = await fetch_rows(
             conn, _EVENT_SELECT + "WHERE e.id IN (SELECT value FROM json_each(?))", (_ids(ids),)
         )
         return {row["id"]: _event(row) for row in rows}
@@ -337,7 +325,7 @@ class AttendanceRepository:
         conn: aiosqlite.Connection, event_ids: Collection[int], member_ids: Collection[int]
     ) -> dict[tuple[int, int], CheckIn]:
         """Check-ins already stored for any of these events and members, by (event, member)."""
-        rows = await _rows(
+        rows = await fetch_rows(
             conn,
             "SELECT * FROM checkins WHERE event_id IN (SELECT value FROM json_each(?)) "
             "AND member_id IN (SELECT value FROM json_each(?))",
@@ -409,14 +397,14 @@ class AttendanceRepository:
 
     @staticmethod
     async def leave_in(conn: aiosqlite.Connection, request_id: int) -> LeaveRequest | None:
-        rows = await _rows(conn, "SELECT * FROM leave_requests WHERE id = ?", (request_id,))
+        rows = await fetch_rows(conn, "SELECT * FROM leave_requests WHERE id = ?", (request_id,))
         return _leave(rows[0]) if rows else None
 
     @staticmethod
     async def leave_of(
         conn: aiosqlite.Connection, event_id: int, member_id: int
     ) -> LeaveRequest | None:
-        rows = await _rows(
+        rows = await fetch_rows(
             conn,
             "SELECT * FROM leave_requests WHERE event_id = ? AND member_id = ?",
             (event_id, member_id),
@@ -427,7 +415,7 @@ class AttendanceRepository:
     async def checkin_of(
         conn: aiosqlite.Connection, event_id: int, member_id: int
     ) -> CheckIn | None:
-        rows = await _rows(
+        rows = await fetch_rows(
             conn,
             "SELECT * FROM checkins WHERE event_id = ? AND member_id = ?",
             (event_id, member_id),
@@ -446,7 +434,7 @@ class AttendanceRepository:
             "decided_at = NULL, created_at = excluded.created_at",
             (event_id, member_id, reason, to_db_time(at)),
         )
-        rows = await _rows(
+        rows = await fetch_rows(
             conn,
             "SELECT id FROM leave_requests WHERE event_id = ? AND member_id = ?",
             (event_id, member_id),

@@ -25,6 +25,7 @@ from storage.models import (
     ReportStatus,
     ReportVersion,
 )
+from storage.rows import fetch_rows, placeholders, required_time
 
 _REPORT_SELECT = """
 SELECT r.*, m.name AS author_name, m.telegram_user_id AS author_telegram_id,
@@ -70,12 +71,6 @@ class ReportQuery:
     offset: int = 0
 
 
-def _required_time(value: str) -> datetime:
-    moment = from_db_time(value)
-    assert moment is not None
-    return moment
-
-
 def _attachment(row: sqlite3.Row) -> ReportAttachment:
     return ReportAttachment(
         position=row["position"],
@@ -107,10 +102,10 @@ def _report(
         status=ReportStatus(row["status"]),
         level=AdoptionLevel(row["level"]) if row["level"] else None,
         forwarded_to=row["forwarded_to"],
-        created_at=_required_time(row["created_at"]),
-        updated_at=_required_time(row["updated_at"]),
+        created_at=required_time(row["created_at"]),
+        updated_at=required_time(row["updated_at"]),
         submitted_at=from_db_time(row["submitted_at"]),
-        status_at=_required_time(row["status_at"]),
+        status_at=required_time(row["status_at"]),
         version=row["version"],
         body_message_id=row["body_message_id"],
         attachments=tuple(attachments),
@@ -122,7 +117,7 @@ def _move(row: sqlite3.Row) -> ReportMove:
     return ReportMove(
         id=row["id"],
         report_id=row["report_id"],
-        at=_required_time(row["at"]),
+        at=required_time(row["at"]),
         actor_tg_id=row["actor_tg_id"],
         actor_member_id=row["actor_member_id"],
         actor_name=row["actor_name"],
@@ -141,19 +136,10 @@ def _comment(row: sqlite3.Row) -> LeaderComment:
         report_id=row["report_id"],
         leader=row["leader"],
         text=row["text"],
-        at=_required_time(row["at"]),
+        at=required_time(row["at"]),
         recorded_by_tg_id=row["recorded_by_tg_id"],
         recorded_by_member=row["recorded_by_member"],
     )
-
-
-async def _rows(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> list[sqlite3.Row]:
-    async with conn.execute(sql, tuple(params)) as cursor:
-        return list(await cursor.fetchall())
-
-
-def _placeholders(count: int) -> str:
-    return ", ".join("?" * count)
 
 
 async def _hydrate(conn: aiosqlite.Connection, rows: list[sqlite3.Row]) -> list[Report]:
@@ -161,9 +147,9 @@ async def _hydrate(conn: aiosqlite.Connection, rows: list[sqlite3.Row]) -> list[
     if not rows:
         return []
     ids = [row["id"] for row in rows]
-    marks = _placeholders(len(ids))
+    marks = placeholders(len(ids))
     attachments: dict[int, list[ReportAttachment]] = defaultdict(list)
-    for row in await _rows(
+    for row in await fetch_rows(
         conn,
         f"SELECT * FROM report_attachments WHERE report_id IN ({marks}) "
         "ORDER BY report_id, position",
@@ -171,7 +157,7 @@ async def _hydrate(conn: aiosqlite.Connection, rows: list[sqlite3.Row]) -> list[
     ):
         attachments[row["report_id"]].append(_attachment(row))
     coauthors: dict[int, list[ReportCoauthor]] = defaultdict(list)
-    for row in await _rows(
+    for row in await fetch_rows(
         conn,
         "SELECT c.report_id, c.member_id, m.name, m.telegram_user_id "
         f"FROM report_coauthors c JOIN members m ON m.id = c.member_id "
@@ -191,7 +177,7 @@ def _where(query: ReportQuery) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if query.statuses is not None:
-        clauses.append(f"r.status IN ({_placeholders(len(query.statuses))})")
+        clauses.append(f"r.status IN ({placeholders(len(query.statuses))})")
         params.extend(str(status) for status in query.statuses)
     if query.author_member_id is not None:
         clauses.append("r.author_member_id = ?")
@@ -236,7 +222,7 @@ class ReportRepository:
     @staticmethod
     async def load(conn: aiosqlite.Connection, report_id: int) -> Report | None:
         """One report, read on `conn` (the writer inside a transaction, or the reader)."""
-        rows = await _rows(conn, _REPORT_SELECT + "WHERE r.id = ?", (report_id,))
+        rows = await fetch_rows(conn, _REPORT_SELECT + "WHERE r.id = ?", (report_id,))
         found = await _hydrate(conn, rows)
         return found[0] if found else None
 
@@ -249,7 +235,7 @@ class ReportRepository:
         if query.limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([query.limit, query.offset])
-        return await _hydrate(self.db.reader, await _rows(self.db.reader, sql, params))
+        return await _hydrate(self.db.reader, await fetch_rows(self.db.reader, sql, params))
 
     async def count_by_status(self, query: ReportQuery | None = None) -> dict[ReportStatus, int]:
         where, params = _where(query or ReportQuery())
@@ -268,7 +254,7 @@ class ReportRepository:
         rows = await self.db.fetch_all(
             "SELECT mv.*, m.name AS actor_name FROM report_moves mv "
             "LEFT JOIN members m ON m.id = mv.actor_member_id "
-            f"WHERE mv.report_id IN ({_placeholders(len(report_ids))}) "
+            f"WHERE mv.report_id IN ({placeholders(len(report_ids))}) "
             "ORDER BY mv.report_id, mv.id",
             report_ids,
         )
@@ -282,7 +268,7 @@ class ReportRepository:
             return found
         rows = await self.db.fetch_all(
             "SELECT * FROM report_comments "
-            f"WHERE report_id IN ({_placeholders(len(report_ids))}) ORDER BY report_id, id",
+            f"WHERE report_id IN ({placeholders(len(report_ids))}) ORDER BY report_id, id",
             report_ids,
         )
         for row in rows:
@@ -304,7 +290,7 @@ class ReportRepository:
                     ReportAttachment.model_validate(item)
                     for item in json.loads(row["attachments"])
                 ),
-                submitted_at=_required_time(row["submitted_at"]),
+                submitted_at=required_time(row["submitted_at"]),
             )
             for row in rows
         ]
@@ -423,7 +409,7 @@ class ReportRepository:
             "ON CONFLICT(year) DO UPDATE SET last = last + 1",
             (year,),
         )
-        rows = await _rows(conn, "SELECT last FROM report_numbers WHERE year = ?", (year,))
+        rows = await fetch_rows(conn, "SELECT last FROM report_numbers WHERE year = ?", (year,))
         return int(rows[0]["last"])
 
     @staticmethod
@@ -521,7 +507,7 @@ class ReportRepository:
 
     @staticmethod
     async def load_move(conn: aiosqlite.Connection, move_id: int) -> ReportMove:
-        rows = await _rows(
+        rows = await fetch_rows(
             conn,
             "SELECT mv.*, m.name AS actor_name FROM report_moves mv "
             "LEFT JOIN members m ON m.id = mv.actor_member_id WHERE mv.id = ?",
