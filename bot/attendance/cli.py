@@ -1,4 +1,4 @@
-"""`liaison-bot events create | list | qr`: events from the command line.
+"""`liaison-bot events create | list | qr` and `export attendance` from the command line.
 
 Events created here are announced by the running bot (its announcer posts every announcement
 still missing, every [attendance] announce_every_seconds). `events qr` writes the current QR
@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot.attendance import tokens as checkin_tokens
+from bot.attendance.export import export_attendance_cli
 from bot.attendance.qr import deep_link, fetch_bot_username, qr_png
 from bot.attendance.service import (
     AttendanceService,
     InvalidEvent,
     rules_from_config,
 )
+from bot.core.cli import Namespace, Subcommands, UsageError, day_argument
 from bot.core.config import Config
 from bot.core.texts import catalog, tr
 from bot.core.timeparse import parse_local_datetime
@@ -46,10 +49,6 @@ class EventArguments:
     lat: float | None = None
     lon: float | None = None
     radius: int | None = None
-
-
-class UsageError(ValueError):
-    """An argument the operator has to correct (said in one line)."""
 
 
 def event_type_of(text: str) -> EventType:
@@ -197,3 +196,68 @@ async def qr_cli(
                 return 0
             wait = checkin_tokens.delay_until_rotation(utc_now()).total_seconds() + 0.2
             await asyncio.sleep(wait)
+
+
+async def _create(config: Config, args: Namespace) -> int:
+    given = EventArguments(
+        type=args.type, title=args.title, start=args.start, end=args.end, place=args.place,
+        groups=args.groups, policy=args.policy, lat=args.lat, lon=args.lon, radius=args.radius,
+    )
+    return await create_event_cli(config, given, out=sys.stdout)
+
+
+async def _list(config: Config, args: Namespace) -> int:
+    return await list_events_cli(config, include_past=args.all, out=sys.stdout)
+
+
+async def _qr(config: Config, args: Namespace) -> int:
+    return await qr_cli(config, args.event, Path(args.out), bot_username=args.bot,
+                        watch=args.watch, out=sys.stdout)
+
+
+async def _export(config: Config, args: Namespace) -> int:
+    return await export_attendance_cli(
+        config, Path(args.out), event_id=args.event, date_from=args.date_from,
+        date_to=args.date_to, group=args.group, out=sys.stdout,
+    )
+
+
+def add_commands(commands: Subcommands) -> None:
+    """`events …` under the `liaison-bot` command."""
+    events = commands.add_parser("events", help="attendance events").add_subparsers(
+        dest="events_command", required=True
+    )
+    new = events.add_parser("create", help="create an event (the running bot announces it)")
+    new.add_argument("--type", required=True,
+                     help="reading|advice|inspection|consultation|meeting|study|other or 会议…")
+    new.add_argument("--title", required=True)
+    new.add_argument("--start", required=True, help='"2026-12-03 09:00" (committee time zone)')
+    new.add_argument("--end", required=True, help='"11:30" (same day) or a date and time')
+    new.add_argument("--place", default="")
+    new.add_argument("--groups", default="all", help="G1,G2 by name (default: all groups)")
+    new.add_argument("--policy", default="open", help="open (any path) or venue (QR/code only)")
+    new.add_argument("--lat", type=float, help="venue point: latitude")
+    new.add_argument("--lon", type=float, help="venue point: longitude")
+    new.add_argument("--radius", type=int, help="venue radius in metres (default 200)")
+    new.set_defaults(func=_create)
+    evl = events.add_parser("list", help="events not yet over")
+    evl.add_argument("--all", action="store_true", help="past events too")
+    evl.set_defaults(func=_list)
+    qr = events.add_parser("qr", help="the event's current check-in QR code as a PNG")
+    qr.add_argument("event", type=int, help="the event's number")
+    qr.add_argument("--out", required=True, help="FILE.png")
+    qr.add_argument("--watch", action="store_true",
+                    help="rewrite the file at every new code until the event ends")
+    qr.add_argument("--bot", help="the bot's username (default: asked from the Bot API)")
+    qr.set_defaults(func=_qr)
+
+
+def add_exports(exports: Subcommands) -> None:
+    """`export attendance` under the `liaison-bot` command."""
+    att = exports.add_parser("attendance", help="attendance sheets: per member per event, summary")
+    att.add_argument("--event", type=int, help="only this event (its number)")
+    att.add_argument("--from", dest="date_from", type=day_argument, help="first day (YYYY-MM-DD)")
+    att.add_argument("--to", dest="date_to", type=day_argument, help="last day (YYYY-MM-DD)")
+    att.add_argument("--group", help="only this activity group")
+    att.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    att.set_defaults(func=_export)

@@ -17,9 +17,10 @@ from typing import Any, TextIO
 
 from bot.attendance.service import AttendanceService
 from bot.core.auth import Action
+from bot.core.cli import UsageError
 from bot.core.config import Config
 from bot.core.texts import tr
-from bot.exports.exporter import Exporter, UsageError, export_from_cli
+from bot.exports.exporter import Exporter, export_from_cli
 from bot.exports.spreadsheet import Sheet
 from storage.db import Database
 from storage.members import MemberRepository

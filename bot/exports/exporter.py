@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TextIO, TypeVar
 
 from bot.core.auth import Action, Actor, NotAllowed, audited_as
+from bot.core.cli import UsageError
 from bot.core.config import Config
 from bot.exports.spreadsheet import (
     BadFileName,
@@ -26,10 +27,6 @@ from storage.db import Database
 
 Filters = TypeVar("Filters")
 Built = TypeVar("Built")
-
-
-class UsageError(ValueError):
-    """A command-line export asked for something it cannot do; the message says what."""
 
 
 class Exporter(ABC, Generic[Filters, Built]):

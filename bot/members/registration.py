@@ -7,11 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import TextIO
 
-from bot.attendance.qr import deep_link, fetch_bot_username
 from bot.core.auth import Action, Actor, NotAllowed
-from bot.core.config import Config
 from bot.core.phones import normalize_phone
 from storage.audit import record_audit
 from storage.db import Database, utc_now
@@ -172,40 +169,3 @@ class RegistrationService:
 
 class _Rollback(Exception):
     """Raised inside a transaction to undo it."""
-
-
-async def _member_by_phone_cli(db: Database, raw: str, out: TextIO) -> Member | None:
-    phone = normalize_phone(raw)
-    member = await MemberRepository(db).by_phone(phone) if phone else None
-    if member is None:
-        print(f"no member with phone {raw!r}", file=out)
-    return member
-
-
-async def invite_cli(config: Config, phone: str, *, out: TextIO) -> int:
-    """`liaison-bot members invite PHONE`: print a one-time invite link."""
-    async with Database(config.storage.path) as db:
-        member = await _member_by_phone_cli(db, phone, out)
-        if member is None:
-            return 1
-        payload = await RegistrationService(db, MemberRepository(db)).create_invite(member, None)
-    username = "<bot_username>"
-    try:
-        username = await fetch_bot_username(config)
-    except Exception as exc:  # the link still works once the bot's name is known
-        print(f"(could not ask the Bot API for the bot's name: {type(exc).__name__})", file=out)
-    link = deep_link(username, payload)
-    print(f"invite for {member.name} ({member.phone}), valid 7 days, single use:", file=out)
-    print(link, file=out)
-    return 0
-
-
-async def unbind_cli(config: Config, phone: str, *, out: TextIO) -> int:
-    """`liaison-bot members unbind PHONE`."""
-    async with Database(config.storage.path) as db:
-        member = await _member_by_phone_cli(db, phone, out)
-        if member is None:
-            return 1
-        changed = await RegistrationService(db, MemberRepository(db)).unbind(None, member)
-    print(f"{member.name}: " + ("unbound" if changed else "was not bound"), file=out)
-    return 0

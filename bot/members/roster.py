@@ -14,11 +14,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 import aiosqlite
 
-from bot.core.config import Config
 from bot.core.phones import normalize_phone
 from storage.audit import record_audit
 from storage.db import Database, to_db_time, utc_now
@@ -277,89 +275,3 @@ async def apply_import(
             },
         )
     return plan
-
-
-# -- command line ---------------------------------------------------------------------------
-def _print_plan(plan: ImportPlan, out: TextIO, *, dry_run: bool) -> None:
-    would = "would be " if dry_run else ""
-    for row in plan.added:
-        print(f"  + row {row.line}: {row.name} ({row.phone}) {would}added", file=out)
-    for row, changed in plan.updated:
-        fields = ", ".join(changed)
-        print(f"  ~ row {row.line}: {row.name} ({row.phone}) {would}updated: {fields}", file=out)
-    for group in plan.new_groups:
-        print(f"  + group {group} {would}created", file=out)
-    for member in plan.not_in_file:
-        print(f"  ? {member.name} ({member.phone}) is not in the file (kept)", file=out)
-    print(
-        f"{len(plan.added)} added, {len(plan.updated)} updated, "
-        f"{len(plan.unchanged)} unchanged" + (" (dry run: nothing written)" if dry_run else ""),
-        file=out,
-    )
-
-
-async def import_roster_cli(config: Config, path: Path, *, dry_run: bool, out: TextIO) -> int:
-    """`liaison-bot members import FILE [--dry-run]`."""
-    try:
-        rows, errors = read_roster(path)
-    except RosterFileError as exc:
-        print(f"{path}: {exc}", file=out)
-        return 1
-    if errors:
-        for error in errors:
-            print(error, file=out)
-        print(f"{len(errors)} bad row(s); nothing written", file=out)
-        return 1
-    async with Database(config.storage.path) as db:
-        if dry_run:
-            members = MemberRepository(db)
-            plan = plan_import(
-                rows, await members.list_members(), [g.name for g in await members.list_groups()]
-            )
-        else:
-            plan = await apply_import(db, rows, source=path.name)
-    _print_plan(plan, out, dry_run=dry_run)
-    return 0
-
-
-def _width(text: str) -> int:
-    """Columns a text takes in a terminal: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
-def format_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(_width(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    lines = [
-        "  ".join(_pad(cell, width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in [header, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
-
-
-async def list_members_cli(config: Config, *, group: str | None, out: TextIO) -> int:
-    """`liaison-bot members list [--group G]`."""
-    async with Database(config.storage.path) as db:
-        members = await MemberRepository(db).list_members(group)
-    if not members:
-        print("no members" + (f" in group {group!r}" if group else ""), file=out)
-        return 1 if group else 0
-    header = ["name", "phone", "sector", "group", "role", "telegram"]
-    rows = [
-        [
-            m.name,
-            m.phone,
-            m.sector,
-            m.group_name or "",
-            m.role.value,
-            "bound" if m.telegram_user_id else "-",
-        ]
-        for m in members
-    ]
-    print(format_table(header, rows), file=out)
-    print(f"{len(members)} member(s)", file=out)
-    return 0

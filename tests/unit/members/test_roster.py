@@ -8,12 +8,10 @@ import pytest
 from openpyxl import Workbook
 
 from bot.core.config import Config
+from bot.members.cli import format_table, import_roster_cli, list_members_cli
 from bot.members.roster import (
     RosterFileError,
     apply_import,
-    format_table,
-    import_roster_cli,
-    list_members_cli,
     read_roster,
 )
 from storage.db import Database

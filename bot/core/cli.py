@@ -1,0 +1,29 @@
+"""What every capability's command-line module shares: the command type, argument types and
+the one error for an argument the operator has to correct."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Coroutine
+from datetime import date
+from typing import Any
+
+from bot.core.config import Config
+from bot.core.timeparse import parse_day
+
+Namespace = argparse.Namespace
+Subcommands = argparse._SubParsersAction  # what add_subparsers() returns
+# A subcommand: given the config and the parsed arguments, returns the exit status.
+Command = Callable[[Config, Namespace], Coroutine[Any, Any, int]]
+
+
+class UsageError(ValueError):
+    """An argument the operator has to correct; the message says what, in one line."""
+
+
+def day_argument(text: str) -> date:
+    """argparse's type for a day argument (see parse_day)."""
+    day = parse_day(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-31")
+    return day

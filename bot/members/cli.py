@@ -1,0 +1,182 @@
+"""`liaison-bot members import | list | invite | unbind`: the roster from the command line."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from pathlib import Path
+from typing import TextIO
+
+from bot.attendance.qr import deep_link, fetch_bot_username
+from bot.core.cli import Namespace, Subcommands
+from bot.core.config import Config
+from bot.core.phones import normalize_phone
+from bot.members.registration import RegistrationService
+from bot.members.roster import (
+    ImportPlan,
+    RosterFileError,
+    apply_import,
+    plan_import,
+    read_roster,
+)
+from storage.db import Database
+from storage.members import MemberRepository
+from storage.models import Member
+
+
+def _print_plan(plan: ImportPlan, out: TextIO, *, dry_run: bool) -> None:
+    would = "would be " if dry_run else ""
+    for row in plan.added:
+        print(f"  + row {row.line}: {row.name} ({row.phone}) {would}added", file=out)
+    for row, changed in plan.updated:
+        fields = ", ".join(changed)
+        print(f"  ~ row {row.line}: {row.name} ({row.phone}) {would}updated: {fields}", file=out)
+    for group in plan.new_groups:
+        print(f"  + group {group} {would}created", file=out)
+    for member in plan.not_in_file:
+        print(f"  ? {member.name} ({member.phone}) is not in the file (kept)", file=out)
+    print(
+        f"{len(plan.added)} added, {len(plan.updated)} updated, "
+        f"{len(plan.unchanged)} unchanged" + (" (dry run: nothing written)" if dry_run else ""),
+        file=out,
+    )
+
+
+async def import_roster_cli(config: Config, path: Path, *, dry_run: bool, out: TextIO) -> int:
+    """`liaison-bot members import FILE [--dry-run]`."""
+    try:
+        rows, errors = read_roster(path)
+    except RosterFileError as exc:
+        print(f"{path}: {exc}", file=out)
+        return 1
+    if errors:
+        for error in errors:
+            print(error, file=out)
+        print(f"{len(errors)} bad row(s); nothing written", file=out)
+        return 1
+    async with Database(config.storage.path) as db:
+        if dry_run:
+            members = MemberRepository(db)
+            plan = plan_import(
+                rows, await members.list_members(), [g.name for g in await members.list_groups()]
+            )
+        else:
+            plan = await apply_import(db, rows, source=path.name)
+    _print_plan(plan, out, dry_run=dry_run)
+    return 0
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_width(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [
+        "  ".join(_pad(cell, width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+async def list_members_cli(config: Config, *, group: str | None, out: TextIO) -> int:
+    """`liaison-bot members list [--group G]`."""
+    async with Database(config.storage.path) as db:
+        members = await MemberRepository(db).list_members(group)
+    if not members:
+        print("no members" + (f" in group {group!r}" if group else ""), file=out)
+        return 1 if group else 0
+    header = ["name", "phone", "sector", "group", "role", "telegram"]
+    rows = [
+        [
+            m.name,
+            m.phone,
+            m.sector,
+            m.group_name or "",
+            m.role.value,
+            "bound" if m.telegram_user_id else "-",
+        ]
+        for m in members
+    ]
+    print(format_table(header, rows), file=out)
+    print(f"{len(members)} member(s)", file=out)
+    return 0
+
+
+async def _member_by_phone_cli(db: Database, raw: str, out: TextIO) -> Member | None:
+    phone = normalize_phone(raw)
+    member = await MemberRepository(db).by_phone(phone) if phone else None
+    if member is None:
+        print(f"no member with phone {raw!r}", file=out)
+    return member
+
+
+async def invite_cli(config: Config, phone: str, *, out: TextIO) -> int:
+    """`liaison-bot members invite PHONE`: print a one-time invite link."""
+    async with Database(config.storage.path) as db:
+        member = await _member_by_phone_cli(db, phone, out)
+        if member is None:
+            return 1
+        payload = await RegistrationService(db, MemberRepository(db)).create_invite(member, None)
+    username = "<bot_username>"
+    try:
+        username = await fetch_bot_username(config)
+    except Exception as exc:  # the link still works once the bot's name is known
+        print(f"(could not ask the Bot API for the bot's name: {type(exc).__name__})", file=out)
+    link = deep_link(username, payload)
+    print(f"invite for {member.name} ({member.phone}), valid 7 days, single use:", file=out)
+    print(link, file=out)
+    return 0
+
+
+async def unbind_cli(config: Config, phone: str, *, out: TextIO) -> int:
+    """`liaison-bot members unbind PHONE`."""
+    async with Database(config.storage.path) as db:
+        member = await _member_by_phone_cli(db, phone, out)
+        if member is None:
+            return 1
+        changed = await RegistrationService(db, MemberRepository(db)).unbind(None, member)
+    print(f"{member.name}: " + ("unbound" if changed else "was not bound"), file=out)
+    return 0
+
+
+async def _import(config: Config, args: Namespace) -> int:
+    return await import_roster_cli(config, Path(args.file), dry_run=args.dry_run, out=sys.stdout)
+
+
+async def _list(config: Config, args: Namespace) -> int:
+    return await list_members_cli(config, group=args.group, out=sys.stdout)
+
+
+async def _invite(config: Config, args: Namespace) -> int:
+    return await invite_cli(config, args.phone, out=sys.stdout)
+
+
+async def _unbind(config: Config, args: Namespace) -> int:
+    return await unbind_cli(config, args.phone, out=sys.stdout)
+
+
+def add_commands(commands: Subcommands) -> None:
+    """`members …` under the `liaison-bot` command."""
+    members = commands.add_parser("members", help="the roster").add_subparsers(
+        dest="members_command", required=True
+    )
+    imp = members.add_parser("import", help="import or update the roster from .xlsx or .csv")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="show changes, write nothing")
+    imp.set_defaults(func=_import)
+    lst = members.add_parser("list", help="print the roster")
+    lst.add_argument("--group", help="only this activity group")
+    lst.set_defaults(func=_list)
+    inv = members.add_parser("invite", help="make a one-time invite link for a member")
+    inv.add_argument("phone")
+    inv.set_defaults(func=_invite)
+    unb = members.add_parser("unbind", help="detach a member's Telegram account")
+    unb.add_argument("phone")
+    unb.set_defaults(func=_unbind)
