@@ -18,7 +18,7 @@ from typing import TextIO
 
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.export import export_attendance_cli
-from bot.attendance.qr import deep_link, fetch_bot_username, qr_png
+from bot.attendance.qr import qr_png
 from bot.attendance.service import (
     AttendanceService,
     InvalidEvent,
@@ -28,6 +28,7 @@ from bot.core.cli import Namespace, Subcommands, UsageError, day_argument
 from bot.core.config import Config
 from bot.core.texts import catalog, tr
 from bot.core.timeparse import parse_local_datetime
+from bot.telegram.links import deep_link, fetch_bot_username
 from storage.db import Database, utc_now
 from storage.members import MemberRepository
 from storage.models import ActivityGroup, Event, EventDraft, EventPolicy, EventType, Venue

@@ -7,7 +7,6 @@ import unicodedata
 from pathlib import Path
 from typing import TextIO
 
-from bot.attendance.qr import deep_link, fetch_bot_username
 from bot.core.cli import Namespace, Subcommands
 from bot.core.config import Config
 from bot.core.phones import normalize_phone
@@ -19,6 +18,7 @@ from bot.members.roster import (
     plan_import,
     read_roster,
 )
+from bot.telegram.links import deep_link, fetch_bot_username
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import Member

@@ -29,11 +29,12 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import JobQueue
 
 from bot.attendance import tokens as checkin_tokens
-from bot.attendance.qr import deep_link, qr_png
+from bot.attendance.qr import qr_png
 from bot.attendance.service import AttendanceView, CheckInOutcome, CheckInResult, GeoPoint
 from bot.core.auth import Action, Actor, NotAllowed
 from bot.core.phones import normalize_phone
 from bot.core.texts import tr
+from bot.telegram.links import deep_link
 from handlers.attendance.buttons import EventCheckIn, EventManage, MarkPresentChoice, QrControl
 from handlers.attendance.events import (
     clock,

@@ -10,7 +10,7 @@ import segno
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.attendance.qr import deep_link, qr_png
+from bot.attendance.qr import qr_png
 from bot.attendance.service import distance_m
 from bot.attendance.tokens import (
     GRACE_STEPS,
@@ -25,6 +25,7 @@ from bot.attendance.tokens import (
     verify_code,
     verify_link,
 )
+from bot.telegram.links import deep_link
 
 SECRET = b"s" * 32
 OTHER_SECRET = b"t" * 32
