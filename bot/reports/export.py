@@ -28,7 +28,7 @@ from bot.exports.spreadsheet import (
     write_beside,
     xlsx_bytes,
 )
-from bot.reports.service import Refusal
+from bot.reports.workflow import Refusal
 from storage.audit import record_audit
 from storage.db import Database
 from storage.members import MemberRepository

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.core.auth import Refused
 from bot.core.texts import language_for, tr
-from bot.reports.service import CommentResult, MoveResult
+from bot.reports.review import CommentResult, MoveResult
 from handlers.reports.buttons import ReportChoice
 from handlers.shared.context import Context
 from storage.models import (

@@ -23,12 +23,8 @@ from bot.core.auth import Action, Actor, Refused
 from bot.core.texts import LANGUAGES, tr
 from bot.exports.spreadsheet import ExportFormat
 from bot.reports.export import RegisterFilter
-from bot.reports.service import (
-    MAX_LEADER,
-    MoveResult,
-    Refusal,
-    review_moves,
-)
+from bot.reports.review import MAX_LEADER, MoveResult
+from bot.reports.workflow import Refusal, review_moves
 from handlers.reports.buttons import ReviewLevel, ReviewList, ReviewMove, ReviewOpen, ReviewStep
 from handlers.reports.render import (
     TEXT_ROOM,

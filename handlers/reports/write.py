@@ -19,7 +19,8 @@ from telegram.ext import JobQueue
 
 from bot.core.auth import Refused
 from bot.core.texts import tr
-from bot.reports.service import MAX_ATTACHMENTS, MAX_BODY, MAX_TITLE, Refusal
+from bot.reports.workflow import Refusal
+from bot.reports.writing import MAX_ATTACHMENTS, MAX_BODY, MAX_TITLE
 from handlers.reports.buttons import (
     ReportAction,
     ReportCategoryChoice,

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from bot.core.config import Config, StorageConfig
 from bot.exports.spreadsheet import ExportFormat, format_for
 from bot.reports.export import RegisterFilter, ReportExporter, export_reports_cli
-from bot.reports.service import Refusal
+from bot.reports.workflow import Refusal
 from storage.models import AdoptionLevel, ReportStatus
 from tests.unit.reports.test_reports import SHANGHAI, World, open_world, refused
 

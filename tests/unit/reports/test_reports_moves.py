@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.auth import Actor
-from bot.reports.service import Refusal, ReportService, is_allowed_move, review_moves
+from bot.reports.service import ReportService
+from bot.reports.workflow import Refusal, is_allowed_move, review_moves
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import AdoptionLevel, ReportCategory, ReportStatus
