@@ -14,7 +14,7 @@ from bot.reports.review import MAX_LEADER
 from bot.reports.workflow import Refusal
 from handlers.reports.access import is_own, reviewer
 from handlers.reports.buttons import ReviewLevel, ReviewMove, ReviewStep
-from handlers.reports.flows import REVIEW_KIND, NoteStep
+from handlers.reports.flows import REVIEW_KIND, NoteStep, ReviewNoteFlow, save_flow
 from handlers.reports.render import (
     answer,
     level_label,
@@ -29,7 +29,7 @@ from handlers.shared.common import (
     current_conversation,
     edit_pressed_markup,
     end_conversation,
-    open_conversation,
+    flow_data,
     popup,
     reply,
     text,
@@ -70,7 +70,7 @@ async def move_chosen(update: Update, context: Context, data: ReviewMove) -> Non
         await edit_pressed_markup(update, _level_keyboard(context, report))
         return
     step = NoteStep.FORWARDED_TO if data.to is _S.FORWARDED else NoteStep.NOTE
-    await _ask(update, context, report, step, {"to": str(data.to), "card": card})
+    await _ask(update, context, report, step, to=data.to, card=card)
 
 
 async def level_chosen(update: Update, context: Context, data: ReviewLevel) -> None:
@@ -88,8 +88,7 @@ async def level_chosen(update: Update, context: Context, data: ReviewLevel) -> N
     await edit_pressed_markup(update, card_keyboard(context, report))
     query = update.callback_query
     card = query.message.message_id if query is not None and query.message else None
-    await _ask(update, context, report, NoteStep.NOTE,
-               {"to": str(_S.ADOPTED), "level": str(data.level), "card": card})
+    await _ask(update, context, report, NoteStep.NOTE, to=_S.ADOPTED, level=data.level, card=card)
 
 
 def _level_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup:
@@ -111,13 +110,21 @@ def _level_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup:
 
 
 async def _ask(
-    update: Update, context: Context, report: Report, step: NoteStep, data: dict[str, object]
+    update: Update,
+    context: Context,
+    report: Report,
+    step: NoteStep,
+    *,
+    to: ReportStatus | None = None,
+    level: AdoptionLevel | None = None,
+    card: int | None = None,
+    leader: str | None = None,
 ) -> None:
     """Open the review conversation at `step` and ask for its text."""
-    await open_conversation(
-        update, context, REVIEW_KIND, step,
-        {"report_id": report.id, "expected": str(report.status), **data},
+    flow = ReviewNoteFlow(
+        report_id=report.id, expected=report.status, to=to, level=level, card=card, leader=leader
     )
+    await save_flow(update, context, step, flow)
     codec = context.services.codec
     cancel = InlineKeyboardButton(
         text(context, "review.button_cancel"),
@@ -125,23 +132,24 @@ async def _ask(
     )
     buttons = [cancel]
     number = report.number or ""
-    if step is NoteStep.NOTE and data.get("to") == _S.ADOPTED:
-        level = AdoptionLevel(str(data["level"]))
+    if step is NoteStep.NOTE and flow.to is _S.ADOPTED:
+        assert flow.level is not None  # chosen before the note is asked for
         prompt = text(context, "review.ask_note_adopted", number=number,
-                      level=level_label(context.lang, level))
+                      level=level_label(context.lang, flow.level))
         buttons.insert(0, InlineKeyboardButton(
             text(context, "review.button_no_note"),
             callback_data=codec.encode(ReviewStep(report_id=report.id, action="no_note")),
         ))
     elif step is NoteStep.NOTE:
+        assert flow.to is not None  # a note goes with a move
         prompt = text(context, "review.ask_note", number=number,
-                      status=status_label(context.lang, ReportStatus(str(data["to"]))))
+                      status=status_label(context.lang, flow.to))
     elif step is NoteStep.FORWARDED_TO:
         prompt = text(context, "review.ask_forwarded_to", number=number)
     elif step is NoteStep.LEADER:
         prompt = text(context, "review.ask_leader", number=number)
     else:
-        prompt = text(context, "review.ask_comment", number=number, leader=data.get("leader"))
+        prompt = text(context, "review.ask_comment", number=number, leader=flow.leader)
     await send(update, context, prompt, InlineKeyboardMarkup([buttons]))
 
 
@@ -180,7 +188,7 @@ async def step_chosen(update: Update, context: Context, data: ReviewStep) -> Non
             await refuse(update, context, Refused(Refusal.NOT_ADOPTED, status=report.status))
             return
         await answer(update)
-        await _ask(update, context, report, NoteStep.LEADER, {})
+        await _ask(update, context, report, NoteStep.LEADER)
         return
     # no_note: adopt without a note, at the level chosen before
     conversation = await current_conversation(
@@ -191,21 +199,21 @@ async def step_chosen(update: Update, context: Context, data: ReviewStep) -> Non
         return
     await answer(update)
     await edit_pressed_markup(update, None)
-    await _move_from(update, context, conversation, note=None)
+    await _move_from(update, context, flow_data(conversation, ReviewNoteFlow), note=None)
 
 
 async def _move_from(
-    update: Update, context: Context, conversation: Conversation, *, note: str | None = None,
+    update: Update, context: Context, flow: ReviewNoteFlow, *, note: str | None = None,
     forwarded_to: str | None = None,
 ) -> None:
-    data = conversation.data
-    level = data.get("level")
-    card = data.get("card")
+    """Make the move the note or addressee was asked for."""
+    if flow.to is None:  # not a move's step: nothing to make
+        await end_conversation(update, context)
+        await reply(update, context, "common.not_understood")
+        return
     await make_move(
-        update, context, int(str(data["report_id"])), ReportStatus(str(data["to"])),
-        ReportStatus(str(data["expected"])), note=note,
-        level=AdoptionLevel(str(level)) if level else None, forwarded_to=forwarded_to,
-        card=int(str(card)) if card else None,
+        update, context, flow.report_id, flow.to, flow.expected, note=note, level=flow.level,
+        forwarded_to=forwarded_to, card=flow.card,
     )
 
 
@@ -221,15 +229,16 @@ async def on_step(update: Update, context: Context, conversation: Conversation) 
         return
     try:
         step = NoteStep(conversation.step)
-        report_id = int(str(conversation.data["report_id"]))
-    except (ValueError, KeyError):
+        flow = flow_data(conversation, ReviewNoteFlow)
+    except ValueError:  # a step or data this version does not know (pydantic's errors too)
         await end_conversation(update, context)
         await reply(update, context, "common.not_understood")
         return
+    report_id = flow.report_id
     if step is NoteStep.NOTE:
-        await _move_from(update, context, conversation, note=words)
+        await _move_from(update, context, flow, note=words)
     elif step is NoteStep.FORWARDED_TO:
-        await _move_from(update, context, conversation, forwarded_to=words)
+        await _move_from(update, context, flow, forwarded_to=words)
     elif step is NoteStep.LEADER:
         leader = " ".join(words.split())
         try:
@@ -240,10 +249,9 @@ async def on_step(update: Update, context: Context, conversation: Conversation) 
         except Refused as refused:
             await refuse(update, context, refused)
             return
-        await _ask(update, context, report, NoteStep.COMMENT, {"leader": leader})
+        await _ask(update, context, report, NoteStep.COMMENT, leader=leader)
     else:
-        await _comment(update, context, report_id, str(conversation.data.get("leader", "")),
-                       words)
+        await _comment(update, context, report_id, flow.leader or "", words)
 
 
 async def _comment(

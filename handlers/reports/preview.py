@@ -10,7 +10,7 @@ import html
 
 from telegram import InlineKeyboardMarkup, Update
 
-from handlers.reports.flows import WRITE_KIND, WriteStep
+from handlers.reports.flows import WriteFlow, WriteStep, save_flow
 from handlers.reports.render import (
     TEXT_ROOM,
     category_label,
@@ -20,7 +20,7 @@ from handlers.reports.render import (
     split_text,
     title_of,
 )
-from handlers.shared.common import open_conversation, text
+from handlers.shared.common import text
 from handlers.shared.context import Context
 from storage.models import Report, ReportStatus
 
@@ -49,9 +49,7 @@ def overview(context: Context, report: Report, heading: str) -> tuple[list[str],
 
 async def show_preview(update: Update, context: Context, report: Report) -> None:
     """The preview with 提交 / 修改 / 保存草稿 / 取消 / 删除草稿."""
-    await open_conversation(
-        update, context, WRITE_KIND, WriteStep.PREVIEW, {"report_id": report.id}
-    )
+    await save_flow(update, context, WriteStep.PREVIEW, WriteFlow(report_id=report.id))
     heading = text(context, "report.preview_heading")
     if report.status is ReportStatus.RETURNED:
         history = await context.services.reports.history(report.id, context.actor)

@@ -19,7 +19,7 @@ from handlers.reports.access import private_writer, writer
 from handlers.reports.attachments import file_of, files_keyboard, on_files
 from handlers.reports.buttons import ReportAction, ReportCategoryChoice, ReportChoice
 from handlers.reports.coauthors import on_people, people_keyboard
-from handlers.reports.flows import WRITE_KIND, WriteStep
+from handlers.reports.flows import WRITE_KIND, WriteFlow, WriteStep, save_flow
 from handlers.reports.preview import (
     delete_keyboard,
     edit_keyboard,
@@ -43,7 +43,7 @@ from handlers.shared.common import (
     edit_pressed_markup,
     edit_pressed_message,
     end_conversation,
-    open_conversation,
+    flow_data,
     reply,
     text,
 )
@@ -96,9 +96,8 @@ async def _ask(
     if step is WriteStep.PREVIEW:
         await show_preview(update, context, report)
         return
-    await open_conversation(
-        update, context, WRITE_KIND, step,
-        {"report_id": report.id, "editing": editing, "replace": replace},
+    await save_flow(
+        update, context, step, WriteFlow(report_id=report.id, editing=editing, replace=replace)
     )
     prefix = _step_prefix(context, step, editing)
     markup: InlineKeyboardMarkup | None = None
@@ -146,7 +145,7 @@ async def _resume(update: Update, context: Context, report: Report) -> None:
         return
     step = _first_missing(report)
     conversation = await current_conversation(update, context, WRITE_KIND, report_id=report.id)
-    editing = bool(conversation and conversation.data.get("editing"))
+    editing = conversation is not None and flow_data(conversation, WriteFlow).editing
     if (
         step is WriteStep.PREVIEW
         and conversation is not None
@@ -181,7 +180,7 @@ async def _next_after(
 
 async def _editing(update: Update, context: Context, report_id: int) -> bool:
     conversation = await current_conversation(update, context, WRITE_KIND, report_id=report_id)
-    return bool(conversation and conversation.data.get("editing"))
+    return conversation is not None and flow_data(conversation, WriteFlow).editing
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -257,9 +256,7 @@ async def _act(
         await edit_pressed_markup(update, delete_keyboard(context, report.id))
     elif action == "preview":
         await edit_pressed_markup(update, preview_keyboard(context, report))
-        await open_conversation(
-            update, context, WRITE_KIND, WriteStep.PREVIEW, {"report_id": report.id}
-        )
+        await save_flow(update, context, WriteStep.PREVIEW, WriteFlow(report_id=report.id))
     elif action in ("save", "leave"):
         await edit_pressed_markup(update, None)
         await end_conversation(update, context)
@@ -330,12 +327,12 @@ async def on_step(update: Update, context: Context, conversation: Conversation) 
         return
     try:
         step = WriteStep(conversation.step)
-        report_id = int(str(conversation.data.get("report_id", 0)))
-    except ValueError:
+        flow = flow_data(conversation, WriteFlow)
+    except ValueError:  # a step or data this version does not know (pydantic's errors too)
         await end_conversation(update, context)
         await reply(update, context, "common.not_understood")
         return
-    editing = bool(conversation.data.get("editing"))
+    report_id, editing = flow.report_id, flow.editing
     try:
         if step is WriteStep.TITLE:
             await _on_title(update, context, member, report_id, message, editing)
@@ -344,7 +341,7 @@ async def on_step(update: Update, context: Context, conversation: Conversation) 
             await send(update, context, text(context, "report.need_category"),
                        _category_keyboard(context, report.id))
         elif step is WriteStep.BODY:
-            await _on_body(update, context, member, report_id, message, conversation)
+            await _on_body(update, context, member, message, flow)
         elif step is WriteStep.FILES:
             await on_files(update, context, member, report_id, message)
         elif step is WriteStep.PEOPLE:
@@ -371,9 +368,9 @@ async def _on_title(
 
 
 async def _on_body(
-    update: Update, context: Context, member: Member, report_id: int, message: Message,
-    conversation: Conversation,
+    update: Update, context: Context, member: Member, message: Message, flow: WriteFlow
 ) -> None:
+    report_id = flow.report_id
     if file_of(message) is not None:  # a photo sent while writing: keep it as an attachment
         await on_files(update, context, member, report_id, message, after=WriteStep.BODY)
         return
@@ -381,14 +378,14 @@ async def _on_body(
         await reply(update, context, "report.need_body_text")
         return
     service = context.services.reports
-    if conversation.data.get("replace"):
+    if flow.replace:
         if not message.text.strip():
             raise Refused(Refusal.TEXT_EMPTY)
         report = await service.set_body(
             member, report_id, message.text, message_id=message.message_id
         )
-        await open_conversation(
-            update, context, WRITE_KIND, WriteStep.BODY, {**conversation.data, "replace": False}
+        await save_flow(
+            update, context, WriteStep.BODY, flow.model_copy(update={"replace": False})
         )
     else:
         report = await service.append_body(
