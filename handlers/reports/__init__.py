@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.reports import review, write
+from handlers.reports import coauthors, drafts, export, flows, notes, nudge, queue, review, write
 from handlers.reports.buttons import (
     ReportCategoryChoice,
     ReportChoice,
@@ -19,21 +19,21 @@ CAPABILITY = Capability(
     name="reports",
     commands=(
         command("report", write.start_report, Menu.MEMBER),
-        command("drafts", write.list_drafts, Menu.MEMBER),
-        command("myreports", write.my_reports, Menu.MEMBER),
-        command("review", review.review, Menu.STAFF),
+        command("drafts", drafts.list_drafts, Menu.MEMBER),
+        command("myreports", drafts.my_reports, Menu.MEMBER),
+        command("review", queue.review, Menu.STAFF),
     ),
     buttons={
         ReportChoice: write.report_chosen,
         ReportCategoryChoice: write.category_chosen,
-        ReportCoauthorChoice: write.coauthor_chosen,
+        ReportCoauthorChoice: coauthors.coauthor_chosen,
         ReviewOpen: review.report_opened,
-        ReviewList: review.list_chosen,
-        ReviewMove: review.move_chosen,
-        ReviewLevel: review.level_chosen,
-        ReviewStep: review.step_chosen,
+        ReviewList: queue.list_chosen,
+        ReviewMove: notes.move_chosen,
+        ReviewLevel: notes.level_chosen,
+        ReviewStep: notes.step_chosen,
     },
-    flows={write.KIND: write.on_step, review.KIND: review.on_step},
-    exports={"reports": review.export_reports},
-    jobs=(review.schedule_nudge,),
+    flows={flows.WRITE_KIND: write.on_step, flows.REVIEW_KIND: notes.on_step},
+    exports={"reports": export.export_reports},
+    jobs=(nudge.schedule_nudge,),
 )

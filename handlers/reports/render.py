@@ -1,8 +1,6 @@
 """Public-opinion reports (社情民意信息), shared by the writing and the review handlers:
-labels, refusal texts, history lines, long-text splitting and the pushes to authors.
-
-The writing conversation is in handlers/reports_write.py, review and export in
-handlers/reports_review.py.
+labels, refusal texts, history lines, long-text splitting, the writing conversation's button
+and the pushes to authors.
 """
 
 from __future__ import annotations
@@ -16,8 +14,9 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.core.auth import Refused
 from bot.core.texts import language_for, tr
-from bot.reports.service import CommentResult, MoveResult
-from handlers.reports.buttons import ReportChoice
+from bot.reports.review import CommentResult, MoveResult
+from handlers.reports.buttons import ReportAction, ReportChoice
+from handlers.shared.common import text
 from handlers.shared.context import Context
 from storage.models import (
     AdoptionLevel,
@@ -206,6 +205,18 @@ async def refuse(update: Update, context: Context, refused: Refused) -> None:
         await answer(update, message)
     else:
         await send(update, context, message)
+
+
+def choice_button(
+    context: Context, key: str, report_id: int, action: ReportAction
+) -> InlineKeyboardButton:
+    """A button of the writing conversation: do `action` to report `report_id`."""
+    return InlineKeyboardButton(
+        text(context, key),
+        callback_data=context.services.codec.encode(
+            ReportChoice(report_id=report_id, action=action)
+        ),
+    )
 
 
 # -- pushes to authors and co-authors ---------------------------------------------------------

@@ -14,13 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.auth import Actor, Refused
-from bot.reports.service import (
-    MAX_ATTACHMENTS,
-    MAX_BODY,
-    MAX_TITLE,
-    Refusal,
-    ReportService,
-)
+from bot.reports.service import ReportService
+from bot.reports.workflow import Refusal
+from bot.reports.writing import MAX_ATTACHMENTS, MAX_BODY, MAX_TITLE
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
 from storage.models import (

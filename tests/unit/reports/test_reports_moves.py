@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.auth import Actor
-from bot.reports.service import Refusal, ReportService, is_allowed_move, review_moves
+from bot.core.auth import Actor, Why
+from bot.reports.service import ReportService
+from bot.reports.workflow import Refusal, is_allowed_move, review_moves
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import AdoptionLevel, ReportCategory, ReportStatus
@@ -178,7 +179,7 @@ async def test_who_may_review(world: World) -> None:
         world.service.search(member),
         world.service.get_for_review(member, report.id),
     ):
-        assert (await refused(call)).reason is Refusal.NOT_PERMITTED
+        assert (await refused(call)).reason is Why.NOT_ALLOWED
 
     # a staff member who wrote or co-wrote the report
     wang = await world.member("王五")
@@ -296,7 +297,7 @@ async def test_leader_comment_only_on_adopted(world: World) -> None:
     )).reason is Refusal.COMMENT_EMPTY
     assert (await refused(
         world.service.add_leader_comment(adopted.id, await world.actor("李四"), "张市长", "阅")
-    )).reason is Refusal.NOT_PERMITTED
+    )).reason is Why.NOT_ALLOWED
     result = await world.service.add_leader_comment(
         adopted.id, staff, "张市长", "请市住建局研究落实。"
     )

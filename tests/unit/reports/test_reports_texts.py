@@ -7,7 +7,7 @@ import pytest
 
 from bot.core.auth import Refused
 from bot.core.texts import LANGUAGES, catalog
-from bot.reports.service import REVIEW_MOVES, Refusal
+from bot.reports.workflow import REVIEW_MOVES, Refusal
 from handlers.reports.render import refusal_text, split_text
 from storage.models import AdoptionLevel, ReportCategory, ReportStatus
 

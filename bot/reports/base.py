@@ -1,0 +1,64 @@
+"""What every part of the report service holds (database, roster, zone, clock) and shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from bot.core.auth import Action, Actor, NotAllowed, Refused
+from bot.reports.workflow import Refusal
+from storage.db import Database, utc_now
+from storage.members import MemberRepository
+from storage.models import Report
+from storage.reports import ReportRepository
+
+Clock = Callable[[], datetime]
+
+
+class ReportServiceBase:
+    """The database, roster, committee zone and clock the report service works with."""
+
+    def __init__(
+        self,
+        db: Database,
+        members: MemberRepository,
+        zone: tzinfo,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.db = db
+        self.members = members
+        self.zone = zone
+        self.clock = clock
+        self.reports = ReportRepository(db)
+
+    def _require_reviewer(self, actor: Actor) -> None:
+        if not actor.can(Action.REVIEW_REPORTS):
+            raise NotAllowed
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def optional_text(text: str | None) -> str | None:
+    stripped = (text or "").strip()
+    return stripped or None
+
+
+def check_length(text: str, limit: int, reason: Refusal) -> None:
+    if len(text) > limit:
+        raise Refused(reason, length=len(text), limit=limit)
+
+
+def notify_ids(report: Report) -> tuple[int, ...]:
+    """Whom to tell of a change: the author and co-authors' Telegram ids, author first."""
+    ids: list[int] = []
+    for tg_id in [report.author_telegram_id, *(c.telegram_user_id for c in report.coauthors)]:
+        if tg_id is not None and tg_id not in ids:
+            ids.append(tg_id)
+    return tuple(ids)
+
+
+def audit_subject(report_id: int) -> str:
+    """The subject of a report's rows in the audit trail."""
+    return f"report:{report_id}"

@@ -1,0 +1,72 @@
+"""/export reports [FROM [TO]] [STATUS]: the register of reports as an .xlsx document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from telegram import InputFile, Update
+
+from bot.core.auth import Refused
+from bot.core.texts import LANGUAGES, tr
+from bot.exports.spreadsheet import ExportFormat
+from bot.reports.export import RegisterFilter
+from handlers.reports.access import reviewer
+from handlers.reports.render import refuse
+from handlers.shared.common import is_private, reply, text
+from handlers.shared.context import Context
+from storage.models import ReportStatus
+
+_S = ReportStatus
+
+
+def _labels(prefix: str, values: list[str]) -> dict[str, str]:
+    """Every language's label (and the value itself), lower-cased → value."""
+    found: dict[str, str] = {}
+    for value in values:
+        found[value.lower()] = value
+        for language in LANGUAGES:
+            found[tr(language, f"{prefix}.{value}").lower()] = value
+    return found
+
+
+def _day(text_value: str) -> date | None:
+    try:
+        return datetime.strptime(text_value, "%Y-%m-%d").date()  # noqa: DTZ007 (a day)
+    except ValueError:
+        return None
+
+
+async def export_reports(update: Update, context: Context, args: list[str]) -> None:
+    """/export reports [FROM [TO]] [STATUS]: the register as an .xlsx document."""
+    if not is_private(update):
+        await reply(update, context, "report.private_only")
+        return
+    if not await reviewer(update, context):
+        return
+    days = [d for d in (_day(a) for a in args) if d is not None]
+    statuses = _labels("report_status", [s.value for s in ReportStatus if s is not _S.DRAFT])
+    chosen = [statuses[a.lower()] for a in args if a.lower() in statuses]
+    if len(days) + len(chosen) != len(args) or len(days) > 2 or len(chosen) > 1:
+        await reply(update, context, "review.export_usage")
+        return
+    filters = RegisterFilter(
+        date_from=min(days) if days else None,
+        date_to=max(days) if len(days) == 2 else None,
+        status=ReportStatus(chosen[0]) if chosen else None,
+    )
+    today = datetime.now(context.services.config.zone).strftime("%Y%m%d")
+    try:
+        files = await context.services.report_export.export(
+            context.actor, ExportFormat.XLSX, filters, language=context.lang,
+            name=f"reports-{today}",
+        )
+    except Refused as refused:
+        await refuse(update, context, refused)
+        return
+    assert update.effective_chat is not None
+    for exported in files:
+        await context.bot.send_document(
+            update.effective_chat.id,
+            InputFile(exported.content, filename=exported.name),
+            caption=text(context, "review.export_caption"),
+        )
