@@ -29,8 +29,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import JobQueue
 
 from bot.attendance import tokens as checkin_tokens
+from bot.attendance.outcomes import AttendanceView, CheckInOutcome, CheckInResult
 from bot.attendance.qr import deep_link, qr_png
-from bot.attendance.service import AttendanceView, CheckInOutcome, CheckInResult, GeoPoint
+from bot.attendance.rules import GeoPoint
 from bot.core.auth import Action, Actor, NotAllowed
 from bot.core.phones import normalize_phone
 from bot.core.texts import tr

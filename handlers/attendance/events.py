@@ -27,13 +27,12 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.attendance.service import (
+from bot.attendance.outcomes import EventChange, EventChangeOutcome
+from bot.attendance.rules import (
     MAX_PLACE,
     MAX_RADIUS_M,
     MAX_TITLE,
     MIN_RADIUS_M,
-    EventChange,
-    EventChangeOutcome,
     InvalidEvent,
     draft_of,
 )

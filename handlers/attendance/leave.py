@@ -8,7 +8,8 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.attendance.service import MAX_REASON, DecisionOutcome, LeaveDecision, LeaveOutcome
+from bot.attendance.outcomes import DecisionOutcome, LeaveDecision, LeaveOutcome
+from bot.attendance.rules import MAX_REASON
 from bot.core.auth import NotAllowed
 from bot.core.texts import tr
 from handlers.attendance.buttons import EventLeaveAsk, LeaveDecide
