@@ -13,7 +13,8 @@ from bot.attendance.rules import MAX_REASON
 from bot.core.auth import NotAllowed
 from bot.core.texts import tr
 from handlers.attendance.buttons import EventLeaveAsk, LeaveDecide
-from handlers.attendance.events import list_events, when_text
+from handlers.attendance.render import when_text
+from handlers.attendance.views import list_events
 from handlers.shared.common import (
     edit_pressed_message,
     end_conversation,
