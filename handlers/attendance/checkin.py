@@ -15,6 +15,7 @@ import logging
 import math
 from datetime import timedelta
 
+from pydantic import BaseModel
 from telegram import Update
 from telegram.error import TelegramError
 
@@ -23,10 +24,11 @@ from bot.attendance.rules import GeoPoint
 from handlers.attendance.announcer import touch_live
 from handlers.attendance.buttons import EventCheckIn
 from handlers.attendance.render import clock, moment_text
+from handlers.attendance.steps import save_step
 from handlers.shared.common import (
     end_conversation,
+    flow_data,
     is_private,
-    open_conversation,
     popup,
     reply,
     text,
@@ -38,6 +40,13 @@ log = logging.getLogger(__name__)
 
 
 KIND_LOCATION = "checkin_location"
+
+
+class LocationStep(BaseModel):
+    """A QR code or code accepted for `event_id`, waiting for the member's live location."""
+
+    event_id: int
+    method: CheckInMethod = CheckInMethod.QR  # how the check-in began: QR or CODE
 
 
 def outcome_text(context: Context, result: CheckInResult) -> str:
@@ -100,8 +109,8 @@ async def _answer_in_private(
     chat_id = update.effective_chat.id
     if result.outcome is CheckInOutcome.NEED_LOCATION:
         assert result.event is not None
-        await open_conversation(update, context, KIND_LOCATION, "location",
-                                {"event_id": result.event.id, "method": method.value})
+        await save_step(update, context, KIND_LOCATION, "location",
+                        LocationStep(event_id=result.event.id, method=method))
         assert update.effective_chat is not None
         await context.bot.send_message(update.effective_chat.id, _private_text(context, result))
         return
@@ -178,10 +187,10 @@ async def on_location_step(update: Update, context: Context, conversation: Conve
         await reply(update, context, "checkin.location_needed")
         return
     live = location.to_dict().get("live_period") is not None
-    event_id = int(str(conversation.data["event_id"]))
-    method = CheckInMethod(str(conversation.data.get("method", CheckInMethod.QR.value)))
+    step = flow_data(conversation, LocationStep)
+    event_id = step.event_id
     result = await context.services.attendance.check_in(
-        member, event_id, method,
+        member, event_id, step.method,
         location=GeoPoint(location.latitude, location.longitude, live=live),
     )
     if result.outcome in (CheckInOutcome.LOCATION_NOT_LIVE, CheckInOutcome.OUTSIDE_VENUE):

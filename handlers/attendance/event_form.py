@@ -1,9 +1,14 @@
-"""The event form shared by /newevent and /editevent: typed title, times, place, and groups."""
+"""The event form shared by /newevent and /editevent: typed title, times, place, and groups.
+
+What has been typed or chosen so far is kept in the conversation as an `EventForm` (a subclass
+of it per flow), so a restart of the bot in the middle of the form loses nothing.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, Field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.attendance.permissions import may_act_for_groups
@@ -12,7 +17,8 @@ from bot.core.auth import Action
 from bot.core.timeparse import parse_local_datetime
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
 from handlers.attendance.render import clock
-from handlers.shared.common import button_rows, edit_pressed_markup, open_conversation, reply, text
+from handlers.attendance.steps import save_step
+from handlers.shared.common import button_rows, edit_pressed_markup, reply, text
 from handlers.shared.context import Context
 from storage.db import utc_now
 from storage.models import ActivityGroup
@@ -38,13 +44,19 @@ async def manageable_groups(context: Context) -> list[ActivityGroup]:
     return [g for g in groups if may_act_for_groups(context.actor, Action.MANAGE_EVENTS, [g.id])]
 
 
-def chosen_group_ids(data: dict[str, object]) -> list[int]:
-    groups = data.get("groups")
-    return [int(g) for g in groups] if isinstance(groups, list) else []
+class EventForm(BaseModel):
+    """The answers so far to the steps /newevent and /editevent share (times in UTC or with
+    their offset, as typed in the committee's zone)."""
+
+    title: str = ""
+    place: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    groups: list[int] = Field(default_factory=list)  # the expected groups chosen
 
 
-async def groups_keyboard(context: Context, data: dict[str, object]) -> InlineKeyboardMarkup:
-    chosen = set(chosen_group_ids(data))
+async def groups_keyboard(context: Context, form: EventForm) -> InlineKeyboardMarkup:
+    chosen = set(form.groups)
     buttons = [
         draft_button(context, ("☑️ " if g.id in chosen else "⬜ ") + g.name, "group", str(g.id))
         for g in await manageable_groups(context)
@@ -57,27 +69,31 @@ async def groups_keyboard(context: Context, data: dict[str, object]) -> InlineKe
 
 
 async def take_typed(
-    update: Update, context: Context, step: str, typed: str, data: dict[str, object],
+    update: Update, context: Context, step: str, typed: str, form: EventForm,
     *, end_example: datetime | None = None,
 ) -> bool:
-    """Check what was typed at a title, start, end or place step and put it in `data` (times as
-    ISO text; the end needs data["start"]). False after saying what is wrong; the example of an
-    end is `end_example`, else two hours after the start."""
+    """Check what was typed at a title, start, end or place step and put it in `form` (the end
+    needs form.start). False after saying what is wrong; the example of an end is
+    `end_example`, else two hours after the start."""
     zone = context.services.config.zone
     if step in ("title", "place"):
         limit = MAX_TITLE if step == "title" else MAX_PLACE
         if len(typed) > limit:
             await reply(update, context, f"event.{step}_too_long", limit=limit)
             return False
-        data[step] = typed
+        if step == "title":
+            form.title = typed
+        else:
+            form.place = typed
     elif step == "start":
         starts = parse_local_datetime(typed, zone, utc_now())
         if starts is None:
             await reply(update, context, "event.bad_time", example=example_start(context))
             return False
-        data["start"] = starts.isoformat()
+        form.start = starts
     elif step == "end":
-        starts = datetime.fromisoformat(str(data["start"]))
+        starts = form.start
+        assert starts is not None  # the end is asked after the start
         ends = parse_local_datetime(typed, zone, utc_now(), day=starts.astimezone(zone).date())
         problem = _end_problem(starts, ends)
         if problem is not None:
@@ -85,7 +101,7 @@ async def take_typed(
             await reply(update, context, problem, example=clock(example, zone))
             return False
         assert ends is not None
-        data["end"] = ends.isoformat()
+        form.end = ends
     return True
 
 
@@ -101,20 +117,20 @@ def _end_problem(starts: datetime, ends: datetime | None) -> str | None:
 
 
 async def toggle_group(
-    update: Update, context: Context, kind: str, data: dict[str, object], value: str | None
+    update: Update, context: Context, kind: str, form: EventForm, value: str | None
 ) -> None:
     """One group chosen or left out (`value` None: all or none of those this person may
     choose; groups chosen by someone else stay as they are)."""
     query = update.callback_query
     assert query is not None
     allowed = {g.id for g in await manageable_groups(context)}
-    chosen = set(chosen_group_ids(data))
+    chosen = set(form.groups)
     mine = chosen & allowed
     if value is None:
         mine = set() if mine == allowed else set(allowed)
     elif int(value) in allowed:
         mine ^= {int(value)}
-    data["groups"] = sorted((chosen - allowed) | mine)
-    await open_conversation(update, context, kind, "groups", data)
+    form.groups = sorted((chosen - allowed) | mine)
+    await save_step(update, context, kind, "groups", form)
     await query.answer()
-    await edit_pressed_markup(update, await groups_keyboard(context, data))
+    await edit_pressed_markup(update, await groups_keyboard(context, form))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.attendance.outcomes import EventChangeOutcome
@@ -13,7 +12,7 @@ from bot.core.auth import Action, NotAllowed
 from handlers.attendance.announcer import after_change
 from handlers.attendance.buttons import EventManage, EventManageAction
 from handlers.attendance.event_form import (
-    chosen_group_ids,
+    EventForm,
     example_start,
     groups_keyboard,
     manageable_groups,
@@ -23,11 +22,12 @@ from handlers.attendance.event_form import (
 from handlers.attendance.picker import manage_keyboard, pick_event
 from handlers.attendance.qr import show_qr_for
 from handlers.attendance.render import clock, event_card, say, send, when_text
+from handlers.attendance.steps import save_step
 from handlers.attendance.views import show_attendance_for
 from handlers.shared.common import (
     edit_pressed_message,
     end_conversation,
-    open_conversation,
+    flow_data,
     popup,
     private_command_allowed,
     reply,
@@ -38,13 +38,22 @@ from handlers.shared.context import Context
 from storage.models import Conversation, Event, EventStatus
 
 KIND_EDIT = "event_edit"
-
-
 # /cancelevent ID REASON: the reason kept until the cancellation is confirmed with its button
 KIND_CANCEL = "event_cancel"
-
-
 MAX_CANCEL_REASON = 200
+
+
+class EditEventForm(EventForm):
+    """The answers so far while changing the title, times, place or groups of `event_id`."""
+
+    event_id: int
+
+
+class CancelReason(BaseModel):
+    """The reason typed with /cancelevent, kept until the cancellation is confirmed."""
+
+    event_id: int
+    reason: str = ""
 
 
 async def edit_event(update: Update, context: Context) -> None:
@@ -69,8 +78,8 @@ async def cancel_event(update: Update, context: Context) -> None:
     if event is None:
         return
     if reason and event.status is not EventStatus.CANCELLED:
-        await open_conversation(update, context, KIND_CANCEL, "confirm",
-                                {"event_id": event.id, "reason": reason})
+        await save_step(update, context, KIND_CANCEL, "confirm",
+                        CancelReason(event_id=event.id, reason=reason))
     await _ask_cancel(update, context, event, edit=False, reason=reason)
 
 
@@ -155,14 +164,14 @@ async def event_managed(update: Update, context: Context, choice: EventManage) -
     elif action in ("title", "time", "place"):
         await query.answer()
         step = "start" if action == "time" else action
-        await open_conversation(update, context, KIND_EDIT, step, {"event_id": event.id})
+        await save_step(update, context, KIND_EDIT, step, EditEventForm(event_id=event.id))
         await send(update, context, _edit_prompt(context, step, event))
     elif action == "groups":
         await query.answer()
-        data: dict[str, object] = {"event_id": event.id, "groups": sorted(event.group_ids)}
-        await open_conversation(update, context, KIND_EDIT, "groups", data)
+        form = EditEventForm(event_id=event.id, groups=sorted(event.group_ids))
+        await save_step(update, context, KIND_EDIT, "groups", form)
         await send(update, context, text(context, "event.ask_new_groups"),
-                   await groups_keyboard(context, data))
+                   await groups_keyboard(context, form))
     elif action == "cancel":
         await query.answer()
         await _ask_cancel(update, context, event, edit=True)
@@ -174,30 +183,29 @@ async def event_managed(update: Update, context: Context, choice: EventManage) -
 
 
 async def edit_groups_chosen(
-    update: Update, context: Context, data: dict[str, object], action: str, value: str
+    update: Update, context: Context, form: EditEventForm, action: str, value: str
 ) -> None:
     """A button under the groups of an event being changed: toggle, or done (then saved)."""
     query = update.callback_query
     assert query is not None
     if action in ("group", "all_groups"):
-        await toggle_group(update, context, KIND_EDIT, data,
+        await toggle_group(update, context, KIND_EDIT, form,
                            value if action == "group" else None)
         return
     if action != "groups_done":
         await popup(update, context, "event.step_over")
         return
-    if not data.get("groups"):
+    if not form.groups:
         await popup(update, context, "event.pick_a_group")
         return
-    event_id = int(str(data["event_id"]))
-    event = await context.services.attendance.event(event_id)
+    event = await context.services.attendance.event(form.event_id)
     if event is None:
         await end_conversation(update, context)
         await popup(update, context, "callback.invalid")
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await _apply_edit(update, context, event, {"group_ids": tuple(chosen_group_ids(data))})
+    await _apply_edit(update, context, event, {"group_ids": tuple(form.groups)})
 
 
 def _edit_prompt(context: Context, step: str, event: Event) -> str:
@@ -218,11 +226,13 @@ async def _reason_given(update: Update, context: Context, event: Event) -> str:
     conversation = await context.services.settings.conversation(
         update.effective_user.id, update.effective_chat.id
     )
-    if (conversation is None or conversation.kind != KIND_CANCEL
-            or conversation.data.get("event_id") != event.id):
+    if conversation is None or conversation.kind != KIND_CANCEL:
+        return ""
+    given = flow_data(conversation, CancelReason)
+    if given.event_id != event.id:
         return ""
     await end_conversation(update, context)
-    return str(conversation.data.get("reason", ""))
+    return given.reason
 
 
 async def _cancel(update: Update, context: Context, event: Event) -> None:
@@ -250,29 +260,29 @@ async def on_edit_step(update: Update, context: Context, conversation: Conversat
     if not typed:
         await reply(update, context, "event.text_needed")
         return
-    data = dict(conversation.data)
-    event_id = int(str(data["event_id"]))
-    event = await context.services.attendance.event(event_id)
+    form = flow_data(conversation, EditEventForm)
+    event = await context.services.attendance.event(form.event_id)
     if event is None:
         await end_conversation(update, context)
-        await reply(update, context, "event.no_such_event", number=event_id)
+        await reply(update, context, "event.no_such_event", number=form.event_id)
         return
     step = conversation.step
     if step == "groups":
         await reply(update, context, "event.use_buttons")
         return
-    if not await take_typed(update, context, step, typed, data, end_example=event.ends_at):
+    if not await take_typed(update, context, step, typed, form, end_example=event.ends_at):
         return
     if step == "start":
-        await open_conversation(update, context, KIND_EDIT, "end", data)
+        await save_step(update, context, KIND_EDIT, "end", form)
         await send(update, context, _edit_prompt(context, "end", event))
         return
     changes: dict[str, object] = {}
-    if step in ("title", "place"):
-        changes[step] = data[step]
+    if step == "title":
+        changes["title"] = form.title
+    elif step == "place":
+        changes["place"] = form.place
     elif step == "end":
-        changes.update(starts_at=datetime.fromisoformat(str(data["start"])),
-                       ends_at=datetime.fromisoformat(str(data["end"])))
+        changes.update(starts_at=form.start, ends_at=form.end)
     await _apply_edit(update, context, event, changes)
 
 
@@ -287,7 +297,7 @@ async def _apply_edit(
         await reply(update, context, "event.not_yours")
         return
     except InvalidEvent as exc:
-        await reply(update, context, f"event.problem_{exc.problem.value}")
+        await reply(update, context, f"event.problem_{exc.reason.value}")
         return
     await end_conversation(update, context)
     if change.outcome is EventChangeOutcome.EDITED:

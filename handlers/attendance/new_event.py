@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -17,7 +17,7 @@ from bot.core.auth import Action, NotAllowed
 from handlers.attendance.announcer import announce
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
 from handlers.attendance.event_form import (
-    chosen_group_ids,
+    EventForm,
     draft_button,
     example_start,
     groups_keyboard,
@@ -25,14 +25,15 @@ from handlers.attendance.event_form import (
     take_typed,
     toggle_group,
 )
-from handlers.attendance.manage_event import KIND_EDIT, edit_groups_chosen
+from handlers.attendance.manage_event import KIND_EDIT, EditEventForm, edit_groups_chosen
 from handlers.attendance.picker import manage_keyboard
 from handlers.attendance.render import card, checkin_rule, clock, event_card, send, type_label
+from handlers.attendance.steps import save_step
 from handlers.shared.common import (
     button_rows,
     edit_pressed_message,
     end_conversation,
-    open_conversation,
+    flow_data,
     popup,
     private_command_allowed,
     reply,
@@ -60,27 +61,36 @@ _BUTTON_STEP: dict[EventDraftAction, str] = {
 }
 
 
-def _draft(data: dict[str, object]) -> EventDraft:
-    """The draft kept in the conversation, as the service's EventDraft."""
-    venue = None
-    if data.get("lat") is not None and data.get("radius") is not None:
-        venue = Venue(lat=float(str(data["lat"])), lon=float(str(data["lon"])),
-                      radius_m=int(str(data["radius"])))
-    return EventDraft(
-        type=EventType(str(data["type"])),
-        title=str(data["title"]),
-        starts_at=datetime.fromisoformat(str(data["start"])),
-        ends_at=datetime.fromisoformat(str(data["end"])),
-        place=str(data.get("place", "")),
-        venue=venue,
-        policy=EventPolicy(str(data.get("policy", EventPolicy.OPEN.value))),
-        group_ids=tuple(chosen_group_ids(data)),
-    )
+class NewEventForm(EventForm):
+    """The answers so far to the steps of /newevent (no venue point: lat, lon, radius None)."""
+
+    type: EventType | None = None
+    lat: float | None = None
+    lon: float | None = None
+    radius: int | None = None  # metres
+    policy: EventPolicy = EventPolicy.OPEN
+
+    def draft(self) -> EventDraft:
+        """The finished form as the service's EventDraft."""
+        assert self.type is not None and self.start is not None and self.end is not None
+        venue = None
+        if self.lat is not None and self.lon is not None and self.radius is not None:
+            venue = Venue(lat=self.lat, lon=self.lon, radius_m=self.radius)
+        return EventDraft(
+            type=self.type,
+            title=self.title,
+            starts_at=self.start,
+            ends_at=self.end,
+            place=self.place,
+            venue=venue,
+            policy=self.policy,
+            group_ids=tuple(self.groups),
+        )
 
 
-async def _ask(update: Update, context: Context, step: str, data: dict[str, object]) -> None:
+async def _ask(update: Update, context: Context, step: str, form: NewEventForm) -> None:
     """Save the step, then ask its question."""
-    await open_conversation(update, context, KIND_NEW, step, data)
+    await save_step(update, context, KIND_NEW, step, form)
     if step == "type":
         buttons = [
             draft_button(context, type_label(context.lang, kind), "type", kind.value)
@@ -94,8 +104,8 @@ async def _ask(update: Update, context: Context, step: str, data: dict[str, obje
         await send(update, context, text(context, "event.ask_start",
                                          example=example_start(context)))
     elif step == "end":
-        starts = datetime.fromisoformat(str(data["start"]))
-        example = clock(starts + timedelta(hours=2), context.services.config.zone)
+        assert form.start is not None
+        example = clock(form.start + timedelta(hours=2), context.services.config.zone)
         await send(update, context, text(context, "event.ask_end", example=example))
     elif step == "place":
         await send(update, context, text(context, "event.ask_place"))
@@ -123,17 +133,14 @@ async def _ask(update: Update, context: Context, step: str, data: dict[str, obje
         ]))
     elif step == "groups":
         await send(update, context, text(context, "event.ask_groups"),
-                   await groups_keyboard(context, data))
+                   await groups_keyboard(context, form))
     elif step == "preview":
-        draft = _draft(data)
-        details = card(context.lang, draft, context.services.config.zone,
+        details = card(context.lang, form.draft(), context.services.config.zone,
                        await context.services.members.list_groups())
         await send(update, context, text(context, "event.preview", card=details),
                    InlineKeyboardMarkup([[
-                        draft_button(context, text(context, "event.publish_button"),
-                                     "publish"),
-                        draft_button(context, text(context, "event.discard_button"),
-                                     "discard"),
+                       draft_button(context, text(context, "event.publish_button"), "publish"),
+                       draft_button(context, text(context, "event.discard_button"), "discard"),
                    ]]))
 
 
@@ -145,30 +152,30 @@ async def new_event(update: Update, context: Context) -> None:
     if not groups:
         await reply(update, context, "event.no_groups")
         return
-    data: dict[str, object] = {}
+    form = NewEventForm()
     if context.actor.groups_for(Action.MANAGE_EVENTS) is not None:
-        data["groups"] = [g.id for g in groups]  # a leader: the own group, fixed
-    await _ask(update, context, "type", data)
+        form.groups = [g.id for g in groups]  # a leader: the own group, fixed
+    await _ask(update, context, "type", form)
 
 
 async def on_new_event_step(update: Update, context: Context, conversation: Conversation) -> None:
     """A message during /newevent: the answer to the current step."""
     message = update.effective_message
     assert message is not None
-    step, data = conversation.step, dict(conversation.data)
+    step, form = conversation.step, flow_data(conversation, NewEventForm)
     typed = (message.text or "").strip()
     if step == "venue":
         if message.location is not None:
-            data["lat"], data["lon"] = message.location.latitude, message.location.longitude
+            form.lat, form.lon = message.location.latitude, message.location.longitude
             await send(update, context, text(context, "event.venue_saved"),
                        ReplyKeyboardRemove())
-            await _ask(update, context, "radius", data)
+            await _ask(update, context, "radius", form)
         elif typed and typed.lower() in (text(context, "event.skip_button").lower(), "跳过",
                                          "skip"):
-            data["lat"] = data["lon"] = data["radius"] = None
+            form.lat = form.lon = form.radius = None
             await send(update, context, text(context, "event.venue_skipped"),
                        ReplyKeyboardRemove())
-            await _ask(update, context, "policy", data)
+            await _ask(update, context, "policy", form)
         else:
             await reply(update, context, "event.venue_needed")
         return
@@ -177,8 +184,8 @@ async def on_new_event_step(update: Update, context: Context, conversation: Conv
         if not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
             await reply(update, context, "event.bad_radius", low=MIN_RADIUS_M, high=MAX_RADIUS_M)
             return
-        data["radius"] = radius
-        await _ask(update, context, "policy", data)
+        form.radius = radius
+        await _ask(update, context, "policy", form)
         return
     if step in ("type", "radius", "policy", "groups", "preview"):
         await reply(update, context, "event.use_buttons")
@@ -186,8 +193,8 @@ async def on_new_event_step(update: Update, context: Context, conversation: Conv
     if not typed:
         await reply(update, context, "event.text_needed")
         return
-    if step in _TYPED_NEXT and await take_typed(update, context, step, typed, data):
-        await _ask(update, context, _TYPED_NEXT[step], data)
+    if step in _TYPED_NEXT and await take_typed(update, context, step, typed, form):
+        await _ask(update, context, _TYPED_NEXT[step], form)
 
 
 # The typed steps of /newevent and the step after each.
@@ -209,41 +216,42 @@ async def draft_chosen(update: Update, context: Context, choice: EventDraftChoic
     ):
         await popup(update, context, "event.step_over")
         return
-    data = dict(conversation.data)
     action, value = choice.action, choice.value or ""
     if conversation.kind == KIND_EDIT:  # the groups of an existing event (the only buttons)
-        await edit_groups_chosen(update, context, data, action, value)
+        await edit_groups_chosen(update, context, flow_data(conversation, EditEventForm),
+                                 action, value)
         return
+    form = flow_data(conversation, NewEventForm)
     if action == "type":
         kind = EventType(value)
-        data["type"] = kind.value
+        form.type = kind
         await query.answer()
         await edit_pressed_message(update, text(context, "event.chosen_type",
                                                 type=type_label(context.lang, kind)))
-        await _ask(update, context, "title", data)
+        await _ask(update, context, "title", form)
     elif action == "radius":
-        data["radius"] = int(value)
+        form.radius = int(value)
         await query.answer()
         await edit_pressed_message(update, text(context, "event.chosen_radius", radius=value))
-        await _ask(update, context, "policy", data)
+        await _ask(update, context, "policy", form)
     elif action == "policy":
         policy = EventPolicy(value)
-        data["policy"] = policy.value
+        form.policy = policy
         await query.answer()
         await edit_pressed_message(update, checkin_rule(context.lang, policy, None))
-        await _ask(update, context, "preview" if data.get("groups") else "groups", data)
+        await _ask(update, context, "preview" if form.groups else "groups", form)
     elif action in ("group", "all_groups"):
-        await toggle_group(update, context, KIND_NEW, data,
+        await toggle_group(update, context, KIND_NEW, form,
                            value if action == "group" else None)
     elif action == "groups_done":
-        if not data.get("groups"):
+        if not form.groups:
             await popup(update, context, "event.pick_a_group")
             return
         await query.answer()
         await query.edit_message_reply_markup(None)
-        await _ask(update, context, "preview", data)
+        await _ask(update, context, "preview", form)
     elif action == "publish":
-        await _publish(update, context, data)
+        await _publish(update, context, form)
     elif action == "discard":
         await end_conversation(update, context)
         await query.answer()
@@ -265,10 +273,10 @@ async def _already_published(context: Context, draft: EventDraft) -> Event | Non
     return None
 
 
-async def _publish(update: Update, context: Context, data: dict[str, object]) -> None:
+async def _publish(update: Update, context: Context, form: NewEventForm) -> None:
     query = update.callback_query
     assert query is not None
-    draft = _draft(data)
+    draft = form.draft()
     services = context.services
     event = await _already_published(context, draft)
     if event is None:
@@ -278,7 +286,7 @@ async def _publish(update: Update, context: Context, data: dict[str, object]) ->
             await popup(update, context, "event.managers_only")
             return
         except InvalidEvent as exc:
-            await popup(update, context, f"event.problem_{exc.problem.value}")
+            await popup(update, context, f"event.problem_{exc.reason.value}")
             return
         assert change.event is not None
         event = change.event
