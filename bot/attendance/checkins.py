@@ -1,5 +1,8 @@
-"""Check-in by every path (button, QR link, typed code, location, staff) and the rotating code
-shown at the venue: the check-in part of AttendanceService."""
+"""The check-in part of AttendanceService: every path of checking in, and the code to show.
+
+Paths: the group button, a scanned QR link, a typed code (throttled after wrong ones), a live
+location, and staff marking someone present; the rotating code is shown at the venue.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Leave (请假): asking with a reason, and the leader's or staff's decision — the leave part of
-AttendanceService."""
+"""The leave part of AttendanceService: asking for leave (请假) with a reason, and deciding it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may act on which event: the one rule per attendance action, for the service and handlers.
+"""Who may act on which event: the one rule per attendance action, for service and handlers.
 
 Two shapes of rule, both read from the permission table (bot.core.auth):
 - *every group*: creating, editing and cancelling an event, marking someone present and

@@ -1,5 +1,8 @@
-"""The rules of attendance, pure and Telegram-free: the check-in window and lateness, whether a
-check-in counts, a member's standing, and what makes an event draft valid."""
+"""The rules of attendance, pure and Telegram-free: when and how a check-in counts, drafts.
+
+The check-in window and lateness, whether a check-in counts, a member's standing, and what
+makes an event draft valid.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attendance: events, check-in by every path, leave requests and who is present or missing.
+"""AttendanceService: events, check-in, leave and who is present or missing, in one service.
 
 The service knows nothing of Telegram. Handlers pass the member (or the acting person), call one
 method, and choose the text from the returned outcome (bot.attendance.outcomes). It is made of
