@@ -30,7 +30,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.attendance.service import AttendanceService, CheckInOutcome
+from bot.attendance.outcomes import CheckInOutcome
+from bot.attendance.service import AttendanceService
 from storage.db import Database, to_db_time, utc_now
 from storage.members import MemberRepository
 from storage.models import CheckInMethod, EventDraft, EventType, Member

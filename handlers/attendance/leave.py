@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.attendance.service import MAX_REASON, DecisionOutcome, LeaveDecision, LeaveOutcome
+from bot.attendance.outcomes import DecisionOutcome, LeaveDecision, LeaveOutcome
+from bot.attendance.rules import MAX_REASON
 from bot.core.auth import NotAllowed
 from bot.core.texts import tr
 from handlers.attendance.buttons import EventLeaveAsk, LeaveDecide
-from handlers.attendance.events import list_events, when_text
+from handlers.attendance.render import when_text
+from handlers.attendance.steps import save_step
+from handlers.attendance.views import list_events
 from handlers.shared.common import (
     edit_pressed_message,
     end_conversation,
+    flow_data,
     is_private,
-    open_conversation,
     popup,
     private_command_allowed,
     reply,
@@ -32,6 +36,12 @@ log = logging.getLogger(__name__)
 
 LEAVE_PREFIX = "lv_"  # t.me/<bot>?start=lv_<event>: ask for leave from that event
 KIND = "leave"
+
+
+class LeaveReasonStep(BaseModel):
+    """Leave asked from `event_id`: waiting for the reason."""
+
+    event_id: int
 
 
 def leave_link_payload(event_id: int) -> str:
@@ -50,7 +60,7 @@ async def _ask_reason(update: Update, context: Context, event_id: int) -> None:
         await reply(update, context, problem, number=event_id)
         return
     assert event is not None
-    await open_conversation(update, context, KIND, "reason", {"event_id": event.id})
+    await save_step(update, context, KIND, "reason", LeaveReasonStep(event_id=event.id))
     zone = context.services.config.zone
     await reply(update, context, "leave.ask_reason", title=event.title,
                 when=when_text(context.lang, event.starts_at, event.ends_at, zone),
@@ -128,7 +138,7 @@ async def on_reason(update: Update, context: Context, conversation: Conversation
         await end_conversation(update, context)
         await reply(update, context, "auth.not_registered")
         return
-    event_id = int(str(conversation.data["event_id"]))
+    event_id = flow_data(conversation, LeaveReasonStep).event_id
     services = context.services
     result = await services.attendance.ask_leave(member, event_id, message.text or "")
     outcome = result.outcome

@@ -13,17 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.attendance import tokens as checkin_tokens
-from bot.attendance.service import (
-    AttendanceService,
+from bot.attendance.outcomes import (
     CheckInOutcome,
     DecisionOutcome,
     EventChangeOutcome,
-    EventProblem,
-    GeoPoint,
-    InvalidEvent,
     LeaveOutcome,
-    draft_of,
 )
+from bot.attendance.rules import EventProblem, GeoPoint, InvalidEvent, draft_of
+from bot.attendance.service import AttendanceService
 from bot.core.auth import Actor, NotAllowed
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository

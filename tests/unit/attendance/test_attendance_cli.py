@@ -20,7 +20,8 @@ from bot.attendance.cli import (
     list_events_cli,
     qr_cli,
 )
-from bot.attendance.service import AttendanceService, rules_from_config
+from bot.attendance.rules import rules_from_config
+from bot.attendance.service import AttendanceService
 from bot.core.config import AttendanceConfig, Config, StorageConfig
 from storage.db import Database
 from storage.members import MemberRepository

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.attendance.qr import qr_png
-from bot.attendance.service import distance_m
+from bot.attendance.rules import distance_m
 from bot.attendance.tokens import (
     GRACE_STEPS,
     STEP_SECONDS,

@@ -1,0 +1,218 @@
+"""Announcements of events in group chats, the announcer job, and telling members of changes.
+
+Each expected group's chat gets the announcement with its live count (已签到 N / 应到 M) and the
+签到 / 请假 buttons. Announcements are recorded (event_announcements) right after they are
+posted; the announcer job looks every few seconds for expected groups with a bound chat and no
+announcement, so an event created at the command line or while the bot was down, a group bound
+later, or a crash between saving an event and posting it, ends with the announcement posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.attendance.outcomes import EventChange, EventChangeOutcome
+from bot.attendance.rules import draft_of
+from bot.core.texts import DEFAULT_LANGUAGE, tr
+from bot.telegram.live import Rendered
+from bot.telegram.ratelimit import Priority
+from handlers.attendance.buttons import EventCheckIn, EventLeaveAsk
+from handlers.attendance.render import card, event_card
+from handlers.shared.context import Context, LiaisonApplication, Services
+from storage.models import ActivityGroup, Event, EventStatus, Member
+
+log = logging.getLogger(__name__)
+
+
+# An announcement that could not be posted (the bot is not in the chat) is tried this often.
+_ANNOUNCE_ATTEMPTS = 3
+
+
+def announcement_keyboard(services: Services, event_id: int) -> InlineKeyboardMarkup:
+    codec = services.codec
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(
+            tr(DEFAULT_LANGUAGE, "event.button_checkin"),
+            callback_data=codec.encode(EventCheckIn(event_id=event_id)),
+        ),
+        InlineKeyboardButton(
+            tr(DEFAULT_LANGUAGE, "event.button_leave"),
+            callback_data=codec.encode(EventLeaveAsk(event_id=event_id)),
+        ),
+    ]])
+
+
+async def render_announcement(services: Services, event_id: int, chat_id: int) -> Rendered:
+    """The announcement in `chat_id` as it should read now: details, 已签到 N / 应到 M, buttons
+    (the count is that of the group bound to the chat). Group chats read the default language."""
+    event = await services.attendance.event(event_id)
+    if event is None:
+        return None
+    language = DEFAULT_LANGUAGE
+    details = await event_card(services, language, event)
+    if event.status is EventStatus.CANCELLED:
+        return tr(language, "event.announcement_cancelled", number=event.id, card=details), None
+    group = await services.members.group_by_chat(chat_id)
+    if group is not None and group.id not in event.group_ids:  # taken out by an edit
+        return tr(language, "event.announcement_withdrawn", number=event.id, card=details), None
+    count = await services.attendance.counts(event_id, group.id if group else None)
+    body = tr(
+        language, "event.announcement", number=event.id, card=details,
+        checked_in=count.checked_in, expected=count.expected,
+    )
+    return body, announcement_keyboard(services, event_id)
+
+
+def touch_announcement(context: Context, event_id: int, chat_id: int, message_id: int) -> None:
+    """Edit the announcement soon (coalesced: at most one edit every few seconds)."""
+    services = context.services
+
+    async def render() -> Rendered:
+        return await render_announcement(services, event_id, chat_id)
+
+    services.live.touch(chat_id, message_id, render)
+
+
+async def touch_live(context: Context, member: Member, event_id: int) -> None:
+    """A check-in was recorded: refresh the count under the announcement in the member's
+    group chat (coalesced with every other check-in of the moment)."""
+    if member.group_id is None:
+        return
+    ann = await context.services.attendance.announcement_in_group(event_id, member.group_id)
+    if ann is not None:
+        touch_announcement(context, event_id, ann.chat_id, ann.message_id)
+
+
+# -- posting what is not announced yet ---------------------------------------------------------
+@dataclass
+class AnnouncerState:
+    """One announcer at a time; failed posts per (event, chat), to give up after a few."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    failures: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+async def announce(context: Context, event: Event) -> list[ActivityGroup]:
+    """Post the announcement in every expected group's chat that has none yet; returns the
+    groups it could not be posted in (no chat bound, or the bot is not there)."""
+    services = context.services
+    announcer = context.state.part(AnnouncerState)
+    failures = announcer.failures
+    missing: list[ActivityGroup] = []
+    async with announcer.lock:
+        posted = {a.chat_id for a in await services.attendance.announcements(event.id)}
+        for group in await services.members.list_groups():
+            if group.id not in event.group_ids or group.chat_id in posted:
+                continue
+            chat_id = group.chat_id
+            if chat_id is None or failures.get((event.id, chat_id), 0) >= _ANNOUNCE_ATTEMPTS:
+                missing.append(group)
+                continue
+            rendered = await render_announcement(services, event.id, chat_id)
+            if rendered is None:
+                break
+            body, keyboard = rendered
+            try:
+                message = await context.bot.send_message(
+                    chat_id, body, reply_markup=keyboard,
+                    rate_limit_args={"priority": Priority.BULK},
+                )
+            except (Forbidden, BadRequest) as exc:
+                failures[(event.id, chat_id)] = failures.get((event.id, chat_id), 0) + 1
+                log.warning("event %s not announced in chat %s: %s", event.id, chat_id,
+                            exc.message)
+                missing.append(group)
+                continue
+            await services.attendance.save_announcement(event.id, chat_id, message.message_id)
+    return missing
+
+
+async def announce_pending(context: Context) -> None:
+    """The announcer job: post every announcement still missing (CLI events, late bindings)."""
+    services = context.services
+    for event in await services.attendance.upcoming_events():
+        try:
+            await announce(context, event)
+        except TelegramError as exc:  # the Bot API is unreachable: next round
+            log.warning("announcer: %s", exc)
+            return
+
+
+def schedule_announcer(application: LiaisonApplication) -> None:
+    """Run the announcer every [attendance] announce_every_seconds, from start-up."""
+    jobs = application.job_queue
+    assert jobs is not None
+    config = application.bot_data.config
+    every = config.attendance.announce_every_seconds
+    jobs.run_repeating(announce_pending, interval=every, first=0.5, name="announce_events")
+
+
+# -- telling members of changes ----------------------------------------------------------------
+async def _notify(
+    services: Services, key: str, members: Sequence[Member], render: dict[str, str]
+) -> None:
+    """Push the text (by language) to each member, once per key; runs after the reply."""
+    messages = []
+    for member in members:
+        assert member.telegram_user_id is not None
+        chosen = await services.settings.language(member.telegram_user_id)
+        messages.append((member.telegram_user_id, render.get(chosen or "", render["zh"])))
+    outcome = await services.sender.push_many(key, messages)
+    log.info("%s: %s", key, dict(outcome))
+
+
+async def after_change(context: Context, change: EventChange, reason: str = "") -> int:
+    """Edit the announcements, announce in new groups, tell the members concerned (in the
+    background; a cancellation with its `reason`, if any); returns how many are told."""
+    event = change.event
+    assert event is not None
+    services = context.services
+    for ann in change.announcements:
+        touch_announcement(context, event.id, ann.chat_id, ann.message_id)
+    if change.outcome is EventChangeOutcome.EDITED:
+        await announce(context, event)
+    actor_id = context.actor.telegram_user_id
+    members = [m for m in change.notify if m.telegram_user_id not in (None, actor_id)]
+    if not members:
+        return 0
+    zone = services.config.zone
+    render: dict[str, str] = {}
+    for language in ("zh", "en"):
+        details = card(language, draft_of(event), zone, await services.members.list_groups())
+        if change.outcome is EventChangeOutcome.CANCELLED:
+            render[language] = tr(language, "event.notice_cancelled", card=details)
+            if reason:
+                render[language] += "\n" + tr(language, "event.cancel_reason",
+                                               reason=reason)
+        else:
+            fields = _changed_fields(language, change.changed)
+            render[language] = tr(language, "event.notice_changed", changed=fields,
+                                  card=details)
+    if change.outcome is EventChangeOutcome.CANCELLED:
+        key = f"event:{event.id}:cancel"
+    else:
+        # one notice per version of the event (two changes can fall in the same second)
+        key = f"event:{event.id}:edit:{event.updated_at.timestamp():.6f}"
+    context.application.create_task(
+        _notify(services, key, members, render), name=f"notify {key}"
+    )
+    return len(members)
+
+
+_FIELD_OF = {
+    "title": "title", "starts_at": "time", "ends_at": "time", "place": "place",
+    "type": "type", "venue": "rule", "policy": "rule", "group_ids": "groups",
+}
+
+
+def _changed_fields(language: str, changed: Iterable[str]) -> str:
+    labels = dict.fromkeys(_FIELD_OF.get(name, name) for name in sorted(changed))
+    return ("、" if language == "zh" else ", ").join(
+        tr(language, f"event.field_{label}") for label in labels
+    )

@@ -1,0 +1,81 @@
+"""Which event a leader's or staff member's command is about, and the buttons under an event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.attendance.permissions import may_reach
+from bot.core.auth import Action
+from handlers.attendance.buttons import EventManage, EventManageAction
+from handlers.attendance.render import LIST_LIMIT, clock
+from handlers.shared.common import reply, text
+from handlers.shared.context import Context
+from storage.db import utc_now
+from storage.models import Event
+
+# Pickers (/qr, /attendance… without a number) include events that ended this long ago.
+_RECENT = timedelta(days=2)
+
+
+async def pick_event(
+    update: Update, context: Context, action: Action, then: EventManageAction
+) -> Event | None:
+    """The event named by the command's argument, or buttons to pick one (then None).
+
+    Refuses (and returns None) for a person without `action`, an unknown number, or an event
+    of groups they do not run.
+    """
+    actor = context.actor
+    if not actor.can(action):
+        await reply(update, context, "event.managers_only")
+        return None
+    services = context.services
+    arg = (context.args or [""])[0].lstrip("#")
+    if arg:
+        event = await services.attendance.event(int(arg)) if arg.isdigit() else None
+        if event is None:
+            await reply(update, context, "event.no_such_event", number=arg[:12])
+            return None
+        if not may_reach(actor, action, event):
+            await reply(update, context, "event.not_yours")
+            return None
+        return event
+    events = await services.attendance.events_run_by(actor, action, at=utc_now() - _RECENT)
+    if len(events) == 1:
+        return events[0]
+    if not events:
+        await reply(update, context, "event.none_to_pick")
+        return None
+    zone = services.config.zone
+    codec = services.codec
+    buttons = [
+        [InlineKeyboardButton(
+            f"#{e.id} {clock(e.starts_at, zone)} {e.title}"[:60],
+            callback_data=codec.encode(EventManage(event_id=e.id, action=then)),
+        )]
+        for e in events[:LIST_LIMIT]
+    ]
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id, text(context, "event.pick"),
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
+    return None
+
+
+def manage_keyboard(context: Context, event_id: int) -> InlineKeyboardMarkup:
+    """修改 / 取消活动 / 签到二维码 / 出勤情况 under an event shown to whoever runs it."""
+    codec = context.services.codec
+
+    def button(key: str, action: EventManageAction) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text(context, key),
+            callback_data=codec.encode(EventManage(event_id=event_id, action=action)),
+        )
+
+    return InlineKeyboardMarkup([
+        [button("event.button_edit", "menu"), button("event.button_cancel", "cancel")],
+        [button("event.button_qr", "qr"), button("event.button_attendance", "attendance")],
+    ])
