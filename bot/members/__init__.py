@@ -1,1 +1,1 @@
-"""members."""
+"""Members, Telegram-free: the roster import, registration and invites, and their CLI."""

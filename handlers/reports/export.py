@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from telegram import InputFile, Update
 
 from bot.core.auth import Refused
-from bot.core.texts import LANGUAGES, tr
+from bot.core.timeparse import parse_day
 from bot.exports.spreadsheet import ExportFormat
 from bot.reports.export import RegisterFilter
 from handlers.reports.access import reviewer
-from handlers.reports.render import refuse
+from handlers.reports.render import labels_lookup, refuse
 from handlers.shared.common import is_private, reply, text
 from handlers.shared.context import Context
 from storage.models import ReportStatus
 
 _S = ReportStatus
-
-
-def _labels(prefix: str, values: list[str]) -> dict[str, str]:
-    """Every language's label (and the value itself), lower-cased → value."""
-    found: dict[str, str] = {}
-    for value in values:
-        found[value.lower()] = value
-        for language in LANGUAGES:
-            found[tr(language, f"{prefix}.{value}").lower()] = value
-    return found
-
-
-def _day(text_value: str) -> date | None:
-    try:
-        return datetime.strptime(text_value, "%Y-%m-%d").date()  # noqa: DTZ007 (a day)
-    except ValueError:
-        return None
 
 
 async def export_reports(update: Update, context: Context, args: list[str]) -> None:
@@ -43,8 +26,8 @@ async def export_reports(update: Update, context: Context, args: list[str]) -> N
         return
     if not await reviewer(update, context):
         return
-    days = [d for d in (_day(a) for a in args) if d is not None]
-    statuses = _labels("report_status", [s.value for s in ReportStatus if s is not _S.DRAFT])
+    days = [d for d in (parse_day(a) for a in args) if d is not None]
+    statuses = labels_lookup("report_status", [s.value for s in ReportStatus if s is not _S.DRAFT])
     chosen = [statuses[a.lower()] for a in args if a.lower() in statuses]
     if len(days) + len(chosen) != len(args) or len(days) > 2 or len(chosen) > 1:
         await reply(update, context, "review.export_usage")

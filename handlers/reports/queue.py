@@ -12,10 +12,18 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.core.timeparse import parse_day
 from handlers.reports.access import reviewer
 from handlers.reports.buttons import ReviewList, ReviewOpen
-from handlers.reports.export import _day, _labels  # the same parsing as /export reports
-from handlers.reports.render import age_text, answer, send, short, status_label, title_of
+from handlers.reports.render import (
+    age_text,
+    answer,
+    labels_lookup,
+    send,
+    short,
+    status_label,
+    title_of,
+)
 from handlers.shared.common import button_rows, edit_pressed_message, is_private, reply, text
 from handlers.shared.context import Context
 from storage.models import Report, ReportCategory, ReportStatus
@@ -129,14 +137,14 @@ async def _search_terms(context: Context, words: str) -> dict[str, Any]:
         return {"number": f"{number.group(1)}-{int(number.group(2)):04d}"}
     days = _DAYS.match(words)
     if days:
-        first = _day(days.group(1))
-        last = _day(days.group(2)) if days.group(2) else first
+        first = parse_day(days.group(1))
+        last = parse_day(days.group(2)) if days.group(2) else first
         if first is not None and last is not None:
             return {"date_from": min(first, last), "date_to": max(first, last)}
-    statuses = _labels("report_status", [s.value for s in ReportStatus if s is not _S.DRAFT])
+    statuses = labels_lookup("report_status", [s.value for s in ReportStatus if s is not _S.DRAFT])
     if words.lower() in statuses:
         return {"status": ReportStatus(statuses[words.lower()])}
-    categories = _labels("report_category", [c.value for c in ReportCategory])
+    categories = labels_lookup("report_category", [c.value for c in ReportCategory])
     if words.lower() in categories:
         return {"category": ReportCategory(categories[words.lower()])}
     for group in await context.services.members.list_groups():

@@ -1,1 +1,2 @@
-"""shared."""
+"""What every capability's handlers share: the typed context, the capability registry, the
+router, menus and replies."""

@@ -1,1 +1,1 @@
-"""Unit tests, one module per service."""
+"""Unit tests, one package per layer or capability, laid out like the code."""

@@ -1,1 +1,1 @@
-"""Tests: attendance."""
+"""End to end: events, announcements, check-in and leave."""

@@ -1,1 +1,1 @@
-"""Tests: members."""
+"""End to end: registration, roles and binding group chats."""

@@ -1,1 +1,1 @@
-"""Tests: reports."""
+"""End to end: writing, reviewing and exporting public-opinion reports."""

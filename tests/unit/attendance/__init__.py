@@ -1,1 +1,1 @@
-"""Tests: attendance."""
+"""Unit tests of the attendance services, tokens, export and CLI."""

@@ -1,1 +1,1 @@
-"""Tests: core."""
+"""Unit tests of the core: config, roles, texts, time parsing, phones."""

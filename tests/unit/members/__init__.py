@@ -1,1 +1,1 @@
-"""Tests: members."""
+"""Unit tests of the roster import and registration."""

@@ -1,1 +1,1 @@
-"""Tests: reports."""
+"""Unit tests of the reports workflow, service, texts and register."""

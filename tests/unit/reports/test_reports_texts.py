@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.core.auth import Refused
+from bot.core.auth import Refused, Why
 from bot.core.texts import LANGUAGES, catalog
 from bot.reports.workflow import REVIEW_MOVES, Refusal
 from handlers.reports.render import refusal_text, split_text
@@ -16,7 +16,7 @@ POPUP_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_code_has_its_text(language: str) -> None:
-    keys = [f"report_refusal.{reason}" for reason in Refusal]
+    keys = [f"report_refusal.{reason}" for reason in [*Refusal, *Why]]
     keys += [f"review.move_{to}" for moves in REVIEW_MOVES.values() for to in moves]
     keys += [f"report_status.{status}" for status in ReportStatus]
     keys += [f"report_category.{category}" for category in ReportCategory]
@@ -26,8 +26,8 @@ def test_every_code_has_its_text(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("reason", list(Refusal))
-def test_refusals_fit_a_popup(language: str, reason: Refusal) -> None:
+@pytest.mark.parametrize("reason", [*Refusal, *Why])  # the reports' reasons and the shared ones
+def test_refusals_fit_a_popup(language: str, reason: Refusal | Why) -> None:
     message = refusal_text(
         language,
         Refused(reason, status=ReportStatus.NOT_ADOPTED, length=12345, limit=5000),

@@ -1,1 +1,2 @@
-"""Tests: telegram."""
+"""Unit tests of the transport: HTTP, inbox, rate limiter, sender, live messages,
+callbacks."""
