@@ -14,6 +14,7 @@ from bot.attendance.service import AttendanceService, rules_from_config
 from bot.core.config import Config
 from bot.core.secrets import server_secret
 from bot.members.registration import RegistrationService
+from bot.reminders.service import ReminderService
 from bot.reports.export import ReportExporter
 from bot.reports.service import ReportService
 from bot.telegram.callbacks import CallbackCodec
@@ -21,7 +22,8 @@ from bot.telegram.http import AiohttpRequest
 from bot.telegram.live import LiveMessages
 from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.sender import Sender
-from handlers import attendance, members, reports
+from handlers import attendance, members, reminders, reports
+from handlers.reminders.delivery import stop_sending
 from handlers.shared.capability import Registry
 from handlers.shared.context import AppState, Context, LiaisonApplication, Services
 from handlers.shared.router import EXPORT, register_handlers
@@ -34,7 +36,9 @@ from storage.screens import QrScreenRepository
 log = logging.getLogger(__name__)
 
 # The bot's capabilities, in menu order (/export is listed after the reports' commands).
-CAPABILITIES = (members.CAPABILITY, reports.CAPABILITY, EXPORT, attendance.CAPABILITY)
+CAPABILITIES = (
+    members.CAPABILITY, reports.CAPABILITY, EXPORT, attendance.CAPABILITY, reminders.CAPABILITY,
+)
 
 # At shutdown, live messages (counts in group announcements) get this long for a last edit.
 _FLUSH_SECONDS = 5.0
@@ -64,16 +68,20 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
             db, members, config.zone, rules=rules_from_config(config.attendance)
         ),
         qr_screens=QrScreenRepository(db),
+        reminders=ReminderService(db, config.zone, config.reminders),
     )
 
 
 async def attach_services(application: LiaisonApplication) -> None:
     """Open the database and services; run after initialize(), before the first update."""
     state = application.bot_data
-    state.open(await open_services(state.config, application.bot))
+    services = await open_services(state.config, application.bot)
+    await services.reminders.seed()
+    state.open(services)
 
 
 async def detach_services(application: LiaisonApplication) -> None:
+    await stop_sending(application)  # the fan-outs under way; the next start resumes them
     services = application.bot_data.close()
     if services is not None:
         with contextlib.suppress(TimeoutError):

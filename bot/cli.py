@@ -17,6 +17,7 @@ from bot.attendance import cli as attendance_cli
 from bot.core.cli import Command
 from bot.core.config import CONFIG_ENV, Config, ConfigError, load_config
 from bot.members import cli as members_cli
+from bot.reminders import cli as reminders_cli
 from bot.reports import cli as reports_cli
 
 EXIT_USAGE = 2
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Each capability adds its own commands, and its kinds of export under `export`.
     members_cli.add_commands(sub)
     attendance_cli.add_commands(sub)
+    reminders_cli.add_commands(sub)
     export = sub.add_parser("export", help="spreadsheets for the committee").add_subparsers(
         dest="export_command", required=True
     )

@@ -24,7 +24,7 @@ from bot.attendance.service import (
     InvalidEvent,
     rules_from_config,
 )
-from bot.core.cli import Namespace, Subcommands, UsageError, day_argument
+from bot.core.cli import Namespace, Subcommands, UsageError, day_argument, groups_named
 from bot.core.config import Config
 from bot.core.texts import catalog, tr
 from bot.core.timeparse import parse_local_datetime
@@ -63,18 +63,6 @@ def event_type_of(text: str) -> EventType:
     raise UsageError(f"unknown event type {text!r} (one of: {names}, or the Chinese name)")
 
 
-def _groups_named(names: str, groups: list[ActivityGroup]) -> tuple[int, ...]:
-    wanted = [n.strip() for n in names.replace("，", ",").split(",") if n.strip()]
-    if wanted in (["all"], ["全部"]):
-        return tuple(g.id for g in groups)
-    by_name = {g.name: g.id for g in groups}
-    unknown = [n for n in wanted if n not in by_name]
-    if unknown or not wanted:
-        known = ", ".join(by_name) or "none: import the roster first"
-        raise UsageError(f"unknown group {', '.join(unknown) or '(none)'} (known: {known})")
-    return tuple(by_name[n] for n in wanted)
-
-
 def draft_from(
     args: EventArguments, groups: list[ActivityGroup], config: Config, now: datetime
 ) -> EventDraft:
@@ -99,7 +87,7 @@ def draft_from(
     return EventDraft(
         type=event_type_of(args.type), title=args.title, starts_at=starts, ends_at=ends,
         place=args.place, venue=venue, policy=policy,
-        group_ids=_groups_named(args.groups, groups),
+        group_ids=groups_named(args.groups, groups),
     )
 
 

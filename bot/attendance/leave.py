@@ -14,21 +14,23 @@ from storage.audit import record_audit
 from storage.models import EventStatus, LeaveStatus, Member
 
 
+async def deciders_of(repo: AttendanceRepository, member: Member) -> tuple[Member, ...]:
+    """Who decides the member's leave: the group's leaders, else the staff (bound ones)."""
+    leaders: list[Member] = []
+    if member.group_id is not None:
+        leaders = await repo.leaders_of(member.group_id)
+    for people in (leaders, await repo.staff()):
+        found = tuple(p for p in people if p.id != member.id and p.telegram_user_id is not None)
+        if found:
+            return found
+    return ()
+
+
 class LeaveRequests(AttendanceBase):
     """Leave requests: one per member and event at a time, decided by whoever leads them."""
 
     async def _deciders(self, member: Member) -> tuple[Member, ...]:
-        """Who decides the member's leave: the group's leaders, else the staff (bound ones)."""
-        leaders: list[Member] = []
-        if member.group_id is not None:
-            leaders = await self.repo.leaders_of(member.group_id)
-        for people in (leaders, await self.repo.staff()):
-            found = tuple(
-                p for p in people if p.id != member.id and p.telegram_user_id is not None
-            )
-            if found:
-                return found
-        return ()
+        return await deciders_of(self.repo, member)
 
     async def ask_leave(
         self, member: Member, event_id: int, reason: str, *, at: datetime | None = None

@@ -23,6 +23,7 @@ class Action(StrEnum):
     DECIDE_LEAVE = "decide_leave"  # approve or decline leave requests
     VIEW_ATTENDANCE = "view_attendance"  # who is present, late, on leave, missing
     EXPORT_ATTENDANCE = "export_attendance"  # attendance sheets
+    MANAGE_REMINDERS = "manage_reminders"  # schedules, notices, the calendar, the delivery log
 
 
 class Scope(StrEnum):
@@ -45,6 +46,7 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.DECIDE_LEAVE: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
     Action.VIEW_ATTENDANCE: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
     Action.EXPORT_ATTENDANCE: {Role.STAFF: Scope.ANY_GROUP},
+    Action.MANAGE_REMINDERS: {Role.STAFF: Scope.ANY_GROUP},
 }
 
 _ROLES_OF: dict[Role, frozenset[Role]] = {

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.core.config import Config
 from bot.core.timeparse import parse_day
+from storage.models import ActivityGroup
 
 Namespace = argparse.Namespace
 Subcommands = argparse._SubParsersAction  # what add_subparsers() returns
@@ -27,3 +28,16 @@ def day_argument(text: str) -> date:
     if day is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-31")
     return day
+
+
+def groups_named(names: str, groups: list[ActivityGroup]) -> tuple[int, ...]:
+    """The ids of the groups named in `names` ("G1,G2", or "all"/"全部")."""
+    wanted = [n.strip() for n in names.replace("，", ",").split(",") if n.strip()]
+    if wanted in (["all"], ["全部"]):
+        return tuple(g.id for g in groups)
+    by_name = {g.name: g.id for g in groups}
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown or not wanted:
+        known = ", ".join(by_name) or "none: import the roster first"
+        raise UsageError(f"unknown group {', '.join(unknown) or '(none)'} (known: {known})")
+    return tuple(by_name[n] for n in wanted)

@@ -109,6 +109,40 @@ class AttendanceConfig(_Section):
     qr_refresh_hours: float = Field(default=2.0, gt=0, le=24)
 
 
+_CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class ThemedDayConfig(_Section):
+    """A monthly themed day (委员阅读日, 委员建言日) that the bot reminds members of; seeded once
+    into the schedules, where staff change or pause it afterwards."""
+
+    enabled: bool = True
+    day: str = "1st thu"  # cron day field: '1st thu', 'last fri', '15'
+    at: str = Field(default="09:00", pattern=_CLOCK)
+    holiday_policy: Literal["next", "previous", "skip", "keep"] = "next"
+
+
+class EventRemindersConfig(_Section):
+    """Reminders before and after each event, to the members expected."""
+
+    evening_at: str = Field(default="18:00", pattern=_CLOCK)  # the evening before
+    hours_before: float = Field(default=1.0, ge=0, le=24)  # 0: none
+    not_checked_in_after_minutes: int = Field(default=30, ge=0, le=24 * 60)  # 0: none
+    # event types (reading, advice, inspection, consultation, meeting, study, other) that get
+    # no "not checked in yet" reminder
+    no_checkin_reminder_for: list[str] = Field(default_factory=list)
+
+
+class RemindersConfig(_Section):
+    check_every_seconds: float = Field(default=30.0, ge=1, le=3600)  # how often due ones are read
+    grace_hours: float = Field(default=6.0, ge=0, le=72)  # down at a due time: still delivered
+    quiet_start: str = Field(default="22:00", pattern=_CLOCK)
+    quiet_end: str = Field(default="07:30", pattern=_CLOCK)
+    events: EventRemindersConfig = EventRemindersConfig()
+    reading_day: ThemedDayConfig = ThemedDayConfig(day="1st thu")
+    advice_day: ThemedDayConfig = ThemedDayConfig(day="3rd thu")
+
+
 class Config(_Section):
     telegram: TelegramConfig = TelegramConfig()
     storage: StorageConfig = StorageConfig()
@@ -117,6 +151,7 @@ class Config(_Section):
     limits: LimitsConfig = LimitsConfig()
     reports: ReportsConfig = ReportsConfig()
     attendance: AttendanceConfig = AttendanceConfig()
+    reminders: RemindersConfig = RemindersConfig()
 
     @property
     def zone(self) -> ZoneInfo:

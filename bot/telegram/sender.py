@@ -28,9 +28,10 @@ _PARALLEL_PUSHES = 30
 
 class Delivery(StrEnum):
     SENT = "sent"
-    ALREADY_DONE = "already_done"
-    BLOCKED = "blocked"
-    FAILED = "failed"
+    ALREADY_DONE = "already_done"  # sent before, refused for good, or tried enough
+    BLOCKED = "blocked"  # the recipient blocked the bot (403): unreachable until they return
+    REFUSED = "refused"  # the chat is gone or the message is wrong (400): retrying won't help
+    FAILED = "failed"  # a server error or a timeout: worth another try later
 
 
 class Sender:
@@ -61,7 +62,7 @@ class Sender:
         except BadRequest as exc:  # the chat is gone or the text is wrong: retrying won't help
             await self.deliveries.finish(key, chat_id, "blocked", error=exc.message)
             log.warning("push %s to %s refused: %s", key, chat_id, exc.message)
-            return Delivery.FAILED
+            return Delivery.REFUSED
         except TelegramError as exc:
             await self.deliveries.finish(key, chat_id, "failed", error=exc.message)
             log.warning("push %s to %s failed: %s", key, chat_id, exc.message)

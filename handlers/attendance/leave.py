@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.attendance.links import LEAVE_PREFIX, leave_link_payload
 from bot.attendance.outcomes import DecisionOutcome, LeaveDecision, LeaveOutcome
 from bot.attendance.rules import MAX_REASON
 from bot.core.auth import NotAllowed
@@ -34,7 +35,6 @@ from storage.models import Conversation, Event, EventStatus, LeaveRequest, Membe
 
 log = logging.getLogger(__name__)
 
-LEAVE_PREFIX = "lv_"  # t.me/<bot>?start=lv_<event>: ask for leave from that event
 KIND = "leave"
 
 
@@ -42,10 +42,6 @@ class LeaveReasonStep(BaseModel):
     """Leave asked from `event_id`: waiting for the reason."""
 
     event_id: int
-
-
-def leave_link_payload(event_id: int) -> str:
-    return f"{LEAVE_PREFIX}{event_id}"
 
 
 async def _ask_reason(update: Update, context: Context, event_id: int) -> None:

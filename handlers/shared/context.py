@@ -12,6 +12,7 @@ from bot.attendance.service import AttendanceService
 from bot.core.auth import Actor
 from bot.core.config import Config
 from bot.members.registration import RegistrationService
+from bot.reminders.service import ReminderService
 from bot.reports.export import ReportExporter
 from bot.reports.service import ReportService
 from bot.telegram.callbacks import CallbackCodec
@@ -42,6 +43,7 @@ class Services:
     report_export: ReportExporter
     attendance: AttendanceService
     qr_screens: QrScreenRepository
+    reminders: ReminderService
 
 
 T = TypeVar("T")

@@ -1,0 +1,201 @@
+"""`liaison-bot reminders list | add | pause | resume | remove | log` and `liaison-bot calendar
+show | set`: schedules, the delivery log and the office's calendar from the command line.
+The running bot picks up what is written here within [reminders] check_every_seconds."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date
+from typing import TextIO
+
+from bot.core.auth import Refused
+from bot.core.cli import Namespace, Subcommands, UsageError, day_argument, groups_named
+from bot.core.config import Config
+from bot.core.texts import tr
+from bot.core.timeparse import parse_local_datetime
+from bot.reminders.audience import Audience
+from bot.reminders.calendar import DayKind
+from bot.reminders.service import ReminderService, audience_of, rule_of
+from bot.reminders.timing import HolidayPolicy, OneOff, Recurring
+from storage.db import Database, utc_now
+from storage.members import MemberRepository
+from storage.models import Role
+from storage.reminder_models import ReminderSchedule, ScheduleStatus
+from storage.reminders import ReminderRepository
+
+_CLI_LANGUAGE = "zh"
+
+
+def _service(db: Database, config: Config) -> ReminderService:
+    return ReminderService(db, config.zone, config.reminders)
+
+
+def _rule_text(schedule: ReminderSchedule) -> str:
+    rule = rule_of(schedule)
+    if isinstance(rule, OneOff):
+        return f"once {rule.at_utc:%Y-%m-%d %H:%M} UTC"
+    parts = [f"day={rule.day}"] if rule.day != "*" else []
+    parts += [f"month={rule.month}"] if rule.month != "*" else []
+    parts += [f"weekday={rule.day_of_week}"] if rule.day_of_week != "*" else []
+    return " ".join([*parts, f"at {rule.at}", f"holiday={schedule.holiday_policy}"])
+
+
+def _title(schedule: ReminderSchedule) -> str:
+    return schedule.title or tr(_CLI_LANGUAGE, f"reminder_kind.{schedule.kind.value}")
+
+
+async def list_cli(config: Config, out: TextIO) -> int:
+    async with Database(config.storage.path) as db:
+        service = _service(db, config)
+        await service.seed()
+        schedules = await service.repo.schedules()
+        upcoming = await service.next_times()
+    if not schedules:
+        print("no reminders", file=out)
+        return 0
+    for schedule in schedules:
+        following = upcoming.get(schedule.id)
+        when = following.astimezone(config.zone).strftime("%Y-%m-%d %H:%M") if following else "-"
+        audience = audience_of(schedule)
+        who = "everyone" if audience.everyone else ", ".join(
+            [f"group {g}" for g in audience.group_ids] + [r.value for r in audience.roles]
+        )
+        print(f"{schedule.id:>4}  {schedule.status.value:<7} next {when:<16}  {_title(schedule)}"
+              f"  ({_rule_text(schedule)}; to {who}{'; 收到' if schedule.ack else ''})", file=out)
+    return 0
+
+
+async def add_cli(config: Config, args: Namespace, out: TextIO) -> int:
+    async with Database(config.storage.path) as db:
+        service = _service(db, config)
+        try:
+            rule: OneOff | Recurring
+            if args.at:
+                moment = parse_local_datetime(args.at, config.zone, utc_now())
+                if moment is None:
+                    raise UsageError(f"--at {args.at!r} is not a time like \"2026-12-03 09:00\"")
+                rule = OneOff(at_utc=moment.astimezone(UTC))
+            elif args.day or args.weekday:
+                rule = Recurring(day=args.day or "*", day_of_week=args.weekday or "*",
+                                 month=args.month or "*", at=args.time)
+            else:
+                raise UsageError("give --at for once, or --day/--weekday for a recurring one")
+            groups = await MemberRepository(db).list_groups()
+            audience = Audience(
+                everyone=not (args.groups or args.role),
+                group_ids=groups_named(args.groups, groups) if args.groups else (),
+                roles=(Role(args.role),) if args.role else (),
+            )
+            schedule = await service.create(
+                None, title=args.title, body=args.text, rule=rule, audience=audience,
+                policy=HolidayPolicy(args.holiday), ack=args.ack,
+            )
+        except UsageError as exc:
+            print(f"reminders: {exc}", file=out)
+            return 2
+        except Refused as exc:
+            print(f"reminders: {tr(_CLI_LANGUAGE, f'reminder_problem.{exc.reason}')}", file=out)
+            return 2
+        upcoming = (await service.next_times()).get(schedule.id)
+    when = upcoming.astimezone(config.zone).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
+    print(f"reminder {schedule.id} saved; next: {when}", file=out)
+    return 0
+
+
+async def status_cli(config: Config, schedule_id: int, status: ScheduleStatus,
+                     out: TextIO) -> int:
+    async with Database(config.storage.path) as db:
+        try:
+            await _service(db, config).set_status(None, schedule_id, status)
+        except Refused as exc:
+            print(f"reminders: {tr(_CLI_LANGUAGE, f'reminder_problem.{exc.reason}')}", file=out)
+            return 2
+    print(f"reminder {schedule_id}: {status.value}", file=out)
+    return 0
+
+
+async def log_cli(config: Config, limit: int, out: TextIO) -> int:
+    """Per occurrence: delivered / unreachable / failed / still to go."""
+    async with Database(config.storage.path) as db:
+        repo = ReminderRepository(db)
+        occurrences = await repo.recent(limit)
+        counts = await repo.delivery_counts([o.delivery_key for o in occurrences])
+        unreachable = await repo.unreachable()
+    print("  id  due               status     to   sent  unreachable  failed  to go  what",
+          file=out)
+    for occurrence in occurrences:
+        got = counts.get(occurrence.delivery_key, {})
+        sent, blocked = got.get("sent", 0), got.get("blocked", 0)
+        failed = got.get("failed", 0)
+        total = occurrence.recipients or 0
+        to_go = max(0, total - sent - blocked - failed)
+        due = occurrence.due_at.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
+        print(f"{occurrence.id:>4}  {due}  {occurrence.status.value:<9} {total:>4} {sent:>6} "
+              f"{blocked:>12} {failed:>7} {to_go:>6}  {occurrence.key}", file=out)
+    if unreachable:
+        print("unreachable (blocked the bot): " + ", ".join(
+            f"{m.name} ({m.group_name or '-'})" for m, _ in unreachable), file=out)
+    return 0
+
+
+async def calendar_set_cli(config: Config, day: date, kind: str, out: TextIO) -> int:
+    async with Database(config.storage.path) as db, db.transaction() as conn:
+        await ReminderRepository.set_calendar_day(
+            conn, day, None if kind == "clear" else DayKind(kind).value, None, utc_now()
+        )
+    print(f"{day.isoformat()}: {kind}", file=out)
+    return 0
+
+
+async def calendar_show_cli(config: Config, year: int, out: TextIO) -> int:
+    async with Database(config.storage.path) as db:
+        calendar = await _service(db, config).calendar()
+    known = calendar.swaps_known(year)
+    print(f"{year}: 调休 {'known' if known else 'NOT known yet: set them with calendar set'}",
+          file=out)
+    for day, kind in sorted(calendar.overrides.items()):
+        if day.year == year:
+            print(f"  {day.isoformat()} {kind.value} (set by the office)", file=out)
+    return 0
+
+
+def add_commands(commands: Subcommands) -> None:
+    """`reminders …` and `calendar …` under the `liaison-bot` command."""
+    rem = commands.add_parser("reminders", help="reminders and notices").add_subparsers(
+        dest="reminders_command", required=True
+    )
+    rem.add_parser("list", help="schedules with their next time").set_defaults(
+        func=lambda c, a: list_cli(c, sys.stdout))
+    add = rem.add_parser("add", help="a notice or a recurring reminder")
+    add.add_argument("--title", required=True)
+    add.add_argument("--text", required=True, help="the message")
+    add.add_argument("--at", help='once: "2026-12-03 09:00" (committee time zone)')
+    add.add_argument("--day", help="recurring: cron day, e.g. '1st thu', 'last fri', '15'")
+    add.add_argument("--weekday", help="recurring: cron day of week, e.g. 'mon'")
+    add.add_argument("--month", help="recurring: only these months, e.g. '3,9'")
+    add.add_argument("--time", default="09:00", help="recurring: the time (default 09:00)")
+    add.add_argument("--groups", help="G1,G2 by name (default: everyone)")
+    add.add_argument("--role", choices=[r.value for r in Role], help="only this role")
+    add.add_argument("--ack", action="store_true", help="with a 收到 button")
+    add.add_argument("--holiday", default="next", choices=[p.value for p in HolidayPolicy],
+                     help="a recurring day on a holiday: next working day (default)…")
+    add.set_defaults(func=lambda c, a: add_cli(c, a, sys.stdout))
+    for verb, status in (("pause", ScheduleStatus.PAUSED), ("resume", ScheduleStatus.ACTIVE),
+                         ("remove", ScheduleStatus.REMOVED)):
+        cmd = rem.add_parser(verb, help=f"{verb} a reminder")
+        cmd.add_argument("id", type=int)
+        cmd.set_defaults(func=lambda c, a, s=status: status_cli(c, a.id, s, sys.stdout))
+    log = rem.add_parser("log", help="per occurrence: delivered, unreachable, failed, to go")
+    log.add_argument("--limit", type=int, default=20)
+    log.set_defaults(func=lambda c, a: log_cli(c, a.limit, sys.stdout))
+
+    cal = commands.add_parser("calendar", help="holidays and 调休").add_subparsers(
+        dest="calendar_command", required=True
+    )
+    cset = cal.add_parser("set", help="mark a day as a working day or a holiday")
+    cset.add_argument("day", type=day_argument)
+    cset.add_argument("kind", choices=["workday", "holiday", "clear"])
+    cset.set_defaults(func=lambda c, a: calendar_set_cli(c, a.day, a.kind, sys.stdout))
+    show = cal.add_parser("show", help="whether a year's 调休 is known, and the office's days")
+    show.add_argument("year", type=int)
+    show.set_defaults(func=lambda c, a: calendar_show_cli(c, a.year, sys.stdout))

@@ -1,0 +1,324 @@
+"""Reminders, Telegram-free: schedules as data, every occurrence written to the database
+before it is sent (planned ahead from the schedules and the events), what is due now, what
+was missed while the bot was down, and who each occurrence goes to."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
+
+from bot.core.auth import Action, Actor, NotAllowed, Refused, audited_as
+from bot.core.config import RemindersConfig
+from bot.reminders.audience import Audience
+from bot.reminders.calendar import DayKind, WorkCalendar
+from bot.reminders.events import EventReminderPlanner
+from bot.reminders.timing import (
+    HolidayPolicy,
+    OneOff,
+    QuietHours,
+    Recurring,
+    Rule,
+    occurrences,
+    parse_clock,
+)
+from storage.audit import record_audit
+from storage.db import Database, utc_now
+from storage.models import Member, Role
+from storage.reminder_models import (
+    OccurrenceStatus,
+    ReminderKind,
+    ReminderOccurrence,
+    ReminderSchedule,
+    ScheduleStatus,
+)
+from storage.reminders import ReminderRepository
+
+Clock = Callable[[], datetime]
+
+# How far ahead occurrences are written, and how far back a new schedule looks.
+PLAN_AHEAD = timedelta(days=8)
+MAX_TITLE = 60
+MAX_BODY = 1000
+
+
+class ReminderProblem(StrEnum):
+    """Why a schedule cannot be saved or changed."""
+
+    EMPTY_TITLE = "empty_title"
+    TITLE_TOO_LONG = "title_too_long"
+    EMPTY_BODY = "empty_body"
+    BODY_TOO_LONG = "body_too_long"
+    BAD_RULE = "bad_rule"
+    IN_THE_PAST = "in_the_past"
+    NO_AUDIENCE = "no_audience"
+    NO_SUCH_SCHEDULE = "no_such_schedule"
+    UNCHANGED = "unchanged"
+
+
+class AckOutcome(StrEnum):
+    RECORDED = "recorded"
+    ALREADY = "already"
+    NOT_YOURS = "not_yours"  # not sent to this member: a forged or passed-on button
+
+
+@dataclass(frozen=True)
+class Recipient:
+    member: Member
+    language: str | None  # chosen with /lang; None: the account's own
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """What a tick has to do: occurrences to send (new or interrupted) and ones just missed."""
+
+    send: list[ReminderOccurrence]
+    missed: list[ReminderOccurrence]
+
+
+def rule_of(schedule: ReminderSchedule) -> Rule:
+    data = json.loads(schedule.rule)
+    return OneOff.model_validate(data) if data.get("kind") == "once" else Recurring.model_validate(
+        data
+    )
+
+
+def audience_of(schedule: ReminderSchedule) -> Audience:
+    return Audience.model_validate_json(schedule.audience)
+
+
+class ReminderService:
+    """Plans and hands out occurrences; sending is the handlers' (through the one sender)."""
+
+    def __init__(
+        self,
+        db: Database,
+        zone: tzinfo,
+        config: RemindersConfig | None = None,
+        *,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.db = db
+        self.zone = zone
+        self.config = config or RemindersConfig()
+        self.clock = clock
+        self.repo = ReminderRepository(db)
+        self.quiet = QuietHours(parse_clock(self.config.quiet_start),
+                                parse_clock(self.config.quiet_end))
+        self.grace = timedelta(hours=self.config.grace_hours)
+        self.events = EventReminderPlanner(db, zone, self.config.events, self.quiet)
+
+    async def calendar(self) -> WorkCalendar:
+        days = await self.repo.calendar_days()
+        return WorkCalendar({day: DayKind(kind) for day, kind in days.items()})
+
+    # -- schedules -----------------------------------------------------------------------------
+    async def seed(self) -> None:
+        """The themed days of the config, once (staff change them afterwards)."""
+        now = self.clock()
+        for kind, day in ((ReminderKind.READING_DAY, self.config.reading_day),
+                          (ReminderKind.ADVICE_DAY, self.config.advice_day)):
+            if not day.enabled:
+                continue
+            rule = Recurring(day=day.day, at=day.at)
+            async with self.db.transaction() as conn:
+                await ReminderRepository.insert_schedule(
+                    conn, kind=kind, title="", body="", rule=rule.model_dump_json(),
+                    holiday_policy=day.holiday_policy,
+                    audience=Audience.all_members().model_dump_json(), ack=False, at=now,
+                    seed=kind.value,
+                )
+
+    async def create(
+        self,
+        actor: Actor | None,
+        *,
+        title: str,
+        body: str,
+        rule: Rule,
+        audience: Audience,
+        kind: ReminderKind = ReminderKind.NOTICE,
+        policy: HolidayPolicy = HolidayPolicy.NEXT,
+        ack: bool = False,
+    ) -> ReminderSchedule:
+        """A new schedule (staff; `actor` None is the operator's CLI); audited."""
+        if actor is not None and not actor.can(Action.MANAGE_REMINDERS):
+            raise NotAllowed
+        title, body = " ".join(title.split()), body.strip()
+        now = self.clock()
+        for problem, failed in (
+            (ReminderProblem.EMPTY_TITLE, not title),
+            (ReminderProblem.TITLE_TOO_LONG, len(title) > MAX_TITLE),
+            (ReminderProblem.EMPTY_BODY, not body and kind is ReminderKind.NOTICE),
+            (ReminderProblem.BODY_TOO_LONG, len(body) > MAX_BODY),
+            (ReminderProblem.NO_AUDIENCE, audience.is_empty()),
+            (ReminderProblem.IN_THE_PAST, isinstance(rule, OneOff) and rule.at_utc <= now),
+        ):
+            if failed:
+                raise Refused(problem)
+        if isinstance(rule, Recurring):
+            try:
+                rule.trigger(self.zone)
+            except ValueError:
+                raise Refused(ReminderProblem.BAD_RULE) from None
+        async with self.db.transaction() as conn:
+            schedule_id = await ReminderRepository.insert_schedule(
+                conn, kind=kind, title=title, body=body, rule=rule.model_dump_json(),
+                holiday_policy=policy.value, audience=audience.model_dump_json(), ack=ack,
+                at=now, created_by=actor.member_id if actor else None,
+            )
+            assert schedule_id is not None
+            await record_audit(
+                conn, "reminder_create", **audited_as(actor), subject=str(schedule_id),
+                detail={"title": title, "rule": rule.model_dump(mode="json")},
+            )
+        await self.plan(now)
+        schedule = await self.repo.schedule(schedule_id)
+        assert schedule is not None
+        return schedule
+
+    async def set_status(
+        self, actor: Actor | None, schedule_id: int, status: ScheduleStatus
+    ) -> ReminderSchedule:
+        """Pause, resume or remove a schedule; its occurrences not yet started follow."""
+        if actor is not None and not actor.can(Action.MANAGE_REMINDERS):
+            raise NotAllowed
+        schedule = await self.repo.schedule(schedule_id)
+        if schedule is None or schedule.status is ScheduleStatus.REMOVED:
+            raise Refused(ReminderProblem.NO_SUCH_SCHEDULE)
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            if not await ReminderRepository.set_schedule_status(conn, schedule_id, status, now):
+                raise Refused(ReminderProblem.UNCHANGED)
+            planned = await self.repo.pending_keys(f"schedule:{schedule_id}:")
+            if status is ScheduleStatus.ACTIVE:  # what a pause withdrew and is still ahead
+                await ReminderRepository.restore(
+                    conn, [k for k, o in planned.items()
+                           if o.status is OccurrenceStatus.WITHDRAWN and o.due_at > now]
+                )
+            else:
+                await ReminderRepository.withdraw(conn, list(planned))
+            await record_audit(
+                conn, f"reminder_{status.value}", **audited_as(actor), subject=str(schedule_id)
+            )
+        if status is ScheduleStatus.ACTIVE:
+            await self.plan(now)
+        updated = await self.repo.schedule(schedule_id)
+        assert updated is not None
+        return updated
+
+    async def next_times(self) -> dict[int, datetime]:
+        """When each active schedule next goes out (looking a year ahead)."""
+        now = self.clock()
+        calendar = await self.calendar()
+        found: dict[int, datetime] = {}
+        for schedule in await self.repo.schedules():
+            if schedule.status is not ScheduleStatus.ACTIVE:
+                continue
+            for occurrence in occurrences(
+                rule_of(schedule), self.zone, calendar, self.quiet, after=now,
+                until=now + timedelta(days=400), policy=HolidayPolicy(schedule.holiday_policy),
+            ):
+                found[schedule.id] = occurrence.due
+                break
+        return found
+
+    # -- planning -------------------------------------------------------------------------------
+    async def plan(self, now: datetime | None = None) -> int:
+        """Write the occurrences of active schedules due up to PLAN_AHEAD from now (each once);
+        returns how many are new. A schedule looks back no further than its creation or its
+        last resumption, and no further than the grace period."""
+        now = now or self.clock()
+        calendar = await self.calendar()
+        new = 0
+        for schedule in await self.repo.schedules():
+            if schedule.status is not ScheduleStatus.ACTIVE:
+                continue
+            after = max(schedule.updated_at, now - self.grace - timedelta(days=1))
+            found = occurrences(
+                rule_of(schedule), self.zone, calendar, self.quiet,
+                after=after, until=now + PLAN_AHEAD,
+                policy=HolidayPolicy(schedule.holiday_policy),
+            )
+            async with self.db.transaction() as conn:
+                for occurrence in found:
+                    new += await ReminderRepository.plan(
+                        conn, f"schedule:{schedule.id}:{occurrence.nominal.isoformat()}",
+                        schedule.kind.value, occurrence.due, now, schedule_id=schedule.id,
+                    )
+        new += await self.events.plan(now, calendar)
+        return new
+
+    async def due(self, now: datetime | None = None) -> DueWork:
+        """Occurrences to send now; those past the grace period are recorded as missed."""
+        now = now or self.clock()
+        send: list[ReminderOccurrence] = []
+        missed: list[ReminderOccurrence] = []
+        for occurrence in await self.repo.due(now):
+            late = now - occurrence.due_at
+            if occurrence.status is OccurrenceStatus.DUE and late > self.grace:
+                async with self.db.transaction() as conn:
+                    await ReminderRepository.set_status(
+                        conn, occurrence.id, OccurrenceStatus.MISSED, now
+                    )
+                missed.append(occurrence)
+            else:
+                send.append(occurrence)
+        return DueWork(send, missed)
+
+    async def start(self, occurrence: ReminderOccurrence, recipients: int) -> None:
+        async with self.db.transaction() as conn:
+            await ReminderRepository.set_status(
+                conn, occurrence.id, OccurrenceStatus.SENDING, self.clock(), recipients=recipients
+            )
+
+    async def finish(self, occurrence: ReminderOccurrence) -> None:
+        async with self.db.transaction() as conn:
+            await ReminderRepository.set_status(
+                conn, occurrence.id, OccurrenceStatus.SENT, self.clock()
+            )
+
+    async def claim_staff_notice(self, occurrence: ReminderOccurrence) -> bool:
+        """True once per occurrence: whoever gets True tells staff it was missed."""
+        async with self.db.transaction() as conn:
+            return await ReminderRepository.mark_staff_told(conn, occurrence.id)
+
+    # -- audiences ------------------------------------------------------------------------------
+    async def recipients(self, occurrence: ReminderOccurrence) -> list[Recipient]:
+        """Who this occurrence goes to, as of now (the roster may have changed)."""
+        if occurrence.schedule_id is not None:
+            schedule = await self.repo.schedule(occurrence.schedule_id)
+            if schedule is None:
+                return []
+            audience = audience_of(schedule)
+            found = await self.repo.reachable_members(
+                group_ids=None if audience.everyone or not audience.group_ids
+                else audience.group_ids,
+                roles=None if audience.everyone or not audience.roles else audience.roles,
+            )
+            return [Recipient(m, lang) for m, lang in found]
+        member_ids = await self.events.audience(occurrence)
+        found = await self.repo.reachable_members(member_ids=member_ids)
+        return [Recipient(m, lang) for m, lang in found]
+
+    async def acknowledge(self, member: Member, occurrence_id: int) -> AckOutcome:
+        """收到 on a notice: recorded once, and only from someone it was sent to."""
+        occurrence = await self.repo.occurrence(occurrence_id)
+        if (
+            occurrence is None
+            or member.telegram_user_id is None
+            or not await self.repo.was_sent(occurrence.delivery_key, member.telegram_user_id)
+        ):
+            return AckOutcome.NOT_YOURS
+        async with self.db.transaction() as conn:
+            new = await ReminderRepository.acknowledge(
+                conn, occurrence_id, member.id, self.clock()
+            )
+        return AckOutcome.RECORDED if new else AckOutcome.ALREADY
+
+    async def staff(self) -> list[Recipient]:
+        found = await self.repo.reachable_members(roles=[Role.STAFF, Role.ADMIN])
+        return [Recipient(m, lang) for m, lang in found]
+

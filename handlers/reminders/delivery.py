@@ -1,0 +1,144 @@
+"""The loop that sends what is due: woken every [reminders] check_every_seconds by the job
+queue, it plans ahead, records missed occurrences (telling staff once) and fans each due one
+out through the one sender — every (occurrence, member) recorded before and after sending,
+at bulk priority so that replies to people go first."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bot.core.texts import language_for, tr
+from bot.core.when import moment_text
+from bot.reminders.service import Recipient
+from bot.telegram.sender import Delivery
+from handlers.reminders.render import Rendered
+from handlers.shared.context import Context, LiaisonApplication, Services
+from storage.reminder_models import ReminderOccurrence
+
+log = logging.getLogger(__name__)
+
+# Pushes of one occurrence in flight at once (the rate limiter sets the real pace); after a
+# crash, at most this many members can get one reminder twice.
+PARALLEL = 30
+# Waits before the second and third try of a delivery that failed for a passing reason.
+RETRY_AFTER_SECONDS = (2.0, 10.0)
+
+
+@dataclass
+class ReminderRunner:
+    """One tick at a time; occurrences being sent are not started twice."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    sending: dict[int, asyncio.Task[Counter[Delivery]]] = field(default_factory=dict)
+
+    def forget(self, task: asyncio.Task[Counter[Delivery]]) -> None:
+        """A fan-out ended (done, failed or cancelled): it may be started again."""
+        for occurrence_id, running in list(self.sending.items()):
+            if running is task:
+                del self.sending[occurrence_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("reminder fan-out failed", exc_info=task.exception())
+
+
+async def _push_all(
+    services: Services, occurrence: ReminderOccurrence, rendered: Rendered,
+    recipients: list[Recipient],
+) -> Counter[Delivery]:
+    """One try at every recipient not done yet; what each ended as."""
+    slots = asyncio.Semaphore(PARALLEL)
+    now = services.reminders.clock
+
+    async def one(recipient: Recipient) -> Delivery:
+        member = recipient.member
+        assert member.telegram_user_id is not None
+        language = language_for(None, recipient.language)
+        async with slots:
+            outcome = await services.sender.push(
+                occurrence.delivery_key, member.telegram_user_id,
+                rendered.text(language, member.name), reply_markup=rendered.markup(language),
+            )
+        if outcome in (Delivery.SENT, Delivery.BLOCKED):
+            await services.reminders.repo.set_reachable(
+                member.telegram_user_id, outcome is Delivery.SENT, now()
+            )
+        return outcome
+
+    return Counter(await asyncio.gather(*(one(r) for r in recipients)))
+
+
+async def fan_out(
+    services: Services, occurrence: ReminderOccurrence, bot_username: str
+) -> Counter[Delivery]:
+    """Deliver one occurrence to everyone it is for; interrupted ones are resumed, and the
+    deliveries table keeps anyone from getting it twice."""
+    recipients = await services.reminders.recipients(occurrence)
+    await services.reminders.start(occurrence, len(recipients))
+    rendered = await Rendered.load(services, occurrence, bot_username)
+    total = await _push_all(services, occurrence, rendered, recipients)
+    for wait in RETRY_AFTER_SECONDS:
+        if not total[Delivery.FAILED]:
+            break
+        await asyncio.sleep(wait)
+        total[Delivery.FAILED] = 0
+        total += await _push_all(services, occurrence, rendered, recipients)
+    await services.reminders.finish(occurrence)
+    log.info("reminder %s (%s): %s", occurrence.id, occurrence.key, dict(total))
+    return total
+
+
+async def _tell_staff_missed(services: Services, occurrence: ReminderOccurrence) -> None:
+    if not await services.reminders.claim_staff_notice(occurrence):
+        return
+    zone, hours = services.config.zone, services.config.reminders.grace_hours
+    rendered = await Rendered.load(services, occurrence, "")
+    for staff in await services.reminders.staff():
+        assert staff.member.telegram_user_id is not None
+        language = language_for(None, staff.language)
+        what = rendered.text(language, staff.member.name).split("\n", 1)[0]
+        await services.sender.push(
+            f"missed:{occurrence.id}", staff.member.telegram_user_id,
+            tr(language, "reminder.missed_staff", what=what, hours=f"{hours:g}",
+               when=moment_text(language, occurrence.due_at, zone)),
+        )
+
+
+async def tick(context: Context) -> None:
+    """Plan ahead, record what was missed, start sending what is due."""
+    runner = context.state.part(ReminderRunner)
+    if runner.lock.locked():
+        return
+    services = context.services
+    username = context.bot.username
+    async with runner.lock:
+        now = services.reminders.clock()
+        await services.reminders.plan(now)
+        work = await services.reminders.due(now)
+        for occurrence in work.missed:
+            await _tell_staff_missed(services, occurrence)
+        for occurrence in work.send:
+            if occurrence.id in runner.sending:
+                continue
+            task = asyncio.create_task(fan_out(services, occurrence, username))
+            runner.sending[occurrence.id] = task
+            task.add_done_callback(runner.forget)
+
+
+def schedule_reminders(application: LiaisonApplication) -> None:
+    """Wake the reminders loop every [reminders] check_every_seconds, from start-up."""
+    jobs = application.job_queue
+    assert jobs is not None
+    every = application.bot_data.config.reminders.check_every_seconds
+    jobs.run_repeating(tick, interval=every, first=1.0, name="reminders")
+
+
+async def stop_sending(application: LiaisonApplication) -> None:
+    """At shutdown: stop the fan-outs under way; the next start resumes them (what was sent is
+    on record, what was in flight may go out once more)."""
+    runner = application.bot_data.part(ReminderRunner)
+    tasks = list(runner.sending.values())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,86 @@
+"""What a reminder says, per occurrence and recipient language, and the buttons it carries."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.attendance.links import leave_link_payload
+from bot.core.texts import tr
+from bot.core.when import clock, moment_text
+from bot.reminders.events import EventReminder, which_of
+from handlers.reminders.buttons import ReminderAck
+from handlers.shared.context import Services
+from storage.attendance import AttendanceRepository
+from storage.models import Event
+from storage.reminder_models import ReminderKind, ReminderOccurrence, ReminderSchedule
+
+
+class Rendered:
+    """The text of one occurrence in each language asked for, and its buttons."""
+
+    def __init__(
+        self,
+        services: Services,
+        occurrence: ReminderOccurrence,
+        schedule: ReminderSchedule | None,
+        event: Event | None,
+        bot_username: str,
+    ) -> None:
+        self.services = services
+        self.occurrence = occurrence
+        self.schedule = schedule
+        self.event = event
+        self.bot_username = bot_username
+        self._texts: dict[str, str] = {}
+
+    @classmethod
+    async def load(
+        cls, services: Services, occurrence: ReminderOccurrence, bot_username: str
+    ) -> Rendered:
+        schedule = event = None
+        if occurrence.schedule_id is not None:
+            schedule = await services.reminders.repo.schedule(occurrence.schedule_id)
+        if occurrence.event_id is not None:
+            event = await AttendanceRepository(services.db).event(occurrence.event_id)
+        return cls(services, occurrence, schedule, event, bot_username)
+
+    def text(self, language: str, name: str) -> str:
+        cached = self._texts.get(language)
+        if cached is None:
+            cached = self._texts[language] = self._text(language)
+        return cached.replace("\x00name\x00", html.escape(name))
+
+    def _text(self, language: str) -> str:
+        zone = self.services.config.zone
+        schedule, event = self.schedule, self.event
+        if schedule is not None:
+            if schedule.kind is ReminderKind.NOTICE:
+                return tr(language, "reminder.notice", title=schedule.title, body=schedule.body)
+            return tr(language, f"reminder.{schedule.kind.value}")
+        assert event is not None
+        which = which_of(self.occurrence)
+        values = {
+            "title": event.title, "place": event.place or tr(language, "reminder.no_place"),
+            "when": moment_text(language, event.starts_at, zone),
+            "time": clock(event.starts_at, zone), "name": "\x00name\x00",
+        }
+        return tr(language, f"reminder.event_{which.value}", **values)
+
+    def markup(self, language: str) -> InlineKeyboardMarkup | None:
+        schedule, event = self.schedule, self.event
+        codec = self.services.codec
+        if schedule is not None:
+            if schedule.ack:
+                data = codec.encode(ReminderAck(occurrence_id=self.occurrence.id))
+                button = InlineKeyboardButton(tr(language, "reminder.ack_button"),
+                                              callback_data=data)
+                return InlineKeyboardMarkup([[button]])
+            return None
+        if event is None or which_of(self.occurrence) is EventReminder.LEAVE_UNDECIDED:
+            return None
+        link = f"https://t.me/{self.bot_username}?start={leave_link_payload(event.id)}"
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(tr(language, "reminder.leave_button"), url=link)]]
+        )

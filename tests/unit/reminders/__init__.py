@@ -1,0 +1,1 @@
+"""Unit tests of reminders: the calendar, timing rules, planning, audiences."""
