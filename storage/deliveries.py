@@ -33,13 +33,16 @@ class DeliveryRepository:
         *,
         message_id: int | None = None,
         error: str | None = None,
+        final: bool = False,
     ) -> None:
+        """Record how a try ended; `final` rules out any further try."""
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE deliveries SET status = ?, attempts = attempts + 1, message_id = ?, "
+                "UPDATE deliveries SET status = ?, "
+                "attempts = CASE WHEN ? THEN 1000000 ELSE attempts + 1 END, message_id = ?, "
                 "last_error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
                 "WHERE key = ? AND chat_id = ?",
-                (status, message_id, error, status, to_db_time(utc_now()), key, chat_id),
+                (status, final, message_id, error, status, to_db_time(utc_now()), key, chat_id),
             )
 
     async def status_counts(self, key: str) -> dict[str, int]:

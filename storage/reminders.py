@@ -295,6 +295,16 @@ class ReminderRepository:
         rows = await fetch_rows(self.db.reader, sql + " ORDER BY m.id", params)
         return [(_member(row), row["language"]) for row in rows]
 
+    async def blocked_recipients(self, delivery_key: str) -> list[Member]:
+        rows = await self.db.fetch_all(
+            "SELECT m.*, g.name AS group_name FROM deliveries d "
+            "JOIN members m ON m.telegram_user_id = d.chat_id "
+            "LEFT JOIN activity_groups g ON g.id = m.group_id "
+            "WHERE d.key = ? AND d.status = 'blocked' ORDER BY g.name, m.name",
+            (delivery_key,),
+        )
+        return [_member(r) for r in rows]
+
     async def unreachable(self) -> list[tuple[Member, datetime]]:
         rows = await self.db.fetch_all(
             "SELECT m.*, g.name AS group_name FROM members m "

@@ -134,7 +134,7 @@ class EventRemindersConfig(_Section):
 
 
 class RemindersConfig(_Section):
-    check_every_seconds: float = Field(default=30.0, ge=1, le=3600)  # how often due ones are read
+    check_every_seconds: float = Field(default=30.0, ge=0.5, le=3600)  # how often due are read
     grace_hours: float = Field(default=6.0, ge=0, le=72)  # down at a due time: still delivered
     quiet_start: str = Field(default="22:00", pattern=_CLOCK)
     quiet_end: str = Field(default="07:30", pattern=_CLOCK)

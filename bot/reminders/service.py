@@ -318,6 +318,10 @@ class ReminderService:
             )
         return AckOutcome.RECORDED if new else AckOutcome.ALREADY
 
+    async def unreachable_of(self, occurrence: ReminderOccurrence) -> list[Member]:
+        """The members this occurrence could not reach: they blocked the bot."""
+        return await self.repo.blocked_recipients(occurrence.delivery_key)
+
     async def staff(self) -> list[Recipient]:
         found = await self.repo.reachable_members(roles=[Role.STAFF, Role.ADMIN])
         return [Recipient(m, lang) for m, lang in found]

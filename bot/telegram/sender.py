@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
 from bot.telegram.ratelimit import Priority
@@ -31,7 +31,8 @@ class Delivery(StrEnum):
     ALREADY_DONE = "already_done"  # sent before, refused for good, or tried enough
     BLOCKED = "blocked"  # the recipient blocked the bot (403): unreachable until they return
     REFUSED = "refused"  # the chat is gone or the message is wrong (400): retrying won't help
-    FAILED = "failed"  # a server error or a timeout: worth another try later
+    FAILED = "failed"  # a server error (5xx): nothing was sent, worth another try later
+    UNCONFIRMED = "unconfirmed"  # timed out: it has most likely arrived; never sent again
 
 
 class Sender:
@@ -59,6 +60,14 @@ class Sender:
         except Forbidden as exc:
             await self.deliveries.finish(key, chat_id, "blocked", error=exc.message)
             return Delivery.BLOCKED
+        except TimedOut as exc:
+            # The Bot API has no idempotency key: a send that timed out has usually been
+            # delivered, and sending it again would make it arrive twice.
+            await self.deliveries.finish(
+                key, chat_id, "failed", error=f"timed out: {exc.message}", final=True
+            )
+            log.warning("push %s to %s timed out; not sent again", key, chat_id)
+            return Delivery.UNCONFIRMED
         except BadRequest as exc:  # the chat is gone or the text is wrong: retrying won't help
             await self.deliveries.finish(key, chat_id, "blocked", error=exc.message)
             log.warning("push %s to %s refused: %s", key, chat_id, exc.message)

@@ -86,7 +86,27 @@ async def fan_out(
         total += await _push_all(services, occurrence, rendered, recipients)
     await services.reminders.finish(occurrence)
     log.info("reminder %s (%s): %s", occurrence.id, occurrence.key, dict(total))
+    await _tell_staff_unreachable(services, occurrence, rendered)
     return total
+
+
+async def _tell_staff_unreachable(
+    services: Services, occurrence: ReminderOccurrence, rendered: Rendered
+) -> None:
+    """Staff are told, once per occurrence, who could not be reached (they blocked the bot)."""
+    blocked = await services.reminders.unreachable_of(occurrence)
+    if not blocked:
+        return
+    names = "、".join(m.name for m in blocked[:50])
+    for staff in await services.reminders.staff():
+        assert staff.member.telegram_user_id is not None
+        language = language_for(None, staff.language)
+        what = rendered.text(language, staff.member.name).split("\n", 1)[0]
+        await services.sender.push(
+            f"unreachable:{occurrence.id}", staff.member.telegram_user_id,
+            tr(language, "reminder.unreachable_staff", what=what, count=len(blocked),
+               names=names),
+        )
 
 
 async def _tell_staff_missed(services: Services, occurrence: ReminderOccurrence) -> None:
