@@ -1,1 +1,2 @@
-"""End to end: reminders and notices pushed by the running bot, through faults, kills and downtime."""
+"""End to end: reminders and notices pushed by the running bot, through faults, kills and
+downtime."""

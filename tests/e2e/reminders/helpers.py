@@ -24,7 +24,8 @@ async def crowd_with_staff(e2e: E2E, members: int) -> tuple[dict[str, Phone], Ph
     the reminders loop looks every half second, at any hour."""
     width = max(3, len(str(members)))
     numbers = [f"138{i:08d}" for i in range(1, members + 1)]
-    rows = [(f"委员{i:0{width}d}", n, "", "第一活动组", "member") for i, n in enumerate(numbers, 1)]
+    rows = [(f"委员{i:0{width}d}", n, "", "第一活动组", "member")
+            for i, n in enumerate(numbers, 1)]
     await e2e.import_roster([*rows, ("孙工", STAFF_PHONE, "", "", "staff")])
     # quiet hours off: the tests run at any hour of the committee's day
     e2e.configure("reminders", check_every_seconds=0.5, quiet_start="00:00", quiet_end="00:00")

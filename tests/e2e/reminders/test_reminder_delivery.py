@@ -74,7 +74,7 @@ async def test_a_notice_reaches_every_reachable_member_once_through_faults(e2e: 
         assert all(name in log.stdout for name in names)
 
         # 收到: recorded once; pressing again says so
-        member = list(phones.values())[0]
+        member = next(iter(phones.values()))
         notice = await member.wait_for(lambda m: TITLE in (m.text or ""), timeout=5)
         first = await member.press(notice, "收到")
         again = await member.press(notice, "收到")
