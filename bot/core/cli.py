@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.core.config import Config
+from bot.core.numbers import parse_number
 from bot.core.timeparse import parse_day
 
 Namespace = argparse.Namespace
@@ -27,3 +28,11 @@ def day_argument(text: str) -> date:
     if day is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-31")
     return day
+
+
+def number_argument(text: str) -> int:
+    """argparse's type for a number argument such as an event's (see parse_number)."""
+    number = parse_number(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number like 12")
+    return number
