@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest
 
+from bot.core.controls import without_controls
 from bot.telegram.ratelimit import seconds_of
 from storage.db import utc_now
 from storage.inbox import UpdateInbox
@@ -55,6 +56,27 @@ def ordering_key(raw: RawUpdate) -> int:
         if isinstance(chat, dict) and isinstance(chat.get("id"), int):
             return int(chat["id"])
     return int(raw["update_id"])
+
+
+_TYPED_IN = ("message", "edited_message")  # what people send, where their text is
+_TYPED_FIELDS = ("text", "caption")
+
+
+def cleaned(raw: RawUpdate) -> RawUpdate:
+    """The update with control characters in the text (or caption) people typed replaced by
+    spaces: whatever a handler keeps of it is clean (see bot.core.controls)."""
+    changed: RawUpdate = {}
+    for kind in _TYPED_IN:
+        message = raw.get(kind)
+        if not isinstance(message, dict):
+            continue
+        fields = {
+            name: without_controls(value) for name in _TYPED_FIELDS
+            if isinstance(value := message.get(name), str)
+        }
+        if any(fields[name] != message[name] for name in fields):
+            changed[kind] = {**message, **fields}
+    return {**raw, **changed} if changed else raw
 
 
 class UpdateDispatcher:
