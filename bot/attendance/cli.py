@@ -131,7 +131,8 @@ async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO)
             print(f"events: {exc}", file=out)
             return 2
         except InvalidEvent as exc:
-            print(f"events: the event cannot be saved: {exc.problem.value}", file=out)
+            problem = tr("en", f"event.problem_{exc.problem.value}")
+            print(f"events: the event cannot be saved: {problem}", file=out)
             return 2
     event = change.event
     assert event is not None
