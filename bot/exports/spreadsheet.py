@@ -35,7 +35,7 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     for index, sheet in enumerate(sheets):
         page = workbook.active if index == 0 else workbook.create_sheet()
         assert page is not None
-        page.title = sheet.title
+        page.title = without_controls(sheet.title)
         page.append([_xlsx_cell(name) for name in sheet.header])
         for values in sheet.rows:
             page.append([_xlsx_cell(v) for v in values])
