@@ -22,6 +22,7 @@ from bot.core.texts import tr
 from tests.botapi import Limits
 from tests.e2e.attendance_world import World, create_event, expect, make_world
 from tests.e2e.harness import E2E
+from tests.e2e.reports.test_reports import submit, write_report
 
 ODD_NUMBERS = ["²", "99999999999999999999", "9223372036854775808", "#٣", "１²"]
 GENERIC_ERROR = tr("zh", "error.generic")
@@ -106,9 +107,11 @@ async def test_odd_event_number_at_the_command_line(world: World) -> None:
     huge = "99999999999999999999"
     qr = await e2e.cli("events", "qr", huge, "--out", e2e.folder / "qr.png")
     assert qr.returncode == 2 and "Traceback" not in qr.output, qr.output
+    assert f"'{huge}' is not a number like 12" in qr.output
     sheet = await e2e.cli("export", "attendance", "--event", "²", "--out",
                           e2e.folder / "a.xlsx")
     assert sheet.returncode == 2 and "Traceback" not in sheet.output, sheet.output
+    assert "'²' is not a number like 12" in sheet.output
 
 
 async def test_commands_sent_on_behalf_of_the_group(world: World) -> None:
@@ -125,3 +128,41 @@ async def test_commands_sent_on_behalf_of_the_group(world: World) -> None:
     await chat.expect_no_message()
     assert world.e2e.db("SELECT * FROM user_settings") == before
     assert all(GENERIC_ERROR not in (m.text or "") for m in chat.all_messages)
+
+
+# Every control character a spreadsheet cannot hold, and some it can but nobody means to type.
+CONTROLS = "".join(
+    chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c not in (9, 10, 13)
+)
+
+
+def cells(data: bytes) -> set[object]:
+    return {cell for sheet in load_workbook(io.BytesIO(data)).worksheets
+            for row in sheet.iter_rows(values_only=True) for cell in row}
+
+
+async def test_control_characters_through_to_every_export(world: World) -> None:
+    """Items c and the property test's "control characters through to every export": every
+    control character typed into a leave reason, a report's title and its text reaches the
+    attendance sheet and the reports register (in chat and at the command line) as spaces."""
+    e2e = world.e2e
+    event_id = await create_event(e2e)
+    await world.zhang.send(f"/leave {event_id}")
+    await world.zhang.next_message()
+    await world.zhang.send(f"家中{CONTROLS}有事")
+    await world.zhang.next_message()
+    preview = await write_report(world.zhang, f"关于{CONTROLS}停车难", [f"正文{CONTROLS}一段"])
+    await submit(world.zhang, preview)
+    stored = [r["reason"] for r in e2e.db("SELECT reason FROM leave_requests")]
+    stored += [r["title"] for r in e2e.db("SELECT title FROM reports")]
+    assert stored[0] == "家中" + " " * len(CONTROLS) + "有事"
+    assert re.fullmatch(r"关于 +停车难", stored[1])  # titles are one line, spaces collapsed
+    for kind, expected in (("attendance", stored[0]), ("reports", stored[1])):
+        await world.staff.send(f"/export {kind}")
+        sent = await world.staff.next_message(timeout=10)
+        assert sent.document is not None, sent.text
+        assert expected in cells(e2e.server.files[sent.document["file_id"]].data)
+        target = e2e.folder / f"{kind}.xlsx"
+        result = await e2e.cli("export", kind, "--out", target)
+        assert result.returncode == 0, result.output
+        assert expected in cells(target.read_bytes())
