@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TextIO
 
 from telegram import Bot, ChatMemberAdministrator
@@ -11,6 +12,19 @@ from bot.core.config import Config, ConfigError
 from storage.db import Database
 from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
+
+
+def _what_update(body: str) -> str:
+    """What a stored update was, in a few words (its kind, sender and text)."""
+    try:
+        update = json.loads(body)
+        kind = next(k for k in update if k != "update_id")
+        content = update[kind]
+        sender = content.get("from", {}).get("id", "?")
+        typed = content.get("text") or content.get("data") or ""
+    except (ValueError, StopIteration, AttributeError):
+        return "not readable"
+    return f"{kind} from user {sender}" + (f": {typed[:40]!r}" if typed else "")
 
 
 async def run_doctor(config: Config, *, out: TextIO) -> int:
@@ -31,6 +45,7 @@ async def run_doctor(config: Config, *, out: TextIO) -> int:
             members = await repo.list_members()
             groups = await repo.list_groups()
             waiting = len(await UpdateInbox(db).pending())
+            set_aside = await UpdateInbox(db).set_aside()
         bound = sum(m.telegram_user_id is not None for m in members)
         say(True, f"database {config.storage.path}: {len(members)} members ({bound} bound), "
                   f"{len(groups)} groups")
@@ -38,6 +53,11 @@ async def run_doctor(config: Config, *, out: TextIO) -> int:
             noun = "update" if waiting == 1 else "updates"
             say(True, f"{waiting} {noun} received and not yet handled (the bot handles them "
                       "when it runs)")
+        for update in set_aside:
+            print(f"WARN update {update.update_id} set aside after {update.attempts + 1} tries: "
+                  "the bot stopped each time it was handling it "
+                  f"(received {update.received_at:%Y-%m-%d %H:%M} UTC; "
+                  f"{_what_update(update.body)})", file=out)
     except Exception as exc:
         say(False, f"database {config.storage.path}: {exc}")
     try:

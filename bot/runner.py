@@ -13,7 +13,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import LiaisonApplication, attach_services, build_application, detach_services
 from bot.core.config import Config
-from bot.telegram.updates import Intake, Poller, RawUpdate, UpdateDispatcher
+from bot.telegram.updates import Intake, Poller, RawUpdate, UpdateDispatcher, cleaned
 from storage.inbox import UpdateInbox
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,11 @@ async def _initialize(application: LiaisonApplication, stopping: asyncio.Event) 
 
 
 def _handler(application: LiaisonApplication) -> Callable[[RawUpdate], Awaitable[None]]:
-    """An update as received (JSON), parsed by the task handling it, then through PTB."""
+    """An update as received (JSON), cleaned of control characters and parsed by the task
+    handling it, then through PTB."""
 
     async def handle(raw: RawUpdate) -> None:
-        await application.process_update(Update.de_json(raw, application.bot))
+        await application.process_update(Update.de_json(cleaned(raw), application.bot))
 
     return handle
 

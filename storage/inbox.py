@@ -6,8 +6,19 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import aiosqlite
+from pydantic import BaseModel
 
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, from_db_time, to_db_time, utc_now
+
+
+class SetAsideUpdate(BaseModel):
+    """An update not tried again: the bot stopped each time it was being handled."""
+
+    update_id: int
+    body: str  # its JSON as received
+    attempts: int  # tries after a stop (the first, when it arrived, is not counted)
+    received_at: datetime
+    set_aside_at: datetime
 
 
 class UpdateInbox:
@@ -52,11 +63,46 @@ class UpdateInbox:
         )
 
     async def pending(self) -> list[tuple[int, str]]:
-        """Updates stored but not handled, oldest first."""
+        """Updates stored but not handled (nor set aside), oldest first."""
         rows = await self.db.fetch_all(
-            "SELECT update_id, body FROM update_inbox WHERE handled_at IS NULL ORDER BY update_id"
+            "SELECT update_id, body FROM update_inbox "
+            "WHERE handled_at IS NULL AND set_aside_at IS NULL ORDER BY update_id"
         )
         return [(int(row["update_id"]), str(row["body"])) for row in rows]
+
+    async def set_aside_tried(self, max_attempts: int) -> list[SetAsideUpdate]:
+        """Set aside the unhandled updates already tried `max_attempts` times after a stop;
+        returns them."""
+        now = to_db_time(utc_now())
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE update_inbox SET set_aside_at = ? WHERE handled_at IS NULL "
+                "AND set_aside_at IS NULL AND attempts >= ?",
+                (now, max_attempts),
+            )
+        return [u for u in await self.set_aside() if u.set_aside_at == from_db_time(now)]
+
+    async def count_attempt(self, update_id: int) -> None:
+        """One more try of an update left by an earlier run, written before it begins."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE update_inbox SET attempts = attempts + 1 WHERE update_id = ?",
+                (update_id,),
+            )
+
+    async def set_aside(self) -> list[SetAsideUpdate]:
+        """Every update set aside, oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT update_id, body, attempts, received_at, set_aside_at FROM update_inbox "
+            "WHERE set_aside_at IS NOT NULL ORDER BY update_id"
+        )
+        return [
+            SetAsideUpdate(
+                update_id=row["update_id"], body=row["body"], attempts=row["attempts"],
+                received_at=row["received_at"], set_aside_at=row["set_aside_at"],
+            )
+            for row in rows
+        ]
 
     async def purge(self, handled_before: datetime) -> int:
         """Forget updates handled before `handled_before`; returns how many."""

@@ -24,7 +24,14 @@ from bot.attendance.service import (
     InvalidEvent,
     rules_from_config,
 )
-from bot.core.cli import Namespace, Subcommands, UsageError, day_argument, groups_named
+from bot.core.cli import (
+    Namespace,
+    Subcommands,
+    UsageError,
+    day_argument,
+    groups_named,
+    number_argument,
+)
 from bot.core.config import Config
 from bot.core.texts import catalog, tr
 from bot.core.timeparse import parse_local_datetime
@@ -119,7 +126,8 @@ async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO)
             print(f"events: {exc}", file=out)
             return 2
         except InvalidEvent as exc:
-            print(f"events: the event cannot be saved: {exc.problem.value}", file=out)
+            problem = tr("en", f"event.problem_{exc.problem.value}")
+            print(f"events: the event cannot be saved: {problem}", file=out)
             return 2
     event = change.event
     assert event is not None
@@ -227,13 +235,13 @@ def add_commands(commands: Subcommands) -> None:
     new.add_argument("--policy", default="open", help="open (any path) or venue (QR/code only)")
     new.add_argument("--lat", type=float, help="venue point: latitude")
     new.add_argument("--lon", type=float, help="venue point: longitude")
-    new.add_argument("--radius", type=int, help="venue radius in metres (default 200)")
+    new.add_argument("--radius", type=number_argument, help="venue radius in metres (default 200)")
     new.set_defaults(func=_create)
     evl = events.add_parser("list", help="events not yet over")
     evl.add_argument("--all", action="store_true", help="past events too")
     evl.set_defaults(func=_list)
     qr = events.add_parser("qr", help="the event's current check-in QR code as a PNG")
-    qr.add_argument("event", type=int, help="the event's number")
+    qr.add_argument("event", type=number_argument, help="the event's number")
     qr.add_argument("--out", required=True, help="FILE.png")
     qr.add_argument("--watch", action="store_true",
                     help="rewrite the file at every new code until the event ends")
@@ -244,7 +252,7 @@ def add_commands(commands: Subcommands) -> None:
 def add_exports(exports: Subcommands) -> None:
     """`export attendance` under the `liaison-bot` command."""
     att = exports.add_parser("attendance", help="attendance sheets: per member per event, summary")
-    att.add_argument("--event", type=int, help="only this event (its number)")
+    att.add_argument("--event", type=number_argument, help="only this event (its number)")
     att.add_argument("--from", dest="date_from", type=day_argument, help="first day (YYYY-MM-DD)")
     att.add_argument("--to", dest="date_to", type=day_argument, help="last day (YYYY-MM-DD)")
     att.add_argument("--group", help="only this activity group")

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.core.config import Config
+from bot.core.numbers import parse_number
 from bot.core.timeparse import parse_day
 from storage.models import ActivityGroup
 
@@ -41,3 +42,11 @@ def groups_named(names: str, groups: list[ActivityGroup]) -> tuple[int, ...]:
         known = ", ".join(by_name) or "none: import the roster first"
         raise UsageError(f"unknown group {', '.join(unknown) or '(none)'} (known: {known})")
     return tuple(by_name[n] for n in wanted)
+
+
+def number_argument(text: str) -> int:
+    """argparse's type for a number argument such as an event's (see parse_number)."""
+    number = parse_number(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number like 12")
+    return number

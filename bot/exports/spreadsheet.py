@@ -12,6 +12,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from bot.core.controls import without_controls
+
 _DATE_FORMAT = "yyyy-mm-dd"
 _TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -33,10 +35,10 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     for index, sheet in enumerate(sheets):
         page = workbook.active if index == 0 else workbook.create_sheet()
         assert page is not None
-        page.title = sheet.title
-        page.append(sheet.header)
+        page.title = without_controls(sheet.title)
+        page.append([_xlsx_cell(name) for name in sheet.header])
         for values in sheet.rows:
-            page.append(list(values))
+            page.append([_xlsx_cell(v) for v in values])
         page.freeze_panes = "A2"
         for column, name in enumerate(sheet.header, start=1):
             page.column_dimensions[get_column_letter(column)].width = max(10, 2 * len(name) + 2)
@@ -51,7 +53,15 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
+def _xlsx_cell(value: object) -> object:
+    """A text without the control characters openpyxl refuses (a leave reason stored before
+    typed texts were cleaned, a name from the roster file); anything else as it is."""
+    return without_controls(value) if isinstance(value, str) else value
+
+
 def _csv_cell(value: object) -> object:
+    if isinstance(value, str):
+        return without_controls(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):

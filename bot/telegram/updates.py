@@ -19,12 +19,14 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest
 
+from bot.core.controls import without_controls
 from bot.telegram.ratelimit import seconds_of
 from storage.db import utc_now
 from storage.inbox import UpdateInbox
@@ -40,6 +42,8 @@ _BATCH = 100  # getUpdates' largest limit
 _MARK_EVERY = 0.25  # seconds: handled updates are marked in the inbox together
 _KEEP_HANDLED = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hours
 _PURGE_EVERY = 3600.0  # seconds
+# An update left unhandled by a stopped run is tried again at most this many times.
+MAX_REPLAYS = 3
 
 
 def ordering_key(raw: RawUpdate) -> int:
@@ -55,6 +59,27 @@ def ordering_key(raw: RawUpdate) -> int:
         if isinstance(chat, dict) and isinstance(chat.get("id"), int):
             return int(chat["id"])
     return int(raw["update_id"])
+
+
+_TYPED_IN = ("message", "edited_message")  # what people send, where their text is
+_TYPED_FIELDS = ("text", "caption")
+
+
+def cleaned(raw: RawUpdate) -> RawUpdate:
+    """The update with control characters in the text (or caption) people typed replaced by
+    spaces: whatever a handler keeps of it is clean (see bot.core.controls)."""
+    changed: RawUpdate = {}
+    for kind in _TYPED_IN:
+        message = raw.get(kind)
+        if not isinstance(message, dict):
+            continue
+        fields = {
+            name: without_controls(value) for name in _TYPED_FIELDS
+            if isinstance(value := message.get(name), str)
+        }
+        if any(fields[name] != message[name] for name in fields):
+            changed[kind] = {**message, **fields}
+    return {**raw, **changed} if changed else raw
 
 
 class UpdateDispatcher:
@@ -79,20 +104,28 @@ class UpdateDispatcher:
     def known(self, update_id: int) -> bool:
         return update_id in self.in_flight
 
-    def submit(self, raw: RawUpdate) -> None:
+    def submit(
+        self, raw: RawUpdate, before: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """Handle `raw` in its turn; `before` (if given) is awaited as its handling begins."""
         update_id = int(raw["update_id"])
         key = ordering_key(raw)
         previous = self._tails.get(key)
-        task = asyncio.create_task(self._run(raw, previous), name=f"update-{update_id}")
+        task = asyncio.create_task(self._run(raw, previous, before), name=f"update-{update_id}")
         self._tails[key] = task
         self.in_flight[update_id] = task
         task.add_done_callback(lambda done: self._finished(done, key, update_id))
 
-    async def _run(self, raw: RawUpdate, previous: asyncio.Task[None] | None) -> None:
+    async def _run(
+        self, raw: RawUpdate, previous: asyncio.Task[None] | None,
+        before: Callable[[], Awaitable[None]] | None,
+    ) -> None:
         if previous is not None:
             await asyncio.wait([previous])
         async with self._slots:
             try:
+                if before is not None:
+                    await before()
                 await self._handle(raw)
             except Exception:  # the handler's own error handling failed too: log, go on
                 log.exception("update %s was not handled", raw.get("update_id"))
@@ -136,19 +169,35 @@ class Intake:
         self._wake.set()
 
     async def replay(self) -> int:
-        """Hand over the updates stored by an earlier run and never handled; returns how many."""
+        """Hand over the updates stored by an earlier run and never handled; returns how many.
+
+        Each such try is counted as it begins; an update tried MAX_REPLAYS times already was
+        being handled every time the bot stopped (it may well be what stops it) and is set
+        aside: logged, shown by `doctor`, not tried again."""
         assert self.dispatcher is not None
         await self.inbox.purge(utc_now() - _KEEP_HANDLED)
+        for poison in await self.inbox.set_aside_tried(MAX_REPLAYS):
+            log.error(
+                "update %s set aside: the bot stopped each of the %d times it was being "
+                "handled (received %s): %s", poison.update_id, poison.attempts + 1,
+                poison.received_at.isoformat(timespec="seconds"), poison.body[:500],
+            )
         left = await self.inbox.pending()
         for update_id, body in left:
             try:
-                self.dispatcher.submit(json.loads(body))
+                self.dispatcher.submit(json.loads(body), partial(self._count, update_id))
             except (ValueError, KeyError, TypeError) as exc:  # not an update as stored
                 log.error("stored update %s cannot be read (%s); skipped", update_id, exc)
                 self.handled(update_id)
         if left:
             log.info("handling %d updates received before the last stop", len(left))
         return len(left)
+
+    async def _count(self, update_id: int) -> None:
+        try:
+            await self.inbox.count_attempt(update_id)
+        except Exception as exc:  # uncounted, it is tried again once more at worst
+            log.warning("could not count the try of update %s: %s", update_id, exc)
 
     async def receive(self, updates: Sequence[RawUpdate]) -> None:
         """Store the updates not seen before, then start handling them. Raises when they could

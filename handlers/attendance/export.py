@@ -8,6 +8,7 @@ from telegram import InputFile, Update
 
 from bot.attendance.export import AttendanceExporter, AttendanceFilter
 from bot.core.auth import Action
+from bot.core.numbers import parse_number
 from bot.core.timeparse import parse_day
 from bot.exports.spreadsheet import ExportFormat
 from handlers.shared.common import is_private, reply, text
@@ -25,8 +26,12 @@ async def export_attendance(update: Update, context: Context, args: list[str]) -
     services = context.services
     today = datetime.now(services.config.zone).date()
     days = [parse_day(a) for a in args]
-    if len(args) == 1 and args[0].lstrip("#").isdigit():
-        number = int(args[0].lstrip("#"))
+    typed = args[0].lstrip("#") if len(args) == 1 else ""
+    if typed.isdigit():  # a number, maybe one that is none (e.g. "²")
+        number = parse_number(typed)
+        if number is None or await services.attendance.event(number) is None:
+            await reply(update, context, "event.no_such_event", number=typed[:12])
+            return
         filters = AttendanceFilter(event_id=number)
         name, scope = f"attendance-event-{number}", text(context, "export.att_scope_event",
                                                         number=number)

@@ -13,6 +13,7 @@ from bot.attendance.links import LEAVE_PREFIX, leave_link_payload
 from bot.attendance.outcomes import DecisionOutcome, LeaveDecision, LeaveOutcome
 from bot.attendance.rules import MAX_REASON
 from bot.core.auth import NotAllowed
+from bot.core.numbers import parse_number
 from bot.core.texts import tr
 from handlers.attendance.buttons import EventLeaveAsk, LeaveDecide
 from handlers.attendance.render import when_text
@@ -96,25 +97,31 @@ async def leave_button(update: Update, context: Context, choice: EventLeaveAsk) 
 
 async def leave_link(update: Update, context: Context, payload: str) -> None:
     """t.me/<bot>?start=lv_<event>: the 请假 button led here."""
-    number = payload.removeprefix(LEAVE_PREFIX)
-    if not number.isdigit():
+    digits = payload.removeprefix(LEAVE_PREFIX)
+    if not digits.isascii() or not digits.isdigit():
         await reply(update, context, "start.unknown_link")
         return
-    await _ask_reason(update, context, int(number))
+    await _ask_leave(update, context, digits)
 
 
 async def leave_command(update: Update, context: Context) -> None:
     """/leave [EVENT]: ask for leave (without a number: the upcoming events, to pick one)."""
     if not await private_command_allowed(update, context, "leave"):
         return
-    number = (context.args or [""])[0].lstrip("#")
-    if not number:
+    typed = (context.args or [""])[0]
+    if not typed:
         await list_events(update, context)
         return
-    if not number.isdigit():
-        await reply(update, context, "event.no_such_event", number=number[:12])
+    await _ask_leave(update, context, typed)
+
+
+async def _ask_leave(update: Update, context: Context, typed: str) -> None:
+    """Leave from the event numbered `typed` (as typed: it may be no number at all)."""
+    number = parse_number(typed)
+    if number is None:
+        await reply(update, context, "event.no_such_event", number=typed.lstrip("#")[:12])
         return
-    await _ask_reason(update, context, int(number))
+    await _ask_reason(update, context, number)
 
 
 def _decider_text(language: str, services: Services, event: Event, member: Member,

@@ -14,6 +14,7 @@ from telegram import (
 
 from bot.attendance.rules import MAX_RADIUS_M, MAX_TITLE, MIN_RADIUS_M, InvalidEvent
 from bot.core.auth import Action, NotAllowed
+from bot.core.numbers import parse_number
 from handlers.attendance.announcer import announce
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
 from handlers.attendance.event_form import (
@@ -180,8 +181,8 @@ async def on_new_event_step(update: Update, context: Context, conversation: Conv
             await reply(update, context, "event.venue_needed")
         return
     if step == "radius" and typed.isdigit():
-        radius = int(typed)
-        if not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
+        radius = parse_number(typed)
+        if radius is None or not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
             await reply(update, context, "event.bad_radius", low=MIN_RADIUS_M, high=MAX_RADIUS_M)
             return
         form.radius = radius

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.attendance.permissions import may_reach
 from bot.core.auth import Action
+from bot.core.numbers import parse_number
 from handlers.attendance.buttons import EventManage, EventManageAction
 from handlers.attendance.render import LIST_LIMIT, clock
 from handlers.shared.common import reply, text
@@ -32,11 +33,12 @@ async def pick_event(
         await reply(update, context, "event.managers_only")
         return None
     services = context.services
-    arg = (context.args or [""])[0].lstrip("#")
+    arg = (context.args or [""])[0]
     if arg:
-        event = await services.attendance.event(int(arg)) if arg.isdigit() else None
+        number = parse_number(arg)
+        event = await services.attendance.event(number) if number is not None else None
         if event is None:
-            await reply(update, context, "event.no_such_event", number=arg[:12])
+            await reply(update, context, "event.no_such_event", number=arg.lstrip("#")[:12])
             return None
         if not may_reach(actor, action, event):
             await reply(update, context, "event.not_yours")

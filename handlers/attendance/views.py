@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 
 from bot.attendance.outcomes import AttendanceView, CheckInOutcome, CheckInResult
 from bot.core.auth import Action, NotAllowed
+from bot.core.numbers import parse_number
 from bot.core.phones import normalize_phone
 from bot.core.texts import tr
 from handlers.attendance.announcer import touch_live
@@ -238,10 +239,14 @@ async def mark_present(update: Update, context: Context) -> None:
     if not await private_command_allowed(update, context, "markpresent", Action.MARK_PRESENT):
         return
     args = context.args or []
-    number = args[0].lstrip("#") if args else ""
     phone = normalize_phone(" ".join(args[1:])[:40]) if len(args) > 1 else None
-    if not number.isdigit() or phone is None:
+    if phone is None:
         await reply(update, context, "attendance.mark_usage")
+        return
+    typed = args[0].lstrip("#")
+    number = parse_number(typed)
+    if number is None:
+        await reply(update, context, "event.no_such_event", number=typed[:12])
         return
     services = context.services
     member = await services.members.by_phone(phone)
@@ -250,13 +255,13 @@ async def mark_present(update: Update, context: Context) -> None:
         return
     try:
         result = await services.attendance.mark_present_by_staff(
-            context.actor, int(number), member.id
+            context.actor, number, member.id
         )
     except NotAllowed:
         await reply(update, context, "event.not_yours")
         return
     if result.recorded:
-        await touch_live(context, member, int(number))
+        await touch_live(context, member, number)
     if result.outcome is CheckInOutcome.NO_SUCH_EVENT:
         await reply(update, context, "event.no_such_event", number=number)
         return

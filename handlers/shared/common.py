@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
+from telegram.ext import ApplicationHandlerStop
 
 from bot.core.auth import Action, Actor
 from bot.core.texts import language_for, tr
@@ -25,16 +26,33 @@ MAX_MESSAGE_CHARS = 4096
 
 
 async def resolve_actor(update: Update, context: Context) -> None:
-    """Runs before every handler: sets context.actor and context.lang."""
+    """Runs before every handler: sets context.actor and context.lang.
+
+    A message sent on behalf of a chat (an anonymous group administrator, a linked channel:
+    `sender_chat`, and no `from` or a stand-in one) has nobody to act for: a command to this
+    bot is answered with how to send it, and no handler runs."""
     services = context.services
     user = update.effective_user
-    if user is None:
+    message = update.effective_message
+    if user is None or (message is not None and message.sender_chat is not None):
         context.actor = Actor(0, None, frozenset())
         context.lang = language_for(None)
-        return
+        if message is not None and _command_to_this_bot(context, message.text or ""):
+            await reply(update, context, "common.no_sender")
+        raise ApplicationHandlerStop
     member, chosen = await services.members.account(user.id)
     context.actor = Actor.resolve(user.id, member, set(services.config.admins.telegram_user_ids))
     context.lang = language_for(user.language_code, chosen)
+
+
+def _command_to_this_bot(context: Context, typed: str) -> bool:
+    """Whether `typed` is one of the bot's commands, to it (/lang or /lang@this_bot)."""
+    if not typed.startswith("/"):
+        return False
+    name, _, to = typed.split(maxsplit=1)[0][1:].partition("@")
+    if to and to.lower() != (context.bot.username or "").lower():
+        return False
+    return name.lower() in {c.name for c in context.state.registry.commands}
 
 
 def is_private(update: Update) -> bool:

@@ -661,6 +661,22 @@ class Group(Inbox):
         self.server._set_member(self.chat, phone.user, Member(phone.id, "member"), self._actor(by))
         await asyncio.sleep(0)
 
+    async def post_as_chat(self, text: str) -> MessageView:
+        """A text sent on behalf of the group itself (an anonymous administrator): the
+        message has `sender_chat` and no `from`, which the Bot API allows."""
+        content: dict[str, Any] = {"text": text}
+        detected = auto_entities(text)
+        if detected:
+            content["entities"] = detected
+        stored = self.server._new_message(self.chat, self._actor(None), content)
+        stored.data.pop("from", None)
+        stored.data["sender_chat"] = self.chat.to_api()
+        if self.server._bot_sees(self.chat, stored):
+            stored.delivered_to_bot = True
+            self.server._emit("message", stored.data)
+        await asyncio.sleep(0)
+        return MessageView(stored)
+
     async def say(
         self, phone: Phone, text: str, *, reply_to: MessageRef | None = None
     ) -> MessageView:

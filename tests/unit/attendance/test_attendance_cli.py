@@ -23,6 +23,7 @@ from bot.attendance.cli import (
 from bot.attendance.rules import rules_from_config
 from bot.attendance.service import AttendanceService
 from bot.core.config import AttendanceConfig, Config, StorageConfig
+from bot.core.texts import tr
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import ActivityGroup, EventPolicy, EventType, Venue
@@ -103,7 +104,9 @@ async def test_create_list_and_qr_at_the_command_line(tmp_path: Path) -> None:
     assert "no chat bound yet (announced once /bindgroup is done): 第一活动组" in out.getvalue()
     bad = io.StringIO()
     assert await create_event_cli(config, given(end="08:00"), out=bad) == 2
-    assert "ends_before_start" in bad.getvalue()
+    # Item 10: the refusal is a sentence from the catalog, not the internal code.
+    assert tr("en", "event.problem_ends_before_start") in bad.getvalue()
+    assert "ends_before_start" not in bad.getvalue()
 
     listed = io.StringIO()
     assert await list_events_cli(config, include_past=False, out=listed) == 0

@@ -48,3 +48,24 @@ def test_language_choice() -> None:
 def test_values_are_escaped_unless_html() -> None:
     assert "&lt;b&gt;" in tr("en", "admin.unbound", name="<b>")
     assert "<b>" in tr("en", "admin.unbound", name=Html("<b>"))
+
+
+def test_every_refusal_is_a_sentence_in_both_catalogs() -> None:
+    """Item 10: handlers and the CLI turn these reasons into texts by their value; none may
+    reach a person as its internal code."""
+    from bot.attendance.outcomes import CheckInOutcome, LeaveOutcome
+    from bot.attendance.rules import EventProblem
+    from bot.members.registration import BindOutcome
+
+    keys = (
+        [f"event.problem_{p.value}" for p in EventProblem]
+        + [f"checkin.{o.value}" for o in CheckInOutcome]
+        + [f"leave.{o.value}" for o in LeaveOutcome]
+        + [f"bind.{o.value}" for o in BindOutcome]
+    )
+    for language in ("zh", "en"):
+        texts = catalog(language)
+        missing = [key for key in keys if key not in texts]
+        assert missing == [], (language, missing)
+        for key in keys:
+            assert not re.fullmatch(r"[a-z_.]+", texts[key].strip()), (language, key)

@@ -3,14 +3,24 @@ stored), handled once, concurrent across users and in order per user; what a sto
 unhandled is handled at the next start."""
 
 import asyncio
+import io
 import sqlite3
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.core.config import Config
+from bot.doctor import run_doctor
 from bot.telegram.http import AiohttpRequest
-from bot.telegram.updates import Intake, Poller, RawUpdate, UpdateDispatcher, ordering_key
+from bot.telegram.updates import (
+    MAX_REPLAYS,
+    Intake,
+    Poller,
+    RawUpdate,
+    UpdateDispatcher,
+    ordering_key,
+)
 from storage.db import Database, utc_now
 from storage.inbox import UpdateInbox
 from tests.botapi import BotApiServer, Limits
@@ -230,3 +240,42 @@ async def test_updates_not_stored_are_not_confirmed_and_come_again(
     assert len(recorder.handled) == 2  # each handled once, though fetched twice
     assert "could not store updates" in caplog.text
     assert sorted(await inbox_rows(db)) == sorted(recorder.handled)
+
+
+async def test_an_update_that_stops_the_bot_each_time_is_set_aside(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Item 7: an update whose handling kills the process is tried again at the next starts,
+    a few times; then it is set aside (logged, shown by `doctor`), and the bot goes on with
+    the others."""
+    poison, innocent = message(40, 1), message(41, 2)
+    crashes = 0
+    while True:  # each pass is one run of the bot that dies while handling update 40
+        recorder = Recorder(hold=40)
+        intake, dispatcher = start(db, recorder)
+        if crashes == 0:
+            await intake.receive([poison])
+        else:
+            await intake.replay()
+        if crashes == 1:
+            await intake.receive([innocent])
+        await asyncio.sleep(0.05)
+        if not dispatcher.known(40):
+            break
+        for task in list(dispatcher.in_flight.values()):  # the process dies
+            task.cancel()
+        await asyncio.sleep(0)
+        await intake.close()
+        crashes += 1
+        assert crashes < 10, "update 40 is tried at every start, forever"
+    await dispatcher.drain(1)
+    await intake.close()
+    assert crashes == 1 + MAX_REPLAYS  # received, then tried again MAX_REPLAYS times
+    assert recorder.handled == []  # 41 was handled by an earlier run
+    assert (await inbox_rows(db))[41] is not None
+    assert await UpdateInbox(db).pending() == []
+    assert "update 40 set aside" in caplog.text
+    out = io.StringIO()
+    config = Config.model_validate({"storage": {"path": str(db.path)}})
+    await run_doctor(config, out=out)
+    assert f"update 40 set aside after {MAX_REPLAYS + 1} tries" in out.getvalue()
