@@ -6,6 +6,7 @@ and the pushes to authors.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 
@@ -155,14 +156,30 @@ def last_note(history: ReportHistory) -> str | None:
 
 
 # -- sending ----------------------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"[。！？；!?;…](?:[”’」』）)\"']*)|\.(?=\s)")
+
+
+def _cut_at(text: str, limit: int) -> int:
+    """Where to end a piece of `text` of at most `limit` characters: after the last paragraph
+    end in its second half, else after the last sentence end, else the last line end, else
+    at the limit."""
+    window = text[:limit]
+    line_end = window.rfind("\n")
+    if line_end > limit // 2:
+        return line_end
+    sentence_ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    if sentence_ends and sentence_ends[-1] > max(line_end, 0):
+        return sentence_ends[-1]
+    return line_end if line_end > 0 else limit
+
+
 def split_text(text: str, limit: int = TEXT_ROOM) -> list[str]:
-    """`text` in pieces of at most `limit` characters, cut at line ends where possible."""
+    """`text` in pieces of at most `limit` characters, cut at paragraph (line) ends, else at
+    sentence ends, so a long report is never shown split mid-sentence where it can be helped."""
     pieces: list[str] = []
     rest = text
     while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut <= limit // 2:
-            cut = limit
+        cut = _cut_at(rest, limit)
         pieces.append(rest[:cut])
         rest = rest[cut:].lstrip("\n")
     if rest or not pieces:
