@@ -12,13 +12,13 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.core.texts import labels_lookup
 from bot.core.timeparse import parse_day
 from handlers.reports.access import reviewer
 from handlers.reports.buttons import ReviewList, ReviewOpen
 from handlers.reports.render import (
     age_text,
     answer,
-    labels_lookup,
     send,
     short,
     status_label,

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 
 from bot.core.auth import Refused
-from bot.core.texts import LANGUAGES, language_for, tr
+from bot.core.texts import language_for, tr
 from bot.reports.review import CommentResult, MoveResult
 from handlers.reports.buttons import ReportAction, ReportChoice
 from handlers.shared.common import text
@@ -298,15 +298,3 @@ async def notify_comment(context: Context, result: CommentResult) -> None:
     await push_to(
         context, f"report:{report.id}:comment:{comment.id}", result.notify_telegram_ids, render
     )
-
-
-
-def labels_lookup(prefix: str, values: list[str]) -> dict[str, str]:
-    """Every language's label of `values` (and each value itself), lower-cased → value: what
-    staff may type for a status or a category."""
-    found: dict[str, str] = {}
-    for value in values:
-        found[value.lower()] = value
-        for language in LANGUAGES:
-            found[tr(language, f"{prefix}.{value}").lower()] = value
-    return found
