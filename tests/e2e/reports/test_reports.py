@@ -606,3 +606,22 @@ async def test_the_queue_pages_by_eight(e2e: E2E, bot: InProcessBot) -> None:
     assert "待处理 10 篇" in text_of(last)
     await wang.press_data(first, sign(e2e, ReviewList(offset=-8)))
     await wang.wait_for(lambda m: m == first and listed(m) == numbers[:8])
+
+
+async def test_export_takes_the_chinese_names_of_its_kinds(e2e: E2E, bot: InProcessBot) -> None:
+    """/export 社情民意 and /export 出勤 are /export reports and /export attendance."""
+    people = await bind_all(e2e)
+    zhang, wang = people["张三"], people["王五"]
+    number = await submit(zhang, await write_report(zhang, "关于电梯的建议", [TEXT_1]))
+    await wang.send("/export 社情民意 已提交")
+    sent = await wang.next_message()
+    assert sent.document is not None and sent.document["file_name"].endswith(".xlsx")
+    rows = list(load_workbook(io.BytesIO(e2e.server.files[sent.document["file_id"]].data))
+                .worksheets[0].iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == [number]
+    await wang.send("/export 出勤")
+    sheet = await wang.next_message()
+    assert sheet.document is not None and sheet.document["file_name"].endswith(".xlsx")
+    await wang.send("/export 什么")
+    usage = await expect(wang, "/export")
+    assert "社情民意" in text_of(usage) and "出勤" in text_of(usage)
