@@ -12,7 +12,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 
 from bot.core.auth import Action, Actor
-from bot.core.texts import language_for, tr
+from bot.core.texts import language_for, plain, tr
 from handlers.shared.context import Context
 from storage.models import Conversation
 
@@ -45,6 +45,11 @@ def is_private(update: Update) -> bool:
 def text(context: Context, key: str, /, **values: object) -> str:
     """The text `key` in the acting user's language."""
     return tr(context.lang, key, **values)
+
+
+def label(context: Context, key: str, /, **values: object) -> str:
+    """The text `key` for a button label (plain text: values as typed, never escaped)."""
+    return plain(context.lang, key, **values)
 
 
 async def reply(update: Update, context: Context, key: str, /, **values: object) -> None:

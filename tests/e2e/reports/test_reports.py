@@ -625,3 +625,36 @@ async def test_export_takes_the_chinese_names_of_its_kinds(e2e: E2E, bot: InProc
     await wang.send("/export 什么")
     usage = await expect(wang, "/export")
     assert "社情民意" in text_of(usage) and "出勤" in text_of(usage)
+
+
+async def test_button_labels_show_titles_and_names_as_typed(e2e: E2E, bot: InProcessBot) -> None:
+    """Button labels are plain text: <, > and & in a title or a name appear as typed."""
+    await e2e.import_roster([*ROSTER, ("欧阳<小>&明", "13800000006", "经济界", "第一活动组",
+                                       "member")])
+    zhang, wang = e2e.user("张三", "13800000001"), e2e.user("王五", "13800000003")
+    for phone in (zhang, wang):
+        await bind(phone)
+    title = "<电梯>&加装"
+    preview = await write_report(zhang, title, [TEXT_1])
+    await zhang.send("/drafts")
+    drafts = await expect(zhang, "草稿")
+    assert drafts.button_texts[0].startswith(f"《{title}》")
+    await press(zhang, preview, "✏️ 修改")
+    menu = await zhang.wait_for(lambda m: m == preview and "联名委员" in m.button_texts)
+    await press(zhang, menu, "联名委员")
+    await expect(zhang, "联名委员")
+    await zhang.send("欧阳")
+    found = await expect(zhang, "请点选")
+    assert found.button_texts[0] == "欧阳<小>&明（第一活动组）"
+    await press(zhang, found, found.button_texts[0])
+    added = await zhang.wait_for(lambda m: "已添加联名委员" in text_of(m))
+    assert "❌ 欧阳<小>&明" in added.button_texts
+    await press(zhang, added, "✅ 完成")
+    number = await submit(zhang, await expect(zhang, "预览"))
+
+    await wang.send("/review")
+    queue = await expect(wang, "待处理 1 篇")
+    assert queue.button_texts[0].startswith(f"{number} {title} · 张三")
+    await wang.send(f"/review {number}")
+    search = await expect(wang, "找到 1 篇")
+    assert search.button_texts[0].startswith(f"{number} {title} · 张三")
