@@ -181,7 +181,8 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     for part in ("关于加快老旧小区加装电梯的建议", "民生保障", "附件：3 个", "联名委员：李四",
                  TEXT_1, TEXT_2):
         assert part in shown, part
-    assert preview.buttons == [["✅ 提交", "✏️ 修改"], ["💾 保存草稿", "✖️ 取消"], ["🗑 删除草稿"]]
+    # one clear set: ⏸ 暂存退出 keeps the draft, 🗑 删除 deletes it (issue 13, item 14)
+    assert preview.buttons == [["✅ 提交", "✏️ 修改"], ["⏸ 暂存退出", "🗑 删除"]]
     number = await submit(zhang, preview)
     row = report_row(e2e, number)
     assert row["status"] == "submitted" and row["body"] == f"{TEXT_1}\n{TEXT_2}"
@@ -292,7 +293,7 @@ async def test_returned_with_a_note_then_reworked_and_resubmitted(
 
     await press(zhang, notice, "✏️ 修改后重新提交")
     preview = await expect(zhang, "被退回修改", "请补充具体数据")
-    assert preview.buttons == [["✅ 提交修改稿", "✏️ 修改"], ["稍后再改"]]
+    assert preview.buttons == [["✅ 提交修改稿", "✏️ 修改"], ["⏸ 暂存退出"]]
     await press(zhang, preview, "✏️ 修改")
     menu = await zhang.wait_for(lambda m: m == preview and "正文（重写）" in m.button_texts)
     await press(zhang, menu, "正文（重写）")
@@ -442,8 +443,8 @@ async def test_drafts_are_listed_resumed_saved_and_deleted(e2e: E2E, bot: InProc
     await zhang.send("/drafts")
     await expect(zhang, "您没有草稿")
     preview = await write_report(zhang, "第一份草稿", [TEXT_1])
-    await press(zhang, preview, "💾 保存草稿")
-    await expect(zhang, "草稿已保存")
+    await press(zhang, preview, "⏸ 暂存退出")
+    await expect(zhang, "草稿已保存", "/drafts")
     await zhang.send(TEXT_2)  # the conversation is over: not added to the draft
     await expect(zhang, "我没有看懂")
 
@@ -462,8 +463,9 @@ async def test_drafts_are_listed_resumed_saved_and_deleted(e2e: E2E, bot: InProc
     first = next(b[0] for b in listed.buttons if "第一份草稿" in b[0])
     await press(zhang, listed, first)
     preview = await expect(zhang, "预览", "第一份草稿", TEXT_1)
-    await press(zhang, preview, "🗑 删除草稿")
+    await press(zhang, preview, "🗑 删除")
     confirm = await zhang.wait_for(lambda m: m == preview and "确定删除" in m.button_texts)
+    assert confirm.buttons == [["确定删除", "↩️ 返回"]]
     await press(zhang, confirm, "确定删除")
     await expect(zhang, "草稿已删除")
     titles = [r["title"] for r in e2e.db("SELECT title FROM reports")]
