@@ -36,7 +36,7 @@ from handlers.reports.render import (
     split_text,
     title_of,
 )
-from handlers.shared.common import button_rows, end_conversation, reply, text
+from handlers.shared.common import button_rows, end_conversation, label, reply, text
 from handlers.shared.context import Context
 from storage.models import AdoptionLevel, AttachmentKind, Report, ReportHistory, ReportStatus
 
@@ -167,6 +167,21 @@ async def _refresh_card(
         log.info("card of report %s not updated: %s", report_id, exc.message)
 
 
+async def refresh_pressed_card(update: Update, context: Context, report_id: int) -> None:
+    """Show the report as it is now on the card whose button was pressed (a stale button:
+    someone else moved it first, or this person did already)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    await _refresh_card(context, query.message.chat.id, query.message.message_id, report_id)
+
+
+def done_already(context: Context, report: Report) -> str:
+    """The popup for a move this person made already (plain text)."""
+    return label(context, "review.done_already", number=report.number or "",
+                 status=report_status_detail(context.lang, report))
+
+
 # -- moves ------------------------------------------------------------------------------------
 def _notify_ids(report: Report) -> tuple[int, ...]:
     ids = [report.author_telegram_id, *(c.telegram_user_id for c in report.coauthors)]
@@ -224,6 +239,9 @@ async def make_move(
                                       Refusal.NOTE_REQUIRED, Refusal.FORWARDED_TO_REQUIRED):
                 await _end_review(update, context)
             await refuse(update, context, refused)
+            chat = update.effective_chat
+            if refused.reason is Refusal.ALREADY_HANDLED and chat is not None and card:
+                await _refresh_card(context, chat.id, card, report_id)  # show what it is now
             return
     if update.callback_query is not None and to in ONE_PRESS:
         await answer(update)  # at once: the pushes below may wait behind bulk ones

@@ -214,7 +214,9 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     again = sign(e2e, ReviewMove(report_id=report_id, to=ReportStatus.ACCEPTED,
                                  expected=ReportStatus.SUBMITTED))
     repeated = await wang.press_data(card, again)
-    assert repeated is not None and repeated.text is None
+    # the staff member is told it is done already (issue 13, item 16), the author not again
+    assert repeated is not None and repeated.text is not None
+    assert number in repeated.text and "已受理" in repeated.text and "您已" in repeated.text
     await zhang.expect_no_message(within=0.3)
 
     await press(wang, card, "采用")
@@ -415,9 +417,16 @@ async def test_two_staff_pressing_at_once_one_wins(e2e: E2E, bot: InProcessBot) 
     )
     texts = sorted((a.text or "") if a is not None else "" for a in answers)
     assert texts[0] == "" and "已经被处理了" in texts[1] and "已受理" in texts[1]
+    assert "重新打开" not in texts[1]
     moves = e2e.db("SELECT actor_tg_id FROM report_moves WHERE to_status = 'accepted'")
     assert len(moves) == 1
     winner = wang if moves[0]["actor_tg_id"] == wang.id else zhao
+    # the other one sees their card refreshed: the new status and the moves from there
+    loser, loser_card = (zhao, card_zhao) if winner is wang else (wang, card_wang)
+    refreshed = await loser.wait_for(
+        lambda m: m == loser_card and "已受理" in text_of(m) and "采用" in m.button_texts
+    )
+    assert refreshed.buttons == [["采用", "报送"], ["留存", "不予采用"]]
     await expect(winner, f"{number} 已改为：已受理")
     await expect(zhang, number, "已受理")
     await zhang.expect_no_message(within=0.5)  # told once
