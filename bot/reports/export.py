@@ -22,6 +22,7 @@ from bot.core.config import Config
 from bot.core.texts import labels_lookup, plain, tr
 from bot.exports.exporter import Exporter, export_from_cli
 from bot.exports.spreadsheet import Sheet
+from bot.reports.workflow import effective_moves
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import (
@@ -121,7 +122,7 @@ class Register:
 def _step_dates(moves: Sequence[ReportMove], zone: tzinfo) -> dict[str, date | None]:
     """The day of each step; when a step happened more than once, the latest."""
     steps: dict[str, date | None] = dict.fromkeys(_STEP_COLUMNS)
-    for move in moves:
+    for move in effective_moves(moves):  # a move undone, and its undo, are no step
         day = move.at.astimezone(zone).date()
         if move.to_status is ReportStatus.SUBMITTED:
             first = move.from_status is ReportStatus.DRAFT
@@ -134,7 +135,7 @@ def _step_dates(moves: Sequence[ReportMove], zone: tzinfo) -> dict[str, date | N
 
 def _adoption_note(moves: Sequence[ReportMove]) -> str | None:
     """The note of the latest adoption, if it had one."""
-    adoptions = [m for m in moves if m.to_status is ReportStatus.ADOPTED]
+    adoptions = [m for m in effective_moves(moves) if m.to_status is ReportStatus.ADOPTED]
     return adoptions[-1].note if adoptions else None
 
 

@@ -12,6 +12,7 @@ from handlers.reports.buttons import (
     ReviewMove,
     ReviewOpen,
     ReviewStep,
+    ReviewUndo,
 )
 from handlers.shared.capability import Capability, Menu, command
 
@@ -32,6 +33,7 @@ CAPABILITY = Capability(
         ReviewMove: notes.move_chosen,
         ReviewLevel: notes.level_chosen,
         ReviewStep: notes.step_chosen,
+        ReviewUndo: review.undo_chosen,
     },
     flows={flows.WRITE_KIND: write.on_step, flows.REVIEW_KIND: notes.on_step},
     exports={"reports": export.export_reports},

@@ -93,3 +93,11 @@ class ReviewStep(CallbackData):
     PREFIX = "rvs"
     report_id: int
     action: Literal["comment", "no_note", "cancel", "card"]
+
+
+class ReviewUndo(CallbackData):
+    """/review: undo move `move_id` of report `report_id` (the button under its confirmation)."""
+
+    PREFIX = "rvu"
+    report_id: int
+    move_id: int

@@ -118,7 +118,7 @@ def move_line(
     }
     if move.to_status is ReportStatus.SUBMITTED and move.from_status is ReportStatus.RETURNED:
         values["status"] = tr(language, "report.resubmitted_label", version=move.version)
-    key = "report.history_move"
+    key = "report.history_undo" if move.undoes is not None else "report.history_move"
     if with_actor and move.actor_name:
         key += "_by"
         values["actor"] = move.actor_name
@@ -256,14 +256,15 @@ async def push_to(
 
 
 def move_notice(language: str, report: Report, move: ReportMove) -> str:
+    notice = "report.notice_undo" if move.undoes is not None else "report.notice_move"
     lines = [
-        tr(language, "report.notice_move", title=title_of(language, report),
+        tr(language, notice, title=title_of(language, report),
            number=report.number or "",
            status=status_detail(language, move.to_status, move.level, move.forwarded_to))
     ]
     if move.note:
         lines.append(tr(language, "report.notice_note", note=move.note))
-    if move.to_status is ReportStatus.RETURNED:
+    if move.to_status is ReportStatus.RETURNED and move.undoes is None:
         lines.append(tr(language, "report.notice_returned_hint"))
     return "\n".join(lines)
 
@@ -275,7 +276,11 @@ async def notify_move(context: Context, result: MoveResult) -> None:
 
     def render(language: str, telegram_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
         markup = None
-        if move.to_status is ReportStatus.RETURNED and telegram_id == report.author_telegram_id:
+        if (
+            move.to_status is ReportStatus.RETURNED
+            and move.undoes is None
+            and telegram_id == report.author_telegram_id
+        ):
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(
                 tr(language, "report.button_rework"),
                 callback_data=codec.encode(ReportChoice(report_id=report.id, action="resume")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -20,7 +20,7 @@ from bot.core.auth import Refused
 from bot.reports.review import MoveResult
 from bot.reports.workflow import Refusal, review_moves
 from handlers.reports.access import is_own, reviewer
-from handlers.reports.buttons import ReviewMove, ReviewOpen, ReviewStep
+from handlers.reports.buttons import ReviewMove, ReviewOpen, ReviewStep, ReviewUndo
 from handlers.reports.flows import REVIEW_KIND
 from handlers.reports.render import (
     TEXT_ROOM,
@@ -36,7 +36,14 @@ from handlers.reports.render import (
     split_text,
     title_of,
 )
-from handlers.shared.common import button_rows, end_conversation, label, reply, text
+from handlers.shared.common import (
+    button_rows,
+    edit_pressed_markup,
+    end_conversation,
+    label,
+    reply,
+    text,
+)
 from handlers.shared.context import Context
 from storage.models import AdoptionLevel, AttachmentKind, Report, ReportHistory, ReportStatus
 
@@ -254,7 +261,45 @@ async def make_move(
     chat = update.effective_chat
     if chat is not None and card is not None:
         await _refresh_card(context, chat.id, card, report_id)
-    await send(update, context, done)
+    await send(update, context, done, _undo_keyboard(context, result))
+
+
+def _undo_keyboard(context: Context, result: MoveResult) -> InlineKeyboardMarkup | None:
+    """↩️ 撤销这一步 under a move's confirmation, while [reports] undo_minutes allow it."""
+    minutes = context.services.config.reports.undo_minutes
+    if not minutes or result.move.undoes is not None:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        text(context, "review.button_undo"),
+        callback_data=context.services.codec.encode(
+            ReviewUndo(report_id=result.report.id, move_id=result.move.id)
+        ),
+    )]])
+
+
+async def undo_chosen(update: Update, context: Context, data: ReviewUndo) -> None:
+    """↩️ 撤销这一步: the move is undone, the author told of the correction, the card shown."""
+    if not await reviewer(update, context):
+        return
+    minutes = context.services.config.reports.undo_minutes
+    try:
+        result = await context.services.reports.undo_move(
+            data.report_id, context.actor, data.move_id, within=timedelta(minutes=minutes)
+        )
+    except Refused as refused:
+        await refuse(update, context, refused)
+        return
+    await answer(update)
+    await edit_pressed_markup(update, None)
+    await notify_move(context, result)
+    report = result.report
+    await send(
+        update, context,
+        text(context, "review.undone", number=report.number or "",
+             status=report_status_detail(context.lang, report),
+             people=len(result.notify_telegram_ids)),
+        card_keyboard(context, report),
+    )
 
 
 async def _end_review(update: Update, context: Context) -> None:

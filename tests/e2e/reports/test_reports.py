@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.telegram.callbacks import CallbackCodec, CallbackData
-from handlers.reports.buttons import ReviewList, ReviewMove
+from handlers.reports.buttons import ReviewList, ReviewMove, ReviewUndo
 from storage.models import ReportStatus
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.e2e.harness import E2E, ErrorLog, InProcessBot, bind, snapshot
@@ -205,7 +205,7 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     assert await press(wang, card, "受理") is None
     await expect(wang, f"{number} 已改为：已受理", "已通知作者（2 人）")
     card = await wang.wait_for(lambda m: m == card and "已受理" in text_of(m))
-    assert card.buttons == [["采用", "报送"], ["留存", "不予采用"]]
+    assert card.buttons == [["采用", "报送"], ["留存", "不予采用"], ["退回修改"]]
     told = await expect(zhang, "关于加快老旧小区加装电梯的建议", number, "已受理")
     assert told.buttons == []
     await expect(li, number, "已受理")  # the co-author hears too
@@ -247,7 +247,7 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
 
     # a leader's comment on the adopted report reaches the author too
     card = await wang.wait_for(lambda m: m == card and "已采用" in text_of(m))
-    assert card.buttons == [["🖊 领导批示"]]
+    assert card.buttons == [["报送", "🖊 领导批示"]]
     await press(wang, card, "🖊 领导批示")
     await expect(wang, "批示领导")
     await wang.send("刘市长")
@@ -332,7 +332,7 @@ async def test_every_move_the_machine_lacks_is_refused(e2e: E2E, bot: InProcessB
     allowed = {
         ReportStatus.SUBMITTED: {ReportStatus.ACCEPTED, ReportStatus.RETURNED},
         ReportStatus.ACCEPTED: {ReportStatus.ADOPTED, ReportStatus.FORWARDED, ReportStatus.KEPT,
-                                ReportStatus.NOT_ADOPTED},
+                                ReportStatus.NOT_ADOPTED, ReportStatus.RETURNED},
         ReportStatus.KEPT: set(),
     }
     for current, moves in allowed.items():
@@ -426,7 +426,7 @@ async def test_two_staff_pressing_at_once_one_wins(e2e: E2E, bot: InProcessBot) 
     refreshed = await loser.wait_for(
         lambda m: m == loser_card and "已受理" in text_of(m) and "采用" in m.button_texts
     )
-    assert refreshed.buttons == [["采用", "报送"], ["留存", "不予采用"]]
+    assert refreshed.buttons == [["采用", "报送"], ["留存", "不予采用"], ["退回修改"]]
     await expect(winner, f"{number} 已改为：已受理")
     await expect(zhang, number, "已受理")
     await zhang.expect_no_message(within=0.5)  # told once
@@ -669,3 +669,51 @@ async def test_button_labels_show_titles_and_names_as_typed(e2e: E2E, bot: InPro
     await wang.send(f"/review {number}")
     search = await expect(wang, "找到 1 篇")
     assert search.button_texts[0].startswith(f"{number} {title} · 张三")
+
+
+async def test_adopted_forwarded_on_and_a_wrong_move_undone(e2e: E2E, bot: InProcessBot) -> None:
+    """An adopted report is forwarded (报送) to the province; a wrong move is undone with the
+    button under its confirmation, the author told of the correction, and it is audited."""
+    people = await bind_all(e2e)
+    zhang, wang = people["张三"], people["王五"]
+    number = await submit(zhang, await write_report(zhang, "关于河长制的建议", [TEXT_1]))
+    card = await open_report(wang, number)
+    await press(wang, card, "受理")
+    await expect(wang, "已改为：已受理")
+    await expect(zhang, number, "已受理")
+    card = await wang.wait_for(lambda m: m == card and "退回修改" in m.button_texts)
+    await press(wang, card, "不予采用")
+    await expect(wang, "不予采用", "必填")
+    await wang.send("与现行政策重复。")
+    done = await expect(wang, f"{number} 已改为：不予采用")
+    await expect(zhang, number, "不予采用")
+    assert done.buttons == [["↩️ 撤销这一步"]]
+    await press(wang, done, "↩️ 撤销这一步")
+    undone = await expect(wang, "已撤销", number, "已受理")
+    assert "采用" in undone.button_texts  # the moves from accepted, to act on at once
+    await expect(zhang, "更正", number, "已受理")
+    assert report_row(e2e, number)["status"] == "accepted"
+    assert len(e2e.db("SELECT id FROM audit_log WHERE action = 'report_move_undo'")) == 1
+    [undone_move] = e2e.db("SELECT undoes FROM report_moves WHERE undoes IS NOT NULL")
+    again = await wang.press_data(done, sign(e2e, ReviewUndo(
+        report_id=int(str(report_row(e2e, number)["id"])), move_id=undone_move["undoes"])))
+    assert again is not None and "不能撤销" in (again.text or "")
+
+    await press(wang, undone, "采用")
+    levels = await wang.wait_for(lambda m: m == undone and "市/区县级" in m.button_texts)
+    await press(wang, levels, "市/区县级")
+    prompt = await expect(wang, "采用级别：市/区县级")
+    await press(wang, prompt, "不填说明")
+    await expect(wang, f"{number} 已改为：已采用")
+    await expect(zhang, number, "已采用")
+    card = await open_report(wang, number)
+    assert card.buttons == [["报送", "🖊 领导批示"]]
+    await press(wang, card, "报送")
+    await expect(wang, "报送给哪个单位")
+    await wang.send("省政协")
+    await expect(wang, "已报送：省政协")
+    await expect(zhang, number, "已报送：省政协")
+    row = report_row(e2e, number)
+    assert (row["status"], row["level"], row["forwarded_to"]) == ("forwarded", "city", "省政协")
+    await zhang.send("/myreports")
+    await expect(zhang, number, "撤销")
