@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from handlers.reports import coauthors, drafts, export, flows, notes, nudge, queue, review, write
+from handlers.reports import (
+    coauthors,
+    drafts,
+    export,
+    flows,
+    notes,
+    nudge,
+    queue,
+    review,
+    staff_notice,
+    write,
+)
 from handlers.reports.buttons import (
     ReportCategoryChoice,
     ReportChoice,
@@ -37,5 +48,5 @@ CAPABILITY = Capability(
     },
     flows={flows.WRITE_KIND: write.on_step, flows.REVIEW_KIND: notes.on_step},
     exports={"reports": export.export_reports},
-    jobs=(nudge.schedule_nudge,),
+    jobs=(nudge.schedule_nudge, staff_notice.schedule_batches),
 )

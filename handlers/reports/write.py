@@ -37,6 +37,7 @@ from handlers.reports.render import (
     send,
     title_of,
 )
+from handlers.reports.staff_notice import tell_staff_of_submission
 from handlers.shared.common import (
     button_rows,
     current_conversation,
@@ -294,6 +295,7 @@ async def _submit(update: Update, context: Context, member: Member, report_id: i
                     version=report.version)
     else:
         await reply(update, context, "report.submitted", number=report.number or "")
+    await tell_staff_of_submission(context, result)
 
 
 async def category_chosen(update: Update, context: Context, data: ReportCategoryChoice) -> None:

@@ -507,3 +507,24 @@ async def test_undo_too_late_or_after_a_change_is_refused(world: World) -> None:
     ))
     assert error.reason is Why.NOT_ALLOWED
     assert await world.count("SELECT count(*) FROM report_moves") == before + 1
+
+
+async def test_the_batched_notice_lists_what_was_submitted_in_its_window(world: World) -> None:
+    """[reports] new_report_notice = "batched": the reports (re)submitted in the window and
+    still waiting; one accepted meanwhile is not listed."""
+    staff = await world.actor("王五")
+    start = world.clock()
+    first = await world.submitted(title="第一篇")
+    world.clock.advance(minutes=10)
+    second = await world.submitted(author="李四", title="第二篇")
+    world.clock.advance(minutes=10)
+    accepted = await world.submitted(title="已受理的")
+    await world.service.move(accepted.id, staff, S.ACCEPTED, expected_status=S.SUBMITTED)
+    world.clock.advance(minutes=50)
+    late = await world.submitted(title="下一个窗口")
+    window = await world.service.submitted_between(start, start + timedelta(minutes=60))
+    assert [r.id for r in window] == [first.id, second.id]
+    later = await world.service.submitted_between(
+        start + timedelta(minutes=60), start + timedelta(minutes=120)
+    )
+    assert [r.id for r in later] == [late.id]
