@@ -178,6 +178,7 @@ class ReportMove(_Model):
     level: AdoptionLevel | None = None
     forwarded_to: str | None = None
     version: int
+    undoes: int | None = None  # this move undid move `undoes` (a move back)
 
 
 class LeaderComment(_Model):

@@ -122,6 +122,7 @@ def move(row: sqlite3.Row) -> ReportMove:
         level=AdoptionLevel(row["level"]) if row["level"] else None,
         forwarded_to=row["forwarded_to"],
         version=row["version"],
+        undoes=row["undoes"],
     )
 
 

@@ -296,6 +296,42 @@ class ReportRepository:
         return cursor.rowcount == 1
 
     @staticmethod
+    async def restore_status(
+        conn: aiosqlite.Connection,
+        report_id: int,
+        *,
+        expected: ReportStatus,
+        to: ReportStatus,
+        status_at: datetime,
+        at: datetime,
+        level: AdoptionLevel | None,
+        forwarded_to: str | None,
+    ) -> bool:
+        """Put the report back as it was before a move (undo): status, its time, level and
+        addressee exactly as given; False when it is no longer in `expected`."""
+        cursor = await conn.execute(
+            "UPDATE reports SET status = ?, status_at = ?, updated_at = ?, level = ?, "
+            "forwarded_to = ? WHERE id = ? AND status = ?",
+            (
+                str(to), to_db_time(status_at), to_db_time(at),
+                str(level) if level else None, forwarded_to, report_id, str(expected),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def moves_of(conn: aiosqlite.Connection, report_id: int) -> list[ReportMove]:
+        """Every move of one report, oldest first (inside a transaction)."""
+        rows = await fetch_rows(
+            conn,
+            "SELECT mv.*, m.name AS actor_name FROM report_moves mv "
+            "LEFT JOIN members m ON m.id = mv.actor_member_id WHERE mv.report_id = ? "
+            "ORDER BY mv.id",
+            (report_id,),
+        )
+        return [report_rows.move(row) for row in rows]
+
+    @staticmethod
     async def insert_move(
         conn: aiosqlite.Connection,
         report_id: int,
@@ -309,15 +345,16 @@ class ReportRepository:
         note: str | None = None,
         level: AdoptionLevel | None = None,
         forwarded_to: str | None = None,
+        undoes: int | None = None,
     ) -> int:
         cursor = await conn.execute(
             "INSERT INTO report_moves(report_id, at, actor_tg_id, actor_member_id, "
-            "from_status, to_status, note, level, forwarded_to, version) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "from_status, to_status, note, level, forwarded_to, version, undoes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 report_id, to_db_time(at), actor_tg_id, actor_member_id,
                 str(from_status), str(to_status), note,
-                str(level) if level else None, forwarded_to, version,
+                str(level) if level else None, forwarded_to, version, undoes,
             ),
         )
         assert cursor.lastrowid is not None

@@ -93,6 +93,12 @@ class ReportsConfig(_Section):
     stale_days: int = Field(default=3, ge=1, le=60)
     # at this local time of day (HH:MM, committee zone).
     nudge_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # Staff may undo a move for this many minutes after making it (0: no undo).
+    undo_minutes: int = Field(default=10, ge=0, le=1440)
+    # Staff who review hear of each new or resubmitted report: "immediate" (one message per
+    # report), "batched" (one list every notice_every_minutes) or "off".
+    new_report_notice: Literal["immediate", "batched", "off"] = "batched"
+    notice_every_minutes: int = Field(default=60, ge=5, le=1440)
 
 
 class AttendanceConfig(_Section):

@@ -52,3 +52,24 @@ def tr(language: str, key: str, /, **values: object) -> str:
         for name, value in values.items()
     }
     return template.format(**safe)
+
+
+def plain(language: str, key: str, /, **values: object) -> str:
+    """The text `key` with its values as they are: for plain text (button labels, popups,
+    spreadsheets), where Telegram or a spreadsheet shows `&lt;` as it stands."""
+    texts = catalog(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    template = texts.get(key) or catalog(DEFAULT_LANGUAGE).get(key)
+    if template is None:
+        raise KeyError(f"no text {key!r}")
+    return template.format(**values) if values else template
+
+
+def labels_lookup(prefix: str, values: list[str]) -> dict[str, str]:
+    """Every language's label of `values` (and each value itself), lower-cased → value: what
+    a person may type for a status or a category they have seen in a text or a sheet."""
+    found: dict[str, str] = {}
+    for value in values:
+        found[value.lower()] = value
+        for language in LANGUAGES:
+            found[tr(language, f"{prefix}.{value}").lower()] = value
+    return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,6 +17,11 @@ from bot.core.controls import without_controls
 
 _DATE_FORMAT = "yyyy-mm-dd"
 _TIME_FORMAT = "yyyy-mm-dd hh:mm"
+# Column widths in characters of the default font: a little room around the text, and a
+# cap so one long note does not push the other columns off the screen.
+_MIN_WIDTH = 8
+_MAX_WIDTH = 60
+_PADDING = 2
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,8 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
         for values in sheet.rows:
             page.append([_xlsx_cell(v) for v in values])
         page.freeze_panes = "A2"
-        for column, name in enumerate(sheet.header, start=1):
-            page.column_dimensions[get_column_letter(column)].width = max(10, 2 * len(name) + 2)
+        for column, width in enumerate(column_widths(sheet), start=1):
+            page.column_dimensions[get_column_letter(column)].width = width
         for cells in page.iter_rows(min_row=2):
             for cell in cells:
                 if isinstance(cell.value, datetime):
@@ -57,6 +63,27 @@ def _xlsx_cell(value: object) -> object:
     """A text without the control characters openpyxl refuses (a leave reason stored before
     typed texts were cleaned, a name from the roster file); anything else as it is."""
     return without_controls(value) if isinstance(value, str) else value
+
+
+def display_width(value: object) -> int:
+    """How many columns `value` takes on screen: a Chinese (wide) character counts as two."""
+    if isinstance(value, datetime):
+        return len("yyyy-mm-dd hh:mm")
+    if isinstance(value, date):
+        return len("yyyy-mm-dd")
+    if value is None:
+        return 0
+    longest = max(str(value).splitlines() or [""], key=len)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+
+
+def column_widths(sheet: Sheet) -> list[int]:
+    """The width of each column: its widest cell (header included), padded and capped."""
+    widths = [display_width(name) for name in sheet.header]
+    for values in sheet.rows:
+        for index, value in enumerate(values[: len(widths)]):
+            widths[index] = max(widths[index], display_width(value))
+    return [min(_MAX_WIDTH, max(_MIN_WIDTH, width + _PADDING)) for width in widths]
 
 
 def _csv_cell(value: object) -> object:

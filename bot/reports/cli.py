@@ -22,6 +22,6 @@ def add_exports(exports: Subcommands) -> None:
     rep = exports.add_parser("reports", help="the register of public-opinion reports")
     rep.add_argument("--from", dest="date_from", type=day_argument, help="first day (YYYY-MM-DD)")
     rep.add_argument("--to", dest="date_to", type=day_argument, help="last day (YYYY-MM-DD)")
-    rep.add_argument("--status", help="only reports in this status (e.g. adopted)")
+    rep.add_argument("--status", help="only reports in this status (e.g. adopted or 已采用)")
     rep.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
     rep.set_defaults(func=_export)

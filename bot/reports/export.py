@@ -1,10 +1,12 @@
 """The register of public-opinion reports (社情民意登记表) as .xlsx or .csv, for staff.
 
 One row per submitted report (number, date, author, co-authors, group, sector, category,
-title, status, level, the date of each step) and, per member, how many they submitted,
-co-authored and had adopted at each level. Counts are by first author; co-authored reports
-are counted in their own column. Dates are days in the committee's zone; the date filters
-apply to the first submission, both days included. Every export is audited.
+title, status, level, addressee, the adoption note, the leaders' instructions (领导批示), the
+date of each step) and, per member on the roster (those without a report too), how many they
+submitted, co-authored and had adopted at each level. Counts are by first author; co-authored
+reports are counted in their own column; a report adopted and then forwarded to a higher level
+still counts as adopted at the level it was adopted. Dates are days in the committee's zone;
+the date filters apply to the first submission, both days included. Every export is audited.
 """
 
 from __future__ import annotations
@@ -17,12 +19,21 @@ from typing import Any, TextIO
 
 from bot.core.auth import Action
 from bot.core.config import Config
-from bot.core.texts import tr
+from bot.core.texts import labels_lookup, plain, tr
 from bot.exports.exporter import Exporter, export_from_cli
 from bot.exports.spreadsheet import Sheet
+from bot.reports.workflow import effective_moves
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import AdoptionLevel, Member, Report, ReportMove, ReportStatus
+from storage.models import (
+    AdoptionLevel,
+    LeaderComment,
+    Member,
+    Report,
+    ReportMove,
+    ReportStatus,
+    Role,
+)
 from storage.reports import ReportQuery, ReportRepository
 
 # The steps whose dates the register shows, in order; "resubmitted" is a move
@@ -33,7 +44,7 @@ _STEP_COLUMNS = (
 )
 _REGISTER_COLUMNS = (
     "number", "date", "author", "coauthors", "group", "sector", "category", "title", "status",
-    "level", "forwarded_to", "versions", *_STEP_COLUMNS,
+    "level", "forwarded_to", "adoption_note", "leader_comments", "versions", *_STEP_COLUMNS,
 )
 _MEMBER_COLUMNS = (
     "name", "group", "sector", "count_submitted", "count_coauthored", "count_adopted",
@@ -61,6 +72,8 @@ class RegisterRow:
     status: str
     level: str
     forwarded_to: str
+    adoption_note: str | None
+    leader_comments: str | None
     versions: int
     steps: dict[str, date | None]
 
@@ -68,7 +81,8 @@ class RegisterRow:
         return [
             self.number, self.submitted_on, self.author, self.coauthors, self.group, self.sector,
             self.category, self.title, self.status, self.level, self.forwarded_to,
-            self.versions, *(self.steps[step] for step in _STEP_COLUMNS),
+            self.adoption_note, self.leader_comments, self.versions,
+            *(self.steps[step] for step in _STEP_COLUMNS),
         ]
 
 
@@ -108,7 +122,7 @@ class Register:
 def _step_dates(moves: Sequence[ReportMove], zone: tzinfo) -> dict[str, date | None]:
     """The day of each step; when a step happened more than once, the latest."""
     steps: dict[str, date | None] = dict.fromkeys(_STEP_COLUMNS)
-    for move in moves:
+    for move in effective_moves(moves):  # a move undone, and its undo, are no step
         day = move.at.astimezone(zone).date()
         if move.to_status is ReportStatus.SUBMITTED:
             first = move.from_status is ReportStatus.DRAFT
@@ -119,7 +133,19 @@ def _step_dates(moves: Sequence[ReportMove], zone: tzinfo) -> dict[str, date | N
     return steps
 
 
-def _row(report: Report, moves: Sequence[ReportMove], zone: tzinfo, language: str) -> RegisterRow:
+def _adoption_note(moves: Sequence[ReportMove]) -> str | None:
+    """The note of the latest adoption, if it had one."""
+    adoptions = [m for m in effective_moves(moves) if m.to_status is ReportStatus.ADOPTED]
+    return adoptions[-1].note if adoptions else None
+
+
+def _row(
+    report: Report,
+    moves: Sequence[ReportMove],
+    comments: Sequence[LeaderComment],
+    zone: tzinfo,
+    language: str,
+) -> RegisterRow:
     assert report.number is not None and report.submitted_at is not None
     return RegisterRow(
         number=report.number,
@@ -133,15 +159,25 @@ def _row(report: Report, moves: Sequence[ReportMove], zone: tzinfo, language: st
         status=tr(language, f"report_status.{report.status}"),
         level=tr(language, f"report_level.{report.level}") if report.level else "",
         forwarded_to=report.forwarded_to or "",
+        adoption_note=_adoption_note(moves),
+        leader_comments="\n".join(
+            plain(language, "report_export.leader_comment", leader=c.leader, text=c.text)
+            for c in comments
+        ) or None,
         versions=report.version,
         steps=_step_dates(moves, zone),
     )
 
 
 def _member_counts(reports: Sequence[Report], roster: Sequence[Member]) -> list[MemberCount]:
-    """Per member who wrote or co-wrote any of `reports`: their counts, by group and name."""
+    """Per member of the roster (staff only when they wrote or co-wrote one of `reports`):
+    their counts, zeros included, by group and name."""
     members = {m.id: m for m in roster}
-    counts: dict[int, MemberCount] = {}
+    counts: dict[int, MemberCount] = {
+        m.id: MemberCount(m.name, m.group_name or "", m.sector)
+        for m in roster
+        if m.role in (Role.MEMBER, Role.LEADER)
+    }
 
     def count_of(member_id: int, name: str) -> MemberCount:
         if member_id not in counts:
@@ -156,7 +192,7 @@ def _member_counts(reports: Sequence[Report], roster: Sequence[Member]) -> list[
     for report in reports:
         author = count_of(report.author_member_id, report.author_name)
         author.submitted += 1
-        if report.status is ReportStatus.ADOPTED and report.level is not None:
+        if report.level is not None:  # adopted (and maybe forwarded on since)
             author.adopted[report.level] += 1
         for coauthor in report.coauthors:
             count_of(coauthor.member_id, coauthor.name).coauthored += 1
@@ -199,8 +235,13 @@ class ReportExporter(Exporter[RegisterFilter, Register]):
             )
         )
         reports = [r for r in reports if r.number is not None]
-        moves = await self.reports.moves([r.id for r in reports])
-        rows = [_row(r, moves.get(r.id, []), self.zone, language) for r in reports]
+        ids = [r.id for r in reports]
+        moves = await self.reports.moves(ids)
+        comments = await self.reports.comments(ids)
+        rows = [
+            _row(r, moves.get(r.id, []), comments.get(r.id, []), self.zone, language)
+            for r in reports
+        ]
         roster = await MemberRepository(self.db).list_members()
         return Register(language, rows, _member_counts(reports, roster))
 
@@ -239,10 +280,12 @@ async def export_reports_cli(
 ) -> int:
     """`liaison-bot export reports --from --to [--status] --out FILE.xlsx|.csv`."""
     statuses = [s.value for s in ReportStatus if s is not ReportStatus.DRAFT]
-    if status is not None and status not in statuses:
-        print(f"export: unknown status {status!r}; one of: {', '.join(statuses)}", file=out)
+    names = labels_lookup("report_status", statuses)  # 已采用 as well as adopted
+    if status is not None and status.strip().lower() not in names:
+        shown = ", ".join(f"{s} ({tr('zh', f'report_status.{s}')})" for s in statuses)
+        print(f"export: unknown status {status!r}; one of: {shown}", file=out)
         return 2
-    chosen = ReportStatus(status) if status else None
+    chosen = ReportStatus(names[status.strip().lower()]) if status else None
     filters = RegisterFilter(date_from, date_to, chosen)
 
     async def make(db: Database) -> tuple[ReportExporter, RegisterFilter]:

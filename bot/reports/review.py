@@ -3,12 +3,14 @@
 Staff move a report along the allowed moves only (bot.reports.workflow); each move is one
 transaction with a row in the report's history and one in the audit trail, and happens only if
 the report is still in the status the staff member saw (two people pressing at once: the first
-wins).
+wins). A wrong move can be undone by staff for a while: a move back that names the move it
+undoes, audited; the status, level and addressee are as they were before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.core.auth import Actor, Refused
 from bot.reports.base import (
@@ -24,6 +26,7 @@ from bot.reports.workflow import (
     LEVEL_REQUIRED,
     NOTE_REQUIRED,
     Refusal,
+    effective_moves,
     review_moves,
 )
 from storage.audit import record_audit
@@ -162,6 +165,62 @@ class ReportReview(ReportServiceBase):
             move = await ReportRepository.load_move(conn, move_id)
         assert moved is not None
         return MoveResult(moved, move, notify_ids(moved))
+
+    async def undo_move(
+        self, report_id: int, actor: Actor, move_id: int, *, within: timedelta
+    ) -> MoveResult:
+        """Undo staff move `move_id`, the report's last, made less than `within` ago, if the
+        report has not changed since: back to the status (level, addressee) it had before."""
+        self._require_reviewer(actor)
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            report = await ReportRepository.load(conn, report_id)
+            if report is None or report.status is _S.DRAFT:
+                raise Refused(Refusal.NOT_FOUND)
+            self._check_not_own(actor, report)
+            moves = await ReportRepository.moves_of(conn, report_id)
+            last = moves[-1] if moves else None
+            if (
+                last is None
+                or last.id != move_id
+                or last.undoes is not None
+                or last.to_status not in review_moves(last.from_status)
+            ):
+                raise Refused(Refusal.NOTHING_TO_UNDO)
+            if now - last.at > within:
+                raise Refused(Refusal.UNDO_TOO_LATE, limit=int(within.total_seconds() // 60))
+            if report.status is not last.to_status or report.updated_at > last.at:
+                raise Refused(Refusal.ALREADY_HANDLED, status=report.status)
+            before = effective_moves(moves[:-1])
+            level = next((m.level for m in reversed(before) if m.level is not None), None)
+            addressee = next(
+                (m.forwarded_to for m in reversed(before) if m.forwarded_to is not None), None
+            )
+            status_at = before[-1].at if before else report.status_at
+            if not await ReportRepository.restore_status(
+                conn, report_id, expected=last.to_status, to=last.from_status,
+                status_at=status_at, at=now, level=level, forwarded_to=addressee,
+            ):  # cannot happen inside this transaction, but never write over a change
+                raise Refused(Refusal.ALREADY_HANDLED, status=report.status)
+            undo_id = await ReportRepository.insert_move(
+                conn, report_id, at=now, actor_tg_id=actor.telegram_user_id,
+                actor_member_id=actor.member_id, from_status=last.to_status,
+                to_status=last.from_status, version=report.version, level=level,
+                forwarded_to=addressee, undoes=last.id,
+            )
+            await record_audit(
+                conn, "report_move_undo", actor_tg_id=actor.telegram_user_id,
+                actor_member_id=actor.member_id, subject=audit_subject(report_id),
+                detail={
+                    "number": report.number, "undone_move": last.id,
+                    "from": str(last.to_status), "to": str(last.from_status),
+                    "moved_by": last.actor_tg_id, "moved_at": last.at.isoformat(),
+                },
+            )
+            restored = await ReportRepository.load(conn, report_id)
+            move = await ReportRepository.load_move(conn, undo_id)
+        assert restored is not None
+        return MoveResult(restored, move, notify_ids(restored))
 
     async def add_leader_comment(
         self, report_id: int, actor: Actor, leader: str, text: str

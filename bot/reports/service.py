@@ -119,6 +119,13 @@ class ReportService(ReportWriting, ReportReview):
             )
         )
 
+    async def submitted_between(self, start: datetime, end: datetime) -> list[Report]:
+        """Reports (re)submitted in [start, end) and still waiting to be accepted."""
+        found = await self.reports.find(
+            ReportQuery(statuses=[_S.SUBMITTED], status_before=end, order="status_age")
+        )
+        return [r for r in found if start <= r.status_at < end]
+
     # -- the member's own view ---------------------------------------------------------------
     async def my_reports(
         self, member: Member, *, limit: int | None = None, offset: int = 0

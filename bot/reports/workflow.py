@@ -1,17 +1,19 @@
 """The report state machine: the statuses, the allowed moves and who makes them, and refusals.
 
 A report (storage.models.ReportStatus) starts as a draft; its author submits it (and
-resubmits it after it is returned); staff then move it along REVIEW_MOVES only. Some moves
-need more than a press: a note (returned, not adopted), a level (adopted) or an addressee
-(forwarded). Every refusal of a report operation is a `Refused` with one of the `Refusal`
+resubmits it after it is returned); staff then move it along REVIEW_MOVES only, and may
+undo their last move for a while ([reports] undo_minutes): the undo is a move back, marked
+so. Some moves need more than a press: a note (returned, not adopted), a level (adopted) or an
+addressee (forwarded). Every refusal of a report operation is a `Refused` with one of the `Refusal`
 reasons below, which handlers turn into a text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
-from storage.models import ReportStatus
+from storage.models import ReportMove, ReportStatus
 
 _S = ReportStatus
 
@@ -21,8 +23,11 @@ AUTHOR_MOVES: frozenset[tuple[ReportStatus, ReportStatus]] = frozenset(
 )
 REVIEW_MOVES: dict[ReportStatus, tuple[ReportStatus, ...]] = {
     _S.SUBMITTED: (_S.ACCEPTED, _S.RETURNED),
-    _S.ACCEPTED: (_S.ADOPTED, _S.FORWARDED, _S.KEPT, _S.NOT_ADOPTED),
+    # accepted, then found to need changes after all: returned
+    _S.ACCEPTED: (_S.ADOPTED, _S.FORWARDED, _S.KEPT, _S.NOT_ADOPTED, _S.RETURNED),
     _S.FORWARDED: (_S.ADOPTED, _S.NOT_ADOPTED),
+    # adopted here, then forwarded (报送) to a higher level; the level adopted at is kept
+    _S.ADOPTED: (_S.FORWARDED,),
 }
 # What a review move to each of these statuses needs besides the press.
 NOTE_REQUIRED: frozenset[ReportStatus] = frozenset({_S.RETURNED, _S.NOT_ADOPTED})
@@ -42,6 +47,12 @@ def review_moves(status: ReportStatus) -> tuple[ReportStatus, ...]:
 def is_allowed_move(from_status: ReportStatus, to_status: ReportStatus) -> bool:
     """Whether the status machine has this move at all, by author or staff."""
     return (from_status, to_status) in AUTHOR_MOVES or to_status in review_moves(from_status)
+
+
+def effective_moves(moves: Sequence[ReportMove]) -> list[ReportMove]:
+    """The moves that stand: without the undo moves and the moves they undid."""
+    undone = {m.undoes for m in moves if m.undoes is not None}
+    return [m for m in moves if m.undoes is None and m.id not in undone]
 
 
 class Refusal(StrEnum):
@@ -73,3 +84,5 @@ class Refusal(StrEnum):
     LEADER_TOO_LONG = "leader_too_long"  # length, limit
     COMMENT_EMPTY = "comment_empty"
     COMMENT_TOO_LONG = "comment_too_long"  # length, limit
+    NOTHING_TO_UNDO = "nothing_to_undo"  # not the report's last move, or an undo itself
+    UNDO_TOO_LATE = "undo_too_late"  # limit = the minutes an undo is possible

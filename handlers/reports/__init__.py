@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from handlers.reports import coauthors, drafts, export, flows, notes, nudge, queue, review, write
+from handlers.reports import (
+    coauthors,
+    drafts,
+    export,
+    flows,
+    notes,
+    nudge,
+    queue,
+    review,
+    staff_notice,
+    write,
+)
 from handlers.reports.buttons import (
     ReportCategoryChoice,
     ReportChoice,
@@ -12,6 +23,7 @@ from handlers.reports.buttons import (
     ReviewMove,
     ReviewOpen,
     ReviewStep,
+    ReviewUndo,
 )
 from handlers.shared.capability import Capability, Menu, command
 
@@ -32,8 +44,9 @@ CAPABILITY = Capability(
         ReviewMove: notes.move_chosen,
         ReviewLevel: notes.level_chosen,
         ReviewStep: notes.step_chosen,
+        ReviewUndo: review.undo_chosen,
     },
     flows={flows.WRITE_KIND: write.on_step, flows.REVIEW_KIND: notes.on_step},
     exports={"reports": export.export_reports},
-    jobs=(nudge.schedule_nudge,),
+    jobs=(nudge.schedule_nudge, staff_notice.schedule_batches),
 )

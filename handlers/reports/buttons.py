@@ -16,10 +16,10 @@ ReportAction = Literal[
     "people_done",  # co-authors done / skipped
     "submit",  # 提交
     "edit",  # 修改: show which parts
-    "save",  # 保存草稿 (leave, draft kept)
-    "leave",  # 取消 (leave, draft kept)
-    "delete",  # 删除草稿: ask
-    "delete_yes",  # 删除草稿: confirmed
+    "save",  # ⏸ 暂存退出 (leave, draft kept)
+    "leave",  # the same, from buttons sent before 暂存退出 replaced 取消 and 稍后再改
+    "delete",  # 🗑 删除: ask
+    "delete_yes",  # 🗑 删除: confirmed
     "preview",  # back to the preview
     "title",  # edit the title
     "category",  # edit the category
@@ -93,3 +93,11 @@ class ReviewStep(CallbackData):
     PREFIX = "rvs"
     report_id: int
     action: Literal["comment", "no_note", "cancel", "card"]
+
+
+class ReviewUndo(CallbackData):
+    """/review: undo move `move_id` of report `report_id` (the button under its confirmation)."""
+
+    PREFIX = "rvu"
+    report_id: int
+    move_id: int

@@ -9,7 +9,7 @@ from handlers.reports.access import writer
 from handlers.reports.buttons import ReportCoauthorChoice
 from handlers.reports.preview import people_names
 from handlers.reports.render import answer, choice_button, refuse, send, short
-from handlers.shared.common import button_rows, edit_pressed_message, reply, text
+from handlers.shared.common import button_rows, edit_pressed_message, label, reply, text
 from handlers.shared.context import Context
 from storage.models import Member, Report
 
@@ -18,7 +18,7 @@ def people_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup:
     codec = context.services.codec
     removals = [
         InlineKeyboardButton(
-            text(context, "report.button_remove_person", name=c.name),
+            label(context, "report.button_remove_person", name=c.name),
             callback_data=codec.encode(
                 ReportCoauthorChoice(report_id=report.id, member_id=c.member_id, change="remove")
             ),
@@ -70,8 +70,8 @@ async def on_people(
     codec = context.services.codec
     buttons = [
         InlineKeyboardButton(
-            text(context, "report.person_button", name=m.name,
-                 group=m.group_name or text(context, "common.no_group")),
+            label(context, "report.person_button", name=m.name,
+                  group=m.group_name or text(context, "common.no_group")),
             callback_data=codec.encode(
                 ReportCoauthorChoice(report_id=report.id, member_id=m.id, change="add")
             ),

@@ -17,7 +17,7 @@ from handlers.reports.render import (
     split_text,
     title_of,
 )
-from handlers.shared.common import reply, text
+from handlers.shared.common import label, reply, text
 from handlers.shared.context import Context
 from storage.models import Report, ReportStatus
 
@@ -36,7 +36,7 @@ async def list_drafts(update: Update, context: Context) -> None:
     zone = context.services.config.zone
     buttons = [
         [InlineKeyboardButton(
-            text(context, "report.draft_button", title=short(title_of(context.lang, d), 20),
+            label(context, "report.draft_button", title=short(title_of(context.lang, d), 20),
                  time=local_time(d.updated_at, zone)[5:]),
             callback_data=context.services.codec.encode(
                 ReportChoice(report_id=d.id, action="resume")

@@ -7,11 +7,12 @@ from datetime import datetime
 from telegram import InputFile, Update
 
 from bot.core.auth import Refused
+from bot.core.texts import labels_lookup
 from bot.core.timeparse import parse_day
 from bot.exports.spreadsheet import ExportFormat
 from bot.reports.export import RegisterFilter
 from handlers.reports.access import reviewer
-from handlers.reports.render import labels_lookup, refuse
+from handlers.reports.render import refuse
 from handlers.shared.common import is_private, reply, text
 from handlers.shared.context import Context
 from storage.models import ReportStatus

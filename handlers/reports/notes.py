@@ -24,7 +24,14 @@ from handlers.reports.render import (
     send,
     status_label,
 )
-from handlers.reports.review import ONE_PRESS, card_keyboard, make_move, repeat_of_own_move
+from handlers.reports.review import (
+    ONE_PRESS,
+    card_keyboard,
+    done_already,
+    make_move,
+    refresh_pressed_card,
+    repeat_of_own_move,
+)
 from handlers.shared.common import (
     current_conversation,
     edit_pressed_markup,
@@ -54,11 +61,13 @@ async def move_chosen(update: Update, context: Context, data: ReviewMove) -> Non
             repeated = await repeat_of_own_move(
                 context, data.report_id, data.to, data.expected
             )
-        if repeated is not None:
+        if repeated is not None:  # their own button again: say so, and tell the author once
+            await answer(update, done_already(context, repeated.report))
             await notify_move(context, repeated)
-            await answer(update)
-            return
-        await refuse(update, context, refused)
+        else:
+            await refuse(update, context, refused)
+        if refused.reason is Refusal.ALREADY_HANDLED:
+            await refresh_pressed_card(update, context, data.report_id)
         return
     query = update.callback_query
     card = query.message.message_id if query is not None and query.message else None
@@ -83,6 +92,8 @@ async def level_chosen(update: Update, context: Context, data: ReviewLevel) -> N
         )
     except Refused as refused:
         await refuse(update, context, refused)
+        if refused.reason is Refusal.ALREADY_HANDLED:
+            await refresh_pressed_card(update, context, data.report_id)
         return
     await answer(update)
     await edit_pressed_markup(update, card_keyboard(context, report))

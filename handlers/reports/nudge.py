@@ -30,7 +30,7 @@ def _nudge_text(
     return "\n".join(lines)
 
 
-async def _reviewer_chats(context: Context) -> list[int]:
+async def reviewer_chats(context: Context) -> list[int]:
     """Telegram ids of everyone who reviews reports: bound staff, and the configured admins."""
     services = context.services
     admin_ids = set(services.config.admins.telegram_user_ids)
@@ -52,7 +52,7 @@ async def nudge_stale_reports(context: Context) -> None:
         return
     now = services.reports.clock()
     key = f"report_nudge:{now.astimezone(config.zone).date().isoformat()}"
-    for chat_id in await _reviewer_chats(context):
+    for chat_id in await reviewer_chats(context):
         language = await recipient_language(context, chat_id)
         message = _nudge_text(language, stale, config.reports.stale_days, now)
         await services.sender.push(key, chat_id, message)

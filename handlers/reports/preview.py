@@ -1,7 +1,8 @@
 """The preview of a report being written: all of it, with its submit, edit and leave buttons.
 
-提交 / 修改 / 保存草稿 / 取消 / 删除草稿; the presses are served by handlers.reports.write
-(report_chosen).
+提交 / 修改, then one clear pair: ⏸ 暂存退出 (leave, the draft kept) and 🗑 删除 (delete it,
+after a confirmation); a returned report has 暂存退出 only. The presses are served by
+handlers.reports.write (report_chosen).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def overview(context: Context, report: Report, heading: str) -> tuple[list[str],
 
 
 async def show_preview(update: Update, context: Context, report: Report) -> None:
-    """The preview with 提交 / 修改 / 保存草稿 / 取消 / 删除草稿."""
+    """The preview with 提交 / 修改 / 暂存退出 / 删除."""
     await save_flow(update, context, WriteStep.PREVIEW, WriteFlow(report_id=report.id))
     heading = text(context, "report.preview_heading")
     if report.status is ReportStatus.RETURNED:
@@ -68,14 +69,13 @@ def preview_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup:
         return InlineKeyboardMarkup([
             [choice_button(context, "report.button_resubmit", rid, "submit"),
              choice_button(context, "report.button_edit", rid, "edit")],
-            [choice_button(context, "report.button_later", rid, "leave")],
+            [choice_button(context, "report.button_save", rid, "save")],
         ])
     return InlineKeyboardMarkup([
         [choice_button(context, "report.button_submit", rid, "submit"),
          choice_button(context, "report.button_edit", rid, "edit")],
         [choice_button(context, "report.button_save", rid, "save"),
-         choice_button(context, "report.button_leave", rid, "leave")],
-        [choice_button(context, "report.button_delete", rid, "delete")],
+         choice_button(context, "report.button_delete", rid, "delete")],
     ])
 
 

@@ -12,19 +12,26 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.core.texts import labels_lookup
 from bot.core.timeparse import parse_day
 from handlers.reports.access import reviewer
 from handlers.reports.buttons import ReviewList, ReviewOpen
 from handlers.reports.render import (
     age_text,
     answer,
-    labels_lookup,
     send,
     short,
     status_label,
     title_of,
 )
-from handlers.shared.common import button_rows, edit_pressed_message, is_private, reply, text
+from handlers.shared.common import (
+    button_rows,
+    edit_pressed_message,
+    is_private,
+    label,
+    reply,
+    text,
+)
 from handlers.shared.context import Context
 from storage.models import Report, ReportCategory, ReportStatus
 
@@ -38,13 +45,13 @@ _DAYS = re.compile(
 
 
 def _report_button(context: Context, report: Report, now: datetime) -> InlineKeyboardButton:
-    label = text(
+    shown = label(
         context, "review.list_item", number=report.number or "",
         title=short(title_of(context.lang, report), 14), author=report.author_name,
         age=age_text(context.lang, report.status_at, now),
     )
     return InlineKeyboardButton(
-        label, callback_data=context.services.codec.encode(ReviewOpen(report_id=report.id))
+        shown, callback_data=context.services.codec.encode(ReviewOpen(report_id=report.id))
     )
 
 

@@ -6,6 +6,7 @@ and the pushes to authors.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 
@@ -13,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 
 from bot.core.auth import Refused
-from bot.core.texts import LANGUAGES, language_for, tr
+from bot.core.texts import language_for, tr
 from bot.reports.review import CommentResult, MoveResult
 from handlers.reports.buttons import ReportAction, ReportChoice
 from handlers.shared.common import text
@@ -117,7 +118,7 @@ def move_line(
     }
     if move.to_status is ReportStatus.SUBMITTED and move.from_status is ReportStatus.RETURNED:
         values["status"] = tr(language, "report.resubmitted_label", version=move.version)
-    key = "report.history_move"
+    key = "report.history_undo" if move.undoes is not None else "report.history_move"
     if with_actor and move.actor_name:
         key += "_by"
         values["actor"] = move.actor_name
@@ -155,14 +156,30 @@ def last_note(history: ReportHistory) -> str | None:
 
 
 # -- sending ----------------------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"[。！？；!?;…](?:[”’」』）)\"']*)|\.(?=\s)")
+
+
+def _cut_at(text: str, limit: int) -> int:
+    """Where to end a piece of `text` of at most `limit` characters: after the last paragraph
+    end in its second half, else after the last sentence end, else the last line end, else
+    at the limit."""
+    window = text[:limit]
+    line_end = window.rfind("\n")
+    if line_end > limit // 2:
+        return line_end
+    sentence_ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    if sentence_ends and sentence_ends[-1] > max(line_end, 0):
+        return sentence_ends[-1]
+    return line_end if line_end > 0 else limit
+
+
 def split_text(text: str, limit: int = TEXT_ROOM) -> list[str]:
-    """`text` in pieces of at most `limit` characters, cut at line ends where possible."""
+    """`text` in pieces of at most `limit` characters, cut at paragraph (line) ends, else at
+    sentence ends, so a long report is never shown split mid-sentence where it can be helped."""
     pieces: list[str] = []
     rest = text
     while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut <= limit // 2:
-            cut = limit
+        cut = _cut_at(rest, limit)
         pieces.append(rest[:cut])
         rest = rest[cut:].lstrip("\n")
     if rest or not pieces:
@@ -239,14 +256,15 @@ async def push_to(
 
 
 def move_notice(language: str, report: Report, move: ReportMove) -> str:
+    notice = "report.notice_undo" if move.undoes is not None else "report.notice_move"
     lines = [
-        tr(language, "report.notice_move", title=title_of(language, report),
+        tr(language, notice, title=title_of(language, report),
            number=report.number or "",
            status=status_detail(language, move.to_status, move.level, move.forwarded_to))
     ]
     if move.note:
         lines.append(tr(language, "report.notice_note", note=move.note))
-    if move.to_status is ReportStatus.RETURNED:
+    if move.to_status is ReportStatus.RETURNED and move.undoes is None:
         lines.append(tr(language, "report.notice_returned_hint"))
     return "\n".join(lines)
 
@@ -258,7 +276,11 @@ async def notify_move(context: Context, result: MoveResult) -> None:
 
     def render(language: str, telegram_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
         markup = None
-        if move.to_status is ReportStatus.RETURNED and telegram_id == report.author_telegram_id:
+        if (
+            move.to_status is ReportStatus.RETURNED
+            and move.undoes is None
+            and telegram_id == report.author_telegram_id
+        ):
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(
                 tr(language, "report.button_rework"),
                 callback_data=codec.encode(ReportChoice(report_id=report.id, action="resume")),
@@ -281,15 +303,3 @@ async def notify_comment(context: Context, result: CommentResult) -> None:
     await push_to(
         context, f"report:{report.id}:comment:{comment.id}", result.notify_telegram_ids, render
     )
-
-
-
-def labels_lookup(prefix: str, values: list[str]) -> dict[str, str]:
-    """Every language's label of `values` (and each value itself), lower-cased → value: what
-    staff may type for a status or a category."""
-    found: dict[str, str] = {}
-    for value in values:
-        found[value.lower()] = value
-        for language in LANGUAGES:
-            found[tr(language, f"{prefix}.{value}").lower()] = value
-    return found

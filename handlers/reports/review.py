@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -20,7 +20,7 @@ from bot.core.auth import Refused
 from bot.reports.review import MoveResult
 from bot.reports.workflow import Refusal, review_moves
 from handlers.reports.access import is_own, reviewer
-from handlers.reports.buttons import ReviewMove, ReviewOpen, ReviewStep
+from handlers.reports.buttons import ReviewMove, ReviewOpen, ReviewStep, ReviewUndo
 from handlers.reports.flows import REVIEW_KIND
 from handlers.reports.render import (
     TEXT_ROOM,
@@ -36,7 +36,14 @@ from handlers.reports.render import (
     split_text,
     title_of,
 )
-from handlers.shared.common import button_rows, end_conversation, reply, text
+from handlers.shared.common import (
+    button_rows,
+    edit_pressed_markup,
+    end_conversation,
+    label,
+    reply,
+    text,
+)
 from handlers.shared.context import Context
 from storage.models import AdoptionLevel, AttachmentKind, Report, ReportHistory, ReportStatus
 
@@ -167,6 +174,21 @@ async def _refresh_card(
         log.info("card of report %s not updated: %s", report_id, exc.message)
 
 
+async def refresh_pressed_card(update: Update, context: Context, report_id: int) -> None:
+    """Show the report as it is now on the card whose button was pressed (a stale button:
+    someone else moved it first, or this person did already)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    await _refresh_card(context, query.message.chat.id, query.message.message_id, report_id)
+
+
+def done_already(context: Context, report: Report) -> str:
+    """The popup for a move this person made already (plain text)."""
+    return label(context, "review.done_already", number=report.number or "",
+                 status=report_status_detail(context.lang, report))
+
+
 # -- moves ------------------------------------------------------------------------------------
 def _notify_ids(report: Report) -> tuple[int, ...]:
     ids = [report.author_telegram_id, *(c.telegram_user_id for c in report.coauthors)]
@@ -224,6 +246,9 @@ async def make_move(
                                       Refusal.NOTE_REQUIRED, Refusal.FORWARDED_TO_REQUIRED):
                 await _end_review(update, context)
             await refuse(update, context, refused)
+            chat = update.effective_chat
+            if refused.reason is Refusal.ALREADY_HANDLED and chat is not None and card:
+                await _refresh_card(context, chat.id, card, report_id)  # show what it is now
             return
     if update.callback_query is not None and to in ONE_PRESS:
         await answer(update)  # at once: the pushes below may wait behind bulk ones
@@ -236,7 +261,45 @@ async def make_move(
     chat = update.effective_chat
     if chat is not None and card is not None:
         await _refresh_card(context, chat.id, card, report_id)
-    await send(update, context, done)
+    await send(update, context, done, _undo_keyboard(context, result))
+
+
+def _undo_keyboard(context: Context, result: MoveResult) -> InlineKeyboardMarkup | None:
+    """↩️ 撤销这一步 under a move's confirmation, while [reports] undo_minutes allow it."""
+    minutes = context.services.config.reports.undo_minutes
+    if not minutes or result.move.undoes is not None:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        text(context, "review.button_undo"),
+        callback_data=context.services.codec.encode(
+            ReviewUndo(report_id=result.report.id, move_id=result.move.id)
+        ),
+    )]])
+
+
+async def undo_chosen(update: Update, context: Context, data: ReviewUndo) -> None:
+    """↩️ 撤销这一步: the move is undone, the author told of the correction, the card shown."""
+    if not await reviewer(update, context):
+        return
+    minutes = context.services.config.reports.undo_minutes
+    try:
+        result = await context.services.reports.undo_move(
+            data.report_id, context.actor, data.move_id, within=timedelta(minutes=minutes)
+        )
+    except Refused as refused:
+        await refuse(update, context, refused)
+        return
+    await answer(update)
+    await edit_pressed_markup(update, None)
+    await notify_move(context, result)
+    report = result.report
+    await send(
+        update, context,
+        text(context, "review.undone", number=report.number or "",
+             status=report_status_detail(context.lang, report),
+             people=len(result.notify_telegram_ids)),
+        card_keyboard(context, report),
+    )
 
 
 async def _end_review(update: Update, context: Context) -> None:

@@ -2,8 +2,8 @@
 
 Steps: title → category (buttons) → text (several messages joined; 文字写完了) → photos and
 documents (optional; an album is acknowledged once: handlers.reports.attachments) →
-co-authors (optional) → the preview (handlers.reports.preview) with 提交 / 修改 / 保存草稿 /
-取消 / 删除草稿. Every input is saved to the draft at once through bot.reports (ReportService),
+co-authors (optional) → the preview (handlers.reports.preview) with 提交 / 修改 / 暂存退出 /
+删除. Every input is saved to the draft at once through bot.reports (ReportService),
 and the step is kept in the conversations table (kind "report"), so a restart, a lost signal
 or a week away loses nothing: /report resumes.
 """
@@ -37,6 +37,7 @@ from handlers.reports.render import (
     send,
     title_of,
 )
+from handlers.reports.staff_notice import tell_staff_of_submission
 from handlers.shared.common import (
     button_rows,
     current_conversation,
@@ -263,7 +264,7 @@ async def _act(
         if report.status is ReportStatus.RETURNED:
             await reply(update, context, "report.left_returned", number=report.number or "")
         else:
-            await reply(update, context, "report.saved" if action == "save" else "report.left")
+            await reply(update, context, "report.saved")
     elif action in ("body_done", "files_done", "people_done"):
         await edit_pressed_markup(update, None)
         step = {"body_done": WriteStep.BODY, "files_done": WriteStep.FILES,
@@ -294,6 +295,7 @@ async def _submit(update: Update, context: Context, member: Member, report_id: i
                     version=report.version)
     else:
         await reply(update, context, "report.submitted", number=report.number or "")
+    await tell_staff_of_submission(context, result)
 
 
 async def category_chosen(update: Update, context: Context, data: ReportCategoryChoice) -> None:

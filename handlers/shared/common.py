@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
 from bot.core.auth import Action, Actor
-from bot.core.texts import language_for, tr
+from bot.core.texts import language_for, plain, tr
 from handlers.shared.context import Context
 from storage.models import Conversation
 
@@ -63,6 +63,11 @@ def is_private(update: Update) -> bool:
 def text(context: Context, key: str, /, **values: object) -> str:
     """The text `key` in the acting user's language."""
     return tr(context.lang, key, **values)
+
+
+def label(context: Context, key: str, /, **values: object) -> str:
+    """The text `key` for a button label (plain text: values as typed, never escaped)."""
+    return plain(context.lang, key, **values)
 
 
 async def reply(update: Update, context: Context, key: str, /, **values: object) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
+from bot.core.texts import LANGUAGES, tr
 from bot.telegram.callbacks import InvalidCallback
 from handlers.shared.capability import Capability, Menu, Registry, command
 from handlers.shared.common import popup, reply, require_bound, resolve_actor
@@ -13,15 +14,29 @@ from handlers.shared.context import Context, LiaisonApplication
 from handlers.shared.errors import on_error
 
 
+def export_names(kind: str) -> list[str]:
+    """What may be typed for the export `kind`: the word it is registered under and its name in
+    each language (catalog key export.kind_<kind>, e.g. 社情民意 for reports), if it has one."""
+    names = [kind]
+    for language in LANGUAGES:
+        try:
+            names.append(tr(language, f"export.kind_{kind}"))
+        except KeyError:
+            continue
+    return list(dict.fromkeys(name.lower() for name in names))
+
+
 async def route_export(update: Update, context: Context) -> None:
     """/export <what> …: pass the rest of the arguments to that export."""
     if not await require_bound(update, context):
         return
     exports = context.state.registry.exports
+    by_name = {name: export for kind, export in exports.items() for name in export_names(kind)}
     args = context.args or []
-    export = exports.get(args[0].lower()) if args else None
+    export = by_name.get(args[0].lower()) if args else None
     if export is None:
-        await reply(update, context, "export.usage", kinds=" | ".join(exports))
+        kinds = " | ".join(" / ".join(export_names(kind)) for kind in exports)
+        await reply(update, context, "export.usage", kinds=kinds)
         return
     await export(update, context, args[1:])
 

@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.telegram.callbacks import CallbackCodec, CallbackData
-from handlers.reports.buttons import ReviewList, ReviewMove
+from handlers.reports.buttons import ReviewList, ReviewMove, ReviewUndo
 from storage.models import ReportStatus
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.e2e.harness import E2E, ErrorLog, InProcessBot, bind, snapshot
@@ -181,7 +181,8 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     for part in ("关于加快老旧小区加装电梯的建议", "民生保障", "附件：3 个", "联名委员：李四",
                  TEXT_1, TEXT_2):
         assert part in shown, part
-    assert preview.buttons == [["✅ 提交", "✏️ 修改"], ["💾 保存草稿", "✖️ 取消"], ["🗑 删除草稿"]]
+    # one clear set: ⏸ 暂存退出 keeps the draft, 🗑 删除 deletes it (issue 13, item 14)
+    assert preview.buttons == [["✅ 提交", "✏️ 修改"], ["⏸ 暂存退出", "🗑 删除"]]
     number = await submit(zhang, preview)
     row = report_row(e2e, number)
     assert row["status"] == "submitted" and row["body"] == f"{TEXT_1}\n{TEXT_2}"
@@ -204,7 +205,7 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     assert await press(wang, card, "受理") is None
     await expect(wang, f"{number} 已改为：已受理", "已通知作者（2 人）")
     card = await wang.wait_for(lambda m: m == card and "已受理" in text_of(m))
-    assert card.buttons == [["采用", "报送"], ["留存", "不予采用"]]
+    assert card.buttons == [["采用", "报送"], ["留存", "不予采用"], ["退回修改"]]
     told = await expect(zhang, "关于加快老旧小区加装电梯的建议", number, "已受理")
     assert told.buttons == []
     await expect(li, number, "已受理")  # the co-author hears too
@@ -213,7 +214,9 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     again = sign(e2e, ReviewMove(report_id=report_id, to=ReportStatus.ACCEPTED,
                                  expected=ReportStatus.SUBMITTED))
     repeated = await wang.press_data(card, again)
-    assert repeated is not None and repeated.text is None
+    # the staff member is told it is done already (issue 13, item 16), the author not again
+    assert repeated is not None and repeated.text is not None
+    assert number in repeated.text and "已受理" in repeated.text and "您已" in repeated.text
     await zhang.expect_no_message(within=0.3)
 
     await press(wang, card, "采用")
@@ -244,7 +247,7 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
 
     # a leader's comment on the adopted report reaches the author too
     card = await wang.wait_for(lambda m: m == card and "已采用" in text_of(m))
-    assert card.buttons == [["🖊 领导批示"]]
+    assert card.buttons == [["报送", "🖊 领导批示"]]
     await press(wang, card, "🖊 领导批示")
     await expect(wang, "批示领导")
     await wang.send("刘市长")
@@ -292,7 +295,7 @@ async def test_returned_with_a_note_then_reworked_and_resubmitted(
 
     await press(zhang, notice, "✏️ 修改后重新提交")
     preview = await expect(zhang, "被退回修改", "请补充具体数据")
-    assert preview.buttons == [["✅ 提交修改稿", "✏️ 修改"], ["稍后再改"]]
+    assert preview.buttons == [["✅ 提交修改稿", "✏️ 修改"], ["⏸ 暂存退出"]]
     await press(zhang, preview, "✏️ 修改")
     menu = await zhang.wait_for(lambda m: m == preview and "正文（重写）" in m.button_texts)
     await press(zhang, menu, "正文（重写）")
@@ -329,7 +332,7 @@ async def test_every_move_the_machine_lacks_is_refused(e2e: E2E, bot: InProcessB
     allowed = {
         ReportStatus.SUBMITTED: {ReportStatus.ACCEPTED, ReportStatus.RETURNED},
         ReportStatus.ACCEPTED: {ReportStatus.ADOPTED, ReportStatus.FORWARDED, ReportStatus.KEPT,
-                                ReportStatus.NOT_ADOPTED},
+                                ReportStatus.NOT_ADOPTED, ReportStatus.RETURNED},
         ReportStatus.KEPT: set(),
     }
     for current, moves in allowed.items():
@@ -414,9 +417,16 @@ async def test_two_staff_pressing_at_once_one_wins(e2e: E2E, bot: InProcessBot) 
     )
     texts = sorted((a.text or "") if a is not None else "" for a in answers)
     assert texts[0] == "" and "已经被处理了" in texts[1] and "已受理" in texts[1]
+    assert "重新打开" not in texts[1]
     moves = e2e.db("SELECT actor_tg_id FROM report_moves WHERE to_status = 'accepted'")
     assert len(moves) == 1
     winner = wang if moves[0]["actor_tg_id"] == wang.id else zhao
+    # the other one sees their card refreshed: the new status and the moves from there
+    loser, loser_card = (zhao, card_zhao) if winner is wang else (wang, card_wang)
+    refreshed = await loser.wait_for(
+        lambda m: m == loser_card and "已受理" in text_of(m) and "采用" in m.button_texts
+    )
+    assert refreshed.buttons == [["采用", "报送"], ["留存", "不予采用"], ["退回修改"]]
     await expect(winner, f"{number} 已改为：已受理")
     await expect(zhang, number, "已受理")
     await zhang.expect_no_message(within=0.5)  # told once
@@ -442,8 +452,8 @@ async def test_drafts_are_listed_resumed_saved_and_deleted(e2e: E2E, bot: InProc
     await zhang.send("/drafts")
     await expect(zhang, "您没有草稿")
     preview = await write_report(zhang, "第一份草稿", [TEXT_1])
-    await press(zhang, preview, "💾 保存草稿")
-    await expect(zhang, "草稿已保存")
+    await press(zhang, preview, "⏸ 暂存退出")
+    await expect(zhang, "草稿已保存", "/drafts")
     await zhang.send(TEXT_2)  # the conversation is over: not added to the draft
     await expect(zhang, "我没有看懂")
 
@@ -462,8 +472,9 @@ async def test_drafts_are_listed_resumed_saved_and_deleted(e2e: E2E, bot: InProc
     first = next(b[0] for b in listed.buttons if "第一份草稿" in b[0])
     await press(zhang, listed, first)
     preview = await expect(zhang, "预览", "第一份草稿", TEXT_1)
-    await press(zhang, preview, "🗑 删除草稿")
+    await press(zhang, preview, "🗑 删除")
     confirm = await zhang.wait_for(lambda m: m == preview and "确定删除" in m.button_texts)
+    assert confirm.buttons == [["确定删除", "↩️ 返回"]]
     await press(zhang, confirm, "确定删除")
     await expect(zhang, "草稿已删除")
     titles = [r["title"] for r in e2e.db("SELECT title FROM reports")]
@@ -606,3 +617,103 @@ async def test_the_queue_pages_by_eight(e2e: E2E, bot: InProcessBot) -> None:
     assert "待处理 10 篇" in text_of(last)
     await wang.press_data(first, sign(e2e, ReviewList(offset=-8)))
     await wang.wait_for(lambda m: m == first and listed(m) == numbers[:8])
+
+
+async def test_export_takes_the_chinese_names_of_its_kinds(e2e: E2E, bot: InProcessBot) -> None:
+    """/export 社情民意 and /export 出勤 are /export reports and /export attendance."""
+    people = await bind_all(e2e)
+    zhang, wang = people["张三"], people["王五"]
+    number = await submit(zhang, await write_report(zhang, "关于电梯的建议", [TEXT_1]))
+    await wang.send("/export 社情民意 已提交")
+    sent = await wang.next_message()
+    assert sent.document is not None and sent.document["file_name"].endswith(".xlsx")
+    rows = list(load_workbook(io.BytesIO(e2e.server.files[sent.document["file_id"]].data))
+                .worksheets[0].iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == [number]
+    await wang.send("/export 出勤")
+    sheet = await wang.next_message()
+    assert sheet.document is not None and sheet.document["file_name"].endswith(".xlsx")
+    await wang.send("/export 什么")
+    usage = await expect(wang, "/export")
+    assert "社情民意" in text_of(usage) and "出勤" in text_of(usage)
+
+
+async def test_button_labels_show_titles_and_names_as_typed(e2e: E2E, bot: InProcessBot) -> None:
+    """Button labels are plain text: <, > and & in a title or a name appear as typed."""
+    await e2e.import_roster([*ROSTER, ("欧阳<小>&明", "13800000006", "经济界", "第一活动组",
+                                       "member")])
+    zhang, wang = e2e.user("张三", "13800000001"), e2e.user("王五", "13800000003")
+    for phone in (zhang, wang):
+        await bind(phone)
+    title = "<电梯>&加装"
+    preview = await write_report(zhang, title, [TEXT_1])
+    await zhang.send("/drafts")
+    drafts = await expect(zhang, "草稿")
+    assert drafts.button_texts[0].startswith(f"《{title}》")
+    await press(zhang, preview, "✏️ 修改")
+    menu = await zhang.wait_for(lambda m: m == preview and "联名委员" in m.button_texts)
+    await press(zhang, menu, "联名委员")
+    await expect(zhang, "联名委员")
+    await zhang.send("欧阳")
+    found = await expect(zhang, "请点选")
+    assert found.button_texts[0] == "欧阳<小>&明（第一活动组）"
+    await press(zhang, found, found.button_texts[0])
+    added = await zhang.wait_for(lambda m: "已添加联名委员" in text_of(m))
+    assert "❌ 欧阳<小>&明" in added.button_texts
+    await press(zhang, added, "✅ 完成")
+    number = await submit(zhang, await expect(zhang, "预览"))
+
+    await wang.send("/review")
+    queue = await expect(wang, "待处理 1 篇")
+    assert queue.button_texts[0].startswith(f"{number} {title} · 张三")
+    await wang.send(f"/review {number}")
+    search = await expect(wang, "找到 1 篇")
+    assert search.button_texts[0].startswith(f"{number} {title} · 张三")
+
+
+async def test_adopted_forwarded_on_and_a_wrong_move_undone(e2e: E2E, bot: InProcessBot) -> None:
+    """An adopted report is forwarded (报送) to the province; a wrong move is undone with the
+    button under its confirmation, the author told of the correction, and it is audited."""
+    people = await bind_all(e2e)
+    zhang, wang = people["张三"], people["王五"]
+    number = await submit(zhang, await write_report(zhang, "关于河长制的建议", [TEXT_1]))
+    card = await open_report(wang, number)
+    await press(wang, card, "受理")
+    await expect(wang, "已改为：已受理")
+    await expect(zhang, number, "已受理")
+    card = await wang.wait_for(lambda m: m == card and "退回修改" in m.button_texts)
+    await press(wang, card, "不予采用")
+    await expect(wang, "不予采用", "必填")
+    await wang.send("与现行政策重复。")
+    done = await expect(wang, f"{number} 已改为：不予采用")
+    await expect(zhang, number, "不予采用")
+    assert done.buttons == [["↩️ 撤销这一步"]]
+    await press(wang, done, "↩️ 撤销这一步")
+    undone = await expect(wang, "已撤销", number, "已受理")
+    assert "采用" in undone.button_texts  # the moves from accepted, to act on at once
+    await expect(zhang, "更正", number, "已受理")
+    assert report_row(e2e, number)["status"] == "accepted"
+    assert len(e2e.db("SELECT id FROM audit_log WHERE action = 'report_move_undo'")) == 1
+    [undone_move] = e2e.db("SELECT undoes FROM report_moves WHERE undoes IS NOT NULL")
+    again = await wang.press_data(done, sign(e2e, ReviewUndo(
+        report_id=int(str(report_row(e2e, number)["id"])), move_id=undone_move["undoes"])))
+    assert again is not None and "不能撤销" in (again.text or "")
+
+    await press(wang, undone, "采用")
+    levels = await wang.wait_for(lambda m: m == undone and "市/区县级" in m.button_texts)
+    await press(wang, levels, "市/区县级")
+    prompt = await expect(wang, "采用级别：市/区县级")
+    await press(wang, prompt, "不填说明")
+    await expect(wang, f"{number} 已改为：已采用")
+    await expect(zhang, number, "已采用")
+    card = await open_report(wang, number)
+    assert card.buttons == [["报送", "🖊 领导批示"]]
+    await press(wang, card, "报送")
+    await expect(wang, "报送给哪个单位")
+    await wang.send("省政协")
+    await expect(wang, "已报送：省政协")
+    await expect(zhang, number, "已报送：省政协")
+    row = report_row(e2e, number)
+    assert (row["status"], row["level"], row["forwarded_to"]) == ("forwarded", "city", "省政协")
+    await zhang.send("/myreports")
+    await expect(zhang, number, "撤销")

@@ -16,7 +16,19 @@ from handlers.reports.buttons import ReportCategoryChoice, ReportChoice
 from storage.models import ReportCategory
 from tests.botapi import BotApiServer, Limits
 from tests.e2e.harness import E2E, ErrorLog, InProcessBot, snapshot
-from tests.e2e.reports.test_reports import BOT_LIMITS, PNG, bind_all, expect, press, sign, text_of
+from tests.e2e.reports.test_reports import (
+    BOT_LIMITS,
+    PNG,
+    TEXT_1,
+    TEXT_2,
+    bind_all,
+    expect,
+    press,
+    sign,
+    submit,
+    text_of,
+    write_report,
+)
 
 
 @pytest.fixture
@@ -167,3 +179,43 @@ async def test_forged_buttons_and_unbound_users(e2e: E2E, bot: InProcessBot) -> 
     await zhang.send("/report", chat=group)
     assert "私聊" in text_of(await group.next_message())
     assert snapshot(e2e.db_path) == before
+
+
+async def test_staff_are_told_of_new_and_resubmitted_reports(e2e: E2E) -> None:
+    """[reports] new_report_notice = "immediate": every reviewer but the author hears of a new
+    or resubmitted report through the sender, once, with a button to open it."""
+    e2e.configure("reports", new_report_notice="immediate")
+    bot = await e2e.start_bot()
+    try:
+        people = await bind_all(e2e)
+        zhang, wang, zhao, qian = people["张三"], people["王五"], people["赵六"], people["钱七"]
+        number = await submit(zhang, await write_report(zhang, "关于路灯的建议", [TEXT_1]))
+        notices = {}
+        for staff in (wang, zhao, qian):
+            notices[staff.id] = await expect(
+                staff, "新的社情民意信息", number, "关于路灯的建议", "张三"
+            )
+            assert notices[staff.id].buttons == [["打开处理"]]
+        await press(wang, notices[wang.id], "打开处理")
+        card = await expect(wang, number, "已提交")
+        assert card.buttons == [["受理", "退回修改"]]
+        await press(wang, card, "退回修改")
+        await expect(wang, "必填")
+        await wang.send("请补充数据。")
+        await expect(wang, "已改为：退回修改")
+        told = await expect(zhang, number, "退回修改")
+        await press(zhang, told, "✏️ 修改后重新提交")
+        preview = await expect(zhang, "被退回修改")
+        await press(zhang, preview, "✅ 提交修改稿")
+        await expect(zhang, "重新提交")
+        for staff in (wang, zhao, qian):
+            await expect(staff, "重新提交", number, "第 2 稿")
+        # the member who wrote it is not told of their own report, even as staff
+        own = await submit(qian, await write_report(qian, "关于诊所的建议", [TEXT_2]))
+        await expect(wang, own)
+        await qian.expect_no_message(within=0.5)
+        sent = e2e.db("SELECT chat_id FROM deliveries WHERE key LIKE 'report_new:%'")
+        # 王五, 赵六, 钱七 and the configured admin; 钱七 not of their own report
+        assert len(sent) == 4 + 4 + 3
+    finally:
+        await bot.stop()

@@ -29,8 +29,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 REGISTER_HEADER = [
     "编号", "日期", "作者", "联名委员", "活动组", "界别", "类别", "标题", "状态", "采用级别",
-    "报送单位", "提交次数", "提交日期", "受理日期", "退回日期", "重新提交日期", "采用日期",
-    "报送日期", "留存日期", "不予采用日期",
+    "报送单位", "采用说明", "领导批示", "提交次数", "提交日期", "受理日期", "退回日期",
+    "重新提交日期", "采用日期", "报送日期", "留存日期", "不予采用日期",
 ]
 MEMBER_HEADER = [
     "姓名", "活动组", "界别", "提交篇数", "联名篇数", "采用篇数",
@@ -58,6 +58,8 @@ async def fill(world: World) -> None:
         first.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level=AdoptionLevel.CITY,
         note="市政府采用",
     )
+    await world.service.add_leader_comment(first.id, staff, "刘市长", "请住建局牵头落实。")
+    await world.service.add_leader_comment(first.id, staff, "<陈>&书记", "同意。")
     world.clock.now = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
     second = await world.submitted(author="李四", title="河道治理")
     await world.service.move(
@@ -120,6 +122,29 @@ async def test_xlsx_rows_match_the_database(world: World, tmp_path: Path) -> Non
         date(2026, 3, 3), date(2026, 3, 4),
     )
     assert by_title["社区养老"]["采用级别"] == "省级"
+    assert elevator["采用说明"] == "市政府采用"
+    assert elevator["领导批示"] == "刘市长：请住建局牵头落实。\n<陈>&书记：同意。"
+    assert river["采用说明"] is None and river["领导批示"] is None
+
+
+async def test_columns_fit_their_text_and_the_header_stays(world: World, tmp_path: Path) -> None:
+    """Column widths fit the longest value (a Chinese character counts as two), header frozen."""
+    await fill(world)
+    long_title = "关于进一步加强城乡结合部老旧小区加装电梯工作的建议"
+    await world.submitted(author="李四", title=long_title)
+    target = tmp_path / "register.xlsx"
+    await ReportExporter(world.db, SHANGHAI).export_to(target, RegisterFilter())
+    workbook = load_workbook(target)
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2"
+    sheet = workbook["社情民意登记表"]
+    widths = {
+        cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]
+    }
+    assert widths["标题"] >= 2 * len(long_title)
+    assert widths["领导批示"] >= 2 * len("刘市长：请住建局牵头落实。")
+    assert 9 <= widths["编号"] < 2 * len("2026-0001")  # digits count once
+    assert widths["日期"] >= len("2026-03-02")
 
 
 async def test_counts_per_member(world: World, tmp_path: Path) -> None:
@@ -131,9 +156,11 @@ async def test_counts_per_member(world: World, tmp_path: Path) -> None:
     workbook.close()
     assert list(rows[0]) == MEMBER_HEADER
     counts = {row[0]: dict(zip(MEMBER_HEADER, row, strict=True)) for row in rows[1:]}
-    assert set(counts) == {"张三", "李四"}
+    # every member on the roster, those without a report too (staff only when they wrote one)
+    assert set(counts) == {"张三", "李四", "孙七"}
     assert [counts["张三"][k] for k in MEMBER_HEADER[3:]] == [2, 0, 2, 1, 1, 0]
     assert [counts["李四"][k] for k in MEMBER_HEADER[3:]] == [1, 1, 0, 0, 0, 0]
+    assert [counts["孙七"][k] for k in MEMBER_HEADER[3:]] == [0, 0, 0, 0, 0, 0]
     assert counts["李四"]["活动组"] == "第二活动组"
 
 
@@ -174,7 +201,7 @@ async def test_csv_is_two_files_in_utf8_and_each_export_is_audited(
         )
     ]
     assert numbers == db_numbers
-    assert register[1][12] == "2026-03-02"
+    assert register[1][REGISTER_HEADER.index("提交日期")] == "2026-03-02"
     members = list(csv.reader(io.StringIO(written[1].read_text(encoding="utf-8-sig"))))
     assert members[0] == MEMBER_HEADER
     row = await world.db.fetch_one(
@@ -235,3 +262,27 @@ async def test_command_line_export(world: World, tmp_path: Path) -> None:
     assert await export_reports_cli(
         config, tmp_path / "x.txt", date_from=None, date_to=None, status=None, out=bad
     ) == 2
+
+
+@pytest.mark.parametrize("status", ["adopted", "已采用", "Adopted"])
+async def test_command_line_takes_the_status_names_it_prints(
+    world: World, tmp_path: Path, status: str
+) -> None:
+    """`export reports --status 已采用`: the Chinese (and English) names of the statuses work."""
+    await fill(world)
+    config = Config(storage=StorageConfig(path=world.path))
+    target = tmp_path / "cli.xlsx"
+    out = io.StringIO()
+    code = await export_reports_cli(
+        config, target, date_from=None, date_to=None, status=status, out=out
+    )
+    assert code == 0, out.getvalue()
+    workbook = load_workbook(target, read_only=True)
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    assert [row[7] for row in rows[1:]] == ["加装电梯", "社区养老"]
+    bad = io.StringIO()
+    assert await export_reports_cli(
+        config, target, date_from=None, date_to=None, status="已吃饭", out=bad
+    ) == 2
+    assert "已采用" in bad.getvalue()  # the names it takes are listed

@@ -4,7 +4,7 @@ winner when two press at once, leader comments, the queue, search, the stale lis
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,6 +37,10 @@ REVIEW_ALLOWED = {
     (S.ACCEPTED, S.NOT_ADOPTED),
     (S.FORWARDED, S.ADOPTED),
     (S.FORWARDED, S.NOT_ADOPTED),
+    # as practice has it (issue 13, item 19): an accepted report may still be returned for
+    # changes, and an adopted one forwarded (报送) to a higher level
+    (S.ACCEPTED, S.RETURNED),
+    (S.ADOPTED, S.FORWARDED),
 }
 AUTHOR_ALLOWED = {(S.DRAFT, S.SUBMITTED), (S.RETURNED, S.SUBMITTED)}
 ALL_PAIRS = list(itertools.product(ReportStatus, ReportStatus))
@@ -421,3 +425,106 @@ async def test_my_reports_with_history(world: World) -> None:
     assert (await refused(world.service.history(theirs.id, zhang_actor))).reason is (
         Refusal.NOT_FOUND
     )
+
+
+async def test_accepted_returned_and_adopted_forwarded_on(world: World) -> None:
+    """Practice: an accepted report is returned for changes; an adopted one is forwarded to
+    the province and keeps the level it was adopted at (and counts as adopted)."""
+    staff = await world.actor("王五")
+    accepted = await world.report_in(S.ACCEPTED)
+    returned = await world.service.move(
+        accepted.id, staff, S.RETURNED, expected_status=S.ACCEPTED, note="请补充数据"
+    )
+    assert returned.report.status is S.RETURNED
+    adopted = await world.report_in(S.ADOPTED)
+    forwarded = await world.service.move(
+        adopted.id, staff, S.FORWARDED, expected_status=S.ADOPTED, forwarded_to="省政协"
+    )
+    assert (forwarded.report.status, forwarded.report.level, forwarded.report.forwarded_to) == (
+        S.FORWARDED, AdoptionLevel.CITY, "省政协"
+    )
+
+
+async def test_a_wrong_move_is_undone_within_the_time_and_audited(world: World) -> None:
+    staff = await world.actor("王五")
+    report = await world.report_in(S.ACCEPTED)
+    adopted = await world.service.move(
+        report.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level=AdoptionLevel.CITY,
+    )
+    world.clock.advance(minutes=9)
+    undone = await world.service.undo_move(
+        report.id, await world.actor("赵六"), adopted.move.id, within=timedelta(minutes=10)
+    )
+    assert (undone.report.status, undone.report.level) == (S.ACCEPTED, None)
+    assert (undone.move.from_status, undone.move.to_status) == (S.ADOPTED, S.ACCEPTED)
+    assert undone.move.undoes == adopted.move.id
+    assert undone.notify_telegram_ids == (501,)
+    row = await world.db.fetch_one(
+        "SELECT actor_tg_id, detail FROM audit_log WHERE action = 'report_move_undo'"
+    )
+    assert row is not None and row["actor_tg_id"] == 504
+    assert f'"undone_move": {adopted.move.id}' in row["detail"]
+    # it reads as accepted again: in the queue, movable from there
+    queue = await world.service.queue(staff)
+    assert [r.id for r in queue.reports] == [report.id]
+    # an undo is not undone, and the move it undid is not undone twice
+    for move_id in (undone.move.id, adopted.move.id):
+        error = await refused(world.service.undo_move(
+            report.id, staff, move_id, within=timedelta(minutes=10)
+        ))
+        assert error.reason is Refusal.NOTHING_TO_UNDO
+
+
+async def test_undo_too_late_or_after_a_change_is_refused(world: World) -> None:
+    staff = await world.actor("王五")
+    report = await world.report_in(S.SUBMITTED)
+    accepted = await world.service.move(
+        report.id, staff, S.ACCEPTED, expected_status=S.SUBMITTED
+    )
+    world.clock.advance(minutes=11)
+    before = await world.count("SELECT count(*) FROM report_moves")
+    error = await refused(world.service.undo_move(
+        report.id, staff, accepted.move.id, within=timedelta(minutes=10)
+    ))
+    assert (error.reason, error.limit) == (Refusal.UNDO_TOO_LATE, 10)
+    returned = await world.service.move(
+        report.id, staff, S.RETURNED, expected_status=S.ACCEPTED, note="请补充"
+    )
+    error = await refused(world.service.undo_move(
+        report.id, staff, accepted.move.id, within=timedelta(minutes=10)
+    ))
+    assert error.reason is Refusal.NOTHING_TO_UNDO  # a later move came since
+    # the author changed the returned report: the return is not undone under their feet
+    world.clock.advance(minutes=1)
+    await world.service.append_body(await world.member("张三"), report.id, "补充数据")
+    error = await refused(world.service.undo_move(
+        report.id, staff, returned.move.id, within=timedelta(minutes=10)
+    ))
+    assert error.reason is Refusal.ALREADY_HANDLED
+    member = await world.actor("张三")
+    error = await refused(world.service.undo_move(
+        report.id, member, returned.move.id, within=timedelta(minutes=10)
+    ))
+    assert error.reason is Why.NOT_ALLOWED
+    assert await world.count("SELECT count(*) FROM report_moves") == before + 1
+
+
+async def test_the_batched_notice_lists_what_was_submitted_in_its_window(world: World) -> None:
+    """[reports] new_report_notice = "batched": the reports (re)submitted in the window and
+    still waiting; one accepted meanwhile is not listed."""
+    staff = await world.actor("王五")
+    start = world.clock()
+    first = await world.submitted(title="第一篇")
+    world.clock.advance(minutes=10)
+    second = await world.submitted(author="李四", title="第二篇")
+    world.clock.advance(minutes=10)
+    accepted = await world.submitted(title="已受理的")
+    await world.service.move(accepted.id, staff, S.ACCEPTED, expected_status=S.SUBMITTED)
+    world.clock.advance(minutes=50)
+    late = await world.submitted(title="下一个窗口")
+    window = await world.service.submitted_between(start, start + timedelta(minutes=60))
+    assert [r.id for r in window] == [first.id, second.id]
+    later = await world.service.submitted_between(
+        start + timedelta(minutes=60), start + timedelta(minutes=120)
+    )
+    assert [r.id for r in later] == [late.id]

@@ -46,3 +46,23 @@ def test_long_text_is_split_at_line_ends_and_loses_nothing() -> None:
     assert pieces[2] == "四" * 3500  # a line longer than a message is cut where it must be
     assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
     assert split_text("") == [""]
+
+
+def test_a_long_paragraph_is_split_at_a_sentence_end() -> None:
+    """A report written as one long paragraph is shown in pieces that end with a sentence."""
+    sentence = "建议" + "加" * 96 + "。"  # 100 characters, one sentence
+    question = "是否可行" + "行" * 45 + "？"  # 50 characters
+    text = (sentence * 30 + question) * 3  # one paragraph of 9150 characters
+    pieces = split_text(text, 3500)
+    assert all(len(piece) <= 3500 for piece in pieces)
+    assert all(piece.endswith(("。", "？")) for piece in pieces)
+    assert "".join(pieces) == text
+
+
+def test_paragraph_ends_come_before_sentence_ends() -> None:
+    first = "第一段。" * 500  # 2000 characters
+    second = "第二段，" * 300 + "完。"  # a paragraph of 1202 characters
+    third = "第三段。" * 200
+    pieces = split_text("\n".join([first, second, third]), 3500)
+    assert pieces[0] == f"{first}\n{second}"
+    assert pieces[1] == third
