@@ -328,6 +328,25 @@ class ReminderRepository:
                     (to_db_time(at), telegram_user_id),
                 )
 
+    # -- reading notes -------------------------------------------------------------------------
+    @staticmethod
+    async def add_reading_note(
+        conn: aiosqlite.Connection, member_id: int, book: str, note: str, at: datetime
+    ) -> int:
+        cursor = await conn.execute(
+            "INSERT INTO reading_notes(member_id, book, note, created_at) VALUES (?, ?, ?, ?)",
+            (member_id, book, note, to_db_time(at)),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def reading_notes(self, member_id: int) -> list[tuple[str, str, datetime]]:
+        rows = await self.db.fetch_all(
+            "SELECT book, note, created_at FROM reading_notes WHERE member_id = ? "
+            "ORDER BY created_at, id", (member_id,),
+        )
+        return [(r["book"], r["note"], required_time(r["created_at"])) for r in rows]
+
     # -- calendar and acknowledgements ---------------------------------------------------------
     async def calendar_days(self) -> dict[date, str]:
         rows = await self.db.fetch_all("SELECT day, kind FROM calendar_days")

@@ -126,6 +126,12 @@ class ThemedDayConfig(_Section):
     day: str = "1st thu"  # cron day field: '1st thu', 'last fri', '15'
     at: str = Field(default="09:00", pattern=_CLOCK)
     holiday_policy: Literal["next", "previous", "skip", "keep"] = "next"
+    # 建言日 only: the category its 写社情民意信息 button suggests (economy, livelihood,
+    # governance, ecology, culture_education, health, rule_of_law, other)
+    category: Literal[
+        "economy", "livelihood", "governance", "ecology", "culture_education", "health",
+        "rule_of_law", "other",
+    ] = "other"
 
 
 class EventRemindersConfig(_Section):

@@ -42,6 +42,8 @@ Clock = Callable[[], datetime]
 PLAN_AHEAD = timedelta(days=8)
 MAX_TITLE = 60
 MAX_BODY = 1000
+MAX_BOOK = 60  # a book's title
+MAX_NOTE = 1000  # a reading note: "a few lines"
 
 
 class ReminderProblem(StrEnum):
@@ -56,6 +58,8 @@ class ReminderProblem(StrEnum):
     NO_AUDIENCE = "no_audience"
     NO_SUCH_SCHEDULE = "no_such_schedule"
     UNCHANGED = "unchanged"
+    BAD_BOOK = "bad_book"  # a reading note's book title: empty or too long
+    BAD_NOTE = "bad_note"  # a reading note's text: empty or too long
 
 
 class AckOutcome(StrEnum):
@@ -321,6 +325,23 @@ class ReminderService:
     async def unreachable_of(self, occurrence: ReminderOccurrence) -> list[Member]:
         """The members this occurrence could not reach: they blocked the bot."""
         return await self.repo.blocked_recipients(occurrence.delivery_key)
+
+    async def share_reading_note(self, member: Member, book: str, note: str) -> int:
+        """A 读书心得 from the reading day's button: stored and audited; its id."""
+        book, note = " ".join(book.split()), note.strip()
+        if not book or len(book) > MAX_BOOK:
+            raise Refused(ReminderProblem.BAD_BOOK)
+        if not note or len(note) > MAX_NOTE:
+            raise Refused(ReminderProblem.BAD_NOTE)
+        async with self.db.transaction() as conn:
+            note_id = await ReminderRepository.add_reading_note(
+                conn, member.id, book, note, self.clock()
+            )
+            await record_audit(
+                conn, "reading_note", actor_tg_id=member.telegram_user_id,
+                actor_member_id=member.id, subject=str(note_id), detail={"book": book},
+            )
+        return note_id
 
     async def staff(self) -> list[Recipient]:
         found = await self.repo.reachable_members(roles=[Role.STAFF, Role.ADMIN])

@@ -10,3 +10,10 @@ class ReminderAck(CallbackData):
 
     PREFIX = "rak"
     occurrence_id: int
+
+
+class ReadingNoteStart(CallbackData):
+    """分享读书心得 under the reading day's reminder (occurrence `occurrence_id`)."""
+
+    PREFIX = "rdn"
+    occurrence_id: int

@@ -10,10 +10,11 @@ from bot.attendance.links import leave_link_payload
 from bot.core.texts import tr
 from bot.core.when import clock, moment_text
 from bot.reminders.events import EventReminder, which_of
-from handlers.reminders.buttons import ReminderAck
+from bot.reports.links import advice_link_payload
+from handlers.reminders.buttons import ReadingNoteStart, ReminderAck
 from handlers.shared.context import Services
 from storage.attendance import AttendanceRepository
-from storage.models import Event
+from storage.models import Event, ReportCategory
 from storage.reminder_models import ReminderKind, ReminderOccurrence, ReminderSchedule
 
 
@@ -72,12 +73,19 @@ class Rendered:
         schedule, event = self.schedule, self.event
         codec = self.services.codec
         if schedule is not None:
-            if schedule.ack:
+            button = None
+            if schedule.kind is ReminderKind.READING_DAY:
+                data = codec.encode(ReadingNoteStart(occurrence_id=self.occurrence.id))
+                button = InlineKeyboardButton(tr(language, "reading.button"), callback_data=data)
+            elif schedule.kind is ReminderKind.ADVICE_DAY:
+                category = ReportCategory(self.services.config.reminders.advice_day.category)
+                link = f"https://t.me/{self.bot_username}?start={advice_link_payload(category)}"
+                button = InlineKeyboardButton(tr(language, "reminder.advice_button"), url=link)
+            elif schedule.ack:
                 data = codec.encode(ReminderAck(occurrence_id=self.occurrence.id))
                 button = InlineKeyboardButton(tr(language, "reminder.ack_button"),
                                               callback_data=data)
-                return InlineKeyboardMarkup([[button]])
-            return None
+            return InlineKeyboardMarkup([[button]]) if button else None
         if event is None or which_of(self.occurrence) is EventReminder.LEAVE_UNDECIDED:
             return None
         link = f"https://t.me/{self.bot_username}?start={leave_link_payload(event.id)}"

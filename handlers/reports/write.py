@@ -13,6 +13,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.core.auth import Refused
+from bot.reports.links import category_of_payload
 from bot.reports.workflow import Refusal
 from bot.reports.writing import MAX_ATTACHMENTS, MAX_BODY, MAX_TITLE
 from handlers.reports.access import private_writer, writer
@@ -176,6 +177,8 @@ async def _next_after(
         WriteStep.BODY: WriteStep.FILES, WriteStep.FILES: WriteStep.PEOPLE,
         WriteStep.PEOPLE: WriteStep.PREVIEW,
     }[step]
+    if following is WriteStep.CATEGORY and report.category is not None:
+        following = WriteStep.BODY  # suggested by the link that opened the report
     await _ask(update, context, report, following)
 
 
@@ -206,6 +209,22 @@ async def start_report(update: Update, context: Context) -> None:
         [choice_button(context, "report.button_resume", draft.id, "resume")],
         [choice_button(context, "report.button_new", 0, "new")],
     ]))
+
+
+async def advice_link(update: Update, context: Context, payload: str) -> None:
+    """t.me/<bot>?start=rpt_<category> (the 建言日 reminder): a new report in that category."""
+    category = category_of_payload(payload)
+    if category is None:
+        await reply(update, context, "start.unknown_link")
+        return
+    member = await private_writer(update, context)
+    if member is None:
+        return
+    service = context.services.reports
+    report = await service.set_category(member, (await service.start_draft(member)).id, category)
+    await reply(update, context, "report.advice_started",
+                category=category_label(context.lang, category))
+    await _ask(update, context, report, WriteStep.TITLE)
 
 
 # -- buttons ----------------------------------------------------------------------------------

@@ -161,7 +161,8 @@ def button_rows(
 
 # -- guided conversations: the step lives in the database, so a restart loses nothing --------
 async def open_conversation(
-    update: Update, context: Context, kind: str, step: str, data: dict[str, object]
+    update: Update, context: Context, kind: str, step: str,
+    data: BaseModel | dict[str, object],
 ) -> None:
     """Start (or move on) the conversation `kind` of this user in this chat.
 

@@ -55,5 +55,15 @@ CREATE TABLE reminder_acks (
     PRIMARY KEY (occurrence_id, member_id)
 );
 
+-- 读书心得: what a member shares from the 委员阅读日 reminder (counted in the duty record).
+CREATE TABLE reading_notes (
+    id         INTEGER PRIMARY KEY,
+    member_id  INTEGER NOT NULL REFERENCES members(id),
+    book       TEXT NOT NULL,
+    note       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX reading_notes_member ON reading_notes(member_id, created_at);
+
 -- A member whose account refused a push (blocked the bot): listed to staff, cleared on return.
 ALTER TABLE members ADD COLUMN unreachable_since TEXT;

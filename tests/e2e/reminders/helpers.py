@@ -13,6 +13,7 @@ from bot.reminders.audience import Audience
 from bot.reminders.service import ReminderService
 from bot.reminders.timing import OneOff
 from storage.db import Database, utc_now
+from storage.reminder_models import ReminderKind
 from tests.botapi import Phone
 from tests.e2e.harness import E2E
 
@@ -38,14 +39,15 @@ async def crowd_with_staff(e2e: E2E, members: int) -> tuple[dict[str, Phone], Ph
 
 
 async def make_notice(
-    e2e: E2E, title: str, *, due_in: timedelta = timedelta(seconds=1), ack: bool = False
+    e2e: E2E, title: str, *, due_in: timedelta = timedelta(seconds=1), ack: bool = False,
+    kind: ReminderKind = ReminderKind.NOTICE,
 ) -> int:
-    """A notice to everyone, due in `due_in`; its schedule's id."""
+    """A notice (or a themed day's reminder) to everyone, due in `due_in`; its schedule's id."""
     config = load_config(e2e.config_path)
     async with Database(e2e.db_path) as db:
         service = ReminderService(db, config.zone, config.reminders)
         schedule = await service.create(
-            None, title=title, body=BODY, ack=ack, audience=Audience.all_members(),
+            None, title=title, body=BODY, ack=ack, audience=Audience.all_members(), kind=kind,
             rule=OneOff(at_utc=(utc_now() + due_in).astimezone(UTC)),
         )
     return schedule.id
