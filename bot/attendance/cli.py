@@ -19,6 +19,7 @@ from typing import TextIO
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.export import export_attendance_cli
 from bot.attendance.qr import qr_png
+from bot.attendance.rules import is_long
 from bot.attendance.service import (
     AttendanceService,
     InvalidEvent,
@@ -50,6 +51,8 @@ class EventArguments:
     lat: float | None = None
     lon: float | None = None
     radius: int | None = None
+    past: bool = False  # an event that is over, recorded for the record (never announced)
+    long: bool = False  # longer than a day, and meant so
 
 
 def event_type_of(text: str) -> EventType:
@@ -110,11 +113,11 @@ def describe(event: Event, groups: list[ActivityGroup], config: Config) -> str:
     end_text = f"{ends:%H:%M}" if ends.date() == starts.date() else f"{ends:%Y-%m-%d %H:%M}"
     names = ",".join(g.name for g in groups if g.id in event.group_ids)
     kind = tr(_CLI_LANGUAGE, f"event_type.{event.type.value}")
-    venue = (f" venue {event.venue.lat:.5f},{event.venue.lon:.5f} r={event.venue.radius_m}m"
+    point = (f" point {event.venue.lat:.5f},{event.venue.lon:.5f} r={event.venue.radius_m}m"
              if event.venue else "")
     state = " CANCELLED" if event.status.value == "cancelled" else ""
     return (f"#{event.id}  {starts:%Y-%m-%d %H:%M}–{end_text}  {kind}  {event.title}"
-            f"  @{event.place or '-'}  [{names}]  {event.policy.value}{venue}{state}")
+            f"  @{event.place or '-'}  [{names}]  check-in {event.policy.value}{point}{state}")
 
 
 async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO) -> int:
@@ -126,15 +129,25 @@ async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO)
                                     rules=rules_from_config(config.attendance))
         try:
             draft = draft_from(args, groups, config, utc_now())
-            change = await service.create_event(None, draft)
+            if is_long(draft.starts_at, draft.ends_at) and not args.long:
+                days = (draft.ends_at - draft.starts_at).total_seconds() / 86400
+                raise UsageError(f"the event would last {days:.1f} days; check --end, or add "
+                                 "--long if it is meant to last more than a day")
+            change = await service.create_event(None, draft, for_the_record=args.past)
         except UsageError as exc:
             print(f"events: {exc}", file=out)
             return 2
         except InvalidEvent as exc:
-            print(f"events: the event cannot be saved: {exc.problem.value}", file=out)
+            sentence = tr(_CLI_LANGUAGE, f"event.problem_{exc.problem.value}")
+            print(f"events: the event cannot be saved: {sentence} ({exc.problem.value})",
+                  file=out)
             return 2
     event = change.event
     assert event is not None
+    if args.past:
+        print(f"recorded for the record {describe(event, groups, config)}", file=out)
+        print("it is over, so it is not announced", file=out)
+        return 0
     print(f"created {describe(event, groups, config)}", file=out)
     unbound = [g.name for g in change.groups if g.chat_id is None]
     bound = [g.name for g in change.groups if g.chat_id is not None]
@@ -203,6 +216,7 @@ async def _create(config: Config, args: Namespace) -> int:
     given = EventArguments(
         type=args.type, title=args.title, start=args.start, end=args.end, place=args.place,
         groups=args.groups, policy=args.policy, lat=args.lat, lon=args.lon, radius=args.radius,
+        past=args.past, long=args.long,
     )
     return await create_event_cli(config, given, out=sys.stdout)
 
@@ -240,6 +254,10 @@ def add_commands(commands: Subcommands) -> None:
     new.add_argument("--lat", type=float, help="venue point: latitude")
     new.add_argument("--lon", type=float, help="venue point: longitude")
     new.add_argument("--radius", type=int, help="venue radius in metres (default 200)")
+    new.add_argument("--past", action="store_true",
+                     help="record an event that is over, for the record (it is not announced)")
+    new.add_argument("--long", action="store_true",
+                     help="the event is meant to last more than a day")
     new.set_defaults(func=_create)
     evl = events.add_parser("list", help="events not yet over")
     evl.add_argument("--all", action="store_true", help="past events too")

@@ -124,9 +124,11 @@ async def test_upcoming_events_leave_out_ended_and_cancelled(tmp_path: Path) -> 
     config = config_at(tmp_path / "t.db")
     await make_groups(config.storage.path)
     async with Database(config.storage.path) as db:
-        service = AttendanceService(db, MemberRepository(db), ZONE, clock=lambda: NOW)
+        now = [NOW]
+        service = AttendanceService(db, MemberRepository(db), ZONE, clock=lambda: now[0])
         ids = []
         for starts, ends in ((-3, -1), (-1, 1), (24, 26), (48, 50)):
+            now[0] = NOW + timedelta(hours=starts - 1)  # each made before it starts
             draft = draft_from(given(), GROUPS, config, NOW).model_copy(update={
                 "starts_at": NOW + timedelta(hours=starts),
                 "ends_at": NOW + timedelta(hours=ends),
@@ -134,6 +136,7 @@ async def test_upcoming_events_leave_out_ended_and_cancelled(tmp_path: Path) -> 
             change = await service.create_event(None, draft)
             assert change.event is not None
             ids.append(change.event.id)
+        now[0] = NOW
         await service.cancel_event(None, ids[3])
         assert [e.id for e in await service.upcoming_events()] == ids[1:3]
 
@@ -146,3 +149,69 @@ def test_rules_from_config() -> None:
     assert (defaults.opens_before, defaults.late_after) == (timedelta(hours=1),
                                                             timedelta(minutes=15))
     assert checkin_tokens.STEP_SECONDS == 30  # what /qr and the config texts promise
+
+
+async def test_a_start_in_the_past_is_refused_unless_recorded_for_the_record(
+    tmp_path: Path,
+) -> None:
+    config = config_at(tmp_path / "t.db")
+    await make_groups(config.storage.path)
+    refused = io.StringIO()
+    old = given(start="2020-01-01 09:00", end="11:00")
+    assert await create_event_cli(config, old, out=refused) == 2
+    assert "开始时间已经过去了" in refused.getvalue()
+    assert "announces" not in refused.getvalue()
+
+    recorded = io.StringIO()
+    past = given(start="2020-01-01 09:00", end="11:00", past=True)
+    assert await create_event_cli(config, past, out=recorded) == 0
+    assert "recorded for the record #1" in recorded.getvalue()
+    assert "not announced" in recorded.getvalue()
+    assert "the running bot announces" not in recorded.getvalue()
+    now = datetime.now(ZONE)
+    running = given(start=(now - timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M"),
+                    end=(now + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"), past=True)
+    not_over = io.StringIO()
+    assert await create_event_cli(config, running, out=not_over) == 2
+    assert "补录的活动须已经结束" in not_over.getvalue()
+    async with Database(config.storage.path) as db:
+        service = AttendanceService(db, MemberRepository(db), ZONE)
+        assert [e.title for e in await service.upcoming_events()] == []
+        assert len(await service.list_events()) == 1
+
+
+async def test_an_event_longer_than_a_day_needs_to_be_meant(tmp_path: Path) -> None:
+    config = config_at(tmp_path / "t.db")
+    await make_groups(config.storage.path)
+    start = datetime.now(ZONE) + timedelta(days=1)
+    long = given(start=start.strftime("%Y-%m-%d %H:%M"),
+                 end=(start + timedelta(days=32)).strftime("%Y-%m-%d %H:%M"))
+    asked = io.StringIO()
+    assert await create_event_cli(config, long, out=asked) == 2
+    assert "32.0 days" in asked.getvalue() and "--long" in asked.getvalue()
+    meant = io.StringIO()
+    assert await create_event_cli(config, EventArguments(**{**long.__dict__, "long": True}),
+                                  out=meant) == 0
+    assert "created #1" in meant.getvalue()
+
+
+async def test_groups_in_roster_order_and_one_word_per_field(tmp_path: Path) -> None:
+    """第一, 第二, 第三 as in the roster (by code point 第三 would come before 第二); the
+    check-in rule and the venue point are not both printed as "venue"."""
+    config = config_at(tmp_path / "t.db")
+    async with Database(config.storage.path) as db, db.transaction() as conn:
+        for name in ("第一活动组", "第二活动组", "第三活动组"):
+            await MemberRepository.ensure_group(conn, name)
+    start = datetime.now(ZONE) + timedelta(days=1)
+    made = io.StringIO()
+    assert await create_event_cli(config, given(
+        start=start.strftime("%Y-%m-%d %H:%M"),
+        end=(start + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M"), groups="all", policy="venue",
+        lat=31.2304, lon=121.4737, radius=150,
+    ), out=made) == 0
+    listed = io.StringIO()
+    assert await list_events_cli(config, include_past=False, out=listed) == 0
+    line = listed.getvalue()
+    assert "[第一活动组,第二活动组,第三活动组]" in line
+    assert "venue venue" not in line
+    assert "check-in venue point 31.23040,121.47370 r=150m" in line
