@@ -28,7 +28,7 @@ from bot.attendance.service import (
 from bot.core.cli import Namespace, Subcommands, UsageError, day_argument
 from bot.core.config import Config
 from bot.core.texts import catalog, tr
-from bot.core.timeparse import parse_local_datetime
+from bot.core.timeparse import TimeReading, read_local_datetime
 from bot.telegram.links import deep_link, fetch_bot_username
 from storage.db import Database, utc_now
 from storage.members import MemberRepository
@@ -78,17 +78,25 @@ def _groups_named(names: str, groups: list[ActivityGroup]) -> tuple[int, ...]:
     return tuple(by_name[n] for n in wanted)
 
 
+def _moment(option: str, typed: str, reading: TimeReading, like: str) -> datetime:
+    if reading.choices is not None:
+        early, late = (f"{c:%H:%M}" for c in reading.choices)
+        raise UsageError(f"{option} {typed!r} could be {early} or {late}: write 上午/下午, or "
+                         "the 24-hour time")
+    if reading.moment is None:
+        raise UsageError(f"{option} {typed!r} is not {like}")
+    return reading.moment
+
+
 def draft_from(
     args: EventArguments, groups: list[ActivityGroup], config: Config, now: datetime
 ) -> EventDraft:
     """The event the arguments describe, times read in the committee's zone."""
     zone = config.zone
-    starts = parse_local_datetime(args.start, zone, now)
-    if starts is None:
-        raise UsageError(f"--start {args.start!r} is not a time like \"2026-12-03 09:00\"")
-    ends = parse_local_datetime(args.end, zone, now, day=starts.date())
-    if ends is None:
-        raise UsageError(f"--end {args.end!r} is not a time like \"11:30\" or a date and time")
+    starts = _moment("--start", args.start, read_local_datetime(args.start, zone, now),
+                     "a time like \"2026-12-03 09:00\"")
+    ends = _moment("--end", args.end, read_local_datetime(args.end, zone, now, day=starts.date()),
+                   "a time like \"11:30\" or a date and time")
     venue = None
     points = (args.lat, args.lon, args.radius)
     if any(p is not None for p in points):

@@ -4,8 +4,9 @@ Sheet 1 has one row per expected member of each exported event: the event (numbe
 start, type, title), the member (group, name, sector), the status (present, late, on leave,
 leave pending, not yet, absent), the check-in time in the committee's zone and how it was made,
 and the leave reason. Sheet 2 counts per member: expected, attended (present or late), late,
-leave, pending, absent, and the period counted. Only events that have started count (an event
-still to come has nobody absent yet); cancelled events are left out: nobody was expected at
+leave, pending, absent, and the period counted. Only events that have started count there (an
+event still to come has nobody expected or absent yet; its rows on sheet 1 show who has checked
+in early); cancelled events are left out: nobody was expected at
 them. Without an event or days, the period is this year up to today, in chat and at the
 command line alike. As .csv the two sheets are two files. Every export is audited (who, when,
 which filter, how many rows).
@@ -151,29 +152,26 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
         self.attendance = attendance
         self.zone = attendance.zone
 
-    async def _events(self, filters: AttendanceFilter, now: datetime) -> list[Event]:
-        """The scheduled events of the filter that have started by `now`."""
+    async def _events(self, filters: AttendanceFilter) -> list[Event]:
+        """The scheduled events of the filter."""
         groups = [filters.group_id] if filters.group_id is not None else None
         if filters.event_id is not None:
             event = await self.attendance.event(filters.event_id)
             found = [event] if event is not None else []
             if groups is not None:
                 found = [e for e in found if filters.group_id in e.group_ids]
-            return [
-                e for e in found if e.status is EventStatus.SCHEDULED and e.starts_at <= now
-            ]
+            return [e for e in found if e.status is EventStatus.SCHEDULED]
         starts_from = starts_before = None
         if filters.date_from is not None:
             starts_from = self.attendance.day_range(filters.date_from, filters.date_from)[0]
         if filters.date_to is not None:
             starts_before = self.attendance.day_range(filters.date_to, filters.date_to)[1]
-        events = await self.attendance.list_events(
+        return await self.attendance.list_events(
             group_ids=groups,
             starts_from=starts_from,
             starts_before=starts_before,
             include_cancelled=False,
         )
-        return [e for e in events if e.starts_at <= now]
 
     def _row(self, record: AttendanceRecord, language: str) -> SheetRow:
         event, member, checkin = record.event, record.member, record.checkin
@@ -199,7 +197,7 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
         now = self.attendance.clock()
         filters = filters.with_default_period(now.astimezone(self.zone).date())
         period = filters.period(language)
-        events = await self._events(filters, now)
+        events = await self._events(filters)
         groups = [filters.group_id] if filters.group_id is not None else None
         group_order = {g.id: i for i, g in enumerate(await self.attendance.members.list_groups())}
         rows: list[SheetRow] = []
@@ -214,7 +212,8 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
                         member.name, member.group_name or "", member.sector, period=period
                     )
                     positions[member.id] = group_order.get(member.group_id or 0, -1)
-                summary[member.id].add(record.status)
+                if event.starts_at <= now:  # one still to come counts for nobody yet
+                    summary[member.id].add(record.status)
         ordered = sorted(
             summary.items(), key=lambda item: (positions[item[0]], item[1].name, item[0])
         )

@@ -270,8 +270,27 @@ async def on_edit_step(update: Update, context: Context, conversation: Conversat
     if step == "groups":
         await reply(update, context, "event.use_buttons")
         return
-    if not await take_typed(update, context, step, typed, form, end_example=event.ends_at):
+    if not await take_typed(update, context, KIND_EDIT, step, typed, form,
+                            end_example=event.ends_at):
         return
+    await _moment_taken(update, context, event, form, step)
+
+
+async def edit_moment_taken(
+    update: Update, context: Context, form: EditEventForm, step: str
+) -> None:
+    """A start or end chosen by button: move on as after a typed one."""
+    event = await context.services.attendance.event(form.event_id)
+    if event is None:
+        await end_conversation(update, context)
+        await reply(update, context, "event.no_such_event", number=form.event_id)
+        return
+    await _moment_taken(update, context, event, form, step)
+
+
+async def _moment_taken(
+    update: Update, context: Context, event: Event, form: EditEventForm, step: str
+) -> None:
     if step == "start":
         await save_step(update, context, KIND_EDIT, "end", form)
         await send(update, context, _edit_prompt(context, "end", event))

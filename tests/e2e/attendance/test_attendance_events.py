@@ -9,7 +9,7 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -19,6 +19,7 @@ from tests.botapi import Limits
 from tests.e2e.attendance_world import (
     GROUP_1_EXPECTED,
     VENUE,
+    ZONE,
     World,
     announcement,
     create_event,
@@ -62,7 +63,9 @@ async def test_leader_creates_an_event_in_a_conversation(world: World) -> None:
     await expect(leader, "第 2 步")
     await leader.send("组长扩大会议")
     await expect(leader, "第 3 步", "可以这样写")
-    await leader.send("明天下午")  # no time: asked again, with how to write it
+    await leader.send("明天下午")  # a day without an hour: the hour is asked for
+    await expect(leader, "请再写上几点开始")
+    await leader.send("下午几点")  # not a time at all: how to write it
     await expect(leader, "没有看懂这个时间")
     await leader.send("明天 14:30")
     await expect(leader, "第 4 步", "16:30")
@@ -94,6 +97,45 @@ async def test_leader_creates_an_event_in_a_conversation(world: World) -> None:
     await world.chat1.expect_no_message(within=1.2)  # the announcer does not post it again
     assert len(e2e.db("SELECT * FROM event_announcements")) == 1
     assert len(e2e.db("SELECT * FROM audit_log WHERE action = 'event_create'")) == 1
+
+
+async def test_times_as_people_type_them_and_events_in_the_past_or_too_long(
+    world: World,
+) -> None:
+    """Item 5 and 13 of issue 13: a start in the past is refused; an hour from 1 to 6 without
+    上午/下午 is asked about with two buttons; a day without an hour asks for the hour; an event
+    longer than a day is asked about before it is saved."""
+    staff, e2e = world.staff, world.e2e
+    await staff.send("/newevent")
+    await staff.press(await expect(staff, "第 1 步"), "会议")
+    await expect(staff, "第 2 步")
+    await staff.send("专题协商会")
+    await expect(staff, "第 3 步")
+    await staff.send("昨天 下午2点半")
+    await expect(staff, "这个开始时间已经过去了")
+    await staff.send("下周三上午")
+    await expect(staff, "请再写上几点开始")
+    await staff.send("明天 3点")  # a full day and time: 03:00 or 15:00?
+    which = await expect(staff, "是指03:00还是15:00")
+    assert which.buttons == [["03:00", "15:00"]]
+    await staff.press(which, "15:00")
+    await expect(staff, "第 4 步", "17:00")
+    long_end = (datetime.now(ZONE) + timedelta(days=33)).strftime("%Y-%m-%d 18:00")
+    await staff.send(long_end)
+    asked = await expect(staff, "确实要这么长吗")
+    assert asked.button_texts == ["是的，确实持续这么长", "重新输入结束时间"]
+    await staff.press(asked, "重新输入结束时间")
+    await expect(staff, "第 4 步")
+    await staff.send("下午5点")
+    await expect(staff, "第 5 步")
+    assert e2e.db("SELECT * FROM events") == []
+    [conversation] = e2e.db("SELECT data FROM conversations WHERE kind = 'event_new'")
+    form = json.loads(conversation["data"])
+    tomorrow = (datetime.now(ZONE) + timedelta(days=1)).date()
+    assert datetime.fromisoformat(form["start"]).astimezone(ZONE) == datetime.combine(
+        tomorrow, time(15, 0), ZONE)
+    assert datetime.fromisoformat(form["end"]).astimezone(ZONE) == datetime.combine(
+        tomorrow, time(17, 0), ZONE)
 
 
 async def test_staff_event_for_two_groups_with_a_venue_point(world: World) -> None:

@@ -192,7 +192,7 @@ async def test_filters_by_event_and_group(world: World) -> None:
         (first, "委员四"), (first, "组长乙"),
     ]
     days = await exporter.build(AttendanceFilter(date_from=date(2025, 3, 8)))
-    assert [e.title for e in days.events] == ["委员建言日"]  # 四月会议 has not started
+    assert [e.title for e in days.events] == ["委员建言日", "四月会议"]
     cancelled = next(e for e in await world.service.list_events() if e.title == "取消的活动")
     assert (await exporter.build(AttendanceFilter(event_id=cancelled.id))).rows == []
 
@@ -245,11 +245,15 @@ async def test_command_line_export(world: World, tmp_path: Path) -> None:
 
 async def test_only_started_events_count_and_the_period_is_stated(world: World) -> None:
     """The default period is this year up to today; 四月会议 (to come) counts for nobody."""
-    built = await AttendanceExporter(world.db, world.service).build(AttendanceFilter())
-    assert [e.title for e in built.events] == ["委员阅读日", "委员建言日"]
-    by_name = {s.name: s for s in built.summary}
+    exporter = AttendanceExporter(world.db, world.service)
+    spring = await exporter.build(AttendanceFilter(date_from=date(2025, 3, 1),
+                                                   date_to=date(2025, 4, 30)))
+    assert [e.title for e in spring.events] == ["委员阅读日", "委员建言日", "四月会议"]
+    by_name = {s.name: s for s in spring.summary}
     assert (by_name["委员一"].expected, by_name["委员一"].absent) == (2, 1)
-    assert by_name["组长甲"].absent == 2
+    assert (by_name["组长甲"].expected, by_name["组长甲"].absent) == (2, 2)
+    built = await exporter.build(AttendanceFilter())
+    assert [e.title for e in built.events] == ["委员阅读日", "委员建言日"]
     assert {s.period for s in built.summary} == {"2025-01-01至2025-03-09（只计已开始的活动）"}
 
 
