@@ -256,6 +256,16 @@ class AttendanceService(CheckIns, LeaveRequests):
             for event in events
         ]
 
+    async def open_for_check_in(
+        self, member: Member, *, at: datetime | None = None
+    ) -> list[Event]:
+        """The member's events whose check-in is open now and who has not checked in yet."""
+        at = at or self.clock()
+        return [
+            mine.event for mine in await self.events_for_member(member, at=at)
+            if mine.checkin is None and self.rules.opens_at(mine.event) <= at
+        ]
+
     # -- views ----------------------------------------------------------------------------------
     async def records(
         self,

@@ -25,7 +25,7 @@ from bot.telegram.ratelimit import Priority
 from handlers.attendance.buttons import EventCheckIn, EventLeaveAsk
 from handlers.attendance.render import card, event_card
 from handlers.shared.context import Context, LiaisonApplication, Services
-from storage.models import ActivityGroup, Event, EventStatus, Member
+from storage.models import ActivityGroup, Event, EventPolicy, EventStatus, Member
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +34,22 @@ log = logging.getLogger(__name__)
 _ANNOUNCE_ATTEMPTS = 3
 
 
-def announcement_keyboard(services: Services, event_id: int) -> InlineKeyboardMarkup:
+def announcement_keyboard(services: Services, event: Event) -> InlineKeyboardMarkup:
+    """签到 and 请假; at a venue-verified event only 请假 (a 签到 button would refuse everyone:
+    the announcement says what works there instead)."""
     codec = services.codec
+    leave = InlineKeyboardButton(
+        tr(DEFAULT_LANGUAGE, "event.button_leave"),
+        callback_data=codec.encode(EventLeaveAsk(event_id=event.id)),
+    )
+    if event.policy is EventPolicy.VENUE:
+        return InlineKeyboardMarkup([[leave]])
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(
             tr(DEFAULT_LANGUAGE, "event.button_checkin"),
-            callback_data=codec.encode(EventCheckIn(event_id=event_id)),
+            callback_data=codec.encode(EventCheckIn(event_id=event.id)),
         ),
-        InlineKeyboardButton(
-            tr(DEFAULT_LANGUAGE, "event.button_leave"),
-            callback_data=codec.encode(EventLeaveAsk(event_id=event_id)),
-        ),
+        leave,
     ]])
 
 
@@ -66,7 +71,9 @@ async def render_announcement(services: Services, event_id: int, chat_id: int) -
         language, "event.announcement", number=event.id, card=details,
         checked_in=count.checked_in, expected=count.expected,
     )
-    return body, announcement_keyboard(services, event_id)
+    if event.policy is EventPolicy.VENUE:
+        body += "\n" + tr(language, "event.announcement_venue_hint")
+    return body, announcement_keyboard(services, event)
 
 
 def touch_announcement(context: Context, event_id: int, chat_id: int, message_id: int) -> None:

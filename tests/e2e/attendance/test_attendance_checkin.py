@@ -209,8 +209,9 @@ async def test_live_location_inside_and_outside_the_radius(world: World) -> None
     posted = await announcement(world.chat1, event_id)
     assert "200 米内共享实时位置" in (posted.text or "")
 
-    pressed = await world.zhang.press(posted, "签到")  # venue-verified: not by the button
-    assert pressed is not None and "需在现场签到" in (pressed.text or "")
+    # venue-verified: no 签到 button that would refuse everyone; what works is said instead
+    assert posted.button_texts == ["请假"]
+    assert "到场后请扫描屏幕上的二维码，或私聊我发送屏幕上的六位签到码" in (posted.text or "")
 
     await world.zhang.start(await link_payload(e2e, event_id))
     await expect(world.zhang, "还差一步", "共享实时位置")
@@ -230,6 +231,32 @@ async def test_live_location_inside_and_outside_the_radius(world: World) -> None
     assert {n: r["method"] for n, r in world.checkins(event_id).items()} == {
         "张三": "qr", "李四": "code"
     }
+
+
+async def test_a_bare_code_or_the_word_checkin_in_private(world: World) -> None:
+    """Six digits alone are /checkin CODE; 签到 alone asks which event, with buttons."""
+    e2e = world.e2e
+    event_id = await create_event(e2e, "读书分享会")
+    venue_id = await create_event(e2e, "现场协商会", policy="venue")
+    await announcement(world.chat1, event_id)
+    await world.zhang.send(await code(e2e, event_id))
+    await expect(world.zhang, "读书分享会", "签到成功")
+    assert world.checkins(event_id)["张三"]["method"] == "code"
+    await world.li.send("１２３４５６")  # a wrong code, in full-width digits: refused as one
+    await expect(world.li, "签到码或签到链接不正确")
+
+    await world.li.send("签到")
+    which = await expect(world.li, "您在参加哪个活动", "现场协商会", "屏幕上的二维码")
+    assert which.button_texts == ["读书分享会"]  # the venue-verified one: by its code only
+    answer = await world.li.press(which, "读书分享会")
+    assert answer is not None
+    await world.li.wait_for(lambda m: m == which and "签到成功" in (m.text or ""))
+    assert world.checkins(event_id)["李四"]["method"] == "button"
+    assert "李四" not in world.checkins(venue_id)
+    await world.stranger.send("签到")
+    await expect(world.stranger, "您还没有登记")
+    await world.qian.send("签到")  # 第二活动组: nothing open for them
+    await expect(world.qian, "现在没有可以签到的活动")
 
 
 async def _view(leader: Phone, command: str) -> str:
