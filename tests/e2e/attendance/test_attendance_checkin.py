@@ -89,12 +89,19 @@ async def test_qr_code_from_qr_command_and_typed_code(world: World) -> None:
     await world.zhang.start(link.group(1))  # scanned twice
     await expect(world.zhang, f"您已于 {at.group(0)} 签到")
 
-    pressed, _ = await press_newest_qr(world.leader, "🔄 刷新")  # a fresh code, the old goes
-    await world.leader.wait_for(lambda m: m == pressed and m.deleted, include_deleted=True)
+    # a fresh code replaces the picture in place: no new message, nothing deleted
+    edits = qr.edit_count
+    pressed, _ = await press_newest_qr(world.leader, "🔄 刷新")
+    assert pressed == qr
+    await world.leader.wait_for(lambda m: m == qr and m.edit_count > edits)
     fresh, stopped = await press_newest_qr(world.leader, "⏹ 停止自动更新")
-    assert fresh != pressed and QR_LINK.search(fresh.text or "")
+    assert fresh == qr and QR_LINK.search(fresh.text or "")
     assert stopped is not None and "已停止自动更新" in (stopped.text or "")
-    await world.leader.wait_for(lambda m: m == fresh and m.button_texts == ["🔄 刷新"])
+    # after 停止 the message no longer says it is kept fresh until HH:MM
+    after = await world.leader.wait_for(lambda m: m == qr and m.button_texts == ["🔄 刷新"])
+    assert "本消息自动更新到" not in (after.text or "") and "签到码" in (after.text or "")
+    assert [m for m in world.leader.messages if m.photo] == [qr]
+    assert not any(m.deleted for m in world.leader.messages)
     checkins = world.checkins(event_id)
     assert {n: r["method"] for n, r in checkins.items()} == {"张三": "qr", "李四": "code"}
     assert audit_count(world, "member_checkin") == 2
@@ -109,13 +116,14 @@ async def test_the_qr_screen_is_kept_fresh_across_a_restart(world: World) -> Non
     assert before.photo and "本消息自动更新到" in (before.text or "")
     await world.bot.stop()  # a restart (a deploy, a crash) with the projector on
     world.bot = await world.e2e.start_bot()
-    # the code on screen may have expired meanwhile: a current one comes at once
-    await world.leader.wait_for(lambda m: m == before and m.deleted, include_deleted=True,
-                                timeout=5)
-    after = [m for m in world.leader.messages if m.photo and not m.deleted][-1]
+    # the code on screen may have expired meanwhile: a current one comes at once, in place
+    edits = before.edit_count
+    after = await world.leader.wait_for(lambda m: m == before and m.edit_count > edits,
+                                        timeout=5)
     assert QR_LINK.search(after.text or "") and after.button_texts == ["🔄 刷新", "⏹ 停止自动更新"]
+    assert [m for m in world.leader.messages if m.photo] == [before] and not before.deleted
     [screen] = world.e2e.db("SELECT event_id, message_id FROM qr_screens")
-    assert screen == {"event_id": event_id, "message_id": after.message_id}
+    assert screen == {"event_id": event_id, "message_id": before.message_id}
 
     _, stopped = await press_newest_qr(world.leader, "⏹ 停止自动更新")
     assert stopped is not None and "已停止自动更新" in (stopped.text or "")
