@@ -105,7 +105,7 @@ async def _show_menu(update: Update, context: Context, event: Event, *, edit: bo
     details = await event_card(context.services, context.lang, event)
     body = text(context, "event.edit_menu", number=event.id, card=details)
     if edit and update.callback_query is not None:
-        await update.callback_query.edit_message_text(body, reply_markup=keyboard)
+        await edit_pressed_message(update, body, keyboard)  # a second tap: "not modified"
     else:
         await send(update, context, body, keyboard)
 
@@ -114,7 +114,11 @@ async def _ask_cancel(
     update: Update, context: Context, event: Event, *, edit: bool, reason: str = ""
 ) -> None:
     if event.status is EventStatus.CANCELLED:
-        await say(update, context, text(context, "event.already_cancelled", number=event.id))
+        body = text(context, "event.already_cancelled", number=event.id)
+        if edit and update.callback_query is not None:  # the press is answered already
+            await edit_pressed_message(update, body)
+        else:
+            await send(update, context, body)
         return
     codec = context.services.codec
     keyboard = InlineKeyboardMarkup([[
@@ -133,7 +137,7 @@ async def _ask_cancel(
     if reason:
         body += "\n" + text(context, "event.cancel_reason", reason=reason)
     if edit and update.callback_query is not None:
-        await update.callback_query.edit_message_text(body, reply_markup=keyboard)
+        await edit_pressed_message(update, body, keyboard)  # a second tap: "not modified"
     else:
         await send(update, context, body, keyboard)
 

@@ -5,6 +5,7 @@ and declined with buttons; the attendance sheet exported in chat and opened with
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -26,7 +27,7 @@ from tests.e2e.attendance_world import (
     expect,
     make_world,
 )
-from tests.e2e.harness import E2E
+from tests.e2e.harness import E2E, ErrorLog
 from tests.e2e.reports.test_reports import sign
 
 QR_LINK = re.compile(r"https://t\.me/liaison_test_bot\?start=(ci_[A-Za-z0-9_-]+)")
@@ -418,3 +419,38 @@ async def test_attendance_sheet_exported_in_chat(world: World) -> None:
     summary = list(sheets.worksheets[1].iter_rows(values_only=True))
     assert len(summary) == 1 + GROUP_1_EXPECTED
     assert len(e2e.db("SELECT * FROM audit_log WHERE action = 'attendance_export'")) == 1
+
+
+async def test_double_presses_in_the_event_menu_get_one_answer_each(
+    world: World, error_log: ErrorLog
+) -> None:
+    """A button of /editevent's menu pressed twice (a double tap, or a client that had not
+    seen the first edit): every press is answered once, and nothing goes wrong."""
+    leader = world.leader
+    event_id = await create_event(world.e2e)
+    await leader.send(f"/editevent {event_id}")
+    menu = await expect(leader, "要改什么")
+    await leader.press(menu, "名称")
+    await expect(leader, "请输入新的名称")
+    await leader.send("十二月委员读书日")
+    edited = await leader.wait_for(lambda m: "十二月委员读书日" in (m.text or "")
+                                   and "✏️ 修改" in m.button_texts)
+    edit_data = edited.button("✏️ 修改")["callback_data"]
+    cancel_data = edited.button("❌ 取消活动")["callback_data"]
+    assert await leader.press_data(edited, edit_data) is not None
+    await leader.wait_for(lambda m: m == edited and "要改什么" in (m.text or ""))
+    assert await leader.press_data(edited, edit_data) is not None  # the same again
+    await leader.press_data(edited, cancel_data)
+    confirm = await leader.wait_for(lambda m: m == edited and "确认取消活动" in m.button_texts)
+    assert await leader.press_data(edited, cancel_data) is not None  # the same again
+    answer = await leader.press(confirm, "确认取消活动")
+    assert answer is not None
+    await leader.wait_for(lambda m: m == edited and "已取消" in (m.text or ""))
+    # 取消活动 once more, on the cancelled event: one answer, saying so
+    assert await leader.press_data(edited, cancel_data) is not None
+    await leader.wait_for(lambda m: m == edited and "已经取消了" in (m.text or ""))
+    assert await leader.press_data(edited, cancel_data) is not None
+    await asyncio.sleep(0.5)  # a second answer or a failed edit would be logged by now
+    assert error_log.problems() == []
+    assert all("出错" not in (m.text or "") for m in leader.messages)
+    assert world.e2e.db("SELECT status FROM events") == [{"status": "cancelled"}]
