@@ -2,8 +2,9 @@
 
 Events created here are announced by the running bot (its announcer posts every announcement
 still missing, every [attendance] announce_every_seconds). `events qr` writes the current QR
-code for a projector; with --watch it rewrites the file at every new code until the event
-ends.
+code for a projector (as .svg a whole page with the title, time and 6-digit code); with
+--watch it rewrites the file at every new code until the event ends. `--past` records an event
+that is over (never announced); `--long` lets an event last more than a day.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TextIO
 
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.export import export_attendance_cli
-from bot.attendance.qr import qr_png
+from bot.attendance.qr import projector_svg, qr_png
 from bot.attendance.rules import is_long
 from bot.attendance.service import (
     AttendanceService,
@@ -185,7 +186,21 @@ async def list_events_cli(config: Config, *, include_past: bool, out: TextIO) ->
     return 0
 
 
-def _write_png(path: Path, data: bytes) -> None:
+def _when(event: Event, config: Config) -> str:
+    """12月3日（周四）09:00至11:00, as people read it (the year when not this one)."""
+    starts, ends = event.starts_at.astimezone(config.zone), event.ends_at.astimezone(config.zone)
+
+    def day(moment: datetime) -> str:
+        year = f"{moment.year}年" if moment.year != utc_now().astimezone(config.zone).year else ""
+        weekday = tr(_CLI_LANGUAGE, f"weekday.{moment.weekday()}")
+        return f"{year}{moment.month}月{moment.day}日（{weekday}）"
+
+    if starts.date() == ends.date():
+        return f"{day(starts)}{starts:%H:%M}至{ends:%H:%M}"
+    return f"{day(starts)}{starts:%H:%M}至{day(ends)}{ends:%H:%M}"
+
+
+def _write_file(path: Path, data: bytes) -> None:
     """Replace the file in one step, so an image viewer never reads half a code."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")
@@ -197,7 +212,8 @@ async def qr_cli(
     config: Config, event_id: int, target: Path, *, bot_username: str | None, watch: bool,
     out: TextIO,
 ) -> int:
-    """`events qr EVENT --out FILE.png [--watch]`: the current code for a projector."""
+    """`events qr EVENT --out FILE.svg|FILE.png [--watch]`: the current code for a projector
+    (.svg: a page with the title, time and 6-digit code in large type; .png: the code alone)."""
     username = bot_username or await fetch_bot_username(config)
     async with Database(config.storage.path) as db:
         service = AttendanceService(db, MemberRepository(db), config.zone)
@@ -210,7 +226,18 @@ async def qr_cli(
                       file=out)
                 return 0 if watch and event is not None else 2
             link = deep_link(username, token.payload)
-            await asyncio.to_thread(_write_png, target, qr_png(link))
+            if target.suffix.lower() == ".svg":
+                event = await service.event(event_id)
+                assert event is not None
+                page = projector_svg(
+                    link, title=event.title, when=_when(event, config), code=token.code,
+                    code_label=tr(_CLI_LANGUAGE, "qr.projector_code_label"),
+                    note=tr(_CLI_LANGUAGE, "qr.projector_note",
+                            seconds=checkin_tokens.STEP_SECONDS),
+                )
+                await asyncio.to_thread(_write_file, target, page.encode("utf-8"))
+            else:
+                await asyncio.to_thread(_write_file, target, qr_png(link))
             until = token.valid_until.astimezone(config.zone)
             print(f"{target}: code {token.code}, valid until {until:%H:%M:%S}, link {link}",
                   file=out, flush=True)
@@ -272,7 +299,9 @@ def add_commands(commands: Subcommands) -> None:
     evl.set_defaults(func=_list)
     qr = events.add_parser("qr", help="the event's current check-in QR code as a PNG")
     qr.add_argument("event", type=int, help="the event's number")
-    qr.add_argument("--out", required=True, help="FILE.png")
+    qr.add_argument("--out", required=True,
+                    help="FILE.svg (a projector page: code, title, time, 6-digit code in large "
+                         "type; open it in a browser) or FILE.png (the QR code alone)")
     qr.add_argument("--watch", action="store_true",
                     help="rewrite the file at every new code until the event ends")
     qr.add_argument("--bot", help="the bot's username (default: asked from the Bot API)")

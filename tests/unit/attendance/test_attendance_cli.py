@@ -4,8 +4,10 @@ announcer looks at."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -215,3 +217,35 @@ async def test_groups_in_roster_order_and_one_word_per_field(tmp_path: Path) -> 
     assert "[第一活动组,第二活动组,第三活动组]" in line
     assert "venue venue" not in line
     assert "check-in venue point 31.23040,121.47370 r=150m" in line
+
+
+async def test_projector_page_shows_title_time_and_code_in_large_type(tmp_path: Path) -> None:
+    """`events qr --out FILE.svg`: a page for the projector with the QR code, the event's
+    title and time and the 6-digit code in large type, so the projector alone runs a
+    venue-verified event."""
+    config = config_at(tmp_path / "t.db")
+    await make_groups(config.storage.path)
+    now = datetime.now(ZONE)
+    start, end = now + timedelta(minutes=5), now + timedelta(hours=2)
+    made = given(title="委员建言日 <协商> & 座谈", start=start.strftime("%Y-%m-%d %H:%M"),
+                 end=end.strftime("%Y-%m-%d %H:%M"), policy="venue")
+    assert await create_event_cli(config, made, out=io.StringIO()) == 0
+    target = tmp_path / "projector.svg"
+    shown = io.StringIO()
+    assert await qr_cli(config, 1, target, bot_username="liaison_test_bot", watch=False,
+                        out=shown) == 0
+    code = re.search(r"code (\d{6})", shown.getvalue())
+    assert code, shown.getvalue()
+    page = ElementTree.fromstring(target.read_text(encoding="utf-8"))  # noqa: S314 (our own file)
+    texts = {
+        "".join(node.itertext()): float(node.get("font-size", "0"))
+        for node in page.iter("{http://www.w3.org/2000/svg}text")
+    }
+    assert texts["委员建言日 <协商> & 座谈"] >= 48
+    weekday = "一二三四五六日"[start.weekday()]
+    when = (f"{start.month}月{start.day}日（周{weekday}）{start:%H:%M}至{end:%H:%M}")
+    assert texts[when] >= 36
+    assert texts[code.group(1)] >= 120  # the code, readable from the back of the room
+    assert any("签到码" in t for t in texts)
+    assert [n for n in page.iter("{http://www.w3.org/2000/svg}path")
+            if n.get("class") == "qrline"]  # the QR code itself
