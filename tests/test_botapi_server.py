@@ -466,6 +466,33 @@ async def test_group_members_and_admins(server: BotApiServer, bot: telegram.Bot)
     assert statuses == [("left", "administrator"), ("administrator", "left")]
 
 
+async def test_pinned_messages_as_telegram_keeps_them(
+    server: BotApiServer, bot: telegram.Bot
+) -> None:
+    """Several messages can be pinned; the chat shows the newest; unpinning one shows the one
+    pinned before; each pin in a group leaves a service message; rights are needed."""
+    bob = server.add_user("Bob")
+    group = server.add_group("第一活动组", admins=[bob])
+    await group.add_bot(by=bob, as_admin=True)
+    first = await bot.send_message(group.id, "活动通知 1")
+    second = await bot.send_message(group.id, "活动通知 2")
+    assert await bot.pin_chat_message(group.id, first.message_id, disable_notification=True)
+    assert await bot.pin_chat_message(group.id, second.message_id, disable_notification=True)
+    chat = await bot.get_chat(group.id)
+    assert chat.pinned_message is not None and chat.pinned_message.text == "活动通知 2"
+    assert [m.raw["pinned_message"]["text"] for m in group.service_messages
+            if "pinned_message" in m.raw] == ["活动通知 1", "活动通知 2"]
+    assert [m.text for m in group.skip_pending()] == ["活动通知 1", "活动通知 2"]
+    assert await bot.unpin_chat_message(group.id, second.message_id)
+    pinned = group.pinned_message
+    assert pinned is not None and pinned.text == "活动通知 1"
+    assert await bot.unpin_chat_message(group.id, second.message_id)  # not pinned: still True
+    assert await bot.unpin_chat_message(group.id)  # the newest
+    assert group.pinned_message is None
+    with pytest.raises(BadRequest, match=r"(?i)Message to pin not found"):
+        await bot.pin_chat_message(group.id, 999)
+
+
 # ------------------------------------------------------------------------------------
 # getUpdates semantics
 async def test_get_updates_offsets(server: BotApiServer, bot: telegram.Bot) -> None:

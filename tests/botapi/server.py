@@ -1563,8 +1563,8 @@ class BotApiServer:
 
     def _delete(self, stored: StoredMessage) -> None:
         stored.deleted = True
-        if stored.chat.pinned_message_id == stored.message_id:
-            stored.chat.pinned_message_id = None
+        if stored.message_id in stored.chat.pinned_ids:
+            stored.chat.pinned_ids.remove(stored.message_id)
         self._notify()
 
     async def _m_deleteMessage(self, params: dict[str, Any]) -> bool:
@@ -1745,6 +1745,8 @@ class BotApiServer:
         return True
 
     async def _m_pinChatMessage(self, params: dict[str, Any]) -> bool:
+        """Pinned on top of those pinned before (Telegram keeps several); in a group a
+        service message says so (with or without a notification)."""
         chat = self._chat(params["chat_id"])
         self._check_write(chat)
         if chat.is_group and not self._bot_can(chat, "can_pin_messages"):
@@ -1752,18 +1754,25 @@ class BotApiServer:
         stored = chat.by_id.get(params["message_id"])
         if stored is None or stored.deleted:
             raise bad_request("message to pin not found")
-        chat.pinned_message_id = stored.message_id
+        if stored.message_id in chat.pinned_ids:
+            chat.pinned_ids.remove(stored.message_id)
+        chat.pinned_ids.append(stored.message_id)
+        if chat.is_group:
+            self._new_message(chat, self.bot, {"pinned_message": stored.snapshot()})
         self._notify()
         return True
 
     async def _m_unpinChatMessage(self, params: dict[str, Any]) -> bool:
+        """Unpin `message_id` (without it: the newest pinned); the one pinned before it shows
+        again. A message that is not pinned is "message is not pinned"... except that
+        Telegram answers True for it, as here."""
         chat = self._chat(params["chat_id"])
         self._check_write(chat)
         if chat.is_group and not self._bot_can(chat, "can_pin_messages"):
             raise bad_request("not enough rights to manage pinned messages in the chat")
         wanted = params.get("message_id", chat.pinned_message_id)
-        if wanted is not None and chat.pinned_message_id == wanted:
-            chat.pinned_message_id = None
+        if wanted is not None and wanted in chat.pinned_ids:
+            chat.pinned_ids.remove(wanted)
         self._notify()
         return True
 
@@ -1772,7 +1781,7 @@ class BotApiServer:
         self._check_write(chat)
         if chat.is_group and not self._bot_can(chat, "can_pin_messages"):
             raise bad_request("not enough rights to manage pinned messages in the chat")
-        chat.pinned_message_id = None
+        chat.pinned_ids.clear()
         self._notify()
         return True
 

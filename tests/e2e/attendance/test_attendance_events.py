@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers.attendance.buttons import EventDraftChoice, EventManage
+from storage.db import to_db_time, utc_now
 from tests.botapi import Limits
 from tests.e2e.attendance_world import (
     GROUP_1_EXPECTED,
@@ -27,7 +28,7 @@ from tests.e2e.attendance_world import (
     expect,
     make_world,
 )
-from tests.e2e.harness import E2E, ErrorLog
+from tests.e2e.harness import E2E, ErrorLog, wait_until, write_db
 from tests.e2e.reports.test_reports import sign
 
 QR_LINK = re.compile(r"https://t\.me/liaison_test_bot\?start=(ci_[A-Za-z0-9_-]+)")
@@ -454,3 +455,32 @@ async def test_double_presses_in_the_event_menu_get_one_answer_each(
     assert error_log.problems() == []
     assert all("出错" not in (m.text or "") for m in leader.messages)
     assert world.e2e.db("SELECT status FROM events") == [{"status": "cancelled"}]
+
+
+async def test_the_current_announcement_is_pinned_until_the_event_is_over(
+    world: World,
+) -> None:
+    """The bot asks admins for the right to pin "to pin announcements": it does, silently,
+    and takes the pin down when the event is cancelled or over."""
+    e2e, chat = world.e2e, world.chat1
+    first = await create_event(e2e, "十二月委员阅读日")
+    posted = await announcement(chat, first)
+    await wait_until(e2e.server, lambda: chat.pinned_message == posted, "the first is pinned")
+    second = await create_event(e2e, "组长会议", starts_in=timedelta(hours=1), kind="meeting")
+    later = await announcement(chat, second)
+    await wait_until(e2e.server, lambda: chat.pinned_message == later, "the second is pinned")
+    pins = [m for m in chat.service_messages if "pinned_message" in m.raw]
+    assert [m.raw["pinned_message"]["message_id"] for m in pins] == [
+        posted.message_id, later.message_id]
+
+    await world.staff.send(f"/cancelevent {second}")
+    confirm = await expect(world.staff, "确定要取消这个活动吗")
+    await world.staff.press(confirm, "确认取消活动")
+    await wait_until(e2e.server, lambda: chat.pinned_message == posted,
+                     "the cancelled one is unpinned, the first shows again")
+    over = to_db_time(utc_now() - timedelta(minutes=1))
+    write_db(e2e.db_path, "UPDATE events SET starts_at = ?, ends_at = ? WHERE id = ?",
+             (to_db_time(utc_now() - timedelta(hours=2)), over, first))  # time has passed
+    await wait_until(e2e.server, lambda: chat.pinned_message is None,
+                     "the event that is over is unpinned", timeout=5)
+    assert chat.skip_pending() == []  # pins leave service messages, nothing else is posted
