@@ -57,6 +57,8 @@ class EventForm(BaseModel):
     choices: list[datetime] = Field(default_factory=list)
     start_day: date | None = None  # a day typed without an hour (下周三上午): the hour is asked
     long_end: datetime | None = None  # an end more than a day after the start, to confirm
+    # the start as saved, when editing: it may be kept though it has passed (a running event)
+    saved_start: datetime | None = None
 
 
 async def groups_keyboard(context: Context, form: EventForm) -> InlineKeyboardMarkup:
@@ -138,7 +140,7 @@ async def take_moment(
     form.choices = []
     if step == "start":
         assert moment is not None
-        if moment < utc_now():
+        if moment < utc_now() and moment != form.saved_start:
             await save_step(update, context, kind, "start", form)
             await reply(update, context, "event.start_in_past", example=example_start(context))
             return False

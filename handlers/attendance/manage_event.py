@@ -168,7 +168,8 @@ async def event_managed(update: Update, context: Context, choice: EventManage) -
     elif action in ("title", "time", "place"):
         await query.answer()
         step = "start" if action == "time" else action
-        await save_step(update, context, KIND_EDIT, step, EditEventForm(event_id=event.id))
+        form = EditEventForm(event_id=event.id, saved_start=event.starts_at)
+        await save_step(update, context, KIND_EDIT, step, form)
         await send(update, context, _edit_prompt(context, step, event))
     elif action == "groups":
         await query.answer()

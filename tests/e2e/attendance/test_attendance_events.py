@@ -484,3 +484,23 @@ async def test_the_current_announcement_is_pinned_until_the_event_is_over(
     await wait_until(e2e.server, lambda: chat.pinned_message is None,
                      "the event that is over is unpinned", timeout=5)
     assert chat.skip_pending() == []  # pins leave service messages, nothing else is posted
+
+
+async def test_a_running_event_keeps_its_start_when_its_end_is_moved(world: World) -> None:
+    """A start in the past is refused, except the start the event already has."""
+    leader = world.leader
+    running = await create_event(world.e2e, "已开始的会议", starts_in=timedelta(minutes=-20))
+    [row] = world.e2e.db("SELECT starts_at, ends_at FROM events WHERE id = ?", (running,))
+    starts = datetime.fromisoformat(row["starts_at"]).astimezone(ZONE)
+    await leader.send(f"/editevent {running}")
+    await leader.press(await expect(leader, "要改什么"), "时间")
+    await expect(leader, "请输入新的开始时间")
+    await leader.send((starts - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"))
+    await expect(leader, "这个开始时间已经过去了")
+    await leader.send(starts.strftime("%Y-%m-%d %H:%M"))  # as it is
+    await expect(leader, "几点结束")
+    later = starts + timedelta(hours=3)
+    await leader.send(later.strftime("%Y-%m-%d %H:%M"))
+    await expect(leader, "已修改")
+    [row] = world.e2e.db("SELECT starts_at, ends_at FROM events WHERE id = ?", (running,))
+    assert datetime.fromisoformat(row["ends_at"]) == later
