@@ -272,7 +272,7 @@ class AttendanceRepository:
         if group_ids is not None:
             sql += " AND m.group_id IN (SELECT value FROM json_each(?2))"
             params.append(_ids(group_ids))
-        rows = await self.db.fetch_all(sql + " ORDER BY g.name, m.name, m.id", params)
+        rows = await self.db.fetch_all(sql + " ORDER BY g.id, m.name, m.id", params)
         return [_member(row) for row in rows]
 
     async def counts(self, event_id: int, group_id: int | None = None) -> tuple[int, int]:

@@ -75,7 +75,7 @@ class MemberRepository:
 
     async def list_members(self, group_name: str | None = None) -> list[Member]:
         if group_name is None:
-            rows = await self.db.fetch_all(_MEMBER_SELECT + "ORDER BY g.name, m.name, m.id")
+            rows = await self.db.fetch_all(_MEMBER_SELECT + "ORDER BY g.id, m.name, m.id")
         else:
             rows = await self.db.fetch_all(
                 _MEMBER_SELECT + "WHERE g.name = ? ORDER BY m.name, m.id", (group_name,)
@@ -83,7 +83,9 @@ class MemberRepository:
         return [_member(row) for row in rows]
 
     async def list_groups(self) -> list[ActivityGroup]:
-        rows = await self.db.fetch_all("SELECT * FROM activity_groups ORDER BY name")
+        """Every group in roster order: as they first appear in the imported roster (第一,
+        第二, 第三 …; by name they would sort by code point: 第一, 第三, 第二)."""
+        rows = await self.db.fetch_all("SELECT * FROM activity_groups ORDER BY id")
         return [_group(row) for row in rows]
 
     async def group_by_id(self, group_id: int) -> ActivityGroup | None:

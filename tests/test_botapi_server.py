@@ -18,6 +18,7 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
@@ -329,6 +330,38 @@ async def test_edit_semantics(server: BotApiServer, bot: telegram.Bot) -> None:
         await bot.delete_message(alice.id, msg.message_id)
 
 
+async def test_edit_message_media_replaces_the_picture_in_place(
+    server: BotApiServer, bot: telegram.Bot
+) -> None:
+    """editMessageMedia as Telegram does it: the same message gets the new picture and the
+    caption the new media carries; the same file, caption and buttons is "not modified"."""
+    alice = await started(server)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("刷新", callback_data="r")]])
+    sent = await bot.send_photo(alice.id, PNG, caption="签到码：111111", reply_markup=markup)
+    first = sent.photo[-1].file_id
+    edited = await bot.edit_message_media(
+        InputMediaPhoto(PNG, caption="签到码：222222"), alice.id, sent.message_id,
+        reply_markup=markup,
+    )
+    assert isinstance(edited, telegram.Message) and edited.message_id == sent.message_id
+    assert edited.caption == "签到码：222222" and edited.edit_date is not None
+    again = edited.photo[-1].file_id
+    assert again != first  # an upload is a new file
+    with pytest.raises(BadRequest, match=r"(?i)Message is not modified: specified new"):
+        await bot.edit_message_media(InputMediaPhoto(again, caption="签到码：222222"),
+                                     alice.id, sent.message_id, reply_markup=markup)
+    bare = await bot.edit_message_media(InputMediaPhoto(again), alice.id, sent.message_id)
+    assert isinstance(bare, telegram.Message)
+    assert bare.caption is None and bare.reply_markup is None
+    view = await alice.wait_for(lambda m: m.message_id == sent.message_id and m.edit_count == 2)
+    assert view.photo and [m for m in alice.messages if m.photo] == [view]
+    text = await bot.send_message(alice.id, "正文")
+    became = await bot.edit_message_media(InputMediaPhoto(PNG), alice.id, text.message_id)
+    assert isinstance(became, telegram.Message) and became.photo and became.text is None
+    with pytest.raises(BadRequest, match=r"(?i)Message to edit not found"):
+        await bot.edit_message_media(InputMediaPhoto(PNG), alice.id, 999)
+
+
 # ------------------------------------------------------------------------------------
 # flood control
 async def test_flood_control(
@@ -431,6 +464,33 @@ async def test_group_members_and_admins(server: BotApiServer, bot: telegram.Bot)
         if u.my_chat_member
     ]
     assert statuses == [("left", "administrator"), ("administrator", "left")]
+
+
+async def test_pinned_messages_as_telegram_keeps_them(
+    server: BotApiServer, bot: telegram.Bot
+) -> None:
+    """Several messages can be pinned; the chat shows the newest; unpinning one shows the one
+    pinned before; each pin in a group leaves a service message; rights are needed."""
+    bob = server.add_user("Bob")
+    group = server.add_group("第一活动组", admins=[bob])
+    await group.add_bot(by=bob, as_admin=True)
+    first = await bot.send_message(group.id, "活动通知 1")
+    second = await bot.send_message(group.id, "活动通知 2")
+    assert await bot.pin_chat_message(group.id, first.message_id, disable_notification=True)
+    assert await bot.pin_chat_message(group.id, second.message_id, disable_notification=True)
+    chat = await bot.get_chat(group.id)
+    assert chat.pinned_message is not None and chat.pinned_message.text == "活动通知 2"
+    assert [m.raw["pinned_message"]["text"] for m in group.service_messages
+            if "pinned_message" in m.raw] == ["活动通知 1", "活动通知 2"]
+    assert [m.text for m in group.skip_pending()] == ["活动通知 1", "活动通知 2"]
+    assert await bot.unpin_chat_message(group.id, second.message_id)
+    pinned = group.pinned_message
+    assert pinned is not None and pinned.text == "活动通知 1"
+    assert await bot.unpin_chat_message(group.id, second.message_id)  # not pinned: still True
+    assert await bot.unpin_chat_message(group.id)  # the newest
+    assert group.pinned_message is None
+    with pytest.raises(BadRequest, match=r"(?i)Message to pin not found"):
+        await bot.pin_chat_message(group.id, 999)
 
 
 # ------------------------------------------------------------------------------------

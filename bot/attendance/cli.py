@@ -2,8 +2,9 @@
 
 Events created here are announced by the running bot (its announcer posts every announcement
 still missing, every [attendance] announce_every_seconds). `events qr` writes the current QR
-code for a projector; with --watch it rewrites the file at every new code until the event
-ends.
+code for a projector (as .svg a whole page with the title, time and 6-digit code); with
+--watch it rewrites the file at every new code until the event ends. `--past` records an event
+that is over (never announced); `--long` lets an event last more than a day.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import TextIO
 
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.export import export_attendance_cli
-from bot.attendance.qr import qr_png
+from bot.attendance.qr import projector_svg, qr_png
+from bot.attendance.rules import is_long
 from bot.attendance.service import (
     AttendanceService,
     InvalidEvent,
@@ -34,7 +36,7 @@ from bot.core.cli import (
 )
 from bot.core.config import Config
 from bot.core.texts import catalog, tr
-from bot.core.timeparse import parse_local_datetime
+from bot.core.timeparse import TimeReading, read_local_datetime
 from bot.telegram.links import deep_link, fetch_bot_username
 from storage.db import Database, utc_now
 from storage.members import MemberRepository
@@ -57,6 +59,8 @@ class EventArguments:
     lat: float | None = None
     lon: float | None = None
     radius: int | None = None
+    past: bool = False  # an event that is over, recorded for the record (never announced)
+    long: bool = False  # longer than a day, and meant so
 
 
 def event_type_of(text: str) -> EventType:
@@ -70,17 +74,25 @@ def event_type_of(text: str) -> EventType:
     raise UsageError(f"unknown event type {text!r} (one of: {names}, or the Chinese name)")
 
 
+def _moment(option: str, typed: str, reading: TimeReading, like: str) -> datetime:
+    if reading.choices is not None:
+        early, late = (f"{c:%H:%M}" for c in reading.choices)
+        raise UsageError(f"{option} {typed!r} could be {early} or {late}: write 上午/下午, or "
+                         "the 24-hour time")
+    if reading.moment is None:
+        raise UsageError(f"{option} {typed!r} is not {like}")
+    return reading.moment
+
+
 def draft_from(
     args: EventArguments, groups: list[ActivityGroup], config: Config, now: datetime
 ) -> EventDraft:
     """The event the arguments describe, times read in the committee's zone."""
     zone = config.zone
-    starts = parse_local_datetime(args.start, zone, now)
-    if starts is None:
-        raise UsageError(f"--start {args.start!r} is not a time like \"2026-12-03 09:00\"")
-    ends = parse_local_datetime(args.end, zone, now, day=starts.date())
-    if ends is None:
-        raise UsageError(f"--end {args.end!r} is not a time like \"11:30\" or a date and time")
+    starts = _moment("--start", args.start, read_local_datetime(args.start, zone, now),
+                     "a time like \"2026-12-03 09:00\"")
+    ends = _moment("--end", args.end, read_local_datetime(args.end, zone, now, day=starts.date()),
+                   "a time like \"11:30\" or a date and time")
     venue = None
     points = (args.lat, args.lon, args.radius)
     if any(p is not None for p in points):
@@ -105,11 +117,11 @@ def describe(event: Event, groups: list[ActivityGroup], config: Config) -> str:
     end_text = f"{ends:%H:%M}" if ends.date() == starts.date() else f"{ends:%Y-%m-%d %H:%M}"
     names = ",".join(g.name for g in groups if g.id in event.group_ids)
     kind = tr(_CLI_LANGUAGE, f"event_type.{event.type.value}")
-    venue = (f" venue {event.venue.lat:.5f},{event.venue.lon:.5f} r={event.venue.radius_m}m"
+    point = (f" point {event.venue.lat:.5f},{event.venue.lon:.5f} r={event.venue.radius_m}m"
              if event.venue else "")
     state = " CANCELLED" if event.status.value == "cancelled" else ""
     return (f"#{event.id}  {starts:%Y-%m-%d %H:%M}–{end_text}  {kind}  {event.title}"
-            f"  @{event.place or '-'}  [{names}]  {event.policy.value}{venue}{state}")
+            f"  @{event.place or '-'}  [{names}]  check-in {event.policy.value}{point}{state}")
 
 
 async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO) -> int:
@@ -121,7 +133,11 @@ async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO)
                                     rules=rules_from_config(config.attendance))
         try:
             draft = draft_from(args, groups, config, utc_now())
-            change = await service.create_event(None, draft)
+            if is_long(draft.starts_at, draft.ends_at) and not args.long:
+                days = (draft.ends_at - draft.starts_at).total_seconds() / 86400
+                raise UsageError(f"the event would last {days:.1f} days; check --end, or add "
+                                 "--long if it is meant to last more than a day")
+            change = await service.create_event(None, draft, for_the_record=args.past)
         except UsageError as exc:
             print(f"events: {exc}", file=out)
             return 2
@@ -131,6 +147,10 @@ async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO)
             return 2
     event = change.event
     assert event is not None
+    if args.past:
+        print(f"recorded for the record {describe(event, groups, config)}", file=out)
+        print("it is over, so it is not announced", file=out)
+        return 0
     print(f"created {describe(event, groups, config)}", file=out)
     unbound = [g.name for g in change.groups if g.chat_id is None]
     bound = [g.name for g in change.groups if g.chat_id is not None]
@@ -160,7 +180,21 @@ async def list_events_cli(config: Config, *, include_past: bool, out: TextIO) ->
     return 0
 
 
-def _write_png(path: Path, data: bytes) -> None:
+def _when(event: Event, config: Config) -> str:
+    """12月3日（周四）09:00至11:00, as people read it (the year when not this one)."""
+    starts, ends = event.starts_at.astimezone(config.zone), event.ends_at.astimezone(config.zone)
+
+    def day(moment: datetime) -> str:
+        year = f"{moment.year}年" if moment.year != utc_now().astimezone(config.zone).year else ""
+        weekday = tr(_CLI_LANGUAGE, f"weekday.{moment.weekday()}")
+        return f"{year}{moment.month}月{moment.day}日（{weekday}）"
+
+    if starts.date() == ends.date():
+        return f"{day(starts)}{starts:%H:%M}至{ends:%H:%M}"
+    return f"{day(starts)}{starts:%H:%M}至{day(ends)}{ends:%H:%M}"
+
+
+def _write_file(path: Path, data: bytes) -> None:
     """Replace the file in one step, so an image viewer never reads half a code."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")
@@ -172,7 +206,8 @@ async def qr_cli(
     config: Config, event_id: int, target: Path, *, bot_username: str | None, watch: bool,
     out: TextIO,
 ) -> int:
-    """`events qr EVENT --out FILE.png [--watch]`: the current code for a projector."""
+    """`events qr EVENT --out FILE.svg|FILE.png [--watch]`: the current code for a projector
+    (.svg: a page with the title, time and 6-digit code in large type; .png: the code alone)."""
     username = bot_username or await fetch_bot_username(config)
     async with Database(config.storage.path) as db:
         service = AttendanceService(db, MemberRepository(db), config.zone)
@@ -185,7 +220,18 @@ async def qr_cli(
                       file=out)
                 return 0 if watch and event is not None else 2
             link = deep_link(username, token.payload)
-            await asyncio.to_thread(_write_png, target, qr_png(link))
+            if target.suffix.lower() == ".svg":
+                event = await service.event(event_id)
+                assert event is not None
+                page = projector_svg(
+                    link, title=event.title, when=_when(event, config), code=token.code,
+                    code_label=tr(_CLI_LANGUAGE, "qr.projector_code_label"),
+                    note=tr(_CLI_LANGUAGE, "qr.projector_note",
+                            seconds=checkin_tokens.STEP_SECONDS),
+                )
+                await asyncio.to_thread(_write_file, target, page.encode("utf-8"))
+            else:
+                await asyncio.to_thread(_write_file, target, qr_png(link))
             until = token.valid_until.astimezone(config.zone)
             print(f"{target}: code {token.code}, valid until {until:%H:%M:%S}, link {link}",
                   file=out, flush=True)
@@ -199,6 +245,7 @@ async def _create(config: Config, args: Namespace) -> int:
     given = EventArguments(
         type=args.type, title=args.title, start=args.start, end=args.end, place=args.place,
         groups=args.groups, policy=args.policy, lat=args.lat, lon=args.lon, radius=args.radius,
+        past=args.past, long=args.long,
     )
     return await create_event_cli(config, given, out=sys.stdout)
 
@@ -236,13 +283,19 @@ def add_commands(commands: Subcommands) -> None:
     new.add_argument("--lat", type=float, help="venue point: latitude")
     new.add_argument("--lon", type=float, help="venue point: longitude")
     new.add_argument("--radius", type=number_argument, help="venue radius in metres (default 200)")
+    new.add_argument("--past", action="store_true",
+                     help="record an event that is over, for the record (it is not announced)")
+    new.add_argument("--long", action="store_true",
+                     help="the event is meant to last more than a day")
     new.set_defaults(func=_create)
     evl = events.add_parser("list", help="events not yet over")
     evl.add_argument("--all", action="store_true", help="past events too")
     evl.set_defaults(func=_list)
     qr = events.add_parser("qr", help="the event's current check-in QR code as a PNG")
     qr.add_argument("event", type=number_argument, help="the event's number")
-    qr.add_argument("--out", required=True, help="FILE.png")
+    qr.add_argument("--out", required=True,
+                    help="FILE.svg (a projector page: code, title, time, 6-digit code in large "
+                         "type; open it in a browser) or FILE.png (the QR code alone)")
     qr.add_argument("--watch", action="store_true",
                     help="rewrite the file at every new code until the event ends")
     qr.add_argument("--bot", help="the bot's username (default: asked from the Bot API)")

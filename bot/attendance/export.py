@@ -4,13 +4,17 @@ Sheet 1 has one row per expected member of each exported event: the event (numbe
 start, type, title), the member (group, name, sector), the status (present, late, on leave,
 leave pending, not yet, absent), the check-in time in the committee's zone and how it was made,
 and the leave reason. Sheet 2 counts per member: expected, attended (present or late), late,
-leave, pending, absent. Cancelled events are left out: nobody was expected at them. As .csv the
-two sheets are two files. Every export is audited (who, when, which filter, how many rows).
+leave, pending, absent, and the period counted. Only events that have started count there (an
+event still to come has nobody expected or absent yet; its rows on sheet 1 show who has checked
+in early); cancelled events are left out: nobody was expected at
+them. Without an event or days, the period is this year up to today, in chat and at the
+command line alike. As .csv the two sheets are two files. Every export is audited (who, when,
+which filter, how many rows).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,6 +36,7 @@ _RECORD_COLUMNS = (
 )
 _SUMMARY_COLUMNS = (
     "name", "group", "sector", "expected", "attended", "late", "leave", "pending", "absent",
+    "period",
 )
 
 
@@ -44,6 +49,22 @@ class AttendanceFilter:
     date_from: date | None = None
     date_to: date | None = None
     group_id: int | None = None
+
+    def with_default_period(self, today: date) -> AttendanceFilter:
+        """Neither an event nor days given: this year up to `today` (the default everywhere)."""
+        if self.event_id is not None or self.date_from or self.date_to:
+            return self
+        return replace(self, date_from=today.replace(month=1, day=1), date_to=today)
+
+    def period(self, language: str) -> str:
+        """The events counted, in words: 活动编号12, or 2026-01-01至2026-11-29."""
+        if self.event_id is not None:
+            return tr(language, "attendance_export.period_event", number=self.event_id)
+        return tr(
+            language, "attendance_export.period_days",
+            first=self.date_from.isoformat() if self.date_from else "…",
+            last=self.date_to.isoformat() if self.date_to else "…",
+        )
 
 
 @dataclass(frozen=True)
@@ -79,11 +100,12 @@ class MemberSummary:
     leave: int = 0
     pending: int = 0
     absent: int = 0
+    period: str = ""
 
     def values(self) -> list[object]:
         return [
             self.name, self.group, self.sector, self.expected, self.attended, self.late,
-            self.leave, self.pending, self.absent,
+            self.leave, self.pending, self.absent, self.period,
         ]
 
     def add(self, status: AttendanceStatus) -> None:
@@ -108,6 +130,7 @@ class AttendanceSheet:
     events: list[Event]
     rows: list[SheetRow]
     summary: list[MemberSummary]
+    filters: AttendanceFilter  # with the period filled in
 
     def record_header(self) -> list[str]:
         return [tr(self.language, f"attendance_export.col_{name}") for name in _RECORD_COLUMNS]
@@ -130,6 +153,7 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
         self.zone = attendance.zone
 
     async def _events(self, filters: AttendanceFilter) -> list[Event]:
+        """The scheduled events of the filter."""
         groups = [filters.group_id] if filters.group_id is not None else None
         if filters.event_id is not None:
             event = await self.attendance.event(filters.event_id)
@@ -168,23 +192,32 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
         )
 
     async def build(self, filters: AttendanceFilter, language: str = "zh") -> AttendanceSheet:
-        """The rows and the summary for `filters`, events by start, members by group and name."""
+        """The rows and the summary for `filters`, events by start, members by group (in roster
+        order) and name."""
+        now = self.attendance.clock()
+        filters = filters.with_default_period(now.astimezone(self.zone).date())
+        period = filters.period(language)
         events = await self._events(filters)
         groups = [filters.group_id] if filters.group_id is not None else None
-        now = self.attendance.clock()
+        group_order = {g.id: i for i, g in enumerate(await self.attendance.members.list_groups())}
         rows: list[SheetRow] = []
         summary: dict[int, MemberSummary] = {}
+        positions: dict[int, int] = {}  # member → their group's place in the roster
         for event in events:
             for record in await self.attendance.records(event, group_ids=groups, at=now):
                 rows.append(self._row(record, language))
                 member = record.member
                 if member.id not in summary:
                     summary[member.id] = MemberSummary(
-                        member.name, member.group_name or "", member.sector
+                        member.name, member.group_name or "", member.sector, period=period
                     )
-                summary[member.id].add(record.status)
-        ordered = sorted(summary.items(), key=lambda item: (item[1].group, item[1].name, item[0]))
-        return AttendanceSheet(language, events, rows, [s for _, s in ordered])
+                    positions[member.id] = group_order.get(member.group_id or 0, -1)
+                if event.starts_at <= now:  # one still to come counts for nobody yet
+                    summary[member.id].add(record.status)
+        ordered = sorted(
+            summary.items(), key=lambda item: (positions[item[0]], item[1].name, item[0])
+        )
+        return AttendanceSheet(language, events, rows, [s for _, s in ordered], filters)
 
     def sheets(self, built: AttendanceSheet) -> list[Sheet]:
         """The records, then the summary per member."""
@@ -202,6 +235,7 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
         ]
 
     def audit_detail(self, filters: AttendanceFilter, built: AttendanceSheet) -> dict[str, Any]:
+        filters = built.filters
         return {
             "event_id": filters.event_id,
             "from": filters.date_from.isoformat() if filters.date_from else None,

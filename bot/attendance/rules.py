@@ -44,6 +44,8 @@ WRONG_CODE_WINDOW = timedelta(minutes=10)
 # Codes are looked for among events running now or starting within this time.
 CODE_LOOKAHEAD = timedelta(days=7)
 EARTH_RADIUS_M = 6_371_008.8
+# An event longer than this is asked about before it is saved (a typo in the end's day).
+LONG_EVENT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class EventProblem(StrEnum):
     NO_GROUPS = "no_groups"
     UNKNOWN_GROUP = "unknown_group"
     BAD_VENUE = "bad_venue"
+    STARTS_IN_PAST = "starts_in_past"
+    RECORD_NOT_OVER = "record_not_over"
 
 
 class InvalidEvent(Refused):
@@ -150,6 +154,21 @@ def check_draft(draft: EventDraft, known_group_ids: Collection[int]) -> None:
         and MIN_RADIUS_M <= venue.radius_m <= MAX_RADIUS_M
     ):
         raise InvalidEvent(EventProblem.BAD_VENUE)
+
+
+def check_timing(draft: EventDraft, now: datetime, *, for_the_record: bool = False) -> None:
+    """Raise InvalidEvent for a start in the past, unless the event is recorded for the record
+    (then it must be over: such an event is never announced)."""
+    if for_the_record:
+        if draft.ends_at > now:
+            raise InvalidEvent(EventProblem.RECORD_NOT_OVER)
+    elif draft.starts_at < now:
+        raise InvalidEvent(EventProblem.STARTS_IN_PAST)
+
+
+def is_long(starts_at: datetime, ends_at: datetime) -> bool:
+    """Longer than a day: asked about before saving."""
+    return ends_at - starts_at > LONG_EVENT
 
 
 # -- a member's standing ----------------------------------------------------------------------

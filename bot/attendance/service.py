@@ -29,6 +29,7 @@ from bot.attendance.rules import (
     InvalidEvent,
     attendance_status,
     check_draft,
+    check_timing,
     draft_of,
     normalised,
     rules_from_config,
@@ -68,19 +69,26 @@ class AttendanceService(CheckIns, LeaveRequests):
                     found[member.id] = member
         return tuple(found.values())
 
-    async def create_event(self, actor: Actor | None, draft: EventDraft) -> EventChange:
-        """Save a new event (leaders: their own group only) and say where to announce it."""
+    async def create_event(
+        self, actor: Actor | None, draft: EventDraft, *, for_the_record: bool = False
+    ) -> EventChange:
+        """Save a new event (leaders: their own group only) and say where to announce it.
+
+        A start in the past is refused, unless the event is recorded `for_the_record`: then it
+        must be over, and it is never announced."""
         draft = normalised(draft)
         await self._check_draft(draft)
         require_groups(actor, Action.MANAGE_EVENTS, draft.group_ids)
         now = self.clock()
+        check_timing(draft, now, for_the_record=for_the_record)
         async with self.db.transaction() as conn:
             event_id = await AttendanceRepository.insert_event(
                 conn, draft, (actor.member_id if actor else None), now
             )
             await record_audit(
                 conn, "event_create", **audited_as(actor), subject=f"event:{event_id}",
-                detail=draft.model_dump(mode="json"),
+                detail={**draft.model_dump(mode="json"),
+                        **({"for_the_record": True} if for_the_record else {})},
             )
         event = await self.repo.event(event_id)
         assert event is not None
@@ -109,6 +117,8 @@ class AttendanceService(CheckIns, LeaveRequests):
         )
         if not changed:
             return EventChange(EventChangeOutcome.UNCHANGED, previous, previous)
+        if "starts_at" in changed:
+            check_timing(draft, now)
         notify_before = await self._bound_members_of([event_id])
         async with self.db.transaction() as conn:
             await AttendanceRepository.update_event(conn, event_id, draft, now)
@@ -244,6 +254,16 @@ class AttendanceService(CheckIns, LeaveRequests):
                 leaves.get(event.id),
             )
             for event in events
+        ]
+
+    async def open_for_check_in(
+        self, member: Member, *, at: datetime | None = None
+    ) -> list[Event]:
+        """The member's events whose check-in is open now and who has not checked in yet."""
+        at = at or self.clock()
+        return [
+            mine.event for mine in await self.events_for_member(member, at=at)
+            if mine.checkin is None and self.rules.opens_at(mine.event) <= at
         ]
 
     # -- views ----------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Announcements of events in group chats, the announcer job, and telling members of changes.
 
 Each expected group's chat gets the announcement with its live count (已签到 N / 应到 M) and the
-签到 / 请假 buttons. Announcements are recorded (event_announcements) right after they are
+签到 / 请假 buttons, pinned (silently) while the event is current, when the group's admins gave
+the bot the right to pin; the pin is taken down when the event is over or cancelled.
+Announcements are recorded (event_announcements) right after they are
 posted; the announcer job looks every few seconds for expected groups with a bound chat and no
 announcement, so an event created at the command line or while the bot was down, a group bound
 later, or a crash between saving an event and posting it, ends with the announcement posted.
@@ -13,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -25,26 +28,34 @@ from bot.telegram.ratelimit import Priority
 from handlers.attendance.buttons import EventCheckIn, EventLeaveAsk
 from handlers.attendance.render import card, event_card
 from handlers.shared.context import Context, LiaisonApplication, Services
-from storage.models import ActivityGroup, Event, EventStatus, Member
+from storage.db import utc_now
+from storage.models import ActivityGroup, Event, EventPolicy, EventStatus, Member
 
 log = logging.getLogger(__name__)
 
 
 # An announcement that could not be posted (the bot is not in the chat) is tried this often.
 _ANNOUNCE_ATTEMPTS = 3
+# The pins of events that started this long ago at most are taken down when they are over.
+_UNPIN_LOOKBACK = timedelta(days=8)
 
 
-def announcement_keyboard(services: Services, event_id: int) -> InlineKeyboardMarkup:
+def announcement_keyboard(services: Services, event: Event) -> InlineKeyboardMarkup:
+    """签到 and 请假; at a venue-verified event only 请假 (a 签到 button would refuse everyone:
+    the announcement says what works there instead)."""
     codec = services.codec
+    leave = InlineKeyboardButton(
+        tr(DEFAULT_LANGUAGE, "event.button_leave"),
+        callback_data=codec.encode(EventLeaveAsk(event_id=event.id)),
+    )
+    if event.policy is EventPolicy.VENUE:
+        return InlineKeyboardMarkup([[leave]])
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(
             tr(DEFAULT_LANGUAGE, "event.button_checkin"),
-            callback_data=codec.encode(EventCheckIn(event_id=event_id)),
+            callback_data=codec.encode(EventCheckIn(event_id=event.id)),
         ),
-        InlineKeyboardButton(
-            tr(DEFAULT_LANGUAGE, "event.button_leave"),
-            callback_data=codec.encode(EventLeaveAsk(event_id=event_id)),
-        ),
+        leave,
     ]])
 
 
@@ -66,7 +77,9 @@ async def render_announcement(services: Services, event_id: int, chat_id: int) -
         language, "event.announcement", number=event.id, card=details,
         checked_in=count.checked_in, expected=count.expected,
     )
-    return body, announcement_keyboard(services, event_id)
+    if event.policy is EventPolicy.VENUE:
+        body += "\n" + tr(language, "event.announcement_venue_hint")
+    return body, announcement_keyboard(services, event)
 
 
 def touch_announcement(context: Context, event_id: int, chat_id: int, message_id: int) -> None:
@@ -96,6 +109,7 @@ class AnnouncerState:
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     failures: dict[tuple[int, int], int] = field(default_factory=dict)
+    unpinned: set[int] = field(default_factory=set)  # events over whose pins are taken down
 
 
 async def announce(context: Context, event: Event) -> list[ActivityGroup]:
@@ -130,18 +144,51 @@ async def announce(context: Context, event: Event) -> list[ActivityGroup]:
                 missing.append(group)
                 continue
             await services.attendance.save_announcement(event.id, chat_id, message.message_id)
+            await _pin(context, chat_id, message.message_id, pin=True)
     return missing
+
+
+async def _pin(context: Context, chat_id: int, message_id: int, *, pin: bool) -> None:
+    """Pin an announcement (silently) or take its pin down; without the right to pin (the
+    group's admins did not give it) the announcement simply stays unpinned."""
+    try:
+        if pin:
+            await context.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+        else:
+            await context.bot.unpin_chat_message(chat_id, message_id)
+    except (Forbidden, BadRequest) as exc:
+        log.info("announcement %s in chat %s not %s: %s", message_id, chat_id,
+                 "pinned" if pin else "unpinned", exc.message)
+
+
+async def unpin_announcements(context: Context, event: Event) -> None:
+    """The event is over or cancelled: its announcements are no longer pinned."""
+    context.state.part(AnnouncerState).unpinned.add(event.id)
+    for ann in await context.services.attendance.announcements(event.id):
+        await _pin(context, ann.chat_id, ann.message_id, pin=False)
+
+
+async def _unpin_ended(context: Context) -> None:
+    """Take down the pins of events that ended lately (once per event while the bot runs;
+    after a restart again, which is harmless: unpinning is idempotent)."""
+    done = context.state.part(AnnouncerState).unpinned
+    now = utc_now()
+    for event in await context.services.attendance.list_events(
+        starts_from=now - _UNPIN_LOOKBACK, starts_before=now
+    ):
+        if event.ends_at <= now and event.id not in done:
+            await unpin_announcements(context, event)
 
 
 async def announce_pending(context: Context) -> None:
     """The announcer job: post every announcement still missing (CLI events, late bindings)."""
     services = context.services
-    for event in await services.attendance.upcoming_events():
-        try:
+    try:
+        for event in await services.attendance.upcoming_events():
             await announce(context, event)
-        except TelegramError as exc:  # the Bot API is unreachable: next round
-            log.warning("announcer: %s", exc)
-            return
+        await _unpin_ended(context)
+    except TelegramError as exc:  # the Bot API is unreachable: next round
+        log.warning("announcer: %s", exc)
 
 
 def schedule_announcer(application: LiaisonApplication) -> None:
@@ -175,6 +222,8 @@ async def after_change(context: Context, change: EventChange, reason: str = "") 
     services = context.services
     for ann in change.announcements:
         touch_announcement(context, event.id, ann.chat_id, ann.message_id)
+    if change.outcome is EventChangeOutcome.CANCELLED:
+        await unpin_announcements(context, event)
     if change.outcome is EventChangeOutcome.EDITED:
         await announce(context, event)
     actor_id = context.actor.telegram_user_id

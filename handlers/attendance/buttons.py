@@ -15,6 +15,9 @@ EventDraftAction = Literal[
     "groups_done",  # the expected groups are chosen
     "publish",  # 发布
     "discard",  # 取消
+    "hour",  # of the two readings of an hour from 1 to 6, the one numbered `value` (0 or 1)
+    "long_yes",  # the event is meant to last more than a day
+    "long_no",  # it is not: the end is asked again
 ]
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 from datetime import timedelta
 
 from pydantic import BaseModel
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
+from telegram.ext import MessageHandler, filters
 
 from bot.attendance.outcomes import CheckInOutcome, CheckInResult
 from bot.attendance.rules import GeoPoint
@@ -26,6 +28,7 @@ from handlers.attendance.buttons import EventCheckIn
 from handlers.attendance.render import clock, moment_text
 from handlers.attendance.steps import save_step
 from handlers.shared.common import (
+    edit_pressed_message,
     end_conversation,
     flow_data,
     is_private,
@@ -34,7 +37,7 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import CheckInMethod, Conversation, Member
+from storage.models import CheckInMethod, Conversation, EventPolicy, Member
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +161,8 @@ async def checkin_command(update: Update, context: Context) -> None:
 
 
 async def checkin_button(update: Update, context: Context, choice: EventCheckIn) -> None:
-    """签到 under an announcement: a popup, never a new message."""
+    """签到 under an announcement: a popup, never a new message; in private chat (the answer
+    to the word 签到) the message whose button was pressed says the outcome."""
     query = update.callback_query
     assert query is not None
     member = await _member(update, context)
@@ -167,6 +171,12 @@ async def checkin_button(update: Update, context: Context, choice: EventCheckIn)
     result = await context.services.attendance.check_in(
         member, choice.event_id, CheckInMethod.BUTTON
     )
+    if is_private(update):
+        await query.answer()
+        await edit_pressed_message(update, _private_text(context, result))
+        if result.recorded:
+            await touch_live(context, member, choice.event_id)
+        return
     try:
         await query.answer(outcome_text(context, result), show_alert=not result.recorded)
     except TelegramError as exc:  # too old (handled again after a restart): recorded anyway
@@ -202,3 +212,55 @@ async def on_location_step(update: Update, context: Context, conversation: Conve
         await touch_live(context, member, event_id)
     assert update.effective_chat is not None
     await context.bot.send_message(update.effective_chat.id, _private_text(context, result))
+
+
+# Six digits alone (full-width too), or the word 签到 alone, in private chat.
+_CODE_OR_WORD = r"^\s*(?:[0-9０-９]{6}|签到)\s*$"
+
+
+async def code_or_word(update: Update, context: Context) -> None:
+    """A bare 6-digit code is /checkin CODE; 签到 asks which event, with the open ones as
+    buttons. Inside an open conversation (a title that happens to be 签到) it is that
+    conversation's answer."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    assert update.effective_chat is not None
+    conversation = await context.services.settings.conversation(
+        update.effective_user.id, update.effective_chat.id
+    )
+    flow = context.state.registry.flows.get(conversation.kind) if conversation else None
+    if conversation is not None and flow is not None:
+        await flow(update, context, conversation)
+        return
+    member = await _member(update, context)
+    if member is None:
+        return
+    typed = unicodedata.normalize("NFKC", message.text or "").strip()
+    if typed.isascii():  # six digits (the filter lets nothing else through but 签到)
+        result = await context.services.attendance.check_in_by_code(member, typed)
+        await _answer_in_private(update, context, result, CheckInMethod.CODE)
+        return
+    events = await context.services.attendance.open_for_check_in(member)
+    if not events:
+        await reply(update, context, "checkin.nothing_open")
+        return
+    by_button = [e for e in events if e.policy is not EventPolicy.VENUE]
+    body = text(context, "checkin.which_event")
+    if by_button:
+        body += "\n" + text(context, "checkin.which_event_tap")
+    for event in events:
+        if event.policy is EventPolicy.VENUE:
+            body += "\n" + text(context, "checkin.which_event_venue", title=event.title)
+    codec = context.services.codec
+    keyboard = InlineKeyboardMarkup([
+        [InlineKeyboardButton(e.title, callback_data=codec.encode(EventCheckIn(event_id=e.id)))]
+        for e in by_button
+    ])
+    await context.bot.send_message(update.effective_chat.id, body,
+                                   reply_markup=keyboard if by_button else None)
+
+
+CODE_OR_WORD_HANDLER = MessageHandler(
+    filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.Regex(_CODE_OR_WORD),
+    code_or_word,
+)

@@ -6,19 +6,19 @@ of it per flow), so a restart of the bot in the middle of the form loses nothing
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from pydantic import BaseModel, Field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.attendance.permissions import may_act_for_groups
-from bot.attendance.rules import MAX_PLACE, MAX_TITLE
+from bot.attendance.rules import MAX_PLACE, MAX_TITLE, is_long
 from bot.core.auth import Action
-from bot.core.timeparse import parse_local_datetime
+from bot.core.timeparse import read_local_datetime
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
-from handlers.attendance.render import clock
+from handlers.attendance.render import clock, day_text, when_text
 from handlers.attendance.steps import save_step
-from handlers.shared.common import button_rows, edit_pressed_markup, reply, text
+from handlers.shared.common import button_rows, edit_pressed_markup, popup, reply, text
 from handlers.shared.context import Context
 from storage.db import utc_now
 from storage.models import ActivityGroup
@@ -53,6 +53,12 @@ class EventForm(BaseModel):
     start: datetime | None = None
     end: datetime | None = None
     groups: list[int] = Field(default_factory=list)  # the expected groups chosen
+    # an hour from 1 to 6 typed without 上午/下午: the two readings offered as buttons
+    choices: list[datetime] = Field(default_factory=list)
+    start_day: date | None = None  # a day typed without an hour (下周三上午): the hour is asked
+    long_end: datetime | None = None  # an end more than a day after the start, to confirm
+    # the start as saved, when editing: it may be kept though it has passed (a running event)
+    saved_start: datetime | None = None
 
 
 async def groups_keyboard(context: Context, form: EventForm) -> InlineKeyboardMarkup:
@@ -69,12 +75,13 @@ async def groups_keyboard(context: Context, form: EventForm) -> InlineKeyboardMa
 
 
 async def take_typed(
-    update: Update, context: Context, step: str, typed: str, form: EventForm,
+    update: Update, context: Context, kind: str, step: str, typed: str, form: EventForm,
     *, end_example: datetime | None = None,
 ) -> bool:
     """Check what was typed at a title, start, end or place step and put it in `form` (the end
-    needs form.start). False after saying what is wrong; the example of an end is
-    `end_example`, else two hours after the start."""
+    needs form.start). False after saying what is wrong, or after asking which of two hours is
+    meant or whether a long event is meant (the answer comes by button: `take_moment`); the
+    example of an end is `end_example`, else two hours after the start."""
     zone = context.services.config.zone
     if step in ("title", "place"):
         limit = MAX_TITLE if step == "title" else MAX_PLACE
@@ -85,23 +92,84 @@ async def take_typed(
             form.title = typed
         else:
             form.place = typed
-    elif step == "start":
-        starts = parse_local_datetime(typed, zone, utc_now())
-        if starts is None:
+        return True
+    if step == "start":
+        reading = read_local_datetime(typed, zone, utc_now(), day=form.start_day)
+        if reading.day is not None:
+            form.start_day = reading.day
+            await save_step(update, context, kind, "start", form)
+            noon = datetime.combine(reading.day, time(12), tzinfo=zone)
+            await reply(update, context, "event.need_hour", day=day_text(context.lang, noon, zone))
+            return False
+        if reading.moment is None and reading.choices is None:
             await reply(update, context, "event.bad_time", example=example_start(context))
             return False
-        form.start = starts
-    elif step == "end":
+    else:
         starts = form.start
         assert starts is not None  # the end is asked after the start
-        ends = parse_local_datetime(typed, zone, utc_now(), day=starts.astimezone(zone).date())
-        problem = _end_problem(starts, ends)
-        if problem is not None:
-            example = end_example or starts + timedelta(hours=2)
-            await reply(update, context, problem, example=clock(example, zone))
+        reading = read_local_datetime(typed, zone, utc_now(), day=starts.astimezone(zone).date())
+    if reading.choices is not None:
+        form.choices = list(reading.choices)
+        await save_step(update, context, kind, step, form)
+        early, late = (clock(moment, zone) for moment in reading.choices)
+        await context.bot.send_message(
+            _chat_id(update), text(context, "event.ask_which_hour", typed=typed, early=early,
+                                   late=late),
+            reply_markup=InlineKeyboardMarkup([[
+                draft_button(context, early, "hour", "0"),
+                draft_button(context, late, "hour", "1"),
+            ]]),
+        )
+        return False
+    return await take_moment(update, context, kind, step, reading.moment, form,
+                             end_example=end_example)
+
+
+def _chat_id(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+async def take_moment(
+    update: Update, context: Context, kind: str, step: str, moment: datetime | None,
+    form: EventForm, *, end_example: datetime | None = None, long_meant: bool = False,
+) -> bool:
+    """A start or end understood (typed, or chosen by button): refuse a start in the past, an
+    end before the start; ask before taking an end more than a day after the start."""
+    zone = context.services.config.zone
+    form.choices = []
+    if step == "start":
+        assert moment is not None
+        if moment < utc_now() and moment != form.saved_start:
+            await save_step(update, context, kind, "start", form)
+            await reply(update, context, "event.start_in_past", example=example_start(context))
             return False
-        assert ends is not None
-        form.end = ends
+        form.start, form.start_day = moment, None
+        return True
+    starts = form.start
+    assert starts is not None
+    problem = _end_problem(starts, moment)
+    if problem is not None:
+        example = end_example or starts + timedelta(hours=2)
+        await save_step(update, context, kind, "end", form)
+        await reply(update, context, problem, example=clock(example, zone))
+        return False
+    assert moment is not None
+    if is_long(starts, moment) and not long_meant:
+        form.long_end = moment
+        await save_step(update, context, kind, "end", form)
+        days = (moment - starts).total_seconds() / 86400
+        await context.bot.send_message(
+            _chat_id(update),
+            text(context, "event.ask_long", days=f"{days:.1f}".removesuffix(".0"),
+                 when=when_text(context.lang, starts, moment, zone)),
+            reply_markup=InlineKeyboardMarkup([
+                [draft_button(context, text(context, "event.long_yes_button"), "long_yes")],
+                [draft_button(context, text(context, "event.long_no_button"), "long_no")],
+            ]),
+        )
+        return False
+    form.end, form.long_end = moment, None
     return True
 
 
@@ -134,3 +202,33 @@ async def toggle_group(
     await save_step(update, context, kind, "groups", form)
     await query.answer()
     await edit_pressed_markup(update, await groups_keyboard(context, form))
+
+
+async def moment_chosen(
+    update: Update, context: Context, kind: str, step: str, form: EventForm, action: str,
+    value: str,
+) -> bool:
+    """上午/下午 chosen for an hour from 1 to 6, or a long event confirmed or not: True when
+    the start or end is now taken (the caller moves on); else it has been answered."""
+    query = update.callback_query
+    assert query is not None
+    if action == "hour":
+        if value not in ("0", "1") or len(form.choices) != 2:
+            await popup(update, context, "event.step_over")
+            return False
+        moment: datetime | None = form.choices[int(value)]
+        long_meant = False
+    elif form.long_end is None or step != "end":
+        await popup(update, context, "event.step_over")
+        return False
+    elif action == "long_no":
+        form.long_end = None
+        await save_step(update, context, kind, "end", form)
+        await query.answer()
+        await edit_pressed_markup(update, None)
+        return False
+    else:
+        moment, long_meant = form.long_end, True
+    await query.answer()
+    await edit_pressed_markup(update, None)
+    return await take_moment(update, context, kind, step, moment, form, long_meant=long_meant)

@@ -41,12 +41,10 @@ async def export_attendance(update: Update, context: Context, args: list[str]) -
         name = f"attendance-{first:%Y%m%d}-{last:%Y%m%d}"
         scope = text(context, "export.att_scope_days", first=first.isoformat(),
                      last=last.isoformat())
-    elif not args:
-        first = today.replace(month=1, day=1)
-        filters = AttendanceFilter(date_from=first, date_to=today)
+    elif not args:  # the period every export defaults to (the command line's too)
+        filters = AttendanceFilter().with_default_period(today)
         name = f"attendance-{today.year}"
-        scope = text(context, "export.att_scope_days", first=first.isoformat(),
-                     last=today.isoformat())
+        scope = filters.period(context.lang)
     else:
         await reply(update, context, "export.att_usage")
         return

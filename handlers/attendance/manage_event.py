@@ -105,7 +105,7 @@ async def _show_menu(update: Update, context: Context, event: Event, *, edit: bo
     details = await event_card(context.services, context.lang, event)
     body = text(context, "event.edit_menu", number=event.id, card=details)
     if edit and update.callback_query is not None:
-        await update.callback_query.edit_message_text(body, reply_markup=keyboard)
+        await edit_pressed_message(update, body, keyboard)  # a second tap: "not modified"
     else:
         await send(update, context, body, keyboard)
 
@@ -114,7 +114,11 @@ async def _ask_cancel(
     update: Update, context: Context, event: Event, *, edit: bool, reason: str = ""
 ) -> None:
     if event.status is EventStatus.CANCELLED:
-        await say(update, context, text(context, "event.already_cancelled", number=event.id))
+        body = text(context, "event.already_cancelled", number=event.id)
+        if edit and update.callback_query is not None:  # the press is answered already
+            await edit_pressed_message(update, body)
+        else:
+            await send(update, context, body)
         return
     codec = context.services.codec
     keyboard = InlineKeyboardMarkup([[
@@ -133,7 +137,7 @@ async def _ask_cancel(
     if reason:
         body += "\n" + text(context, "event.cancel_reason", reason=reason)
     if edit and update.callback_query is not None:
-        await update.callback_query.edit_message_text(body, reply_markup=keyboard)
+        await edit_pressed_message(update, body, keyboard)  # a second tap: "not modified"
     else:
         await send(update, context, body, keyboard)
 
@@ -164,7 +168,8 @@ async def event_managed(update: Update, context: Context, choice: EventManage) -
     elif action in ("title", "time", "place"):
         await query.answer()
         step = "start" if action == "time" else action
-        await save_step(update, context, KIND_EDIT, step, EditEventForm(event_id=event.id))
+        form = EditEventForm(event_id=event.id, saved_start=event.starts_at)
+        await save_step(update, context, KIND_EDIT, step, form)
         await send(update, context, _edit_prompt(context, step, event))
     elif action == "groups":
         await query.answer()
@@ -270,8 +275,27 @@ async def on_edit_step(update: Update, context: Context, conversation: Conversat
     if step == "groups":
         await reply(update, context, "event.use_buttons")
         return
-    if not await take_typed(update, context, step, typed, form, end_example=event.ends_at):
+    if not await take_typed(update, context, KIND_EDIT, step, typed, form,
+                            end_example=event.ends_at):
         return
+    await _moment_taken(update, context, event, form, step)
+
+
+async def edit_moment_taken(
+    update: Update, context: Context, form: EditEventForm, step: str
+) -> None:
+    """A start or end chosen by button: move on as after a typed one."""
+    event = await context.services.attendance.event(form.event_id)
+    if event is None:
+        await end_conversation(update, context)
+        await reply(update, context, "event.no_such_event", number=form.event_id)
+        return
+    await _moment_taken(update, context, event, form, step)
+
+
+async def _moment_taken(
+    update: Update, context: Context, event: Event, form: EditEventForm, step: str
+) -> None:
     if step == "start":
         await save_step(update, context, KIND_EDIT, "end", form)
         await send(update, context, _edit_prompt(context, "end", event))

@@ -23,10 +23,16 @@ from handlers.attendance.event_form import (
     example_start,
     groups_keyboard,
     manageable_groups,
+    moment_chosen,
     take_typed,
     toggle_group,
 )
-from handlers.attendance.manage_event import KIND_EDIT, EditEventForm, edit_groups_chosen
+from handlers.attendance.manage_event import (
+    KIND_EDIT,
+    EditEventForm,
+    edit_groups_chosen,
+    edit_moment_taken,
+)
 from handlers.attendance.picker import manage_keyboard
 from handlers.attendance.render import card, checkin_rule, clock, event_card, send, type_label
 from handlers.attendance.steps import save_step
@@ -49,16 +55,19 @@ KIND_NEW = "event_new"
 RADII = (100, 200, 500)
 
 
-# The step of the /newevent conversation each button belongs to.
-_BUTTON_STEP: dict[EventDraftAction, str] = {
-    "type": "type",
-    "radius": "radius",
-    "policy": "policy",
-    "group": "groups",
-    "all_groups": "groups",
-    "groups_done": "groups",
-    "publish": "preview",
-    "discard": "preview",
+# The steps of the /newevent (and /editevent) conversation each button belongs to.
+_BUTTON_STEPS: dict[EventDraftAction, tuple[str, ...]] = {
+    "type": ("type",),
+    "radius": ("radius",),
+    "policy": ("policy",),
+    "group": ("groups",),
+    "all_groups": ("groups",),
+    "groups_done": ("groups",),
+    "publish": ("preview",),
+    "discard": ("preview",),
+    "hour": ("start", "end"),
+    "long_yes": ("end",),
+    "long_no": ("end",),
 }
 
 
@@ -194,8 +203,27 @@ async def on_new_event_step(update: Update, context: Context, conversation: Conv
     if not typed:
         await reply(update, context, "event.text_needed")
         return
-    if step in _TYPED_NEXT and await take_typed(update, context, step, typed, form):
+    if step in _TYPED_NEXT and await take_typed(update, context, KIND_NEW, step, typed, form):
         await _ask(update, context, _TYPED_NEXT[step], form)
+
+
+async def _moment_chosen(
+    update: Update, context: Context, conversation: Conversation, action: str, value: str
+) -> None:
+    """上午/下午, or a long event confirmed or not, while typing a start or end."""
+    step = conversation.step
+    if conversation.kind == KIND_EDIT:
+        edit_form = flow_data(conversation, EditEventForm)
+        if await moment_chosen(update, context, KIND_EDIT, step, edit_form, action, value):
+            await edit_moment_taken(update, context, edit_form, step)
+        elif action == "long_no":
+            await edit_moment_taken(update, context, edit_form, "start")  # asks the end again
+        return
+    form = flow_data(conversation, NewEventForm)
+    if await moment_chosen(update, context, KIND_NEW, step, form, action, value):
+        await _ask(update, context, _TYPED_NEXT[step], form)
+    elif action == "long_no":
+        await _ask(update, context, "end", form)
 
 
 # The typed steps of /newevent and the step after each.
@@ -213,11 +241,14 @@ async def draft_chosen(update: Update, context: Context, choice: EventDraftChoic
     if (
         conversation is None
         or conversation.kind not in (KIND_NEW, KIND_EDIT)
-        or conversation.step != _BUTTON_STEP[choice.action]
+        or conversation.step not in _BUTTON_STEPS[choice.action]
     ):
         await popup(update, context, "event.step_over")
         return
     action, value = choice.action, choice.value or ""
+    if action in ("hour", "long_yes", "long_no"):
+        await _moment_chosen(update, context, conversation, action, value)
+        return
     if conversation.kind == KIND_EDIT:  # the groups of an existing event (the only buttons)
         await edit_groups_chosen(update, context, flow_data(conversation, EditEventForm),
                                  action, value)

@@ -11,7 +11,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
+    Update,
+)
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import JobQueue
 
@@ -37,15 +43,13 @@ def _qr_job_name(chat_id: int) -> str:
     return f"qr:{chat_id}"
 
 
-async def _send_qr(
-    context: Context, chat_id: int, actor: Actor, event: Event, language: str,
-    *, until: datetime | None,
-) -> int | None:
-    """Send the current QR code (photo, code, link); its message id, or None when the event
-    is over or cancelled (after saying so)."""
+async def _render_qr(
+    context: Context, actor: Actor, event: Event, language: str, *, until: datetime | None
+) -> tuple[bytes, str, InlineKeyboardMarkup] | None:
+    """The current QR code (PNG), its caption (code, link; "kept fresh until" while it is)
+    and buttons; None when the event is over or cancelled."""
     token = await context.services.attendance.rotating_token(actor, event.id)
     if token is None:
-        await context.bot.send_message(chat_id, tr(language, "qr.over", title=event.title))
         return None
     zone = context.services.config.zone
     link = deep_link(context.bot.username, token.payload)
@@ -65,9 +69,39 @@ async def _send_qr(
             tr(language, "qr.stop_button"),
             callback_data=codec.encode(QrControl(event_id=event.id, action="stop")),
         ))
+    return png, caption, InlineKeyboardMarkup([buttons])
+
+
+async def _send_qr(
+    context: Context, chat_id: int, actor: Actor, event: Event, language: str,
+    *, until: datetime | None, message_id: int | None = None,
+) -> int | None:
+    """Show the current QR code (photo, code, link): in place of the picture of message
+    `message_id` when given (editMessageMedia: no new message, no sound), else as a new
+    message sent silently. Its message id, or None when the event is over or cancelled (after
+    saying so)."""
+    rendered = await _render_qr(context, actor, event, language, until=until)
+    if rendered is None:
+        await context.bot.send_message(chat_id, tr(language, "qr.over", title=event.title))
+        return None
+    png, caption, markup = rendered
+    filename = f"checkin-{event.id}.png"
+    if message_id is not None:
+        try:
+            await context.bot.edit_message_media(
+                InputMediaPhoto(png, caption=caption, filename=filename),
+                chat_id=chat_id, message_id=message_id, reply_markup=markup,
+            )
+            return message_id
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return message_id
+            if "not found" not in exc.message:
+                raise
+            # deleted meanwhile (by the member): a new one takes its place
     message = await context.bot.send_photo(
-        chat_id, InputFile(png, filename=f"checkin-{event.id}.png"), caption=caption,
-        reply_markup=InlineKeyboardMarkup([buttons]),
+        chat_id, InputFile(png, filename=filename), caption=caption, reply_markup=markup,
+        disable_notification=True,
     )
     return message.message_id
 
@@ -95,14 +129,15 @@ def _keep_fresh(jobs: JobQueue[Context], screen: QrScreen, first: timedelta) -> 
     )
 
 
-async def _start_qr(context: Context, chat_id: int, actor: Actor, event: Event, language: str
-                    ) -> None:
-    """Send the code and keep it fresh: a new one every step, for a few hours at most (across
-    restarts of the bot: the screen is saved)."""
+async def _start_qr(context: Context, chat_id: int, actor: Actor, event: Event, language: str,
+                    *, message_id: int | None = None) -> None:
+    """Show the code (in message `message_id` when given) and keep it fresh: a new one every
+    step, for a few hours at most (across restarts of the bot: the screen is saved)."""
     await _stop_refreshing(context, chat_id)
     hours = context.services.config.attendance.qr_refresh_hours
     until = min(utc_now() + timedelta(hours=hours), event.ends_at)
-    message_id = await _send_qr(context, chat_id, actor, event, language, until=until)
+    message_id = await _send_qr(context, chat_id, actor, event, language, until=until,
+                                message_id=message_id)
     if message_id is None or actor.telegram_user_id is None:
         return
     screen = QrScreen(chat_id, event.id, actor.telegram_user_id, message_id, language, until)
@@ -155,7 +190,7 @@ async def _refresh_qr(context: Context) -> None:
                 await context.bot.edit_message_reply_markup(job.chat_id, old, reply_markup=None)
             return
         message_id = await _send_qr(context, job.chat_id, actor, event, str(data["language"]),
-                                    until=until)
+                                    until=until, message_id=old)
     except NotAllowed:
         message_id = None
     except TelegramError as exc:
@@ -164,11 +199,11 @@ async def _refresh_qr(context: Context) -> None:
     if message_id is None:
         job.schedule_removal()
         await services.qr_screens.remove(job.chat_id)
-    else:
+        with contextlib.suppress(TelegramError):
+            await context.bot.edit_message_reply_markup(job.chat_id, old, reply_markup=None)
+    elif message_id != old:  # the old one had been deleted
         data["message_id"] = message_id
         await services.qr_screens.moved(job.chat_id, message_id)
-    with contextlib.suppress(TelegramError):
-        await context.bot.delete_message(job.chat_id, old)
 
 
 async def show_qr(update: Update, context: Context) -> None:
@@ -198,27 +233,22 @@ async def show_qr_for(update: Update, context: Context, event: Event) -> None:
 
 
 async def qr_control(update: Update, context: Context, choice: QrControl) -> None:
-    """刷新 (a fresh code now) or 停止 (stop replacing it) under a /qr message."""
+    """刷新 (a fresh code now, kept fresh again) or 停止 (stop replacing it: the message no
+    longer says it is kept fresh) under a /qr message; both replace the picture in place."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     chat_id = update.effective_chat.id
-    if choice.action == "stop":
-        await _stop_refreshing(context, chat_id)
-        await query.answer(text(context, "qr.stopped"))
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(InlineKeyboardMarkup([[InlineKeyboardButton(
-                text(context, "qr.refresh_button"),
-                callback_data=context.services.codec.encode(
-                    QrControl(event_id=choice.event_id, action="refresh")
-                ),
-            )]]))
-        return
     event = await context.services.attendance.event(choice.event_id)
     if event is None or not may_reach(context.actor, Action.SHOW_CHECKIN_CODE, event):
         await popup(update, context, "event.not_yours")
         return
+    pressed = query.message.message_id if query.message is not None else None
+    if choice.action == "stop":
+        await _stop_refreshing(context, chat_id)
+        await query.answer(text(context, "qr.stopped"))
+        if pressed is not None:
+            await _send_qr(context, chat_id, context.actor, event, context.lang, until=None,
+                           message_id=pressed)
+        return
     await query.answer()
-    await _start_qr(context, chat_id, context.actor, event, context.lang)
-    if query.message is not None:
-        with contextlib.suppress(TelegramError):
-            await context.bot.delete_message(chat_id, query.message.message_id)
+    await _start_qr(context, chat_id, context.actor, event, context.lang, message_id=pressed)

@@ -80,13 +80,19 @@ class Chat:
     history: list[StoredMessage] = field(default_factory=list)
     by_id: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
-    pinned_message_id: int | None = None
+    # pinned messages, oldest first (Telegram keeps several; the chat shows the newest)
+    pinned_ids: list[int] = field(default_factory=list)
     reply_keyboard: dict[str, Any] | None = None  # keyboard currently shown to members
     last_action: str | None = None
 
     @property
     def is_group(self) -> bool:
         return self.type in ("group", "supergroup")
+
+    @property
+    def pinned_message_id(self) -> int | None:
+        """The pinned message the chat shows: the newest pinned one."""
+        return self.pinned_ids[-1] if self.pinned_ids else None
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}
@@ -307,7 +313,7 @@ class MessageView:
 
     @property
     def pinned(self) -> bool:
-        return self._m.chat.pinned_message_id == self._m.message_id
+        return self._m.message_id in self._m.chat.pinned_ids
 
     @property
     def reactions(self) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from .model import CallbackAnswer, Chat, Member, MessageView, StoredMessage, User
+from .server import SERVICE_KEYS
 from .text import auto_entities, client_pieces
 
 if TYPE_CHECKING:
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 
 _PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]*$")
 MessageRef = MessageView | int
+
+
+def _is_service(message: StoredMessage) -> bool:
+    return any(key in message.data for key in SERVICE_KEYS)
 
 
 class NoMessageError(AssertionError):
@@ -45,8 +50,14 @@ class Inbox:
 
     @property
     def messages(self) -> list[MessageView]:
-        """Every message the bot sent into the chat (current state, edits applied)."""
-        return [MessageView(m) for m in self._chat.history if m.from_bot]
+        """Every message the bot sent into the chat (current state, edits applied); not the
+        service messages its actions make (see `service_messages`)."""
+        return [MessageView(m) for m in self._bot_stored()]
+
+    @property
+    def service_messages(self) -> list[MessageView]:
+        """The service messages of the chat ("… pinned a message")."""
+        return [MessageView(m) for m in self._chat.history if _is_service(m)]
 
     @property
     def all_messages(self) -> list[MessageView]:
@@ -60,7 +71,7 @@ class Inbox:
         return bot_messages[-1] if bot_messages else None
 
     def _bot_stored(self) -> list[StoredMessage]:
-        return [m for m in self._chat.history if m.from_bot]
+        return [m for m in self._chat.history if m.from_bot and not _is_service(m)]
 
     async def next_message(self, timeout: float = 5.0) -> MessageView:
         """The next message the bot sent here after the previously returned one."""

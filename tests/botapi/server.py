@@ -1489,6 +1489,49 @@ class BotApiServer:
         stored.markup = markup
         return stored.data
 
+    async def _m_editMessageMedia(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The picture (or document) of a message replaced in place, with the caption the new
+        media carries (none if it carries none), as Telegram does; a text message may become
+        a media message, not the other way round. The same file with the same caption and
+        buttons is "message is not modified"; an upload is always a new file."""
+        media = params["media"]
+        kind = media.get("type")
+        if kind not in ("photo", "document"):
+            raise bad_request("can't parse InputMedia: media type is not supported here")
+        caption = self._caption(media)
+        stored = self._edit_target(params)
+        markup = self._markup(params.get("reply_markup"), stored.chat, inline_only=True)
+        if kind == "photo":
+            file = self._input_file(media["media"], "photos", "photo.jpg")
+            content: dict[str, Any] = {"photo": self._photo_sizes(file), **caption}
+            current_file = (stored.data.get("photo") or [{}])[-1].get("file_unique_id")
+        else:
+            file = self._input_file(media["media"], "documents", "document")
+            content = {"document": self._document(file), **caption}
+            current_file = (stored.data.get("document") or {}).get("file_unique_id")
+        current = (
+            current_file,
+            stored.data.get("caption"),
+            stored.data.get("caption_entities", []),
+            stored.data.get("reply_markup"),
+        )
+        if current == (
+            file.file_unique_id, caption.get("caption"), caption.get("caption_entities", []),
+            markup,
+        ):
+            raise bad_request(NOT_MODIFIED)
+        self._flood("editMessageMedia", stored.chat)
+        changes = {**content, "edit_date": int(time.time())}
+        if markup:
+            changes["reply_markup"] = markup
+        self._replace_data(
+            stored, changes,
+            remove=("text", "entities", "link_preview_options", "photo", "document",
+                    "caption", "caption_entities", "reply_markup"),
+        )
+        stored.markup = markup
+        return stored.data
+
     async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         stored = self._edit_target(params)
         markup = self._markup(params.get("reply_markup"), stored.chat, inline_only=True)
@@ -1520,8 +1563,8 @@ class BotApiServer:
 
     def _delete(self, stored: StoredMessage) -> None:
         stored.deleted = True
-        if stored.chat.pinned_message_id == stored.message_id:
-            stored.chat.pinned_message_id = None
+        if stored.message_id in stored.chat.pinned_ids:
+            stored.chat.pinned_ids.remove(stored.message_id)
         self._notify()
 
     async def _m_deleteMessage(self, params: dict[str, Any]) -> bool:
@@ -1702,6 +1745,8 @@ class BotApiServer:
         return True
 
     async def _m_pinChatMessage(self, params: dict[str, Any]) -> bool:
+        """Pinned on top of those pinned before (Telegram keeps several); in a group a
+        service message says so (with or without a notification)."""
         chat = self._chat(params["chat_id"])
         self._check_write(chat)
         if chat.is_group and not self._bot_can(chat, "can_pin_messages"):
@@ -1709,18 +1754,25 @@ class BotApiServer:
         stored = chat.by_id.get(params["message_id"])
         if stored is None or stored.deleted:
             raise bad_request("message to pin not found")
-        chat.pinned_message_id = stored.message_id
+        if stored.message_id in chat.pinned_ids:
+            chat.pinned_ids.remove(stored.message_id)
+        chat.pinned_ids.append(stored.message_id)
+        if chat.is_group:
+            self._new_message(chat, self.bot, {"pinned_message": stored.snapshot()})
         self._notify()
         return True
 
     async def _m_unpinChatMessage(self, params: dict[str, Any]) -> bool:
+        """Unpin `message_id` (without it: the newest pinned); the one pinned before it shows
+        again. A message that is not pinned is "message is not pinned"... except that
+        Telegram answers True for it, as here."""
         chat = self._chat(params["chat_id"])
         self._check_write(chat)
         if chat.is_group and not self._bot_can(chat, "can_pin_messages"):
             raise bad_request("not enough rights to manage pinned messages in the chat")
         wanted = params.get("message_id", chat.pinned_message_id)
-        if wanted is not None and chat.pinned_message_id == wanted:
-            chat.pinned_message_id = None
+        if wanted is not None and wanted in chat.pinned_ids:
+            chat.pinned_ids.remove(wanted)
         self._notify()
         return True
 
@@ -1729,7 +1781,7 @@ class BotApiServer:
         self._check_write(chat)
         if chat.is_group and not self._bot_can(chat, "can_pin_messages"):
             raise bad_request("not enough rights to manage pinned messages in the chat")
-        chat.pinned_message_id = None
+        chat.pinned_ids.clear()
         self._notify()
         return True
 

@@ -226,6 +226,15 @@ class Spec:
                     last = exc
             raise last
         out = dict(value)
+        attached: dict[str, UploadedFile] = {}
+        if type_name.startswith("InputMedia"):  # "attach://<name>": a part of the upload
+            for key in ("media", "thumbnail", "photo"):
+                named = value.get(key)
+                if isinstance(named, str) and named.startswith("attach://"):
+                    part = files.get(named[len("attach://") :])
+                    if part is None:
+                        raise _Mismatch(f'Can\'t find attached file "{named}"')
+                    attached[key] = part
         for field in self.fields(type_name):
             if field.name not in value or value[field.name] is None:
                 if field.required:
@@ -238,6 +247,7 @@ class Spec:
                     wanted = " or ".join(field.types)
                     raise _Mismatch(f'field "{field.name}" must be of type {wanted}') from None
                 raise
+        out.update(attached)
         return out
 
     def _const_ok(self, value: dict[str, Any], type_name: str) -> bool:

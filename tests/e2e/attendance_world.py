@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.attendance import tokens as checkin_tokens
-from bot.attendance.cli import EventArguments, create_event_cli
+from bot.attendance.cli import EventArguments, create_event_cli, draft_from
+from bot.attendance.service import AttendanceService
 from bot.core.config import load_config
 from bot.core.secrets import server_secret
 from storage.db import Database, utc_now
+from storage.members import MemberRepository
 from tests.botapi import Group, MessageView, Phone
 from tests.e2e.harness import E2E, InProcessBot
 
@@ -143,13 +145,26 @@ async def create_event(
     venue: tuple[float, float, int] | None = None,
     kind: str = "reading",
 ) -> int:
-    """An event created as `liaison-bot events create` creates it; its number."""
+    """An event created as `liaison-bot events create` creates it; its number. One that has
+    started already (`starts_in` < 0) is made as it was made before it started: through the
+    service, with a clock from then (a start in the past is refused, and rightly)."""
     starts = utc_now() + starts_in
     lat, lon, radius = venue if venue else (None, None, None)
     given = EventArguments(
         type=kind, title=title, start=local_text(starts), end=local_text(starts + length),
         place="市政协三楼会议室", groups=groups, policy=policy, lat=lat, lon=lon, radius=radius,
     )
+    if starts_in < timedelta(0):
+        config = load_config(e2e.config_path)
+        async with Database(config.storage.path) as db:
+            members = MemberRepository(db)
+            draft = draft_from(given, await members.list_groups(), config, starts)
+            service = AttendanceService(db, members, config.zone,
+                                        clock=lambda: starts - timedelta(minutes=1))
+            change = await service.create_event(None, draft)
+            await service.close()
+        assert change.event is not None
+        return change.event.id
     out = io.StringIO()
     assert await create_event_cli(load_config(e2e.config_path), given, out=out) == 0, out
     found = re.search(r"#(\d+)", out.getvalue())

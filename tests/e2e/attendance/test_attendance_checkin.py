@@ -89,12 +89,19 @@ async def test_qr_code_from_qr_command_and_typed_code(world: World) -> None:
     await world.zhang.start(link.group(1))  # scanned twice
     await expect(world.zhang, f"您已于 {at.group(0)} 签到")
 
-    pressed, _ = await press_newest_qr(world.leader, "🔄 刷新")  # a fresh code, the old goes
-    await world.leader.wait_for(lambda m: m == pressed and m.deleted, include_deleted=True)
+    # a fresh code replaces the picture in place: no new message, nothing deleted
+    edits = qr.edit_count
+    pressed, _ = await press_newest_qr(world.leader, "🔄 刷新")
+    assert pressed == qr
+    await world.leader.wait_for(lambda m: m == qr and m.edit_count > edits)
     fresh, stopped = await press_newest_qr(world.leader, "⏹ 停止自动更新")
-    assert fresh != pressed and QR_LINK.search(fresh.text or "")
+    assert fresh == qr and QR_LINK.search(fresh.text or "")
     assert stopped is not None and "已停止自动更新" in (stopped.text or "")
-    await world.leader.wait_for(lambda m: m == fresh and m.button_texts == ["🔄 刷新"])
+    # after 停止 the message no longer says it is kept fresh until HH:MM
+    after = await world.leader.wait_for(lambda m: m == qr and m.button_texts == ["🔄 刷新"])
+    assert "本消息自动更新到" not in (after.text or "") and "签到码" in (after.text or "")
+    assert [m for m in world.leader.messages if m.photo] == [qr]
+    assert not any(m.deleted for m in world.leader.messages)
     checkins = world.checkins(event_id)
     assert {n: r["method"] for n, r in checkins.items()} == {"张三": "qr", "李四": "code"}
     assert audit_count(world, "member_checkin") == 2
@@ -109,13 +116,14 @@ async def test_the_qr_screen_is_kept_fresh_across_a_restart(world: World) -> Non
     assert before.photo and "本消息自动更新到" in (before.text or "")
     await world.bot.stop()  # a restart (a deploy, a crash) with the projector on
     world.bot = await world.e2e.start_bot()
-    # the code on screen may have expired meanwhile: a current one comes at once
-    await world.leader.wait_for(lambda m: m == before and m.deleted, include_deleted=True,
-                                timeout=5)
-    after = [m for m in world.leader.messages if m.photo and not m.deleted][-1]
+    # the code on screen may have expired meanwhile: a current one comes at once, in place
+    edits = before.edit_count
+    after = await world.leader.wait_for(lambda m: m == before and m.edit_count > edits,
+                                        timeout=5)
     assert QR_LINK.search(after.text or "") and after.button_texts == ["🔄 刷新", "⏹ 停止自动更新"]
+    assert [m for m in world.leader.messages if m.photo] == [before] and not before.deleted
     [screen] = world.e2e.db("SELECT event_id, message_id FROM qr_screens")
-    assert screen == {"event_id": event_id, "message_id": after.message_id}
+    assert screen == {"event_id": event_id, "message_id": before.message_id}
 
     _, stopped = await press_newest_qr(world.leader, "⏹ 停止自动更新")
     assert stopped is not None and "已停止自动更新" in (stopped.text or "")
@@ -209,8 +217,9 @@ async def test_live_location_inside_and_outside_the_radius(world: World) -> None
     posted = await announcement(world.chat1, event_id)
     assert "200 米内共享实时位置" in (posted.text or "")
 
-    pressed = await world.zhang.press(posted, "签到")  # venue-verified: not by the button
-    assert pressed is not None and "需在现场签到" in (pressed.text or "")
+    # venue-verified: no 签到 button that would refuse everyone; what works is said instead
+    assert posted.button_texts == ["请假"]
+    assert "到场后请扫描屏幕上的二维码，或私聊我发送屏幕上的六位签到码" in (posted.text or "")
 
     await world.zhang.start(await link_payload(e2e, event_id))
     await expect(world.zhang, "还差一步", "共享实时位置")
@@ -230,6 +239,32 @@ async def test_live_location_inside_and_outside_the_radius(world: World) -> None
     assert {n: r["method"] for n, r in world.checkins(event_id).items()} == {
         "张三": "qr", "李四": "code"
     }
+
+
+async def test_a_bare_code_or_the_word_checkin_in_private(world: World) -> None:
+    """Six digits alone are /checkin CODE; 签到 alone asks which event, with buttons."""
+    e2e = world.e2e
+    event_id = await create_event(e2e, "读书分享会")
+    venue_id = await create_event(e2e, "现场协商会", policy="venue")
+    await announcement(world.chat1, event_id)
+    await world.zhang.send(await code(e2e, event_id))
+    await expect(world.zhang, "读书分享会", "签到成功")
+    assert world.checkins(event_id)["张三"]["method"] == "code"
+    await world.li.send("１２３４５６")  # a wrong code, in full-width digits: refused as one
+    await expect(world.li, "签到码或签到链接不正确")
+
+    await world.li.send("签到")
+    which = await expect(world.li, "您在参加哪个活动", "现场协商会", "屏幕上的二维码")
+    assert which.button_texts == ["读书分享会"]  # the venue-verified one: by its code only
+    answer = await world.li.press(which, "读书分享会")
+    assert answer is not None
+    await world.li.wait_for(lambda m: m == which and "签到成功" in (m.text or ""))
+    assert world.checkins(event_id)["李四"]["method"] == "button"
+    assert "李四" not in world.checkins(venue_id)
+    await world.stranger.send("签到")
+    await expect(world.stranger, "您还没有登记")
+    await world.qian.send("签到")  # 第二活动组: nothing open for them
+    await expect(world.qian, "现在没有可以签到的活动")
 
 
 async def _view(leader: Phone, command: str) -> str:

@@ -5,27 +5,30 @@ and declined with buttons; the attendance sheet exported in chat and opened with
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from handlers.attendance.buttons import EventDraftChoice, EventManage
+from storage.db import to_db_time, utc_now
 from tests.botapi import Limits
 from tests.e2e.attendance_world import (
     GROUP_1_EXPECTED,
     VENUE,
+    ZONE,
     World,
     announcement,
     create_event,
     expect,
     make_world,
 )
-from tests.e2e.harness import E2E
+from tests.e2e.harness import E2E, ErrorLog, wait_until, write_db
 from tests.e2e.reports.test_reports import sign
 
 QR_LINK = re.compile(r"https://t\.me/liaison_test_bot\?start=(ci_[A-Za-z0-9_-]+)")
@@ -62,7 +65,9 @@ async def test_leader_creates_an_event_in_a_conversation(world: World) -> None:
     await expect(leader, "第 2 步")
     await leader.send("组长扩大会议")
     await expect(leader, "第 3 步", "可以这样写")
-    await leader.send("明天下午")  # no time: asked again, with how to write it
+    await leader.send("明天下午")  # a day without an hour: the hour is asked for
+    await expect(leader, "请再写上几点开始")
+    await leader.send("下午几点")  # not a time at all: how to write it
     await expect(leader, "没有看懂这个时间")
     await leader.send("明天 14:30")
     await expect(leader, "第 4 步", "16:30")
@@ -94,6 +99,45 @@ async def test_leader_creates_an_event_in_a_conversation(world: World) -> None:
     await world.chat1.expect_no_message(within=1.2)  # the announcer does not post it again
     assert len(e2e.db("SELECT * FROM event_announcements")) == 1
     assert len(e2e.db("SELECT * FROM audit_log WHERE action = 'event_create'")) == 1
+
+
+async def test_times_as_people_type_them_and_events_in_the_past_or_too_long(
+    world: World,
+) -> None:
+    """Item 5 and 13 of issue 13: a start in the past is refused; an hour from 1 to 6 without
+    上午/下午 is asked about with two buttons; a day without an hour asks for the hour; an event
+    longer than a day is asked about before it is saved."""
+    staff, e2e = world.staff, world.e2e
+    await staff.send("/newevent")
+    await staff.press(await expect(staff, "第 1 步"), "会议")
+    await expect(staff, "第 2 步")
+    await staff.send("专题协商会")
+    await expect(staff, "第 3 步")
+    await staff.send("昨天 下午2点半")
+    await expect(staff, "这个开始时间已经过去了")
+    await staff.send("下周三上午")
+    await expect(staff, "请再写上几点开始")
+    await staff.send("明天 3点")  # a full day and time: 03:00 or 15:00?
+    which = await expect(staff, "是指03:00还是15:00")
+    assert which.buttons == [["03:00", "15:00"]]
+    await staff.press(which, "15:00")
+    await expect(staff, "第 4 步", "17:00")
+    long_end = (datetime.now(ZONE) + timedelta(days=33)).strftime("%Y-%m-%d 18:00")
+    await staff.send(long_end)
+    asked = await expect(staff, "确实要这么长吗")
+    assert asked.button_texts == ["是的，确实持续这么长", "重新输入结束时间"]
+    await staff.press(asked, "重新输入结束时间")
+    await expect(staff, "第 4 步")
+    await staff.send("下午5点")
+    await expect(staff, "第 5 步")
+    assert e2e.db("SELECT * FROM events") == []
+    [conversation] = e2e.db("SELECT data FROM conversations WHERE kind = 'event_new'")
+    form = json.loads(conversation["data"])
+    tomorrow = (datetime.now(ZONE) + timedelta(days=1)).date()
+    assert datetime.fromisoformat(form["start"]).astimezone(ZONE) == datetime.combine(
+        tomorrow, time(15, 0), ZONE)
+    assert datetime.fromisoformat(form["end"]).astimezone(ZONE) == datetime.combine(
+        tomorrow, time(17, 0), ZONE)
 
 
 async def test_staff_event_for_two_groups_with_a_venue_point(world: World) -> None:
@@ -376,3 +420,87 @@ async def test_attendance_sheet_exported_in_chat(world: World) -> None:
     summary = list(sheets.worksheets[1].iter_rows(values_only=True))
     assert len(summary) == 1 + GROUP_1_EXPECTED
     assert len(e2e.db("SELECT * FROM audit_log WHERE action = 'attendance_export'")) == 1
+
+
+async def test_double_presses_in_the_event_menu_get_one_answer_each(
+    world: World, error_log: ErrorLog
+) -> None:
+    """A button of /editevent's menu pressed twice (a double tap, or a client that had not
+    seen the first edit): every press is answered once, and nothing goes wrong."""
+    leader = world.leader
+    event_id = await create_event(world.e2e)
+    await leader.send(f"/editevent {event_id}")
+    menu = await expect(leader, "要改什么")
+    await leader.press(menu, "名称")
+    await expect(leader, "请输入新的名称")
+    await leader.send("十二月委员读书日")
+    edited = await leader.wait_for(lambda m: "十二月委员读书日" in (m.text or "")
+                                   and "✏️ 修改" in m.button_texts)
+    edit_data = edited.button("✏️ 修改")["callback_data"]
+    cancel_data = edited.button("❌ 取消活动")["callback_data"]
+    assert await leader.press_data(edited, edit_data) is not None
+    await leader.wait_for(lambda m: m == edited and "要改什么" in (m.text or ""))
+    assert await leader.press_data(edited, edit_data) is not None  # the same again
+    await leader.press_data(edited, cancel_data)
+    confirm = await leader.wait_for(lambda m: m == edited and "确认取消活动" in m.button_texts)
+    assert await leader.press_data(edited, cancel_data) is not None  # the same again
+    answer = await leader.press(confirm, "确认取消活动")
+    assert answer is not None
+    await leader.wait_for(lambda m: m == edited and "已取消" in (m.text or ""))
+    # 取消活动 once more, on the cancelled event: one answer, saying so
+    assert await leader.press_data(edited, cancel_data) is not None
+    await leader.wait_for(lambda m: m == edited and "已经取消了" in (m.text or ""))
+    assert await leader.press_data(edited, cancel_data) is not None
+    await asyncio.sleep(0.5)  # a second answer or a failed edit would be logged by now
+    assert error_log.problems() == []
+    assert all("出错" not in (m.text or "") for m in leader.messages)
+    assert world.e2e.db("SELECT status FROM events") == [{"status": "cancelled"}]
+
+
+async def test_the_current_announcement_is_pinned_until_the_event_is_over(
+    world: World,
+) -> None:
+    """The bot asks admins for the right to pin "to pin announcements": it does, silently,
+    and takes the pin down when the event is cancelled or over."""
+    e2e, chat = world.e2e, world.chat1
+    first = await create_event(e2e, "十二月委员阅读日")
+    posted = await announcement(chat, first)
+    await wait_until(e2e.server, lambda: chat.pinned_message == posted, "the first is pinned")
+    second = await create_event(e2e, "组长会议", starts_in=timedelta(hours=1), kind="meeting")
+    later = await announcement(chat, second)
+    await wait_until(e2e.server, lambda: chat.pinned_message == later, "the second is pinned")
+    pins = [m for m in chat.service_messages if "pinned_message" in m.raw]
+    assert [m.raw["pinned_message"]["message_id"] for m in pins] == [
+        posted.message_id, later.message_id]
+
+    await world.staff.send(f"/cancelevent {second}")
+    confirm = await expect(world.staff, "确定要取消这个活动吗")
+    await world.staff.press(confirm, "确认取消活动")
+    await wait_until(e2e.server, lambda: chat.pinned_message == posted,
+                     "the cancelled one is unpinned, the first shows again")
+    over = to_db_time(utc_now() - timedelta(minutes=1))
+    write_db(e2e.db_path, "UPDATE events SET starts_at = ?, ends_at = ? WHERE id = ?",
+             (to_db_time(utc_now() - timedelta(hours=2)), over, first))  # time has passed
+    await wait_until(e2e.server, lambda: chat.pinned_message is None,
+                     "the event that is over is unpinned", timeout=5)
+    assert chat.skip_pending() == []  # pins leave service messages, nothing else is posted
+
+
+async def test_a_running_event_keeps_its_start_when_its_end_is_moved(world: World) -> None:
+    """A start in the past is refused, except the start the event already has."""
+    leader = world.leader
+    running = await create_event(world.e2e, "已开始的会议", starts_in=timedelta(minutes=-20))
+    [row] = world.e2e.db("SELECT starts_at, ends_at FROM events WHERE id = ?", (running,))
+    starts = datetime.fromisoformat(row["starts_at"]).astimezone(ZONE)
+    await leader.send(f"/editevent {running}")
+    await leader.press(await expect(leader, "要改什么"), "时间")
+    await expect(leader, "请输入新的开始时间")
+    await leader.send((starts - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"))
+    await expect(leader, "这个开始时间已经过去了")
+    await leader.send(starts.strftime("%Y-%m-%d %H:%M"))  # as it is
+    await expect(leader, "几点结束")
+    later = starts + timedelta(hours=3)
+    await leader.send(later.strftime("%Y-%m-%d %H:%M"))
+    await expect(leader, "已修改")
+    [row] = world.e2e.db("SELECT starts_at, ends_at FROM events WHERE id = ?", (running,))
+    assert datetime.fromisoformat(row["ends_at"]) == later

@@ -4,8 +4,10 @@ announcer looks at."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -127,9 +129,11 @@ async def test_upcoming_events_leave_out_ended_and_cancelled(tmp_path: Path) -> 
     config = config_at(tmp_path / "t.db")
     await make_groups(config.storage.path)
     async with Database(config.storage.path) as db:
-        service = AttendanceService(db, MemberRepository(db), ZONE, clock=lambda: NOW)
+        now = [NOW]
+        service = AttendanceService(db, MemberRepository(db), ZONE, clock=lambda: now[0])
         ids = []
         for starts, ends in ((-3, -1), (-1, 1), (24, 26), (48, 50)):
+            now[0] = NOW + timedelta(hours=starts - 1)  # each made before it starts
             draft = draft_from(given(), GROUPS, config, NOW).model_copy(update={
                 "starts_at": NOW + timedelta(hours=starts),
                 "ends_at": NOW + timedelta(hours=ends),
@@ -137,6 +141,7 @@ async def test_upcoming_events_leave_out_ended_and_cancelled(tmp_path: Path) -> 
             change = await service.create_event(None, draft)
             assert change.event is not None
             ids.append(change.event.id)
+        now[0] = NOW
         await service.cancel_event(None, ids[3])
         assert [e.id for e in await service.upcoming_events()] == ids[1:3]
 
@@ -149,3 +154,101 @@ def test_rules_from_config() -> None:
     assert (defaults.opens_before, defaults.late_after) == (timedelta(hours=1),
                                                             timedelta(minutes=15))
     assert checkin_tokens.STEP_SECONDS == 30  # what /qr and the config texts promise
+
+
+async def test_a_start_in_the_past_is_refused_unless_recorded_for_the_record(
+    tmp_path: Path,
+) -> None:
+    config = config_at(tmp_path / "t.db")
+    await make_groups(config.storage.path)
+    refused = io.StringIO()
+    old = given(start="2020-01-01 09:00", end="11:00")
+    assert await create_event_cli(config, old, out=refused) == 2
+    assert "开始时间已经过去了" in refused.getvalue()
+    assert "announces" not in refused.getvalue()
+
+    recorded = io.StringIO()
+    past = given(start="2020-01-01 09:00", end="11:00", past=True)
+    assert await create_event_cli(config, past, out=recorded) == 0
+    assert "recorded for the record #1" in recorded.getvalue()
+    assert "not announced" in recorded.getvalue()
+    assert "the running bot announces" not in recorded.getvalue()
+    now = datetime.now(ZONE)
+    running = given(start=(now - timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M"),
+                    end=(now + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"), past=True)
+    not_over = io.StringIO()
+    assert await create_event_cli(config, running, out=not_over) == 2
+    assert "补录的活动须已经结束" in not_over.getvalue()
+    async with Database(config.storage.path) as db:
+        service = AttendanceService(db, MemberRepository(db), ZONE)
+        assert [e.title for e in await service.upcoming_events()] == []
+        assert len(await service.list_events()) == 1
+
+
+async def test_an_event_longer_than_a_day_needs_to_be_meant(tmp_path: Path) -> None:
+    config = config_at(tmp_path / "t.db")
+    await make_groups(config.storage.path)
+    start = datetime.now(ZONE) + timedelta(days=1)
+    long = given(start=start.strftime("%Y-%m-%d %H:%M"),
+                 end=(start + timedelta(days=32)).strftime("%Y-%m-%d %H:%M"))
+    asked = io.StringIO()
+    assert await create_event_cli(config, long, out=asked) == 2
+    assert "32.0 days" in asked.getvalue() and "--long" in asked.getvalue()
+    meant = io.StringIO()
+    assert await create_event_cli(config, EventArguments(**{**long.__dict__, "long": True}),
+                                  out=meant) == 0
+    assert "created #1" in meant.getvalue()
+
+
+async def test_groups_in_roster_order_and_one_word_per_field(tmp_path: Path) -> None:
+    """第一, 第二, 第三 as in the roster (by code point 第三 would come before 第二); the
+    check-in rule and the venue point are not both printed as "venue"."""
+    config = config_at(tmp_path / "t.db")
+    async with Database(config.storage.path) as db, db.transaction() as conn:
+        for name in ("第一活动组", "第二活动组", "第三活动组"):
+            await MemberRepository.ensure_group(conn, name)
+    start = datetime.now(ZONE) + timedelta(days=1)
+    made = io.StringIO()
+    assert await create_event_cli(config, given(
+        start=start.strftime("%Y-%m-%d %H:%M"),
+        end=(start + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M"), groups="all", policy="venue",
+        lat=31.2304, lon=121.4737, radius=150,
+    ), out=made) == 0
+    listed = io.StringIO()
+    assert await list_events_cli(config, include_past=False, out=listed) == 0
+    line = listed.getvalue()
+    assert "[第一活动组,第二活动组,第三活动组]" in line
+    assert "venue venue" not in line
+    assert "check-in venue point 31.23040,121.47370 r=150m" in line
+
+
+async def test_projector_page_shows_title_time_and_code_in_large_type(tmp_path: Path) -> None:
+    """`events qr --out FILE.svg`: a page for the projector with the QR code, the event's
+    title and time and the 6-digit code in large type, so the projector alone runs a
+    venue-verified event."""
+    config = config_at(tmp_path / "t.db")
+    await make_groups(config.storage.path)
+    now = datetime.now(ZONE)
+    start, end = now + timedelta(minutes=5), now + timedelta(hours=2)
+    made = given(title="委员建言日 <协商> & 座谈", start=start.strftime("%Y-%m-%d %H:%M"),
+                 end=end.strftime("%Y-%m-%d %H:%M"), policy="venue")
+    assert await create_event_cli(config, made, out=io.StringIO()) == 0
+    target = tmp_path / "projector.svg"
+    shown = io.StringIO()
+    assert await qr_cli(config, 1, target, bot_username="liaison_test_bot", watch=False,
+                        out=shown) == 0
+    code = re.search(r"code (\d{6})", shown.getvalue())
+    assert code, shown.getvalue()
+    page = ElementTree.fromstring(target.read_text(encoding="utf-8"))  # noqa: S314 (our own file)
+    texts = {
+        "".join(node.itertext()): float(node.get("font-size", "0"))
+        for node in page.iter("{http://www.w3.org/2000/svg}text")
+    }
+    assert texts["委员建言日 <协商> & 座谈"] >= 48
+    weekday = "一二三四五六日"[start.weekday()]
+    when = (f"{start.month}月{start.day}日（周{weekday}）{start:%H:%M}至{end:%H:%M}")
+    assert texts[when] >= 36
+    assert texts[code.group(1)] >= 120  # the code, readable from the back of the room
+    assert any("签到码" in t for t in texts)
+    assert [n for n in page.iter("{http://www.w3.org/2000/svg}path")
+            if n.get("class") == "qrline"]  # the QR code itself

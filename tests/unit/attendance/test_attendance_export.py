@@ -157,9 +157,10 @@ async def test_xlsx_rows_match_the_database(world: World, tmp_path: Path) -> Non
     head, *counts = list(summary.iter_rows(values_only=True))
     assert head == (
         "姓名", "活动组", "界别", "应到次数", "出席次数", "迟到次数", "请假次数", "请假待批",
-        "缺席次数",
+        "缺席次数", "统计期间",
     )
-    by_name = {c[0]: c[3:] for c in counts}
+    assert {c[9] for c in counts} == {"2025-03-01至2025-03-31（只计已开始的活动）"}
+    by_name = {c[0]: c[3:9] for c in counts}
     assert by_name == {
         "委员一": (2, 1, 0, 0, 0, 1),
         "委员二": (2, 2, 1, 0, 0, 0),
@@ -223,7 +224,8 @@ async def test_command_line_export(world: World, tmp_path: Path) -> None:
     out = io.StringIO()
     target = tmp_path / "g.xlsx"
     code = await export_attendance_cli(
-        config, target, event_id=None, date_from=None, date_to=None, group="第二活动组", out=out
+        config, target, event_id=None, date_from=date(2025, 3, 1), date_to=None,
+        group="第二活动组", out=out,
     )
     assert code == 0
     assert out.getvalue() == f"written: {target}\n"
@@ -239,3 +241,38 @@ async def test_command_line_export(world: World, tmp_path: Path) -> None:
         config, tmp_path / "x.pdf", event_id=1, date_from=None, date_to=None, group=None,
         out=refused,
     ) == 2
+
+
+async def test_only_started_events_count_and_the_period_is_stated(world: World) -> None:
+    """The default period is this year up to today; 四月会议 (to come) counts for nobody."""
+    exporter = AttendanceExporter(world.db, world.service)
+    spring = await exporter.build(AttendanceFilter(date_from=date(2025, 3, 1),
+                                                   date_to=date(2025, 4, 30)))
+    assert [e.title for e in spring.events] == ["委员阅读日", "委员建言日", "四月会议"]
+    by_name = {s.name: s for s in spring.summary}
+    assert (by_name["委员一"].expected, by_name["委员一"].absent) == (2, 1)
+    assert (by_name["组长甲"].expected, by_name["组长甲"].absent) == (2, 2)
+    built = await exporter.build(AttendanceFilter())
+    assert [e.title for e in built.events] == ["委员阅读日", "委员建言日"]
+    assert {s.period for s in built.summary} == {"2025-01-01至2025-03-09（只计已开始的活动）"}
+
+
+async def test_command_line_and_chat_default_to_the_same_period(
+    world: World, tmp_path: Path
+) -> None:
+    """`export attendance` without days, like /export attendance: this year up to today."""
+    now = datetime.now(ZONE)
+    world.clock.now = now - timedelta(minutes=2)
+    this_year = await world.event(title="本年的会议", starts_at=now - timedelta(minutes=1),
+                                  ends_at=now + timedelta(hours=2))
+    await world.event(title="将来的会议", starts_at=now + timedelta(days=2),
+                      ends_at=now + timedelta(days=2, hours=2))
+    target = tmp_path / "default.xlsx"
+    assert await export_attendance_cli(
+        Config(storage=StorageConfig(path=world.db.path)), target, event_id=None,
+        date_from=None, date_to=None, group=None, out=io.StringIO(),
+    ) == 0
+    records, summary = load_workbook(target).worksheets
+    assert {r[0] for r in list(records.iter_rows(values_only=True))[1:]} == {this_year}
+    periods = {r[9] for r in list(summary.iter_rows(values_only=True))[1:]}
+    assert periods == {f"{now.year}-01-01至{now.date().isoformat()}（只计已开始的活动）"}

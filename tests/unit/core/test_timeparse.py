@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.timeparse import parse_day, parse_local_datetime, parse_time
+from bot.core.timeparse import parse_day, parse_local_datetime, parse_time, read_local_datetime
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=ZoneInfo("UTC"))  # 10:00 in Shanghai
@@ -101,3 +101,47 @@ def test_day_arguments(text: str, expected: date) -> None:
 )
 def test_not_a_day(text: str) -> None:
     assert parse_day(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("今天凌晨2点", datetime(2026, 11, 25, 2, 0)),
+        ("昨天 下午2点半", datetime(2026, 11, 24, 14, 30)),
+        ("今晚7点", datetime(2026, 11, 25, 19, 0)),
+        ("明晚8点半", datetime(2026, 11, 26, 20, 30)),
+        ("明早9点", datetime(2026, 11, 26, 9, 0)),
+        ("下周三上午9点", datetime(2026, 12, 2, 9, 0)),  # NOW is a Wednesday
+        ("下星期一 14:00", datetime(2026, 11, 30, 14, 0)),
+        ("周五 15:00", datetime(2026, 11, 27, 15, 0)),
+        ("本周日晚上7点", datetime(2026, 11, 29, 19, 0)),
+        ("今天 02:00", datetime(2026, 11, 25, 2, 0)),  # 24-hour with a leading zero
+        ("今天傍晚6点", datetime(2026, 11, 25, 18, 0)),
+    ],
+)
+def test_common_phrases(text: str, expected: datetime) -> None:
+    reading = read_local_datetime(text, ZONE, NOW)
+    assert reading.moment == expected.replace(tzinfo=ZONE)
+    assert parse_local_datetime(text, ZONE, NOW) == expected.replace(tzinfo=ZONE)
+
+
+def test_an_hour_from_1_to_6_alone_is_asked_about() -> None:
+    """"今天 2点" must not silently mean 02:00: both readings are offered."""
+    reading = read_local_datetime("今天 2点", ZONE, NOW)
+    assert reading.moment is None
+    assert reading.choices == (
+        datetime(2026, 11, 25, 2, 0, tzinfo=ZONE), datetime(2026, 11, 25, 14, 0, tzinfo=ZONE)
+    )
+    assert parse_local_datetime("今天 2点", ZONE, NOW) is None
+    half = read_local_datetime("3点半", ZONE, NOW, day=date(2026, 12, 3))
+    assert half.choices == (
+        datetime(2026, 12, 3, 3, 30, tzinfo=ZONE), datetime(2026, 12, 3, 15, 30, tzinfo=ZONE)
+    )
+    assert read_local_datetime("明天 9点", ZONE, NOW).choices is None
+
+
+def test_a_day_without_an_hour_is_understood_as_a_day() -> None:
+    reading = read_local_datetime("下周三上午", ZONE, NOW)
+    assert reading.moment is None and reading.choices is None
+    assert reading.day == date(2026, 12, 2)
+    assert read_local_datetime("随便", ZONE, NOW).day is None
