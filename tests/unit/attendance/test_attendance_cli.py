@@ -164,7 +164,7 @@ async def test_a_start_in_the_past_is_refused_unless_recorded_for_the_record(
     refused = io.StringIO()
     old = given(start="2020-01-01 09:00", end="11:00")
     assert await create_event_cli(config, old, out=refused) == 2
-    assert "开始时间已经过去了" in refused.getvalue()
+    assert "The start is in the past" in refused.getvalue()  # the catalog's sentence
     assert "announces" not in refused.getvalue()
 
     recorded = io.StringIO()
@@ -178,7 +178,7 @@ async def test_a_start_in_the_past_is_refused_unless_recorded_for_the_record(
                     end=(now + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"), past=True)
     not_over = io.StringIO()
     assert await create_event_cli(config, running, out=not_over) == 2
-    assert "补录的活动须已经结束" in not_over.getvalue()
+    assert "Only an event that is over can be recorded" in not_over.getvalue()
     async with Database(config.storage.path) as db:
         service = AttendanceService(db, MemberRepository(db), ZONE)
         assert [e.title for e in await service.upcoming_events()] == []
