@@ -118,6 +118,14 @@ class ReminderService:
         days = await self.repo.calendar_days()
         return WorkCalendar({day: DayKind(kind) for day, kind in days.items()})
 
+    async def unknown_swaps_ahead(self, now: datetime | None = None) -> int | None:
+        """In December: next year, when its 调休 is not known yet (staff are to enter it)."""
+        local = (now or self.clock()).astimezone(self.zone)
+        if local.month != 12:
+            return None
+        calendar = await self.calendar()
+        return None if calendar.swaps_known(local.year + 1) else local.year + 1
+
     # -- schedules -----------------------------------------------------------------------------
     async def seed(self) -> None:
         """The themed days of the config, once (staff change them afterwards)."""

@@ -125,6 +125,20 @@ async def _tell_staff_missed(services: Services, occurrence: ReminderOccurrence)
         )
 
 
+async def _tell_staff_calendar_unknown(services: Services) -> None:
+    """In December, once per staff member: next year's 调休 is not known yet."""
+    year = await services.reminders.unknown_swaps_ahead()
+    if year is None:
+        return
+    for staff in await services.reminders.staff():
+        assert staff.member.telegram_user_id is not None
+        language = language_for(None, staff.language)
+        await services.sender.push(
+            f"calendar_unknown:{year}", staff.member.telegram_user_id,
+            tr(language, "reminder.calendar_unknown", year=year),
+        )
+
+
 async def tick(context: Context) -> None:
     """Plan ahead, record what was missed, start sending what is due."""
     runner = context.state.part(ReminderRunner)
@@ -135,6 +149,7 @@ async def tick(context: Context) -> None:
     async with runner.lock:
         now = services.reminders.clock()
         await services.reminders.plan(now)
+        await _tell_staff_calendar_unknown(services)
         work = await services.reminders.due(now)
         for occurrence in work.missed:
             await _tell_staff_missed(services, occurrence)

@@ -5,7 +5,7 @@ time records the occurrence as missed."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from bot.reminders.service import ReminderProblem, ReminderService
 from bot.reminders.timing import OneOff, Recurring
 from storage.models import CheckInMethod
 from storage.reminder_models import OccurrenceStatus, ScheduleStatus
+from storage.reminders import ReminderRepository
 from tests.unit.attendance.test_attendance import START, ZONE, World, build_world
 
 
@@ -151,3 +152,21 @@ async def test_paused_schedules_send_nothing_until_resumed(world: World) -> None
     with pytest.raises(Refused) as gone:
         await service.set_status(None, monthly.id, ScheduleStatus.ACTIVE)
     assert gone.value.reason is ReminderProblem.NO_SUCH_SCHEDULE
+
+
+async def test_staff_are_told_in_december_when_next_years_swaps_are_unknown(
+    world: World,
+) -> None:
+    service = reminders(world)
+    world.clock.now = local(2026, 11, 30, 9, 0)
+    assert await service.unknown_swaps_ahead() is None  # not December yet
+    world.clock.now = local(2026, 12, 1, 9, 0)
+    assert await service.unknown_swaps_ahead() == 2027  # the library does not know 2027
+    world.clock.now = local(2025, 12, 1, 9, 0)
+    assert await service.unknown_swaps_ahead() is None  # 2026's were published in time
+    async with world.db.transaction() as conn:
+        await ReminderRepository.set_calendar_day(
+            conn, date(2027, 2, 7), "workday", None, world.clock()
+        )
+    world.clock.now = local(2026, 12, 1, 9, 0)
+    assert await service.unknown_swaps_ahead() is None  # the office entered them
