@@ -52,7 +52,8 @@ async def import_roster_cli(config: Config, path: Path, *, dry_run: bool, out: T
     if errors:
         for error in errors:
             print(error, file=out)
-        print(f"{len(errors)} bad row(s); nothing written", file=out)
+        bad_rows = len({error.line for error in errors})
+        print(f"{bad_rows} bad row(s); nothing written", file=out)
         return 1
     async with Database(config.storage.path) as db:
         if dry_run:

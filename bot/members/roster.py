@@ -17,7 +17,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.core.phones import normalize_phone
+from bot.core.phones import normalize_roster_phone
 from storage.audit import record_audit
 from storage.db import Database, to_db_time, utc_now
 from storage.members import MemberRepository
@@ -145,34 +145,48 @@ def _columns(header: list[str]) -> dict[str, int]:
     return columns
 
 
-def _parse_row(line: int, cells: list[str], columns: dict[str, int]) -> RosterRow | RowError:
+_PHONE_FORMS = "not an 11-digit mobile starting with 1, nor + and a country code"
+
+
+def _parse_row(
+    line: int, cells: list[str], columns: dict[str, int]
+) -> tuple[RosterRow | None, str | None, list[RowError]]:
+    """The row (None when bad), its phone in normal form (None when missing or malformed)
+    and every problem found in it, not only the first."""
+
     def get(column: str) -> str:
         index = columns.get(column)
         return cells[index] if index is not None and index < len(cells) else ""
 
     name, raw_phone, raw_role = get("name"), get("phone"), get("role")
     group = get("group") or None
+    problems: list[str] = []
     if not name:
-        return RowError(line, "missing name")
-    if len(name) > MAX_NAME:
-        return RowError(line, f"name longer than {MAX_NAME} characters")
+        problems.append("missing name")
+    elif len(name) > MAX_NAME:
+        problems.append(f"name longer than {MAX_NAME} characters")
+    phone = normalize_roster_phone(raw_phone) if raw_phone else None
     if not raw_phone:
-        return RowError(line, "missing phone")
-    phone = normalize_phone(raw_phone)
-    if phone is None:
-        return RowError(line, f"malformed phone {raw_phone!r}")
+        problems.append("missing phone")
+    elif phone is None:
+        problems.append(f"malformed phone {raw_phone!r}: {_PHONE_FORMS}")
     role = _ROLES.get(raw_role.lower()) if raw_role else Role.MEMBER
     if role is None:
-        return RowError(line, f"unknown role {raw_role!r} (use member/leader/staff/admin)")
-    if role is Role.LEADER and group is None:
-        return RowError(line, "a leader needs a group")
+        problems.append(f"unknown role {raw_role!r} (use member/leader/staff/admin)")
+    elif role is Role.LEADER and group is None:
+        problems.append("a leader needs a group")
     if len(get("sector")) > MAX_FIELD or (group and len(group) > MAX_FIELD):
-        return RowError(line, f"sector or group longer than {MAX_FIELD} characters")
-    return RosterRow(line, name, phone, get("sector"), group, role)
+        problems.append(f"sector or group longer than {MAX_FIELD} characters")
+    errors = [RowError(line, problem) for problem in problems]
+    if errors or phone is None or role is None:
+        return None, phone, errors
+    return RosterRow(line, name, phone, get("sector"), group, role), phone, []
 
 
 def read_roster(path: Path) -> tuple[list[RosterRow], list[RowError]]:
-    """Every good row and every bad one; RosterFileError when the file is unusable."""
+    """Every good row and every problem of every bad one, in one pass (a row can have several:
+    a phone that repeats an earlier row's is reported even when the earlier row is bad too);
+    RosterFileError when the file is unusable."""
     lines: Iterator[tuple[int, list[str]]] = (
         (number, [_cell(value) for value in raw])
         for number, raw in enumerate(_raw_lines(path), start=1)
@@ -189,15 +203,15 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[RowError]]:
             header = cells
             columns = _columns(header)
             continue
-        parsed = _parse_row(number, cells, columns)
-        if isinstance(parsed, RowError):
-            errors.append(parsed)
-            continue
-        earlier = first_line_of.setdefault(parsed.phone, number)
-        if earlier != number:
-            errors.append(RowError(number, f"same phone as row {earlier}"))
-            continue
-        rows.append(parsed)
+        row, phone, problems = _parse_row(number, cells, columns)
+        errors += problems
+        if phone is not None:
+            earlier = first_line_of.setdefault(phone, number)
+            if earlier != number:
+                errors.append(RowError(number, f"same phone as row {earlier}"))
+                continue
+        if row is not None and not problems:
+            rows.append(row)
     if header is None:
         raise RosterFileError("the file is empty")
     return rows, errors
