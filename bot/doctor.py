@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TextIO
 
 from telegram import Bot, ChatMemberAdministrator
@@ -11,6 +12,24 @@ from bot.core.config import Config, ConfigError
 from storage.db import Database
 from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
+from storage.models import ActivityGroup
+
+
+async def _check_database(config: Config, say: Callable[[bool, str], None]) -> list[ActivityGroup]:
+    """Members, groups and waiting updates of an existing database; its groups."""
+    async with Database(config.storage.path) as db:
+        repo = MemberRepository(db)
+        members = await repo.list_members()
+        groups = await repo.list_groups()
+        waiting = len(await UpdateInbox(db).pending())
+    bound = sum(m.telegram_user_id is not None for m in members)
+    say(True, f"database {config.storage.path}: {len(members)} members ({bound} bound), "
+              f"{len(groups)} groups")
+    if waiting:
+        noun = "update" if waiting == 1 else "updates"
+        say(True, f"{waiting} {noun} received and not yet handled (the bot handles them "
+                  "when it runs)")
+    return groups
 
 
 async def run_doctor(config: Config, *, out: TextIO) -> int:
@@ -26,18 +45,11 @@ async def run_doctor(config: Config, *, out: TextIO) -> int:
     say(True, f"config read; committee {committee.name!r}, zone {committee.timezone}")
     groups = []
     try:
-        async with Database(config.storage.path) as db:
-            repo = MemberRepository(db)
-            members = await repo.list_members()
-            groups = await repo.list_groups()
-            waiting = len(await UpdateInbox(db).pending())
-        bound = sum(m.telegram_user_id is not None for m in members)
-        say(True, f"database {config.storage.path}: {len(members)} members ({bound} bound), "
-                  f"{len(groups)} groups")
-        if waiting:
-            noun = "update" if waiting == 1 else "updates"
-            say(True, f"{waiting} {noun} received and not yet handled (the bot handles them "
-                      "when it runs)")
+        if not config.storage.path.is_file():  # opening it would create it: not a check
+            say(False, f"database {config.storage.path} does not exist yet (the bot makes it "
+                       "at its first start, so does `liaison-bot members import FILE`)")
+        else:
+            groups = await _check_database(config, say)
     except Exception as exc:
         say(False, f"database {config.storage.path}: {exc}")
     try:
