@@ -4,20 +4,23 @@ A file is either wholly imported or not at all: every bad row is reported with i
 number (as the spreadsheet shows it, header = row 1) and then nothing is written. Members
 are matched by phone, so importing the same file again changes nothing, and a corrected
 file updates names, sectors, groups and roles. Members missing from the file are listed,
-never deleted: their attendance and reports stay on record.
+never deleted: their attendance and reports stay on record; the ones the operator confirms
+are deactivated (bot/members/departures.py), and a later file that names them brings them
+back.
 """
 
 from __future__ import annotations
 
 import csv
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiosqlite
 
 from bot.core.phones import normalize_roster_phone
+from bot.members.departures import deactivate_in
 from storage.audit import record_audit
 from storage.db import Database, to_db_time, utc_now
 from storage.members import MemberRepository
@@ -78,8 +81,9 @@ class ImportPlan:
     added: list[RosterRow] = field(default_factory=list)
     updated: list[tuple[RosterRow, list[str]]] = field(default_factory=list)
     unchanged: list[RosterRow] = field(default_factory=list)
-    not_in_file: list[Member] = field(default_factory=list)
+    not_in_file: list[Member] = field(default_factory=list)  # active ones only
     new_groups: list[str] = field(default_factory=list)
+    deactivated: list[Member] = field(default_factory=list)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -228,6 +232,8 @@ def _changes(row: RosterRow, member: Member) -> list[str]:
         changed.append("group")
     if row.role != member.role:
         changed.append("role")
+    if not member.active:
+        changed.append("reactivated")
     return changed
 
 
@@ -248,7 +254,7 @@ def plan_import(
         if row.group and row.group not in known_groups:
             known_groups.add(row.group)
             plan.new_groups.append(row.group)
-    plan.not_in_file = sorted(by_phone.values(), key=lambda m: m.id)
+    plan.not_in_file = sorted((m for m in by_phone.values() if m.active), key=lambda m: m.id)
     return plan
 
 
@@ -258,15 +264,18 @@ async def _write_row(conn: aiosqlite.Connection, row: RosterRow, now: str) -> No
         "INSERT INTO members(name, phone, sector, group_id, role, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(phone) DO UPDATE SET name = excluded.name, sector = excluded.sector, "
-        "group_id = excluded.group_id, role = excluded.role, updated_at = excluded.updated_at",
+        "group_id = excluded.group_id, role = excluded.role, updated_at = excluded.updated_at, "
+        "deactivated_at = NULL",
         (row.name, row.phone, row.sector, group_id, row.role.value, now, now),
     )
 
 
 async def apply_import(
-    db: Database, rows: list[RosterRow], *, source: str, actor_tg_id: int | None = None
+    db: Database, rows: list[RosterRow], *, source: str, actor_tg_id: int | None = None,
+    deactivate: Collection[int] = (),
 ) -> ImportPlan:
-    """Import the rows in one transaction; returns what was done."""
+    """Import the rows in one transaction; returns what was done. Members not in the file
+    whose ids are in `deactivate` (the ones the operator confirmed) are deactivated."""
     members = MemberRepository(db)
     async with db.transaction() as conn:
         # Planned inside the writer's transaction, so a concurrent change cannot slip between.
@@ -276,6 +285,8 @@ async def apply_import(
         now = to_db_time(utc_now())
         for row in plan.added + [row for row, _ in plan.updated]:
             await _write_row(conn, row, now)
+        plan.deactivated = [m for m in plan.not_in_file if m.id in set(deactivate)]
+        await deactivate_in(conn, plan.deactivated, source=source, actor_tg_id=actor_tg_id)
         await record_audit(
             conn,
             "roster_import",
@@ -286,6 +297,7 @@ async def apply_import(
                 "updated": len(plan.updated),
                 "unchanged": len(plan.unchanged),
                 "new_groups": plan.new_groups,
+                "deactivated": len(plan.deactivated),
             },
         )
     return plan

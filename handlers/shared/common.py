@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
+from telegram.ext import ApplicationHandlerStop
 
 from bot.core.auth import Action, Actor
 from bot.core.texts import language_for, tr
@@ -33,8 +34,16 @@ async def resolve_actor(update: Update, context: Context) -> None:
         context.lang = language_for(None)
         return
     member, chosen = await services.members.account(user.id)
-    context.actor = Actor.resolve(user.id, member, set(services.config.admins.telegram_user_ids))
+    admin_ids = set(services.config.admins.telegram_user_ids)
+    context.actor = Actor.resolve(user.id, member, admin_ids)
     context.lang = language_for(user.language_code, chosen)
+    if member is not None and not member.active and user.id not in admin_ids:
+        # Left the roster: one answer to whatever they send or press, and nothing else runs.
+        if update.callback_query is not None:
+            await popup(update, context, "auth.departed")
+        elif update.effective_message is not None:
+            await reply(update, context, "auth.departed")
+        raise ApplicationHandlerStop
 
 
 def is_private(update: Update) -> bool:
