@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +14,7 @@ from telegram.error import InvalidToken
 
 from bot.attendance import cli as attendance_cli
 from bot.core.cli import Command
-from bot.core.config import CONFIG_ENV, Config, ConfigError, load_config
+from bot.core.config import Config, ConfigError, load_config
 from bot.members import cli as members_cli
 from bot.reminders import cli as reminders_cli
 from bot.reports import cli as reports_cli
@@ -37,12 +36,32 @@ async def _cmd_doctor(config: Config, args: argparse.Namespace) -> int:
     return await run_doctor(config, out=sys.stdout)
 
 
+def _backup_refusal(config: Config, out: Path, *, force: bool) -> str | None:
+    """Why the backup must not be written to `out`, or None when it may."""
+    if not config.storage.path.is_file():
+        return f"the database {config.storage.path} does not exist: nothing to back up"
+    if out.resolve() == config.storage.path.resolve():
+        return f"{out} is the database itself; name another file"
+    if force:
+        return None
+    if not out.parent.is_dir():
+        return f"the folder {out.parent.resolve()} does not exist; create it, or add --force"
+    if out.exists():
+        return f"{out} exists already; name a new file, or add --force to replace it"
+    return None
+
+
 async def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
     from storage.db import Database
 
+    out = Path(args.out)
+    refusal = _backup_refusal(config, out, force=args.force)
+    if refusal is not None:
+        print(f"liaison-bot backup: {refusal}", file=sys.stderr)
+        return 1
     async with Database(config.storage.path) as db:
-        await db.backup(Path(args.out))
-    print(f"backup written to {args.out}")
+        await db.backup(out)
+    print(f"backup written to {out}")
     return 0
 
 
@@ -51,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="liaison-bot", description="委员联络助手 · Member Liaison Bot"
     )
     parser.add_argument(
-        "--config", help="config file (default: $LIAISON_BOT_CONFIG or ./config.toml)"
+        "--config", help="config file (default: $LIAISON_BOT_CONFIG, else ./config.toml)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -61,7 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         func=_cmd_doctor
     )
     backup = sub.add_parser("backup", help="copy the database while the bot runs")
-    backup.add_argument("out", help="the backup file to write")
+    backup.add_argument("out", help="the backup file to write (a new file)")
+    backup.add_argument(
+        "--force", action="store_true",
+        help="create missing folders and replace an existing file",
+    )
     backup.set_defaults(func=_cmd_backup)
 
     # Each capability adds its own commands, and its kinds of export under `export`.
@@ -122,8 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
     try:
-        explicit = args.config or os.environ.get(CONFIG_ENV)
-        config = load_config(args.config, missing_ok=not explicit)
+        config = load_config(args.config)
         redact_token_in_logs(config)
         func: Command = args.func
         return asyncio.run(func(config, args))

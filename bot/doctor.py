@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TextIO
 
 from telegram import Bot, ChatMemberAdministrator
@@ -12,6 +13,32 @@ from bot.core.config import Config, ConfigError
 from storage.db import Database
 from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
+from storage.models import ActivityGroup
+
+
+async def _check_database(
+    config: Config, say: Callable[[bool, str], None], out: TextIO
+) -> list[ActivityGroup]:
+    """Members, groups, waiting and set-aside updates of an existing database; its groups."""
+    async with Database(config.storage.path) as db:
+        repo = MemberRepository(db)
+        members = await repo.list_members()
+        groups = await repo.list_groups()
+        waiting = len(await UpdateInbox(db).pending())
+        set_aside = await UpdateInbox(db).set_aside()
+    bound = sum(m.telegram_user_id is not None for m in members)
+    say(True, f"database {config.storage.path}: {len(members)} members ({bound} bound), "
+              f"{len(groups)} groups")
+    if waiting:
+        noun = "update" if waiting == 1 else "updates"
+        say(True, f"{waiting} {noun} received and not yet handled (the bot handles them "
+                  "when it runs)")
+    for update in set_aside:
+        print(f"WARN update {update.update_id} set aside after {update.attempts + 1} tries: "
+              "the bot stopped each time it was handling it "
+              f"(received {update.received_at:%Y-%m-%d %H:%M} UTC; "
+              f"{_what_update(update.body)})", file=out)
+    return groups
 
 
 def _what_update(body: str) -> str:
@@ -40,24 +67,11 @@ async def run_doctor(config: Config, *, out: TextIO) -> int:
     say(True, f"config read; committee {committee.name!r}, zone {committee.timezone}")
     groups = []
     try:
-        async with Database(config.storage.path) as db:
-            repo = MemberRepository(db)
-            members = await repo.list_members()
-            groups = await repo.list_groups()
-            waiting = len(await UpdateInbox(db).pending())
-            set_aside = await UpdateInbox(db).set_aside()
-        bound = sum(m.telegram_user_id is not None for m in members)
-        say(True, f"database {config.storage.path}: {len(members)} members ({bound} bound), "
-                  f"{len(groups)} groups")
-        if waiting:
-            noun = "update" if waiting == 1 else "updates"
-            say(True, f"{waiting} {noun} received and not yet handled (the bot handles them "
-                      "when it runs)")
-        for update in set_aside:
-            print(f"WARN update {update.update_id} set aside after {update.attempts + 1} tries: "
-                  "the bot stopped each time it was handling it "
-                  f"(received {update.received_at:%Y-%m-%d %H:%M} UTC; "
-                  f"{_what_update(update.body)})", file=out)
+        if not config.storage.path.is_file():  # opening it would create it: not a check
+            say(False, f"database {config.storage.path} does not exist yet (the bot makes it "
+                       "at its first start, so does `liaison-bot members import FILE`)")
+        else:
+            groups = await _check_database(config, say, out)
     except Exception as exc:
         say(False, f"database {config.storage.path}: {exc}")
     try:

@@ -98,7 +98,16 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stopping.set)
     application = build_application(config)
-    if not await _initialize(application, stopping):
+    initialized = False
+    try:
+        initialized = await _initialize(application, stopping)
+    finally:
+        if not initialized:
+            # initialize() opened the HTTP sessions before getMe failed, and
+            # application.shutdown() does nothing for an application never initialized.
+            await application.bot.shutdown()
+    if not initialized:
+        log.info("bot stopped before the Bot API could be reached")
         return
     try:
         await attach_services(application)

@@ -41,10 +41,13 @@ FROM events e
 
 # Members expected at event ?1: those in its groups now, and anyone already on record for it
 # (a check-in or a leave request), so moving a member to another group later does not drop
-# them from the sheet of an event they were expected at.
+# them from the sheet of an event they were expected at. A member who left the roster is
+# expected only at events that started before they left (their history stays on the sheets).
 _EXPECTED_IDS = """
 SELECT m.id FROM members m
 WHERE m.group_id IN (SELECT group_id FROM event_groups WHERE event_id = ?1)
+  AND (m.deactivated_at IS NULL
+       OR m.deactivated_at > (SELECT starts_at FROM events WHERE id = ?1))
 UNION SELECT member_id FROM checkins WHERE event_id = ?1
 UNION SELECT member_id FROM leave_requests WHERE event_id = ?1
 """
@@ -292,14 +295,16 @@ class AttendanceRepository:
 
     async def leaders_of(self, group_id: int) -> list[Member]:
         rows = await self.db.fetch_all(
-            _MEMBER_SELECT + "WHERE m.group_id = ? AND m.role = 'leader' ORDER BY m.name, m.id",
+            _MEMBER_SELECT + "WHERE m.group_id = ? AND m.role = 'leader' "
+            "AND m.deactivated_at IS NULL ORDER BY m.name, m.id",
             (group_id,),
         )
         return [_member(row) for row in rows]
 
     async def staff(self) -> list[Member]:
         rows = await self.db.fetch_all(
-            _MEMBER_SELECT + "WHERE m.role IN ('staff', 'admin') ORDER BY m.name, m.id"
+            _MEMBER_SELECT + "WHERE m.role IN ('staff', 'admin') AND m.deactivated_at IS NULL "
+            "ORDER BY m.name, m.id"
         )
         return [_member(row) for row in rows]
 

@@ -12,7 +12,7 @@ from storage.models import ActivityGroup, Invite, Member, Role
 
 _MEMBER_SELECT = """
 SELECT m.id, m.name, m.phone, m.sector, m.group_id, g.name AS group_name, m.role,
-       m.telegram_user_id, m.bound_at
+       m.telegram_user_id, m.bound_at, m.deactivated_at
 FROM members m LEFT JOIN activity_groups g ON g.id = m.group_id
 """
 
@@ -28,6 +28,7 @@ def _member(row: sqlite3.Row) -> Member:
         role=Role(row["role"]),
         telegram_user_id=row["telegram_user_id"],
         bound_at=from_db_time(row["bound_at"]),
+        deactivated_at=from_db_time(row["deactivated_at"]),
     )
 
 
@@ -63,7 +64,7 @@ class MemberRepository:
         (it runs before every update)."""
         row = await self.db.fetch_one(
             "SELECT m.id, m.name, m.phone, m.sector, m.group_id, g.name AS group_name, m.role, "
-            "m.telegram_user_id, m.bound_at, s.language "
+            "m.telegram_user_id, m.bound_at, m.deactivated_at, s.language "
             "FROM (SELECT ? AS tg) a "
             "LEFT JOIN members m ON m.telegram_user_id = a.tg "
             "LEFT JOIN activity_groups g ON g.id = m.group_id "
@@ -134,6 +135,23 @@ class MemberRepository:
             "AND NOT EXISTS (SELECT 1 FROM members WHERE telegram_user_id = ?)",
             (telegram_user_id, to_db_time(at), to_db_time(at), member_id, telegram_user_id),
         )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def set_deactivated(
+        conn: aiosqlite.Connection, member_id: int, at: datetime | None
+    ) -> bool:
+        """Deactivate the member at `at`, or (None) make them active again; False when they
+        were in that state already."""
+        now = to_db_time(utc_now())
+        if at is None:
+            sql = ("UPDATE members SET deactivated_at = NULL, updated_at = ? "
+                   "WHERE id = ? AND deactivated_at IS NOT NULL")
+            cursor = await conn.execute(sql, (now, member_id))
+        else:
+            sql = ("UPDATE members SET deactivated_at = ?, updated_at = ? "
+                   "WHERE id = ? AND deactivated_at IS NULL")
+            cursor = await conn.execute(sql, (to_db_time(at), now, member_id))
         return cursor.rowcount == 1
 
     @staticmethod

@@ -38,6 +38,11 @@ class Member(_Model):
     role: Role
     telegram_user_id: int | None = None
     bound_at: datetime | None = None
+    deactivated_at: datetime | None = None  # left the roster: history kept, no pushes, no acts
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
 
 class Invite(_Model):

@@ -60,7 +60,7 @@ SELECT m.*, g.name AS group_name, s.language AS language
 FROM members m
 LEFT JOIN activity_groups g ON g.id = m.group_id
 LEFT JOIN user_settings s ON s.telegram_user_id = m.telegram_user_id
-WHERE m.telegram_user_id IS NOT NULL
+WHERE m.telegram_user_id IS NOT NULL AND m.deactivated_at IS NULL
 """
 
 

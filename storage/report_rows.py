@@ -26,8 +26,11 @@ from storage.models import (
 )
 from storage.rows import fetch_rows, placeholders, required_time
 
+# author_telegram_id and the co-authors' telegram_user_id say whom to tell of a change: none
+# for a member who has left the roster (deactivated), whose reports stay on record.
 REPORT_SELECT = """
-SELECT r.*, m.name AS author_name, m.telegram_user_id AS author_telegram_id,
+SELECT r.*, m.name AS author_name,
+       CASE WHEN m.deactivated_at IS NULL THEN m.telegram_user_id END AS author_telegram_id,
        m.group_id AS author_group_id, g.name AS author_group_name, m.sector AS author_sector
 FROM reports r
 JOIN members m ON m.id = r.author_member_id
@@ -155,7 +158,8 @@ async def hydrate(conn: aiosqlite.Connection, rows: list[sqlite3.Row]) -> list[R
     coauthors: dict[int, list[ReportCoauthor]] = defaultdict(list)
     for row in await fetch_rows(
         conn,
-        "SELECT c.report_id, c.member_id, m.name, m.telegram_user_id "
+        "SELECT c.report_id, c.member_id, m.name, "
+        "CASE WHEN m.deactivated_at IS NULL THEN m.telegram_user_id END AS telegram_user_id "
         f"FROM report_coauthors c JOIN members m ON m.id = c.member_id "
         f"WHERE c.report_id IN ({marks}) ORDER BY c.report_id, m.name, m.id",
         ids,

@@ -65,7 +65,7 @@ class AttendanceService(CheckIns, LeaveRequests):
         found: dict[int, Member] = {}
         for event_id in event_ids:
             for member in await self.repo.expected_members(event_id):
-                if member.telegram_user_id is not None:
+                if member.telegram_user_id is not None and member.active:
                     found[member.id] = member
         return tuple(found.values())
 

@@ -67,6 +67,8 @@ class Actor:
 
     @classmethod
     def resolve(cls, telegram_user_id: int, member: Member | None, admin_ids: set[int]) -> Actor:
+        if member is not None and not member.active:
+            member = None  # left the roster: no member's rights, no role
         roles: set[Role] = set(_ROLES_OF[member.role]) if member else set()
         if telegram_user_id in admin_ids:
             roles |= _ROLES_OF[Role.ADMIN] - ({Role.MEMBER} if member is None else set())

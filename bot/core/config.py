@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -21,6 +22,8 @@ from pydantic import (
 TOKEN_ENV = "LIAISON_BOT_TOKEN"  # noqa: S105 (a variable name, not a secret)
 CONFIG_ENV = "LIAISON_BOT_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.toml")
+# What @BotFather hands out: the bot's numeric id, a colon, letters, digits, _ and -.
+_TOKEN_FORM = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,200}")
 
 
 class ConfigError(Exception):
@@ -175,7 +178,14 @@ class Config(_Section):
                 "no bot token: ask @BotFather in Telegram for one (/newbot), then put it in "
                 f"[telegram] token of the config file or in the {TOKEN_ENV} environment variable"
             )
-        return self.telegram.token.get_secret_value().strip()
+        token = self.telegram.token.get_secret_value().strip()
+        if not _TOKEN_FORM.fullmatch(token):  # the token itself is never shown
+            raise ConfigError(
+                "the bot token is malformed: a token from @BotFather looks like "
+                "123456789:AAH… (digits, a colon, then letters, digits, _ and -); check "
+                f"[telegram] token of the config file or the {TOKEN_ENV} environment variable"
+            )
+        return token
 
 
 def config_path(explicit: str | Path | None = None) -> Path:
@@ -193,17 +203,22 @@ def _describe(error: ValidationError) -> str:
     return f"key {key}: {first['msg']}"
 
 
-def load_config(path: str | Path | None = None, *, missing_ok: bool = False) -> Config:
-    """Read and validate the config; relative storage paths are taken from the file's folder."""
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate the config; relative storage paths are taken from the file's folder.
+
+    There are no silent defaults: without the file, the bot and the command line would each
+    make a database wherever they happen to run, and never see each other's data.
+    """
     file = config_path(path)
-    data: dict[str, object] = {}
-    if file.exists():
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
-    elif not missing_ok:
-        raise ConfigError(f"{file}: no such config file (copy config.example.toml to start)")
+    if not file.is_file():
+        raise ConfigError(
+            f"no config file {file.resolve()} (looked for --config, else ${CONFIG_ENV}, else "
+            "config.toml in the current folder); copy config.example.toml there and fill it in"
+        )
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

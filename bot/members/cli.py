@@ -1,19 +1,23 @@
-"""`liaison-bot members import | list | invite | unbind`: the roster from the command line."""
+"""`liaison-bot members import | list | invite | unbind | deactivate`: the roster from the
+command line."""
 
 from __future__ import annotations
 
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from bot.core.cli import Namespace, Subcommands
 from bot.core.config import Config
 from bot.core.phones import normalize_phone
+from bot.members.departures import deactivate_members
 from bot.members.registration import RegistrationService
 from bot.members.roster import (
     ImportPlan,
     RosterFileError,
+    RosterRow,
     apply_import,
     plan_import,
     read_roster,
@@ -24,7 +28,9 @@ from storage.members import MemberRepository
 from storage.models import Member
 
 
-def _print_plan(plan: ImportPlan, out: TextIO, *, dry_run: bool) -> None:
+def _print_plan(
+    plan: ImportPlan, out: TextIO, *, dry_run: bool, deactivating: bool = False
+) -> None:
     would = "would be " if dry_run else ""
     for row in plan.added:
         print(f"  + row {row.line}: {row.name} ({row.phone}) {would}added", file=out)
@@ -33,17 +39,38 @@ def _print_plan(plan: ImportPlan, out: TextIO, *, dry_run: bool) -> None:
         print(f"  ~ row {row.line}: {row.name} ({row.phone}) {would}updated: {fields}", file=out)
     for group in plan.new_groups:
         print(f"  + group {group} {would}created", file=out)
+    if deactivating:
+        for member in plan.not_in_file:
+            where = f"{member.group_name or 'no group'}, {member.role.value}"
+            print(f"  - {member.name} ({member.phone}, {where}) is not in the file", file=out)
+        return
     for member in plan.not_in_file:
-        print(f"  ? {member.name} ({member.phone}) is not in the file (kept)", file=out)
+        print(f"  ? {member.name} ({member.phone}) is not in the file (kept; "
+              "--deactivate-missing deactivates)", file=out)
+    deactivated = f", {len(plan.deactivated)} deactivated" if plan.deactivated else ""
     print(
         f"{len(plan.added)} added, {len(plan.updated)} updated, "
-        f"{len(plan.unchanged)} unchanged" + (" (dry run: nothing written)" if dry_run else ""),
+        f"{len(plan.unchanged)} unchanged{deactivated}"
+        + (" (dry run: nothing written)" if dry_run else ""),
         file=out,
     )
 
 
-async def import_roster_cli(config: Config, path: Path, *, dry_run: bool, out: TextIO) -> int:
-    """`liaison-bot members import FILE [--dry-run]`."""
+async def _plan(db: Database, rows: list[RosterRow]) -> ImportPlan:
+    members = MemberRepository(db)
+    return plan_import(
+        rows, await members.list_members(), [g.name for g in await members.list_groups()]
+    )
+
+
+async def import_roster_cli(
+    config: Config, path: Path, *, dry_run: bool, out: TextIO,
+    deactivate_missing: bool = False, ask: Callable[[str], str] = input,
+) -> int:
+    """`liaison-bot members import FILE [--dry-run] [--deactivate-missing]`.
+
+    With --deactivate-missing, the members not in the file are listed and `ask` asks the
+    operator to confirm; anything but yes writes nothing at all."""
     try:
         rows, errors = read_roster(path)
     except RosterFileError as exc:
@@ -52,16 +79,22 @@ async def import_roster_cli(config: Config, path: Path, *, dry_run: bool, out: T
     if errors:
         for error in errors:
             print(error, file=out)
-        print(f"{len(errors)} bad row(s); nothing written", file=out)
+        bad_rows = len({error.line for error in errors})
+        print(f"{bad_rows} bad row(s); nothing written", file=out)
         return 1
     async with Database(config.storage.path) as db:
-        if dry_run:
-            members = MemberRepository(db)
-            plan = plan_import(
-                rows, await members.list_members(), [g.name for g in await members.list_groups()]
-            )
-        else:
-            plan = await apply_import(db, rows, source=path.name)
+        plan = await _plan(db, rows)
+        confirmed: list[int] = []
+        if deactivate_missing and plan.not_in_file and not dry_run:
+            _print_plan(plan, out, dry_run=dry_run, deactivating=True)
+            out.flush()
+            answer = ask(f"Deactivate these {len(plan.not_in_file)} member(s)? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("nothing written", file=out)
+                return 1
+            confirmed = [member.id for member in plan.not_in_file]
+        if not dry_run:
+            plan = await apply_import(db, rows, source=path.name, deactivate=confirmed)
     _print_plan(plan, out, dry_run=dry_run)
     return 0
 
@@ -85,10 +118,15 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-async def list_members_cli(config: Config, *, group: str | None, out: TextIO) -> int:
-    """`liaison-bot members list [--group G]`."""
+async def list_members_cli(
+    config: Config, *, group: str | None, out: TextIO, everyone: bool = False
+) -> int:
+    """`liaison-bot members list [--group G] [--all]`: members on the roster (with --all, also
+    the deactivated ones)."""
     async with Database(config.storage.path) as db:
-        members = await MemberRepository(db).list_members(group)
+        found = await MemberRepository(db).list_members(group)
+    members = [m for m in found if everyone or m.active]
+    hidden = len(found) - len(members)
     if not members:
         print("no members" + (f" in group {group!r}" if group else ""), file=out)
         return 1 if group else 0
@@ -100,12 +138,13 @@ async def list_members_cli(config: Config, *, group: str | None, out: TextIO) ->
             m.sector,
             m.group_name or "",
             m.role.value,
-            "bound" if m.telegram_user_id else "-",
+            ("bound" if m.telegram_user_id else "-") + ("" if m.active else "  deactivated"),
         ]
         for m in members
     ]
     print(format_table(header, rows), file=out)
-    print(f"{len(members)} member(s)", file=out)
+    print(f"{len(members)} member(s)"
+          + (f"; {hidden} deactivated not shown (--all)" if hidden else ""), file=out)
     return 0
 
 
@@ -146,12 +185,36 @@ async def unbind_cli(config: Config, phone: str, *, out: TextIO) -> int:
     return 0
 
 
+async def deactivate_cli(config: Config, phone: str, *, out: TextIO) -> int:
+    """`liaison-bot members deactivate PHONE`: one member who left the roster."""
+    async with Database(config.storage.path) as db:
+        member = await _member_by_phone_cli(db, phone, out)
+        if member is None:
+            return 1
+        done = await deactivate_members(db, [member], source="cli")
+    state = "deactivated" if done else "was deactivated already"
+    print(f"{member.name} ({member.phone}): {state}", file=out)
+    return 0
+
+
+def _answer_yes(question: str) -> str:
+    print(question + "yes (--yes)")
+    return "yes"
+
+
 async def _import(config: Config, args: Namespace) -> int:
-    return await import_roster_cli(config, Path(args.file), dry_run=args.dry_run, out=sys.stdout)
+    return await import_roster_cli(
+        config, Path(args.file), dry_run=args.dry_run, out=sys.stdout,
+        deactivate_missing=args.deactivate_missing, ask=_answer_yes if args.yes else input,
+    )
 
 
 async def _list(config: Config, args: Namespace) -> int:
-    return await list_members_cli(config, group=args.group, out=sys.stdout)
+    return await list_members_cli(config, group=args.group, out=sys.stdout, everyone=args.all)
+
+
+async def _deactivate(config: Config, args: Namespace) -> int:
+    return await deactivate_cli(config, args.phone, out=sys.stdout)
 
 
 async def _invite(config: Config, args: Namespace) -> int:
@@ -170,10 +233,21 @@ def add_commands(commands: Subcommands) -> None:
     imp = members.add_parser("import", help="import or update the roster from .xlsx or .csv")
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="show changes, write nothing")
+    imp.add_argument(
+        "--deactivate-missing", action="store_true",
+        help="list the members not in the file and, once confirmed, deactivate them",
+    )
+    imp.add_argument("--yes", action="store_true", help="confirm without asking")
     imp.set_defaults(func=_import)
     lst = members.add_parser("list", help="print the roster")
     lst.add_argument("--group", help="only this activity group")
+    lst.add_argument("--all", action="store_true", help="deactivated members too")
     lst.set_defaults(func=_list)
+    dea = members.add_parser(
+        "deactivate", help="a member who left: history kept, no messages, cannot use the bot"
+    )
+    dea.add_argument("phone")
+    dea.set_defaults(func=_deactivate)
     inv = members.add_parser("invite", help="make a one-time invite link for a member")
     inv.add_argument("phone")
     inv.set_defaults(func=_invite)

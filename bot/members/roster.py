@@ -4,20 +4,23 @@ A file is either wholly imported or not at all: every bad row is reported with i
 number (as the spreadsheet shows it, header = row 1) and then nothing is written. Members
 are matched by phone, so importing the same file again changes nothing, and a corrected
 file updates names, sectors, groups and roles. Members missing from the file are listed,
-never deleted: their attendance and reports stay on record.
+never deleted: their attendance and reports stay on record; the ones the operator confirms
+are deactivated (bot/members/departures.py), and a later file that names them brings them
+back.
 """
 
 from __future__ import annotations
 
 import csv
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiosqlite
 
-from bot.core.phones import normalize_phone
+from bot.core.phones import normalize_roster_phone
+from bot.members.departures import deactivate_in
 from storage.audit import record_audit
 from storage.db import Database, to_db_time, utc_now
 from storage.members import MemberRepository
@@ -78,8 +81,9 @@ class ImportPlan:
     added: list[RosterRow] = field(default_factory=list)
     updated: list[tuple[RosterRow, list[str]]] = field(default_factory=list)
     unchanged: list[RosterRow] = field(default_factory=list)
-    not_in_file: list[Member] = field(default_factory=list)
+    not_in_file: list[Member] = field(default_factory=list)  # active ones only
     new_groups: list[str] = field(default_factory=list)
+    deactivated: list[Member] = field(default_factory=list)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -145,34 +149,48 @@ def _columns(header: list[str]) -> dict[str, int]:
     return columns
 
 
-def _parse_row(line: int, cells: list[str], columns: dict[str, int]) -> RosterRow | RowError:
+_PHONE_FORMS = "not an 11-digit mobile starting with 1, nor + and a country code"
+
+
+def _parse_row(
+    line: int, cells: list[str], columns: dict[str, int]
+) -> tuple[RosterRow | None, str | None, list[RowError]]:
+    """The row (None when bad), its phone in normal form (None when missing or malformed)
+    and every problem found in it, not only the first."""
+
     def get(column: str) -> str:
         index = columns.get(column)
         return cells[index] if index is not None and index < len(cells) else ""
 
     name, raw_phone, raw_role = get("name"), get("phone"), get("role")
     group = get("group") or None
+    problems: list[str] = []
     if not name:
-        return RowError(line, "missing name")
-    if len(name) > MAX_NAME:
-        return RowError(line, f"name longer than {MAX_NAME} characters")
+        problems.append("missing name")
+    elif len(name) > MAX_NAME:
+        problems.append(f"name longer than {MAX_NAME} characters")
+    phone = normalize_roster_phone(raw_phone) if raw_phone else None
     if not raw_phone:
-        return RowError(line, "missing phone")
-    phone = normalize_phone(raw_phone)
-    if phone is None:
-        return RowError(line, f"malformed phone {raw_phone!r}")
+        problems.append("missing phone")
+    elif phone is None:
+        problems.append(f"malformed phone {raw_phone!r}: {_PHONE_FORMS}")
     role = _ROLES.get(raw_role.lower()) if raw_role else Role.MEMBER
     if role is None:
-        return RowError(line, f"unknown role {raw_role!r} (use member/leader/staff/admin)")
-    if role is Role.LEADER and group is None:
-        return RowError(line, "a leader needs a group")
+        problems.append(f"unknown role {raw_role!r} (use member/leader/staff/admin)")
+    elif role is Role.LEADER and group is None:
+        problems.append("a leader needs a group")
     if len(get("sector")) > MAX_FIELD or (group and len(group) > MAX_FIELD):
-        return RowError(line, f"sector or group longer than {MAX_FIELD} characters")
-    return RosterRow(line, name, phone, get("sector"), group, role)
+        problems.append(f"sector or group longer than {MAX_FIELD} characters")
+    errors = [RowError(line, problem) for problem in problems]
+    if errors or phone is None or role is None:
+        return None, phone, errors
+    return RosterRow(line, name, phone, get("sector"), group, role), phone, []
 
 
 def read_roster(path: Path) -> tuple[list[RosterRow], list[RowError]]:
-    """Every good row and every bad one; RosterFileError when the file is unusable."""
+    """Every good row and every problem of every bad one, in one pass (a row can have several:
+    a phone that repeats an earlier row's is reported even when the earlier row is bad too);
+    RosterFileError when the file is unusable."""
     lines: Iterator[tuple[int, list[str]]] = (
         (number, [_cell(value) for value in raw])
         for number, raw in enumerate(_raw_lines(path), start=1)
@@ -189,15 +207,15 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[RowError]]:
             header = cells
             columns = _columns(header)
             continue
-        parsed = _parse_row(number, cells, columns)
-        if isinstance(parsed, RowError):
-            errors.append(parsed)
-            continue
-        earlier = first_line_of.setdefault(parsed.phone, number)
-        if earlier != number:
-            errors.append(RowError(number, f"same phone as row {earlier}"))
-            continue
-        rows.append(parsed)
+        row, phone, problems = _parse_row(number, cells, columns)
+        errors += problems
+        if phone is not None:
+            earlier = first_line_of.setdefault(phone, number)
+            if earlier != number:
+                errors.append(RowError(number, f"same phone as row {earlier}"))
+                continue
+        if row is not None and not problems:
+            rows.append(row)
     if header is None:
         raise RosterFileError("the file is empty")
     return rows, errors
@@ -214,6 +232,8 @@ def _changes(row: RosterRow, member: Member) -> list[str]:
         changed.append("group")
     if row.role != member.role:
         changed.append("role")
+    if not member.active:
+        changed.append("reactivated")
     return changed
 
 
@@ -234,7 +254,7 @@ def plan_import(
         if row.group and row.group not in known_groups:
             known_groups.add(row.group)
             plan.new_groups.append(row.group)
-    plan.not_in_file = sorted(by_phone.values(), key=lambda m: m.id)
+    plan.not_in_file = sorted((m for m in by_phone.values() if m.active), key=lambda m: m.id)
     return plan
 
 
@@ -244,15 +264,18 @@ async def _write_row(conn: aiosqlite.Connection, row: RosterRow, now: str) -> No
         "INSERT INTO members(name, phone, sector, group_id, role, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(phone) DO UPDATE SET name = excluded.name, sector = excluded.sector, "
-        "group_id = excluded.group_id, role = excluded.role, updated_at = excluded.updated_at",
+        "group_id = excluded.group_id, role = excluded.role, updated_at = excluded.updated_at, "
+        "deactivated_at = NULL",
         (row.name, row.phone, row.sector, group_id, row.role.value, now, now),
     )
 
 
 async def apply_import(
-    db: Database, rows: list[RosterRow], *, source: str, actor_tg_id: int | None = None
+    db: Database, rows: list[RosterRow], *, source: str, actor_tg_id: int | None = None,
+    deactivate: Collection[int] = (),
 ) -> ImportPlan:
-    """Import the rows in one transaction; returns what was done."""
+    """Import the rows in one transaction; returns what was done. Members not in the file
+    whose ids are in `deactivate` (the ones the operator confirmed) are deactivated."""
     members = MemberRepository(db)
     async with db.transaction() as conn:
         # Planned inside the writer's transaction, so a concurrent change cannot slip between.
@@ -262,6 +285,8 @@ async def apply_import(
         now = to_db_time(utc_now())
         for row in plan.added + [row for row, _ in plan.updated]:
             await _write_row(conn, row, now)
+        plan.deactivated = [m for m in plan.not_in_file if m.id in set(deactivate)]
+        await deactivate_in(conn, plan.deactivated, source=source, actor_tg_id=actor_tg_id)
         await record_audit(
             conn,
             "roster_import",
@@ -272,6 +297,7 @@ async def apply_import(
                 "updated": len(plan.updated),
                 "unchanged": len(plan.unchanged),
                 "new_groups": plan.new_groups,
+                "deactivated": len(plan.deactivated),
             },
         )
     return plan

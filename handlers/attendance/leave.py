@@ -230,7 +230,7 @@ async def _tell_member(context: Context, decision: LeaveDecision, decider: str) 
     services = context.services
     member, event, request = decision.member, decision.event, decision.request
     assert member is not None and event is not None and request is not None
-    if member.telegram_user_id is None:
+    if member.telegram_user_id is None or not member.active:  # left the roster: not told
         return
     language = await services.settings.language(member.telegram_user_id) or "zh"
     approved = decision.outcome is DecisionOutcome.APPROVED

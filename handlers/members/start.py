@@ -9,7 +9,7 @@ from bot.members.registration import BindOutcome, BindResult
 from handlers.shared.common import is_private, reply, text
 from handlers.shared.context import Context
 from handlers.shared.menus import set_personal_menu
-from storage.models import Role
+from storage.models import Member, Role
 
 _OUTCOME_TEXT = {
     BindOutcome.NOT_OWN_CONTACT: "bind.not_own_contact",
@@ -20,6 +20,34 @@ _OUTCOME_TEXT = {
     BindOutcome.INVITE_USED: "bind.invite_used",
     BindOutcome.INVITE_EXPIRED: "bind.invite_expired",
 }
+
+
+# Greetings by role: staff are not 委员 and have no group; a leader is told which group.
+_HELLO = {
+    Role.MEMBER: "start.hello_member",
+    Role.LEADER: "start.hello_leader",
+    Role.STAFF: "start.hello_staff",
+    Role.ADMIN: "start.hello_roster_admin",
+}
+_BOUND = {
+    Role.MEMBER: "bind.bound",
+    Role.LEADER: "bind.bound_leader",
+    Role.STAFF: "bind.bound_staff",
+    Role.ADMIN: "bind.bound_admin",
+}
+
+_ALREADY_YOURS = {
+    Role.MEMBER: "bind.already_yours",
+    Role.LEADER: "bind.already_yours",
+    Role.STAFF: "bind.already_yours_staff",
+    Role.ADMIN: "bind.already_yours_staff",
+}
+
+
+def _by_role(context: Context, keys: dict[Role, str], member: Member) -> str:
+    """The text of `keys` for the member's role, with their name and group."""
+    group = member.group_name or text(context, "common.no_group")
+    return text(context, keys[member.role], name=member.name, group=group)
 
 
 def _contact_keyboard(context: Context) -> ReplyKeyboardMarkup:
@@ -33,10 +61,7 @@ async def _greet(update: Update, context: Context) -> None:
     if member is None:  # a bootstrap admin who is not on the roster
         greeting = text(context, "start.hello_admin")
     else:
-        greeting = text(
-            context, "start.hello_member", name=member.name,
-            group=member.group_name or text(context, "common.no_group"),
-        )
+        greeting = _by_role(context, _HELLO, member)
     await context.bot.send_message(
         update.effective_chat.id,
         greeting + "\n\n" + text(context, "start.help_hint"),
@@ -56,12 +81,13 @@ async def _report_binding(update: Update, context: Context, result: BindResult) 
                 set(context.services.config.admins.telegram_user_ids),
             )
             await set_personal_menu(context.bot, context.state.registry, actor)
-        key = "bind.bound" if result.outcome is BindOutcome.BOUND else "bind.already_yours"
+        if result.outcome is BindOutcome.BOUND:
+            said = _by_role(context, _BOUND, member)
+        else:
+            said = _by_role(context, _ALREADY_YOURS, member)
         await context.bot.send_message(
             chat_id,
-            text(context, key, name=member.name,
-                 group=member.group_name or text(context, "common.no_group"))
-            + "\n\n" + text(context, "start.help_hint"),
+            said + "\n\n" + text(context, "start.help_hint"),
             reply_markup=ReplyKeyboardRemove(),
         )
         return

@@ -41,8 +41,16 @@ async def resolve_actor(update: Update, context: Context) -> None:
             await reply(update, context, "common.no_sender")
         raise ApplicationHandlerStop
     member, chosen = await services.members.account(user.id)
-    context.actor = Actor.resolve(user.id, member, set(services.config.admins.telegram_user_ids))
+    admin_ids = set(services.config.admins.telegram_user_ids)
+    context.actor = Actor.resolve(user.id, member, admin_ids)
     context.lang = language_for(user.language_code, chosen)
+    if member is not None and not member.active and user.id not in admin_ids:
+        # Left the roster: one answer to whatever they send or press, and nothing else runs.
+        if update.callback_query is not None:
+            await popup(update, context, "auth.departed")
+        elif update.effective_message is not None:
+            await reply(update, context, "auth.departed")
+        raise ApplicationHandlerStop
 
 
 def _command_to_this_bot(context: Context, typed: str) -> bool:

@@ -1,7 +1,8 @@
 """Standalone test server with a small terminal chat: ``python -m tests.botapi``.
 
-Run the server, point the bot at it (the config snippet is printed on start) and type
-as a committee member.  Commands of the terminal (everything else is sent to the bot):
+Run the server, point the bot at it (``--write-config offline.toml`` writes a whole config file
+for the bot; the ``[telegram]`` lines are printed on start either way) and type as a committee
+member.  Commands of the terminal (everything else is sent to the bot):
 
     /press N              press inline button N of the bot's last message in this chat
     /tap N                tap reply-keyboard button N (contact/location buttons share them)
@@ -194,6 +195,24 @@ class TerminalChat:
         print(f"now chatting in {self.group.title if self.in_group else 'private chat'}")
 
 
+_WRITTEN_BY = "# Written by `python -m tests.botapi`"
+
+
+def write_bot_config(path: Path, server: BotApiServer) -> None:
+    """A complete config for a bot that talks to `server`, its database beside the file.
+
+    Refuses to replace a file it did not write (a real config.toml, say)."""
+    if path.exists() and not path.read_text(encoding="utf-8").startswith(_WRITTEN_BY):
+        raise SystemExit(f"{path} exists and was not written by this server; name another file")
+    database = path.with_suffix(".db").name
+    path.write_text(
+        f"{_WRITTEN_BY}: the bot against the Bot API test server on this machine.\n"
+        + server.config_snippet()
+        + f'\n[storage]\npath = "{database}"\n\n[committee]\nname = "测试市政协"\n',
+        encoding="utf-8",
+    )
+
+
 async def _run(args: argparse.Namespace) -> None:
     server = BotApiServer(
         args.token,
@@ -208,8 +227,13 @@ async def _run(args: argparse.Namespace) -> None:
         f"Bot API test server on http://{server.host}:{server.port} "
         f"(bot @{server.bot_username}, id {server.bot_id})\n"
     )
-    print("Put this into the bot's config:\n")
-    print(server.config_snippet())
+    if args.write_config:
+        write_bot_config(Path(args.write_config), server)
+        print(f"Wrote {args.write_config}: run the bot with "
+              f"`liaison-bot --config {args.write_config} run`.\n")
+    else:
+        print("Put this into the bot's config:\n")
+        print(server.config_snippet())
     chat = TerminalChat(
         server, [n.strip() for n in args.users.split(",") if n.strip()], args.group
     )
@@ -245,6 +269,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--users", default="Alice,Bob", help="comma-separated user names")
     parser.add_argument("--group", default="第一活动组", help="title of the group chat")
+    parser.add_argument(
+        "--write-config", metavar="FILE",
+        help="write a whole config file for the bot (e.g. offline.toml) pointing at this server",
+    )
     parser.add_argument(
         "--flood-control",
         action="store_true",

@@ -1,16 +1,27 @@
 """Foundation, end to end, with the real `liaison-bot` command in a subprocess.
 
 SIGKILL right after a binding was confirmed loses nothing; a missing token or a bad config key
-stops the command with exit status 2 and one line; the token never appears in the log.
+stops the command with exit status 2 and one line; the token never appears in the log; a stop
+while the Bot API cannot be reached leaves nothing open.
 """
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import socket
 from pathlib import Path
 
 from tests.botapi import BotApiServer
-from tests.e2e.harness import E2E, bind, bot_config, run_cli, write_config
+from tests.e2e.harness import (
+    E2E,
+    LIAISON_BOT,
+    bind,
+    bot_config,
+    cli_env,
+    run_cli,
+    write_config,
+)
 
 ROSTER = [("张三", "13800000001", "经济界", "第一活动组", "member")]
 
@@ -93,3 +104,38 @@ async def test_token_never_appears_in_the_log(tmp_path: Path) -> None:
     # nor the server's own secret, the key that signs callback data
     [key] = e2e.db("SELECT value FROM app_secrets WHERE name = 'callback'")
     assert repr(key["value"])[2:-1] not in log
+
+
+async def test_stop_while_the_bot_api_is_unreachable_is_clean(tmp_path: Path) -> None:
+    """SIGTERM while the bot is still waiting for the Bot API: exit 0, nothing left open
+    (aiohttp would say "Unclosed client session" on stderr)."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(tmp_path / "config.toml", {
+        "telegram": {"token": "123456:TEST-token", "base_url": f"http://127.0.0.1:{port}/bot",
+                     "base_file_url": f"http://127.0.0.1:{port}/file/bot"},
+        "storage": {"path": str(tmp_path / "x.db")},
+    })
+    err_path = tmp_path / "bot.err"
+    with err_path.open("wb") as err:
+        process = await asyncio.create_subprocess_exec(
+            LIAISON_BOT, "--config", str(config), "run", cwd=tmp_path, env=cli_env(),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=err,
+        )
+    try:
+        for _ in range(200):  # until it has tried at least twice
+            if err_path.read_text().count("Bot API unreachable") >= 2:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"the bot never tried the Bot API:\n{err_path.read_text()}")
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 15) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = err_path.read_text()
+    assert "Unclosed" not in log, log
+    assert not [line for line in log.splitlines() if "ERROR" in line or "Traceback" in line]

@@ -180,3 +180,44 @@ async def test_losing_the_chat_mid_update_is_no_error(e2e: E2E, bot: InProcessBo
     assert len(e2e.server.calls_for("sendMessage", chat_id=chat.id, ok=False)) == 1
     await zhang.send("/help", chat=chat)
     assert "您可以使用以下命令" in ((await chat.next_message()).text or "")
+
+
+async def test_each_role_is_greeted_as_what_it_is(e2e: E2E, bot: InProcessBot) -> None:
+    """Staff are not 委员 and have no group: "卡罗尔，您好", never "卡罗尔委员…您在（未分组）"."""
+    await e2e.import_roster([
+        *ROSTER,
+        ("卡罗尔", "13800000005", "", "", "staff"),
+        ("孙八", "13800000006", "", "", "admin"),
+        ("Dora", "13800000007", "", "", "staff"),
+    ])
+    expected = {
+        # phone: (on binding, on /start afterwards)
+        "13800000001": ("绑定成功！张三委员，欢迎您。您在第一活动组。",
+                        "张三委员，您好！您在第一活动组。"),
+        "13800000002": ("绑定成功！李四委员，欢迎您。您是第一活动组的组长。",
+                        "李四委员，您好！您是第一活动组的组长。"),
+        "13800000005": ("绑定成功！卡罗尔，欢迎您。您是政协机关工作人员。",
+                        "卡罗尔，您好！您是政协机关工作人员。"),
+        "13800000006": ("绑定成功！孙八，欢迎您。您是本系统的管理员。",
+                        "孙八，您好！您是本系统的管理员。"),
+    }
+    for number, (on_binding, on_start) in expected.items():
+        person = e2e.user(f"P{number[-1]}", number)
+        bound = await bind(person)
+        assert (bound.text or "").startswith(on_binding), bound.text
+        await person.send("/start")
+        hello = await person.next_message()
+        assert (hello.text or "").startswith(on_start), hello.text
+        assert "未分组" not in (bound.text or "") + (hello.text or "")
+        await person.share_contact()  # once more: already bound, said by role too
+        again = await person.next_message()
+        assert "未分组" not in (again.text or "") and "无需再次绑定" in (again.text or "")
+
+    dora = e2e.user("Dora", "13800000007", language_code="en")
+    bound = await bind(dora)
+    assert (bound.text or "").startswith("You are linked! Welcome, Dora. You are on the staff "
+                                         "of the liaison office."), bound.text
+    await dora.send("/start")
+    hello = await dora.next_message()
+    assert (hello.text or "").startswith("Hello, Dora! You are on the staff of the liaison "
+                                         "office."), hello.text

@@ -19,6 +19,7 @@ from storage.members import MemberRepository
 from storage.models import Role
 
 HEADER = "name,phone,sector,group,role\n"
+PHONE_FORMS = "not an 11-digit mobile starting with 1, nor + and a country code"
 
 
 def write(tmp_path: Path, text: str, name: str = "roster.csv", encoding: str = "utf-8") -> Path:
@@ -49,7 +50,7 @@ def test_chinese_headers_roles_and_phone_forms(tmp_path: Path) -> None:
         "张三,+86 138-0000-0001,经济界,第一组,委员\n"
         "李四,0086 13900000002,教育界,第一组,组长\n"
         "王五,13700000003,,,工作人员\n"
-        "赵六,8613600000004,,,管理员\n",
+        "赵六,+8613600000004,,,管理员\n",
         encoding="gb18030",
     )
     rows, errors = read_roster(path)
@@ -79,7 +80,7 @@ def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
     assert [r.line for r in rows] == [5]
     assert [str(e) for e in errors] == [
         "row 2: missing name",
-        "row 3: malformed phone '12345'",
+        f"row 3: malformed phone '12345': {PHONE_FORMS}",
         "row 4: unknown role 'chief' (use member/leader/staff/admin)",
         "row 7: same phone as row 5",
         "row 8: missing phone",
@@ -125,6 +126,46 @@ def test_xlsx_with_numeric_phone_cells(tmp_path: Path) -> None:
     ]
 
 
+def test_mistyped_mainland_phones_are_bad_rows(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER
+        + "A,138000000011,,g,member\n"  # row 2: twelve digits
+        + "B,23300000056,,g,member\n"  # row 3: does not start with 1
+        + "C,+44 7700 900123,,g,member\n"  # row 4: international, marked with +
+        + "D,447700900124,,g,member\n",  # row 5: a country code without its +
+    )
+    rows, errors = read_roster(path)
+    assert [(r.line, r.phone) for r in rows] == [(4, "+447700900123")]
+    assert [str(e) for e in errors] == [
+        f"row 2: malformed phone '138000000011': {PHONE_FORMS}",
+        f"row 3: malformed phone '23300000056': {PHONE_FORMS}",
+        f"row 5: malformed phone '447700900124': {PHONE_FORMS}",
+    ]
+
+
+def test_every_problem_of_every_row_in_one_pass(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER
+        + "A,13800000001,,g,member\n"  # row 2: fine
+        + "B,13800000002,,g,member\n"  # row 3: fine
+        + "C,13800000003,,g,member\n"  # row 4: fine
+        + ",13800000005,,g,chief\n"  # row 5: no name and an unknown role
+        + "E,138 0000 0005,,g,member\n"  # row 6: same phone as row 5
+        + "F,13800000002,,,leader\n",  # row 7: same phone as row 3, leader without group
+    )
+    rows, errors = read_roster(path)
+    assert [r.line for r in rows] == [2, 3, 4]
+    assert [str(e) for e in errors] == [
+        "row 5: missing name",
+        "row 5: unknown role 'chief' (use member/leader/staff/admin)",
+        "row 6: same phone as row 5",
+        "row 7: a leader needs a group",
+        "row 7: same phone as row 3",
+    ]
+
+
 async def test_reimport_updates_by_phone(tmp_path: Path) -> None:
     first = write(tmp_path, HEADER + "A,13800000001,s1,g1,member\nB,13800000002,s1,g1,member\n")
     second = write(
@@ -157,8 +198,9 @@ async def test_cli_bad_rows_write_nothing(tmp_path: Path, config: Config) -> Non
     out = io.StringIO()
     assert await import_roster_cli(config, bad, dry_run=False, out=out) == 1
     assert out.getvalue().splitlines() == [
-        "row 3: malformed phone '99'",
+        f"row 3: malformed phone '99': {PHONE_FORMS}",
         "row 4: missing phone",
+        "row 4: unknown role 'x' (use member/leader/staff/admin)",
         "2 bad row(s); nothing written",
     ]
     assert rows_of(config.storage.path) == before == [("A", "13800000001", "", "g", "member")]
