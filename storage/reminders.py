@@ -10,6 +10,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.db import Database, from_db_time, to_db_time
+from storage.members import _member
 from storage.models import Member, Role
 from storage.reminder_models import (
     OccurrenceStatus,
@@ -63,13 +64,6 @@ LEFT JOIN user_settings s ON s.telegram_user_id = m.telegram_user_id
 WHERE m.telegram_user_id IS NOT NULL AND m.deactivated_at IS NULL
 """
 
-
-def _member(row: sqlite3.Row) -> Member:
-    return Member(
-        id=row["id"], name=row["name"], phone=row["phone"], sector=row["sector"],
-        group_id=row["group_id"], group_name=row["group_name"], role=Role(row["role"]),
-        telegram_user_id=row["telegram_user_id"], bound_at=from_db_time(row["bound_at"]),
-    )
 
 
 class ReminderRepository:

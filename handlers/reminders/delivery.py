@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core.texts import language_for, tr
@@ -98,14 +99,21 @@ async def _tell_staff_unreachable(
     if not blocked:
         return
     names = "、".join(m.name for m in blocked[:50])
+    await _tell_staff(services, f"unreachable:{occurrence.id}", lambda language, name: tr(
+        language, "reminder.unreachable_staff", count=len(blocked), names=names,
+        what=rendered.text(language, name).split("\n", 1)[0],
+    ))
+
+
+async def _tell_staff(
+    services: Services, key: str, text_for: Callable[[str, str], str]
+) -> None:
+    """Push to every staff member, once per `key`, `text_for(language, name)`."""
     for staff in await services.reminders.staff():
         assert staff.member.telegram_user_id is not None
         language = language_for(None, staff.language)
-        what = rendered.text(language, staff.member.name).split("\n", 1)[0]
         await services.sender.push(
-            f"unreachable:{occurrence.id}", staff.member.telegram_user_id,
-            tr(language, "reminder.unreachable_staff", what=what, count=len(blocked),
-               names=names),
+            key, staff.member.telegram_user_id, text_for(language, staff.member.name)
         )
 
 
@@ -114,29 +122,20 @@ async def _tell_staff_missed(services: Services, occurrence: ReminderOccurrence)
         return
     zone, hours = services.config.zone, services.config.reminders.grace_hours
     rendered = await Rendered.load(services, occurrence, "")
-    for staff in await services.reminders.staff():
-        assert staff.member.telegram_user_id is not None
-        language = language_for(None, staff.language)
-        what = rendered.text(language, staff.member.name).split("\n", 1)[0]
-        await services.sender.push(
-            f"missed:{occurrence.id}", staff.member.telegram_user_id,
-            tr(language, "reminder.missed_staff", what=what, hours=f"{hours:g}",
-               when=moment_text(language, occurrence.due_at, zone)),
-        )
+    await _tell_staff(services, f"missed:{occurrence.id}", lambda language, name: tr(
+        language, "reminder.missed_staff", hours=f"{hours:g}",
+        what=rendered.text(language, name).split("\n", 1)[0],
+        when=moment_text(language, occurrence.due_at, zone),
+    ))
 
 
 async def _tell_staff_calendar_unknown(services: Services) -> None:
     """In December, once per staff member: next year's 调休 is not known yet."""
     year = await services.reminders.unknown_swaps_ahead()
-    if year is None:
-        return
-    for staff in await services.reminders.staff():
-        assert staff.member.telegram_user_id is not None
-        language = language_for(None, staff.language)
-        await services.sender.push(
-            f"calendar_unknown:{year}", staff.member.telegram_user_id,
-            tr(language, "reminder.calendar_unknown", year=year),
-        )
+    if year is not None:
+        await _tell_staff(services, f"calendar_unknown:{year}",
+                          lambda language, _name: tr(language, "reminder.calendar_unknown",
+                                                     year=year))
 
 
 async def tick(context: Context) -> None:

@@ -137,7 +137,8 @@ async def test_the_departed_keep_their_history_and_are_no_longer_expected_or_tol
         future = await world.event(starts_at=soon, ends_at=soon + timedelta(hours=2))
 
         # the past event's sheet still has them; the later event does not expect them
-        sheet = await AttendanceExporter(world.db, service).build(AttendanceFilter())
+        both = AttendanceFilter(date_from=START.date(), date_to=soon.date() + timedelta(days=1))
+        sheet = await AttendanceExporter(world.db, service).build(both)
         names_of = {(row.event_id, row.name) for row in sheet.rows}
         assert (past, "委员三") in names_of and (past, "组长甲") in names_of
         assert (future, "委员三") not in names_of and (future, "组长甲") not in names_of
