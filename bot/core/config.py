@@ -154,6 +154,8 @@ class RemindersConfig(_Section):
     quiet_start: str = Field(default="22:00", pattern=_CLOCK)
     quiet_end: str = Field(default="07:30", pattern=_CLOCK)
     events: EventRemindersConfig = EventRemindersConfig()
+    # proposal windows: the announcement on the opening day and the countdown, at this time
+    proposals_at: str = Field(default="09:00", pattern=_CLOCK)
     reading_day: ThemedDayConfig = ThemedDayConfig(day="1st thu")
     advice_day: ThemedDayConfig = ThemedDayConfig(day="3rd thu")
 

@@ -13,6 +13,7 @@ from bot.core.cli import Namespace, Subcommands, UsageError, day_argument, group
 from bot.core.config import Config
 from bot.core.texts import tr
 from bot.core.timeparse import parse_local_datetime
+from bot.reminders import proposals_cli
 from bot.reminders.audience import Audience
 from bot.reminders.calendar import DayKind
 from bot.reminders.service import ReminderService, audience_of, rule_of
@@ -199,3 +200,4 @@ def add_commands(commands: Subcommands) -> None:
     show = cal.add_parser("show", help="whether a year's 调休 is known, and the office's days")
     show.add_argument("year", type=int)
     show.set_defaults(func=lambda c, a: calendar_show_cli(c, a.year, sys.stdout))
+    proposals_cli.add_commands(commands)

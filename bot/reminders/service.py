@@ -15,6 +15,8 @@ from bot.core.config import RemindersConfig
 from bot.reminders.audience import Audience
 from bot.reminders.calendar import DayKind, WorkCalendar
 from bot.reminders.events import EventReminderPlanner
+from bot.reminders.proposals import KEY_PREFIX as PROPOSAL_PREFIX
+from bot.reminders.proposals import ProposalService
 from bot.reminders.timing import (
     HolidayPolicy,
     OneOff,
@@ -113,6 +115,9 @@ class ReminderService:
                                 parse_clock(self.config.quiet_end))
         self.grace = timedelta(hours=self.config.grace_hours)
         self.events = EventReminderPlanner(db, zone, self.config.events, self.quiet)
+        self.proposals = ProposalService(
+            db, zone, self.quiet, parse_clock(self.config.proposals_at), clock
+        )
 
     async def calendar(self) -> WorkCalendar:
         days = await self.repo.calendar_days()
@@ -261,6 +266,7 @@ class ReminderService:
                         schedule.kind.value, occurrence.due, now, schedule_id=schedule.id,
                     )
         new += await self.events.plan(now, calendar)
+        new += await self.proposals.plan(now, calendar)
         return new
 
     async def due(self, now: datetime | None = None) -> DueWork:
@@ -311,7 +317,10 @@ class ReminderService:
                 roles=None if audience.everyone or not audience.roles else audience.roles,
             )
             return [Recipient(m, lang) for m, lang in found]
-        member_ids = await self.events.audience(occurrence)
+        if occurrence.key.startswith(PROPOSAL_PREFIX):
+            member_ids = await self.proposals.audience(occurrence)
+        else:
+            member_ids = await self.events.audience(occurrence)
         found = await self.repo.reachable_members(member_ids=member_ids)
         return [Recipient(m, lang) for m, lang in found]
 

@@ -1,15 +1,27 @@
-"""Reminders: the loop that sends what is due (schedules, notices, event reminders) and the
-buttons their messages carry."""
+"""Reminders: the loop that sends what is due (schedules, notices, event reminders, proposal
+windows) and the buttons their messages carry; /proposals."""
 
 from __future__ import annotations
 
-from handlers.reminders import delivery, notices, reading
+from handlers.reminders import delivery, notices, proposal_new, proposals, reading
 from handlers.reminders.buttons import ReadingNoteStart, ReminderAck
-from handlers.shared.capability import Capability
+from handlers.reminders.proposal_buttons import ProposalDraftChoice, ProposalFiled, ProposalMissing
+from handlers.shared.capability import Capability, Menu, command
 
 CAPABILITY = Capability(
     name="reminders",
-    buttons={ReminderAck: notices.acknowledged, ReadingNoteStart: reading.start_note},
-    flows={reading.KIND: reading.on_step},
+    commands=(command("proposals", proposals.proposals_command, Menu.MEMBER, Menu.STAFF),),
+    buttons={
+        ReminderAck: notices.acknowledged,
+        ReadingNoteStart: reading.start_note,
+        ProposalFiled: proposals.filed_pressed,
+        ProposalDraftChoice: proposal_new.draft_chosen,
+        ProposalMissing: proposals.missing_pressed,
+    },
+    flows={
+        reading.KIND: reading.on_step,
+        proposals.KIND_COUNT: proposals.on_count_typed,
+        proposal_new.KIND_NEW: proposal_new.on_new_window_step,
+    },
     jobs=(delivery.schedule_reminders,),
 )

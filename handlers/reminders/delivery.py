@@ -59,7 +59,8 @@ async def _push_all(
         async with slots:
             outcome = await services.sender.push(
                 occurrence.delivery_key, member.telegram_user_id,
-                rendered.text(language, member.name), reply_markup=rendered.markup(language),
+                rendered.text(language, member.name),
+                reply_markup=rendered.markup(language, member),
             )
         if outcome in (Delivery.SENT, Delivery.BLOCKED):
             await services.reminders.repo.set_reachable(

@@ -10,11 +10,15 @@ from bot.attendance.links import leave_link_payload
 from bot.core.texts import tr
 from bot.core.when import clock, moment_text
 from bot.reminders.events import EventReminder, which_of
+from bot.reminders.proposals import KEY_PREFIX as PROPOSAL_PREFIX
+from bot.reminders.proposals import parse_proposal_key
 from bot.reports.links import advice_link_payload
 from handlers.reminders.buttons import ReadingNoteStart, ReminderAck
+from handlers.reminders.proposal_render import filed_keyboard, occurrence_text
 from handlers.shared.context import Services
 from storage.attendance import AttendanceRepository
-from storage.models import Event, ReportCategory
+from storage.models import Event, Member, ReportCategory
+from storage.proposal_models import ProposalWindow
 from storage.reminder_models import ReminderKind, ReminderOccurrence, ReminderSchedule
 
 
@@ -28,12 +32,14 @@ class Rendered:
         schedule: ReminderSchedule | None,
         event: Event | None,
         bot_username: str,
+        window: ProposalWindow | None = None,
     ) -> None:
         self.services = services
         self.occurrence = occurrence
         self.schedule = schedule
         self.event = event
         self.bot_username = bot_username
+        self.window = window
         self._texts: dict[str, str] = {}
 
     @classmethod
@@ -45,7 +51,11 @@ class Rendered:
             schedule = await services.reminders.repo.schedule(occurrence.schedule_id)
         if occurrence.event_id is not None:
             event = await AttendanceRepository(services.db).event(occurrence.event_id)
-        return cls(services, occurrence, schedule, event, bot_username)
+        window = None
+        if occurrence.key.startswith(PROPOSAL_PREFIX):
+            window_id, _ = parse_proposal_key(occurrence)
+            window = await services.reminders.proposals.repo.window(window_id)
+        return cls(services, occurrence, schedule, event, bot_username, window)
 
     def text(self, language: str, name: str) -> str:
         cached = self._texts.get(language)
@@ -56,6 +66,8 @@ class Rendered:
     def _text(self, language: str) -> str:
         zone = self.services.config.zone
         schedule, event = self.schedule, self.event
+        if self.window is not None:
+            return occurrence_text(language, self.window, self.occurrence, zone, "\x00name\x00")
         if schedule is not None:
             if schedule.kind is ReminderKind.NOTICE:
                 return tr(language, "reminder.notice", title=schedule.title, body=schedule.body)
@@ -69,9 +81,13 @@ class Rendered:
         }
         return tr(language, f"reminder.event_{which.value}", **values)
 
-    def markup(self, language: str) -> InlineKeyboardMarkup | None:
+    def markup(self, language: str, member: Member | None = None) -> InlineKeyboardMarkup | None:
+        """The buttons under the occurrence; those of a proposal window are `member`'s own."""
         schedule, event = self.schedule, self.event
         codec = self.services.codec
+        if self.window is not None:
+            return None if member is None else filed_keyboard(
+                codec, language, self.window.id, member.id)
         if schedule is not None:
             button = None
             if schedule.kind is ReminderKind.READING_DAY:
