@@ -17,6 +17,13 @@ from storage.models import Event
 from storage.reminder_models import ReminderKind, ReminderOccurrence, ReminderSchedule
 
 
+def schedule_text(language: str, schedule: ReminderSchedule) -> str:
+    """What a schedule's occurrences say (a notice: its title and text)."""
+    if schedule.kind is ReminderKind.NOTICE:
+        return tr(language, "reminder.notice", title=schedule.title, body=schedule.body)
+    return tr(language, f"reminder.{schedule.kind.value}")
+
+
 class Rendered:
     """The text of one occurrence in each language asked for, and its buttons."""
 
@@ -56,9 +63,7 @@ class Rendered:
         zone = self.services.config.zone
         schedule, event = self.schedule, self.event
         if schedule is not None:
-            if schedule.kind is ReminderKind.NOTICE:
-                return tr(language, "reminder.notice", title=schedule.title, body=schedule.body)
-            return tr(language, f"reminder.{schedule.kind.value}")
+            return schedule_text(language, schedule)
         assert event is not None
         which = which_of(self.occurrence)
         values = {
