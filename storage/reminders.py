@@ -216,6 +216,15 @@ class ReminderRepository:
         )
         return [_occurrence(r) for r in rows]
 
+    async def started_of(self, schedule_id: int, limit: int) -> list[ReminderOccurrence]:
+        """The latest occurrences of a schedule that have gone out (or are going out)."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM reminder_occurrences WHERE schedule_id = ? "
+            "AND status IN ('sending', 'sent') ORDER BY due_at DESC, id DESC LIMIT ?",
+            (schedule_id, limit),
+        )
+        return [_occurrence(r) for r in rows]
+
     async def upcoming(self, limit: int = 20) -> list[ReminderOccurrence]:
         rows = await self.db.fetch_all(
             "SELECT * FROM reminder_occurrences WHERE status = 'due' "
@@ -295,6 +304,17 @@ class ReminderRepository:
             "JOIN members m ON m.telegram_user_id = d.chat_id "
             "LEFT JOIN activity_groups g ON g.id = m.group_id "
             "WHERE d.key = ? AND d.status = 'blocked' ORDER BY g.name, m.name",
+            (delivery_key,),
+        )
+        return [_member(r) for r in rows]
+
+    async def sent_to(self, delivery_key: str) -> list[Member]:
+        """The members a push was delivered to, by group and name."""
+        rows = await self.db.fetch_all(
+            "SELECT m.*, g.name AS group_name FROM deliveries d "
+            "JOIN members m ON m.telegram_user_id = d.chat_id "
+            "LEFT JOIN activity_groups g ON g.id = m.group_id "
+            "WHERE d.key = ? AND d.status = 'sent' ORDER BY g.name, m.name",
             (delivery_key,),
         )
         return [_member(r) for r in rows]

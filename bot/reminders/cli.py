@@ -16,6 +16,7 @@ from bot.core.timeparse import parse_local_datetime
 from bot.reminders import proposals_cli
 from bot.reminders.audience import Audience
 from bot.reminders.calendar import DayKind
+from bot.reminders.overview import delivery_log
 from bot.reminders.service import ReminderService, audience_of, rule_of
 from bot.reminders.timing import HolidayPolicy, OneOff, Recurring
 from storage.db import Database, utc_now
@@ -118,21 +119,16 @@ async def status_cli(config: Config, schedule_id: int, status: ScheduleStatus,
 async def log_cli(config: Config, limit: int, out: TextIO) -> int:
     """Per occurrence: delivered / unreachable / failed / still to go."""
     async with Database(config.storage.path) as db:
-        repo = ReminderRepository(db)
-        occurrences = await repo.recent(limit)
-        counts = await repo.delivery_counts([o.delivery_key for o in occurrences])
-        unreachable = await repo.unreachable()
+        log = await delivery_log(_service(db, config), None, limit)
     print("  id  due               status     to   sent  unreachable  failed  to go  what",
           file=out)
-    for occurrence in occurrences:
-        got = counts.get(occurrence.delivery_key, {})
-        sent, blocked = got.get("sent", 0), got.get("blocked", 0)
-        failed = got.get("failed", 0)
-        total = occurrence.recipients or 0
-        to_go = max(0, total - sent - blocked - failed)
+    for line in log.lines:
+        occurrence = line.occurrence
         due = occurrence.due_at.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
-        print(f"{occurrence.id:>4}  {due}  {occurrence.status.value:<9} {total:>4} {sent:>6} "
-              f"{blocked:>12} {failed:>7} {to_go:>6}  {occurrence.key}", file=out)
+        print(f"{occurrence.id:>4}  {due}  {occurrence.status.value:<9} "
+              f"{occurrence.recipients or 0:>4} {line.delivered:>6} {line.unreachable:>12} "
+              f"{line.failed:>7} {line.to_go:>6}  {occurrence.key}", file=out)
+    unreachable = log.unreachable
     if unreachable:
         print("unreachable (blocked the bot): " + ", ".join(
             f"{m.name} ({m.group_name or '-'})" for m, _ in unreachable), file=out)

@@ -228,19 +228,27 @@ class ReminderService:
 
     async def next_times(self) -> dict[int, datetime]:
         """When each active schedule next goes out (looking a year ahead)."""
-        now = self.clock()
-        calendar = await self.calendar()
         found: dict[int, datetime] = {}
         for schedule in await self.repo.schedules():
             if schedule.status is not ScheduleStatus.ACTIVE:
                 continue
-            for occurrence in occurrences(
-                rule_of(schedule), self.zone, calendar, self.quiet, after=now,
-                until=now + timedelta(days=400), policy=HolidayPolicy(schedule.holiday_policy),
-            ):
-                found[schedule.id] = occurrence.due
-                break
+            following = await self.next_time(
+                rule_of(schedule), HolidayPolicy(schedule.holiday_policy)
+            )
+            if following is not None:
+                found[schedule.id] = following
         return found
+
+    async def next_time(self, rule: Rule, policy: HolidayPolicy) -> datetime | None:
+        """When a rule next goes out, holidays and quiet hours applied (a year ahead at most):
+        what a schedule being made will do."""
+        now = self.clock()
+        for occurrence in occurrences(
+            rule, self.zone, await self.calendar(), self.quiet, after=now,
+            until=now + timedelta(days=400), policy=policy,
+        ):
+            return occurrence.due
+        return None
 
     # -- planning -------------------------------------------------------------------------------
     async def plan(self, now: datetime | None = None) -> int:

@@ -22,6 +22,13 @@ from storage.proposal_models import ProposalWindow
 from storage.reminder_models import ReminderKind, ReminderOccurrence, ReminderSchedule
 
 
+def schedule_text(language: str, schedule: ReminderSchedule) -> str:
+    """What a schedule's occurrences say (a notice: its title and text)."""
+    if schedule.kind is ReminderKind.NOTICE:
+        return tr(language, "reminder.notice", title=schedule.title, body=schedule.body)
+    return tr(language, f"reminder.{schedule.kind.value}")
+
+
 class Rendered:
     """The text of one occurrence in each language asked for, and its buttons."""
 
@@ -69,9 +76,7 @@ class Rendered:
         if self.window is not None:
             return occurrence_text(language, self.window, self.occurrence, zone, "\x00name\x00")
         if schedule is not None:
-            if schedule.kind is ReminderKind.NOTICE:
-                return tr(language, "reminder.notice", title=schedule.title, body=schedule.body)
-            return tr(language, f"reminder.{schedule.kind.value}")
+            return schedule_text(language, schedule)
         assert event is not None
         which = which_of(self.occurrence)
         values = {
