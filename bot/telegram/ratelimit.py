@@ -2,8 +2,9 @@
 
 Interactive replies (answers to what a user just did) go before bulk pushes (reminders,
 announcements): each gate serves its waiters by priority, then first come first served.
-Limits: all chats together per second, one group per minute, one private chat per second.
-A 429 from the server pauses that chat for `retry_after` seconds and the call is retried.
+Limits: all chats together per second (granted evenly spaced, not in bursts), one group per
+minute, one private chat per second. A 429 from the server pauses that chat for
+`retry_after` seconds and the call is retried.
 """
 
 from __future__ import annotations
@@ -52,11 +53,14 @@ def _counts(endpoint: str) -> bool:
 
 
 class PriorityGate:
-    """At most `count` grants in any `period` seconds; waiters served lowest priority first."""
+    """At most `count` grants in any `period` seconds, and `spacing` seconds at least between
+    two; waiters served lowest priority first."""
 
-    def __init__(self, count: int, period: float) -> None:
+    def __init__(self, count: int, period: float, spacing: float = 0.0) -> None:
         self.count = count
         self.period = period
+        self.spacing = spacing
+        self._last = float("-inf")
         self._granted: deque[float] = deque()
         self._paused_until = 0.0
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
@@ -92,9 +96,14 @@ class PriorityGate:
             if len(self._granted) >= self.count:
                 await asyncio.sleep(max(self._granted[0] + self.period - now, 0.001))
                 continue
+            if now < self._last + self.spacing:
+                await asyncio.sleep(self._last + self.spacing - now)
+                continue
             _, _, future = heapq.heappop(self._waiters)
             if not future.done():
                 self._granted.append(now)
+                # on a grid: the event loop's lateness in waking is not added to each spacing
+                self._last = max(now - self.spacing / 2, self._last + self.spacing)
                 future.set_result(None)
 
 
@@ -107,7 +116,10 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         group_messages_per_minute: int = 20,
         private_messages_per_second: float = 1.0,
     ) -> None:
-        self._global = PriorityGate(max(1, int(messages_per_second)), _WINDOW_MARGIN)
+        count = max(1, int(messages_per_second))
+        # evenly spaced: a window's worth granted at once arrives as a burst whose spread
+        # varies, and the next burst's first calls then land inside Telegram's window
+        self._global = PriorityGate(count, _WINDOW_MARGIN, spacing=_WINDOW_MARGIN / count)
         self._group_count = group_messages_per_minute
         # a private chat: one a second on average, in bursts of up to three
         self._private_count = 3

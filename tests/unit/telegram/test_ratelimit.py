@@ -1,6 +1,7 @@
 """The outbound gates: at most N per window, interactive before bulk, 429 pauses and retries."""
 
 import asyncio
+import itertools
 import time
 
 from telegram.error import RetryAfter
@@ -20,6 +21,21 @@ async def test_window_is_respected() -> None:
     stamps.sort()
     for i in range(len(stamps) - 5):
         assert stamps[i + 5] - stamps[i] >= 0.29  # never six inside one window
+
+
+async def test_spacing_spreads_a_window_evenly() -> None:
+    gate = PriorityGate(count=10, period=0.2, spacing=0.02)
+    stamps: list[float] = []
+
+    async def take() -> None:
+        await gate.acquire(Priority.BULK)
+        stamps.append(time.monotonic())
+
+    await asyncio.gather(*(take() for _ in range(25)))
+    stamps.sort()
+    # not a burst of ten, then a wait: one every 20 ms, the lateness of waking not added up
+    assert all(b - a >= 0.009 for a, b in itertools.pairwise(stamps))
+    assert stamps[-1] - stamps[0] < 24 * 0.02 + 0.1
 
 
 async def test_interactive_goes_before_waiting_bulk() -> None:

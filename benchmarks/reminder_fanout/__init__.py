@@ -1,0 +1,1 @@
+"""Reminder fan-out benchmark (python -m benchmarks.reminder_fanout)."""
