@@ -65,7 +65,11 @@ async def prepare(path: Path, members: int, events: int) -> tuple[list[Member], 
                 [(f"member {i}", f"1{i:010d}", group, 10_000 + i, stamp, stamp)
                  for i in range(members)],
             )
-        service = AttendanceService(db, MemberRepository(db), ZoneInfo("UTC"))
+        # events that started five minutes ago, made as staff made them before they started
+        earlier = now - timedelta(minutes=10)
+        service = AttendanceService(
+            db, MemberRepository(db), ZoneInfo("UTC"), clock=lambda: earlier
+        )
         event_ids = []
         for number in range(events):
             change = await service.create_event(
