@@ -22,6 +22,7 @@ from handlers.attendance.render import LIST_LIMIT, clock, send, type_label, when
 from handlers.shared.common import (
     button_rows,
     edit_pressed_message,
+    label,
     popup,
     private_command_allowed,
     reply,
@@ -144,7 +145,7 @@ def _attendance_keyboard(context: Context, view: AttendanceView) -> InlineKeyboa
     if not view.ended:
         marks = [
             InlineKeyboardButton(
-                text(context, "attendance.mark_button", name=r.member.name),
+                label(context, "attendance.mark_button", name=r.member.name),
                 callback_data=codec.encode(
                     MarkPresentChoice(event_id=view.event.id, member_id=r.member.id)
                 ),

@@ -29,7 +29,7 @@ from tests.e2e.attendance_world import (
     link_payload,
     make_world,
 )
-from tests.e2e.harness import E2E
+from tests.e2e.harness import E2E, write_db
 
 QR_LINK = re.compile(r"https://t\.me/liaison_test_bot\?start=(ci_[A-Za-z0-9_-]+)")
 TIME = re.compile(r"\d{2}:\d{2}")
@@ -306,3 +306,14 @@ async def test_leader_marks_present_and_sees_who_is_missing(world: World) -> Non
         lambda m: m == posted and f"已签到 3 / 应到 {GROUP_1_EXPECTED}" in (m.text or ""),
         timeout=10,
     )
+
+
+async def test_mark_present_buttons_show_names_as_typed(world: World) -> None:
+    """Button labels are plain text: a name with <, > or & shows as it is (issue 13, item 3)."""
+    write_db(world.e2e.db_path, "UPDATE members SET name = ? WHERE phone = ?",
+             ("周<八>&", "13800000014"))
+    event_id = await create_event(world.e2e)
+    await world.leader.send(f"/attendance {event_id}")
+    view = await world.leader.next_message()
+    assert "✅ 周<八>&" in view.button_texts
+    assert not any("&lt;" in label or "&amp;" in label for label in view.button_texts)
