@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core.auth import Action
 from handlers.reminders.buttons import ReminderManage, ReminderManageAction, ReminderScreen
-from handlers.shared.common import edit_pressed_message, label, popup, reply, text
+from handlers.shared.common import allowed, edit_pressed_message, label, text
 from handlers.shared.context import Context
 from storage.reminder_models import ReminderSchedule
 
@@ -40,13 +40,7 @@ async def say(update: Update, context: Context, body: str,
 
 async def staff_allowed(update: Update, context: Context) -> bool:
     """Staff only; anyone else is told who manages reminders."""
-    if context.actor.can(Action.MANAGE_REMINDERS):
-        return True
-    if update.callback_query is not None:
-        await popup(update, context, "reminders.staff_only")
-    else:
-        await reply(update, context, "reminders.staff_only")
-    return False
+    return await allowed(update, context, Action.MANAGE_REMINDERS, "reminders.staff_only")
 
 
 def title_of(context: Context, schedule: ReminderSchedule) -> str:

@@ -5,17 +5,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.core.auth import Action, Actor
-from handlers.shared.common import is_private, popup, reply, require_bound
+from handlers.shared.common import allowed, is_private, reply, require_bound, tell
 from handlers.shared.context import Context
 from storage.models import Member, Report
-
-
-async def tell(update: Update, context: Context, key: str, /, **values: object) -> None:
-    """A popup for a button press, else a message."""
-    if update.callback_query is not None:
-        await popup(update, context, key, **values)
-    else:
-        await reply(update, context, key, **values)
 
 
 async def writer(update: Update, context: Context) -> Member | None:
@@ -39,15 +31,9 @@ async def private_writer(update: Update, context: Context) -> Member | None:
 
 async def reviewer(update: Update, context: Context) -> bool:
     """Staff (REVIEW_REPORTS); everyone else is told no."""
-    if not await require_bound(update, context):
-        return False
-    if context.actor.can(Action.REVIEW_REPORTS):
-        return True
-    if update.callback_query is not None:
-        await popup(update, context, "auth.staff_only")
-    else:
-        await reply(update, context, "auth.staff_only")
-    return False
+    return await require_bound(update, context) and await allowed(
+        update, context, Action.REVIEW_REPORTS, "auth.staff_only"
+    )
 
 
 def is_own(actor: Actor, report: Report) -> bool:

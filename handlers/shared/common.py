@@ -133,14 +133,30 @@ async def edit_pressed_markup(update: Update, markup: InlineKeyboardMarkup | Non
             raise
 
 
+async def tell(
+    update: Update, context: Context, key: str, /, popup_key: str | None = None,
+    **values: object,
+) -> None:
+    """A short answer: a popup under a pressed button (`popup_key` if given), else a message."""
+    if update.callback_query is not None:
+        await popup(update, context, popup_key or key, **values)
+    else:
+        await reply(update, context, key, **values)
+
+
+async def allowed(update: Update, context: Context, action: Action, refusal: str) -> bool:
+    """True when the acting person may do `action`; else they are told `refusal`."""
+    if context.actor.can(action):
+        return True
+    await tell(update, context, refusal)
+    return False
+
+
 async def require_bound(update: Update, context: Context) -> bool:
     """True for a bound member (or a bootstrap admin); else tells them how to register."""
     if context.actor.is_bound or context.actor.is_staff:
         return True
-    if update.callback_query is not None:
-        await popup(update, context, "auth.not_registered_short")
-    else:
-        await reply(update, context, "auth.not_registered")
+    await tell(update, context, "auth.not_registered", popup_key="auth.not_registered_short")
     return False
 
 
