@@ -1,8 +1,12 @@
-"""Moments as people read them, in the committee's zone: 12月3日（周四）14:00."""
+"""Moments as people read them, in the committee's zone: 12月3日（周四）14:00.
+
+The year is shown only when it is not this year (in the committee's zone); ISO dates are for
+exports and the CLI only.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from bot.core.texts import tr
 
@@ -12,15 +16,36 @@ def clock(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%H:%M")
 
 
-def day_text(language: str, moment: datetime, zone: tzinfo) -> str:
-    """2026年12月3日（周四） / Thu 3.12.2026."""
+def day_text(language: str, moment: datetime, zone: tzinfo, *, today: date | None = None) -> str:
+    """12月3日（周四） / Thu 3.12; with the year when it is not this year's (`today`'s)."""
     local = moment.astimezone(zone)
+    this_year = (today or datetime.now(zone).date()).year
+    key = "event.day" if local.year == this_year else "event.day_with_year"
     return tr(
-        language, "event.day", year=local.year, month=local.month, day=local.day,
+        language, key, year=local.year, month=local.month, day=local.day,
         weekday=tr(language, f"weekday.{local.weekday()}"),
     )
 
 
-def moment_text(language: str, moment: datetime, zone: tzinfo) -> str:
-    """A day and a time: 2026年12月3日（周四） 09:00."""
-    return f"{day_text(language, moment, zone)} {clock(moment, zone)}"
+def _gap(language: str) -> str:
+    """Between a day and a time: none in Chinese (12月3日（周四）14:00), a space in English."""
+    return "" if language == "zh" else " "
+
+
+def moment_text(
+    language: str, moment: datetime, zone: tzinfo, *, today: date | None = None
+) -> str:
+    """A day and a time: 12月3日（周四）14:00."""
+    return f"{day_text(language, moment, zone, today=today)}{_gap(language)}{clock(moment, zone)}"
+
+
+def when_text(
+    language: str, starts: datetime, ends: datetime, zone: tzinfo, *, today: date | None = None
+) -> str:
+    """When an event is: 12月3日（周四）14:00至16:00, or two moments when it spans days."""
+    to = "至" if language == "zh" else "–"
+    if starts.astimezone(zone).date() == ends.astimezone(zone).date():
+        return f"{moment_text(language, starts, zone, today=today)}{to}{clock(ends, zone)}"
+    spaced = to if language == "zh" else f" {to} "
+    return (f"{moment_text(language, starts, zone, today=today)}{spaced}"
+            f"{moment_text(language, ends, zone, today=today)}")

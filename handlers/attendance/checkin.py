@@ -23,9 +23,9 @@ from telegram.ext import MessageHandler, filters
 
 from bot.attendance.outcomes import CheckInOutcome, CheckInResult
 from bot.attendance.rules import GeoPoint
+from bot.core.when import clock, moment_text
 from handlers.attendance.announcer import touch_live
 from handlers.attendance.buttons import EventCheckIn
-from handlers.attendance.render import clock, moment_text
 from handlers.attendance.steps import save_step
 from handlers.shared.common import (
     edit_pressed_message,

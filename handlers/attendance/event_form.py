@@ -15,8 +15,8 @@ from bot.attendance.permissions import may_act_for_groups
 from bot.attendance.rules import MAX_PLACE, MAX_TITLE, is_long
 from bot.core.auth import Action
 from bot.core.timeparse import read_local_datetime
+from bot.core.when import clock, day_text, when_text
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
-from handlers.attendance.render import clock, day_text, when_text
 from handlers.attendance.steps import save_step
 from handlers.shared.common import button_rows, edit_pressed_markup, popup, reply, text
 from handlers.shared.context import Context

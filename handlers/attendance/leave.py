@@ -15,8 +15,8 @@ from bot.attendance.rules import MAX_REASON
 from bot.core.auth import NotAllowed
 from bot.core.numbers import parse_number
 from bot.core.texts import tr
+from bot.core.when import when_text
 from handlers.attendance.buttons import EventLeaveAsk, LeaveDecide
-from handlers.attendance.render import when_text
 from handlers.attendance.steps import save_step
 from handlers.attendance.views import list_events
 from handlers.shared.common import (
@@ -32,7 +32,7 @@ from handlers.shared.common import (
 )
 from handlers.shared.context import Context, Services
 from storage.db import utc_now
-from storage.models import Conversation, Event, EventStatus, LeaveRequest, Member
+from storage.models import Conversation, Event, EventStatus, LeaveRequest, Member, Role
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +160,10 @@ async def on_reason(update: Update, context: Context, conversation: Conversation
     if not result.deciders:
         await reply(update, context, "leave.requested_no_decider", title=event.title)
         return
+    # the role, not a list of names: 请等候组长审批
+    leaders = all(d.role is Role.LEADER for d in result.deciders)
     await reply(update, context, "leave.requested", title=event.title,
-                deciders="、".join(d.name for d in result.deciders))
+                deciders=text(context, "leave.leaders" if leaders else "leave.staff"))
     codec = services.codec
     for decider in result.deciders:
         assert decider.telegram_user_id is not None
@@ -223,10 +225,12 @@ async def leave_decided(update: Update, context: Context, choice: LeaveDecide) -
         + "\n\n" + result_line,
     )
     if outcome in (DecisionOutcome.APPROVED, DecisionOutcome.DECLINED):
-        await _tell_member(context, decision, who)
+        await _tell_member(context, decision, context.actor.member)
 
 
-async def _tell_member(context: Context, decision: LeaveDecision, decider: str) -> None:
+async def _tell_member(
+    context: Context, decision: LeaveDecision, decider: Member | None
+) -> None:
     services = context.services
     member, event, request = decision.member, decision.event, decision.request
     assert member is not None and event is not None and request is not None
@@ -234,7 +238,14 @@ async def _tell_member(context: Context, decision: LeaveDecision, decider: str) 
         return
     language = await services.settings.language(member.telegram_user_id) or "zh"
     approved = decision.outcome is DecisionOutcome.APPROVED
+    # whom the member may contact: "张三组长", a staff member by name, or the office
+    if decider is None:
+        name = tr(language, "leave.staff")
+    elif decider.role is Role.LEADER:
+        name = tr(language, "leave.leader_name", name=decider.name)
+    else:
+        name = decider.name
     body = tr(language, "leave.approved_push" if approved else "leave.declined_push",
-              title=event.title, name=decider or tr(language, "leave.staff"),
+              title=event.title, name=name,
               when=when_text(language, event.starts_at, event.ends_at, services.config.zone))
     await services.sender.push(f"leave:{request.id}:decided", member.telegram_user_id, body)

@@ -9,6 +9,7 @@ from bot.attendance.outcomes import EventChangeOutcome
 from bot.attendance.permissions import may_manage
 from bot.attendance.rules import InvalidEvent, draft_of
 from bot.core.auth import Action, NotAllowed
+from bot.core.when import clock, when_text
 from handlers.attendance.announcer import after_change
 from handlers.attendance.buttons import EventManage, EventManageAction
 from handlers.attendance.event_form import (
@@ -21,7 +22,7 @@ from handlers.attendance.event_form import (
 )
 from handlers.attendance.picker import manage_keyboard, pick_event
 from handlers.attendance.qr import show_qr_for
-from handlers.attendance.render import clock, event_card, say, send, when_text
+from handlers.attendance.render import event_card, say, send
 from handlers.attendance.steps import save_step
 from handlers.attendance.views import show_attendance_for
 from handlers.shared.common import (

@@ -15,6 +15,7 @@ from telegram import (
 from bot.attendance.rules import MAX_RADIUS_M, MAX_TITLE, MIN_RADIUS_M, InvalidEvent
 from bot.core.auth import Action, NotAllowed
 from bot.core.numbers import parse_number
+from bot.core.when import clock
 from handlers.attendance.announcer import announce
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
 from handlers.attendance.event_form import (
@@ -34,7 +35,7 @@ from handlers.attendance.manage_event import (
     edit_moment_taken,
 )
 from handlers.attendance.picker import manage_keyboard
-from handlers.attendance.render import card, checkin_rule, clock, event_card, send, type_label
+from handlers.attendance.render import card, checkin_rule, event_card, send, type_label
 from handlers.attendance.steps import save_step
 from handlers.shared.common import (
     button_rows,

@@ -9,8 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.attendance.permissions import may_reach
 from bot.core.auth import Action
 from bot.core.numbers import parse_number
+from bot.core.when import clock
 from handlers.attendance.buttons import EventManage, EventManageAction
-from handlers.attendance.render import LIST_LIMIT, clock
+from handlers.attendance.render import LIST_LIMIT
 from handlers.shared.common import reply, text
 from handlers.shared.context import Context
 from storage.db import utc_now

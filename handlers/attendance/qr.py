@@ -26,10 +26,10 @@ from bot.attendance.permissions import may_reach
 from bot.attendance.qr import qr_png
 from bot.core.auth import Action, Actor, NotAllowed
 from bot.core.texts import tr
+from bot.core.when import clock
 from bot.telegram.links import deep_link
 from handlers.attendance.buttons import QrControl
 from handlers.attendance.picker import pick_event
-from handlers.attendance.render import clock
 from handlers.shared.common import is_private, popup, reply, require_bound, text
 from handlers.shared.context import Context, LiaisonApplication
 from storage.db import utc_now

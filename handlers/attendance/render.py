@@ -3,45 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot.attendance.rules import draft_of
 from bot.core.texts import Html, tr
+from bot.core.when import when_text
 from handlers.shared.common import edit_pressed_message
 from handlers.shared.context import Context, Services
 from storage.models import ActivityGroup, Event, EventDraft, EventPolicy, EventType, Venue
 
 # /events lists at most this many events; pickers offer at most this many buttons.
 LIST_LIMIT = 10
-
-
-def clock(moment: datetime, zone: ZoneInfo) -> str:
-    """09:02 in the committee's zone."""
-    return moment.astimezone(zone).strftime("%H:%M")
-
-
-def day_text(language: str, moment: datetime, zone: ZoneInfo) -> str:
-    """2026年12月3日（周四） / Thu 3.12.2026."""
-    local = moment.astimezone(zone)
-    return tr(
-        language, "event.day", year=local.year, month=local.month, day=local.day,
-        weekday=tr(language, f"weekday.{local.weekday()}"),
-    )
-
-
-def moment_text(language: str, moment: datetime, zone: ZoneInfo) -> str:
-    """A day and a time: 2026年12月3日（周四） 09:00."""
-    return f"{day_text(language, moment, zone)} {clock(moment, zone)}"
-
-
-def when_text(language: str, starts: datetime, ends: datetime, zone: ZoneInfo) -> str:
-    """When an event is: one day and two times, or two moments."""
-    if starts.astimezone(zone).date() == ends.astimezone(zone).date():
-        return f"{day_text(language, starts, zone)} {clock(starts, zone)}–{clock(ends, zone)}"
-    return f"{moment_text(language, starts, zone)} – {moment_text(language, ends, zone)}"
 
 
 def type_label(language: str, kind: EventType) -> str:

@@ -14,11 +14,12 @@ from bot.core.auth import Action, NotAllowed
 from bot.core.numbers import parse_number
 from bot.core.phones import normalize_phone
 from bot.core.texts import tr
+from bot.core.when import clock, when_text
 from handlers.attendance.announcer import touch_live
 from handlers.attendance.buttons import EventLeaveAsk, EventManage, MarkPresentChoice
 from handlers.attendance.checkin import outcome_text
 from handlers.attendance.picker import pick_event
-from handlers.attendance.render import LIST_LIMIT, clock, send, type_label, when_text
+from handlers.attendance.render import LIST_LIMIT, send, type_label
 from handlers.shared.common import (
     button_rows,
     edit_pressed_message,

@@ -37,7 +37,7 @@ async def list_drafts(update: Update, context: Context) -> None:
     buttons = [
         [InlineKeyboardButton(
             label(context, "report.draft_button", title=short(title_of(context.lang, d), 20),
-                 time=local_time(d.updated_at, zone)[5:]),
+                 time=local_time(context.lang, d.updated_at, zone)),
             callback_data=context.services.codec.encode(
                 ReportChoice(report_id=d.id, action="resume")
             ),
@@ -68,7 +68,7 @@ async def my_reports(update: Update, context: Context) -> None:
         report = history.report
         lines = [text(context, "report.mine_item", number=report.number or "",
                       title=title_of(context.lang, report),
-                      status=report_status_detail(context.lang, report))]
+                      status=report_status_detail(context.lang, report, member=True))]
         if report.author_member_id != member.id:
             lines.append(text(context, "report.mine_coauthored", author=report.author_name))
         lines += history_lines(context.lang, history, zone, with_actor=False)

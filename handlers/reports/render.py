@@ -15,6 +15,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.core.auth import Refused
 from bot.core.texts import language_for, tr
+from bot.core.when import moment_text
 from bot.reports.review import CommentResult, MoveResult
 from handlers.reports.buttons import ReportAction, ReportChoice
 from handlers.shared.common import text
@@ -39,7 +40,14 @@ DAY = 24 * HOUR
 
 
 # -- labels -----------------------------------------------------------------------------------
-def status_label(language: str, status: ReportStatus) -> str:
+# Staff read the office's terms; authors read the same facts gently (留存 → 留存备用,
+# 不予采用 → 未采用).
+_MEMBER_WORDING = {ReportStatus.KEPT, ReportStatus.NOT_ADOPTED}
+
+
+def status_label(language: str, status: ReportStatus, *, member: bool = False) -> str:
+    if member and status in _MEMBER_WORDING:
+        return tr(language, f"report_member_status.{status}")
     return tr(language, f"report_status.{status}")
 
 
@@ -58,9 +66,12 @@ def status_detail(
     status: ReportStatus,
     level: AdoptionLevel | None = None,
     forwarded_to: str | None = None,
+    *,
+    member: bool = False,
 ) -> str:
-    """The status as a person reads it: 已采用（市/区县级）, 已报送：市委办公室."""
-    label = status_label(language, status)
+    """The status as a person reads it: 已采用（本级）, 已报送：市委办公室; as an author
+    (`member`) reads it: 未采用, 留存备用."""
+    label = status_label(language, status, member=member)
     if status is ReportStatus.ADOPTED and level is not None:
         return tr(language, "report.status_with_level", status=label,
                   level=level_label(language, level))
@@ -69,8 +80,9 @@ def status_detail(
     return label
 
 
-def report_status_detail(language: str, report: Report) -> str:
-    return status_detail(language, report.status, report.level, report.forwarded_to)
+def report_status_detail(language: str, report: Report, *, member: bool = False) -> str:
+    return status_detail(language, report.status, report.level, report.forwarded_to,
+                         member=member)
 
 
 def refusal_text(language: str, refused: Refused) -> str:
@@ -83,8 +95,9 @@ def refusal_text(language: str, refused: Refused) -> str:
     )
 
 
-def local_time(moment: datetime, zone: tzinfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+def local_time(language: str, moment: datetime, zone: tzinfo) -> str:
+    """A moment as people read it: 12月3日（周四）14:00 (the year only when not this year)."""
+    return moment_text(language, moment, zone)
 
 
 def age_text(language: str, since: datetime, now: datetime) -> str:
@@ -111,10 +124,12 @@ def title_of(language: str, report: Report) -> str:
 def move_line(
     language: str, move: ReportMove, zone: tzinfo, *, with_actor: bool, note_limit: int = 0
 ) -> str:
-    """One move: when, to what (by whom), and its note (cut to `note_limit` if given)."""
+    """One move: when, to what (by whom), and its note (cut to `note_limit` if given).
+    Without the actor it is the author's view, in the author's words."""
     values: dict[str, object] = {
-        "date": local_time(move.at, zone),
-        "status": status_detail(language, move.to_status, move.level, move.forwarded_to),
+        "date": local_time(language, move.at, zone),
+        "status": status_detail(language, move.to_status, move.level, move.forwarded_to,
+                                member=not with_actor),
     }
     if move.to_status is ReportStatus.SUBMITTED and move.from_status is ReportStatus.RETURNED:
         values["status"] = tr(language, "report.resubmitted_label", version=move.version)
@@ -132,7 +147,7 @@ def comment_line(
     language: str, comment: LeaderComment, zone: tzinfo, *, note_limit: int = 0
 ) -> str:
     words = short(comment.text, note_limit) if note_limit else comment.text
-    return tr(language, "report.history_comment", date=local_time(comment.at, zone),
+    return tr(language, "report.history_comment", date=local_time(language, comment.at, zone),
               leader=comment.leader, text=words)
 
 
@@ -260,7 +275,8 @@ def move_notice(language: str, report: Report, move: ReportMove) -> str:
     lines = [
         tr(language, notice, title=title_of(language, report),
            number=report.number or "",
-           status=status_detail(language, move.to_status, move.level, move.forwarded_to))
+           status=status_detail(language, move.to_status, move.level, move.forwarded_to,
+                                member=True))
     ]
     if move.note:
         lines.append(tr(language, "report.notice_note", note=move.note))

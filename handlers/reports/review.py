@@ -78,7 +78,7 @@ def _card(
                       category=category_label(context.lang, report.category)))
     if report.submitted_at is not None:
         lines.append(text(context, "review.card_submitted",
-                          time=local_time(report.submitted_at, zone),
+                          time=local_time(context.lang, report.submitted_at, zone),
                           age=age_text(context.lang, report.submitted_at, now),
                           version=report.version))
     lines.append(text(context, "report.field_files", count=len(report.attachments)))

@@ -175,7 +175,7 @@ async def create_event(
 async def announcement(chat: Group, event_id: int, timeout: float = 10.0) -> MessageView:
     """The announcement of the event in the chat, once the announcer has posted it (the
     chat's cursor moves past it)."""
-    found = await chat.wait_for(lambda m: f"活动通知（#{event_id}）" in (m.text or ""),
+    found = await chat.wait_for(lambda m: f"活动通知（活动编号{event_id}）" in (m.text or ""),
                                 timeout=timeout)
     chat.skip_pending()
     return found

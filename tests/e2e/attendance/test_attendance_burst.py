@@ -25,7 +25,7 @@ async def test_200_members_press_within_a_second(e2e: E2E) -> None:
         await bind_chat(chat, e2e.admin, "第一活动组")
         event_id = await create_event(e2e)
         posted = await announcement(chat, event_id)
-        assert f"已签到 0 / 应到 {MEMBERS}" in (posted.text or "")
+        assert f"已签到0 / 应到{MEMBERS}" in (posted.text or "")
         first_call = len(server.calls)
 
         loop = asyncio.get_running_loop()
@@ -42,7 +42,7 @@ async def test_200_members_press_within_a_second(e2e: E2E) -> None:
             a.text if a else None for a in answers
         }
         final = await chat.wait_for(
-            lambda m: m == posted and f"已签到 {MEMBERS} / 应到 {MEMBERS}" in (m.text or ""),
+            lambda m: m == posted and f"已签到{MEMBERS} / 应到{MEMBERS}" in (m.text or ""),
             timeout=20,
         )
         assert final.buttons == [["签到", "请假"]]

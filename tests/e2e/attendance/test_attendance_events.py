@@ -59,30 +59,30 @@ async def test_leader_creates_an_event_in_a_conversation(world: World) -> None:
     assert "请在与我的私聊中使用 /newevent" in ((await world.chat1.next_message()).text or "")
 
     await leader.send("/newevent")
-    kinds = await expect(leader, "第 1 步")
+    kinds = await expect(leader, "第1步")
     assert ["委员阅读日", "委员建言日"] in kinds.buttons
     await leader.press(kinds, "会议")
-    await expect(leader, "第 2 步")
+    await expect(leader, "第2步")
     await leader.send("组长扩大会议")
-    await expect(leader, "第 3 步", "可以这样写")
+    await expect(leader, "第3步", "可以这样写")
     await leader.send("明天下午")  # a day without an hour: the hour is asked for
     await expect(leader, "请再写上几点开始")
     await leader.send("下午几点")  # not a time at all: how to write it
     await expect(leader, "没有看懂这个时间")
     await leader.send("明天 14:30")
-    await expect(leader, "第 4 步", "16:30")
+    await expect(leader, "第4步", "16:30")
     await leader.send("14:00")
     await expect(leader, "结束时间要晚于开始时间")
     await leader.send("下午5点")
-    await expect(leader, "第 5 步")
+    await expect(leader, "第5步")
     await leader.send("政协大楼 201 室")
-    await expect(leader, "第 6 步")
+    await expect(leader, "第6步")
     assert leader.keyboard == [["📍 发送我现在的位置"], ["跳过"]]
     await leader.tap("跳过")
     await expect(leader, "不使用定位签到")
-    policy = await expect(leader, "第 7 步")
+    policy = await expect(leader, "第7步")
     await leader.press(policy, "开放签到（群内按钮、扫码、签到码）")
-    preview = await expect(leader, "请核对", "会议：组长扩大会议", "17:00", "政协大楼 201 室",
+    preview = await expect(leader, "请核对", "会议：“组长扩大会议”", "17:00", "政协大楼 201 室",
                            "第一活动组")  # a leader's event is for their own group
     pressed = await leader.press(preview, "✅ 发布")
     assert pressed is not None and pressed.text is None, pressed
@@ -94,8 +94,8 @@ async def test_leader_creates_an_event_in_a_conversation(world: World) -> None:
         "meeting", "组长扩大会议", "政协大楼 201 室", "open")
     assert event["created_by"] == world.member_id(leader)
     posted = await announcement(world.chat1, event["id"])
-    assert "会议：组长扩大会议" in (posted.text or "")
-    assert f"已签到 0 / 应到 {GROUP_1_EXPECTED}" in (posted.text or "")
+    assert "会议：“组长扩大会议”" in (posted.text or "")
+    assert f"已签到0 / 应到{GROUP_1_EXPECTED}" in (posted.text or "")
     await world.chat1.expect_no_message(within=1.2)  # the announcer does not post it again
     assert len(e2e.db("SELECT * FROM event_announcements")) == 1
     assert len(e2e.db("SELECT * FROM audit_log WHERE action = 'event_create'")) == 1
@@ -109,10 +109,10 @@ async def test_times_as_people_type_them_and_events_in_the_past_or_too_long(
     longer than a day is asked about before it is saved."""
     staff, e2e = world.staff, world.e2e
     await staff.send("/newevent")
-    await staff.press(await expect(staff, "第 1 步"), "会议")
-    await expect(staff, "第 2 步")
+    await staff.press(await expect(staff, "第1步"), "会议")
+    await expect(staff, "第2步")
     await staff.send("专题协商会")
-    await expect(staff, "第 3 步")
+    await expect(staff, "第3步")
     await staff.send("昨天 下午2点半")
     await expect(staff, "这个开始时间已经过去了")
     await staff.send("下周三上午")
@@ -121,15 +121,15 @@ async def test_times_as_people_type_them_and_events_in_the_past_or_too_long(
     which = await expect(staff, "是指03:00还是15:00")
     assert which.buttons == [["03:00", "15:00"]]
     await staff.press(which, "15:00")
-    await expect(staff, "第 4 步", "17:00")
+    await expect(staff, "第4步", "17:00")
     long_end = (datetime.now(ZONE) + timedelta(days=33)).strftime("%Y-%m-%d 18:00")
     await staff.send(long_end)
     asked = await expect(staff, "确实要这么长吗")
     assert asked.button_texts == ["是的，确实持续这么长", "重新输入结束时间"]
     await staff.press(asked, "重新输入结束时间")
-    await expect(staff, "第 4 步")
+    await expect(staff, "第4步")
     await staff.send("下午5点")
-    await expect(staff, "第 5 步")
+    await expect(staff, "第5步")
     assert e2e.db("SELECT * FROM events") == []
     [conversation] = e2e.db("SELECT data FROM conversations WHERE kind = 'event_new'")
     form = json.loads(conversation["data"])
@@ -143,30 +143,30 @@ async def test_times_as_people_type_them_and_events_in_the_past_or_too_long(
 async def test_staff_event_for_two_groups_with_a_venue_point(world: World) -> None:
     staff, e2e = world.staff, world.e2e
     await staff.send("/newevent")
-    await staff.press(await expect(staff, "第 1 步"), "视察调研")
-    await expect(staff, "第 2 步")
+    await staff.press(await expect(staff, "第1步"), "视察调研")
+    await expect(staff, "第2步")
     await staff.send("农贸市场视察")
-    await expect(staff, "第 3 步")
+    await expect(staff, "第3步")
     await staff.send("明天 9:00")
-    await expect(staff, "第 4 步")
+    await expect(staff, "第4步")
     await staff.send("11:30")
-    await expect(staff, "第 5 步")
+    await expect(staff, "第5步")
     await staff.send("东门农贸市场")
-    await expect(staff, "第 6 步")
+    await expect(staff, "第6步")
     await staff.tap("📍 发送我现在的位置", latitude=VENUE[0], longitude=VENUE[1])
     await expect(staff, "已记录会场位置")
     radius = await expect(staff, "签到范围")
-    await staff.press(radius, "500 米")
-    await staff.wait_for(lambda m: m == radius and (m.text, m.buttons) == ("签到范围：500 米", []))
-    await staff.press(await expect(staff, "第 7 步"), "现场签到（只能扫码或输入签到码）")
-    groups = await expect(staff, "第 8 步")
+    await staff.press(radius, "500米")
+    await staff.wait_for(lambda m: m == radius and (m.text, m.buttons) == ("签到范围：500米", []))
+    await staff.press(await expect(staff, "第7步"), "现场签到（只能扫码或输入签到码）")
+    groups = await expect(staff, "第8步")
     assert groups.buttons[0] == ["⬜ 第一活动组", "⬜ 第二活动组"]
     done = await staff.press(groups, "完成")
     assert done is not None and "请至少选择一个活动组" in (done.text or "")
     await staff.press(groups, "全选")
     await staff.wait_for(lambda m: m == groups and "☑️ 第二活动组" in m.button_texts)
     await staff.press(groups, "完成")
-    preview = await expect(staff, "请核对", "500 米内共享实时位置", "第一活动组、第二活动组")
+    preview = await expect(staff, "请核对", "500米内共享实时位置", "第一活动组、第二活动组")
     await staff.press(preview, "✅ 发布")
     told = await expect(staff, "通知暂未发出：第二活动组")  # its chat is not bound yet
     assert "/bindgroup" in (told.text or "")
@@ -179,7 +179,7 @@ async def test_staff_event_for_two_groups_with_a_venue_point(world: World) -> No
     choose = await world.chat2.wait_for(lambda m: "本群属于哪个活动组" in (m.text or ""))
     await world.leader2.press(choose, "第二活动组")
     posted = await announcement(world.chat2, event["id"])  # the announcer catches up
-    assert "已签到 0 / 应到 2" in (posted.text or "")
+    assert "已签到0 / 应到2" in (posted.text or "")
 
 
 async def test_change_and_cancel_tell_the_members(world: World) -> None:
@@ -192,13 +192,13 @@ async def test_change_and_cancel_tell_the_members(world: World) -> None:
     await expect(world.leader2, "这个活动不归您管理")
 
     await leader.send(f"/editevent {event_id}")
-    menu = await expect(leader, f"修改活动（#{event_id}）", "要改什么")
+    menu = await expect(leader, f"修改活动（活动编号{event_id}）", "要改什么")
     await leader.press(menu, "地点")
     await expect(leader, "现在的地点：市政协三楼会议室")
     await leader.send("馆" * 201)
-    await expect(leader, "地点太长了，请不超过 200 字")
+    await expect(leader, "地点太长了，请不超过200字")
     await leader.send("市图书馆报告厅")
-    await expect(leader, "已修改活动", "市图书馆报告厅", "已通知 3 位委员")
+    await expect(leader, "已修改活动", "市图书馆报告厅", "已通知3位委员")
     for member in (world.zhang, world.li, world.wang):
         await expect(member, "活动有变更（地点）", "市图书馆报告厅")
     await leader.send(f"/editevent {event_id}")
@@ -211,20 +211,20 @@ async def test_change_and_cancel_tell_the_members(world: World) -> None:
     await leader.send("14点")
     await expect(leader, "结束时间要晚于开始时间")
     await leader.send("17点")
-    await expect(leader, "已修改活动", "15:00–17:00")
+    await expect(leader, "已修改活动", "15:00至17:00")
     for member in (world.zhang, world.li, world.wang):
-        await expect(member, "活动有变更（时间）", "15:00–17:00")
+        await expect(member, "活动有变更（时间）", "15:00至17:00")
     await world.chat1.wait_for(
         lambda m: m == posted and "市图书馆报告厅" in (m.text or "")
-        and "15:00–17:00" in (m.text or ""), timeout=10,
+        and "15:00至17:00" in (m.text or ""), timeout=10,
     )
     assert world.chat1.skip_pending() == []  # the announcement was edited, not posted again
 
     await leader.send(f"/cancelevent {event_id} " + "因" * 201)
-    await expect(leader, "取消原因请控制在 200 字以内")
+    await expect(leader, "取消原因请控制在200字以内")
     reason = "受台风<暴雨>影响，改期另行通知"  # the brackets are shown, not read as HTML
     await leader.send(f"/cancelevent {event_id} {reason}")
-    confirm = await expect(leader, "确定要取消这个活动吗", "应到的 5 位委员", reason)
+    confirm = await expect(leader, "确定要取消这个活动吗", "应到的5位委员", reason)
     await leader.press(confirm, "确认取消活动")
     await leader.wait_for(lambda m: m == confirm and "已取消活动" in (m.text or ""))
     for member in (world.zhang, world.li, world.wang):
@@ -233,7 +233,7 @@ async def test_change_and_cancel_tell_the_members(world: World) -> None:
     assert reason in audit["detail"]
     await world.qian.expect_no_message(within=0.1)  # not expected: not told
     cancelled = await world.chat1.wait_for(
-        lambda m: m == posted and "❌ 活动已取消" in (m.text or ""), timeout=10
+        lambda m: m == posted and "【活动取消通知】（活动编号" in (m.text or ""), timeout=10
     )
     assert cancelled.inline_keyboard == []
     await world.zhang.send(f"/leave {event_id}")
@@ -282,11 +282,11 @@ async def test_staff_moves_an_event_to_another_group(world: World) -> None:
     await staff.wait_for(lambda m: m == groups and "☑️ 第二活动组" in m.button_texts)
     await staff.press(groups, "完成")
     # those expected before (4 with an account) and after (2) are told
-    await expect(staff, "已修改活动", "第二活动组", "已通知 6 位委员")
+    await expect(staff, "已修改活动", "第二活动组", "已通知6位委员")
     for member in (leader, world.zhang, world.li, world.wang, world.leader2, world.qian):
         await expect(member, "活动有变更（参加的活动组）", "👥 第二活动组")
     posted = await announcement(world.chat2, event_id)
-    assert "已签到 0 / 应到 2" in (posted.text or "")
+    assert "已签到0 / 应到2" in (posted.text or "")
     withdrawn = await world.chat1.wait_for(
         lambda m: m == old and "不再安排本组参加" in (m.text or ""), timeout=10
     )
@@ -311,7 +311,7 @@ async def test_events_made_at_the_command_line(world: World) -> None:
     assert re.search(r"created #1\s+2031-06-03 09:00–11:30\s+委员建言日", created.stdout)
     assert "announces it in the chats of: 第一活动组" in created.stdout
     posted = await announcement(world.chat1, 1)  # the running bot's announcer posts it
-    assert "2031年6月3日（周二） 09:00–11:30" in (posted.text or "")
+    assert "2031年6月3日（周二）09:00至11:30" in (posted.text or "")
 
     bad = await e2e.cli("events", "create", "--type", "会议", "--title", "x", "--start",
                         "明天 9点", "--end", "8:00", "--groups", "第九活动组")
@@ -343,9 +343,9 @@ async def test_leave_asked_approved_and_declined(world: World) -> None:
     await world.zhang.start(f"lv_{event_id}")
     await expect(world.zhang, "请输入请假事由")
     await world.zhang.send("在外地出差")
-    await expect(world.zhang, "已提交请假申请", "李组长")
+    await expect(world.zhang, "已提交“十二月委员阅读日”的请假申请", "请等候组长审批")
     ask = await expect(leader, "请假申请", "张三", "在外地出差")
-    assert ask.button_texts == ["✅ 批准", "❌ 不批准"]
+    assert ask.button_texts == ["✅ 批准", "❌ 不予批准"]
     await leader.press(ask, "✅ 批准")
     await leader.wait_for(lambda m: m == ask and "已批准（李组长）" in (m.text or ""))
     await expect(world.zhang, "您的请假已批准")
@@ -353,19 +353,19 @@ async def test_leave_asked_approved_and_declined(world: World) -> None:
     await world.li.send(f"/leave {event_id}")
     await expect(world.li, "请输入请假事由")
     await world.li.send("家中有事")
-    await expect(world.li, "已提交请假申请")
+    await expect(world.li, "的请假申请", "请等候组长审批")
     ask = await expect(leader, "李四", "家中有事")
     [approve] = [b["callback_data"] for row in ask.inline_keyboard for b in row
                  if b["text"] == "✅ 批准"]
-    await leader.press(ask, "❌ 不批准")
-    await expect(world.li, "未获批准")
+    await leader.press(ask, "❌ 不予批准")
+    await expect(world.li, "未批准", "请按时参加；如确有困难，请与李组长")
     again = await leader.press_data(ask, approve)  # from an older copy of the request
     assert again is not None and "已经处理过了" in (again.text or "")
 
     await leader.send(f"/leave {event_id}")  # the leader's own leave goes to staff
     await expect(leader, "请输入请假事由")
     await leader.send("参加市里会议")
-    await expect(leader, "已提交请假申请", "孙工")
+    await expect(leader, "的请假申请", "请等候政协机关审批")
     await expect(world.staff, "李组长", "参加市里会议")
 
     requests = e2e.db("SELECT m.name, l.status FROM leave_requests l "
@@ -379,9 +379,10 @@ async def test_leave_asked_approved_and_declined(world: World) -> None:
     assert mine.button_texts == []  # nothing left to ask leave for
     await world.wang.send("/events")
     theirs = await expect(world.wang, "未签到")
-    assert theirs.button_texts == [f"请假 #{event_id}"]
+    assert theirs.button_texts == [f"请假（活动编号{event_id}）"]
     await leader.send(f"/attendance {event_id}")
-    await expect(leader, "请假（1）：张三（在外地出差）", "请假待批（1）：李组长（参加市里会议）")
+    await expect(leader, "请假（1）：张三（在外地出差）",
+                 "请假待审批（1）：李组长（参加市里会议）")
 
 
 async def test_attendance_sheet_exported_in_chat(world: World) -> None:
@@ -396,7 +397,7 @@ async def test_attendance_sheet_exported_in_chat(world: World) -> None:
     await world.staff.send(f"/export attendance {event_id}")
     sent = await world.staff.next_message(timeout=10)
     assert sent.document is not None and sent.document["file_name"].endswith(".xlsx")
-    assert f"活动 #{event_id}" in (sent.text or "")
+    assert f"活动编号{event_id}" in (sent.text or "")
     data = e2e.server.files[sent.document["file_id"]].data
     sheets = load_workbook(io.BytesIO(data))
     records = list(sheets.worksheets[0].iter_rows(values_only=True))
@@ -414,7 +415,7 @@ async def test_attendance_sheet_exported_in_chat(world: World) -> None:
     for row in rows:
         assert row[0] == event_id
         if row[name] in checked:
-            assert (row[status], row[method]) == ("出席", "群内签到按钮")
+            assert (row[status], row[method]) == ("已签到", "群内签到按钮")
         else:
             assert (row[status], row[method]) == ("未签到", None)
     summary = list(sheets.worksheets[1].iter_rows(values_only=True))

@@ -80,7 +80,7 @@ async def test_sigkill_in_a_burst_loses_and_repeats_nothing(e2e: E2E) -> None:
         "every member is recorded", timeout=30,
     )
     await chat.wait_for(
-        lambda m: m == posted and f"已签到 {MEMBERS} / 应到 {MEMBERS}" in (m.text or ""),
+        lambda m: m == posted and f"已签到{MEMBERS} / 应到{MEMBERS}" in (m.text or ""),
         timeout=20,
     )
     audit = e2e.db("SELECT subject, detail FROM audit_log WHERE action = 'member_checkin'")

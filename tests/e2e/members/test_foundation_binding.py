@@ -33,7 +33,7 @@ ROSTER = [
     ("钱七", "13800000005", "医卫界", "第二活动组", "委员"),
 ]
 INVITE_LINK = re.compile(r"https://t\.me/liaison_test_bot\?start=([A-Za-z0-9_-]+)")
-NOT_REGISTERED = "您还没有登记"
+NOT_REGISTERED = "您还没有绑定账号"
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +171,7 @@ async def test_invite_command_for_staff_only(e2e: E2E, bot: InProcessBot) -> Non
     await zhang.send("/invite 13800000004")
     assert "只有机关工作人员可以这样做" in ((await zhang.next_message()).text or "")
     await wang.send("/invite 13900001111")
-    assert "名册中没有手机号为 13900001111 的委员" in ((await wang.next_message()).text or "")
+    assert "名册中没有手机号为13900001111的委员" in ((await wang.next_message()).text or "")
     assert e2e.db("SELECT token FROM invites") == []
 
     await wang.send("/invite 138-0000-0004")

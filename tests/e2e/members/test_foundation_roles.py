@@ -37,7 +37,7 @@ async def test_bindgroup_by_leader_works_and_others_are_refused(
     await zhang.send("/bindgroup", chat=chat)
     assert "只有组长或机关工作人员可以这样做" in ((await chat.next_message()).text or "")
     await stranger.send("/bindgroup@liaison_test_bot", chat=chat)
-    assert "您还没有登记" in ((await chat.next_message()).text or "")
+    assert "您还没有绑定账号" in ((await chat.next_message()).text or "")
 
     await li.send("/bindgroup", chat=chat)
     choose = await chat.next_message()
@@ -143,7 +143,7 @@ async def test_help_and_menus_differ_by_role(e2e: E2E, bot: InProcessBot) -> Non
     assert {"bindgroup", "invite", "unbind"} <= staff - member
     assert "You can use these commands" in (helps["staff"].text or "")
     assert {"start", "help", "lang"} <= unbound < member
-    assert "请先发送 /start 完成登记" in (helps["unbound"].text or "")
+    assert "请先发送 /start 完成绑定" in (helps["unbound"].text or "")
     assert "请先发送 /start" not in (helps["member"].text or "")
 
     # the command menus Telegram shows: longer for leaders and staff, per language

@@ -103,32 +103,32 @@ async def write_report(
 ) -> MessageView:
     """/report through to the preview; returns the preview message (with its buttons)."""
     await phone.send("/report")
-    await expect(phone, "标题", "第 1/5 步")
+    await expect(phone, "标题", "第1/5步")
     await phone.send(title)
     categories = await expect(phone, "类别")
     assert len(categories.inline_keyboard) == 4 and all(
         len(row) == 2 for row in categories.buttons
     )
     await press(phone, categories, category)
-    await expect(phone, "正文", "第 3/5 步")
+    await expect(phone, "正文", "第3/5步")
     saved = None
     for piece in texts:
         await phone.send(piece)
         saved = await expect(phone, "已记下")
     assert saved is not None
     await press(phone, saved, "✅ 文字写完了")
-    files_prompt = await expect(phone, "照片或文件", "第 4/5 步")
+    files_prompt = await expect(phone, "照片或文件", "第4/5步")
     if photos or document:
         for _ in range(photos):
             await phone.send_photo(PNG, media_group_id="album-1" if photos > 1 else None)
         if document:
             await phone.send_document(b"%PDF-1.4 report", "调研材料.pdf", "application/pdf")
-        ack = await expect(phone, f"共 {photos + int(document)} 个")
+        ack = await expect(phone, f"共{photos + int(document)}个")
         await phone.expect_no_message(within=1.2)  # one answer for the album and the file
         await press(phone, ack, "✅ 附件发完了")
     else:
         await press(phone, files_prompt, "跳过")
-    people = await expect(phone, "联名委员", "第 5/5 步")
+    people = await expect(phone, "联名委员", "第5/5步")
     if coauthor is not None:
         await phone.send(coauthor[:1])
         found = await expect(phone, "请点选")
@@ -153,7 +153,7 @@ async def submit(phone: Phone, preview: MessageView) -> str:
 async def open_report(staff: Phone, number: str, *, files: int = 0) -> MessageView:
     """/review NUMBER, open it; returns the card (after its files)."""
     await staff.send(f"/review {number}")
-    found = await expect(staff, "找到 1 篇")
+    found = await expect(staff, "找到1篇")
     [button] = [b for b in found.button_texts if b.startswith(number)]
     await press(staff, found, button)
     for _ in range(files):
@@ -178,7 +178,7 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
         coauthor="李四",
     )
     shown = text_of(preview)
-    for part in ("关于加快老旧小区加装电梯的建议", "民生保障", "附件：3 个", "联名委员：李四",
+    for part in ("关于加快老旧小区加装电梯的建议", "民生保障", "附件：3个", "联名委员：李四",
                  TEXT_1, TEXT_2):
         assert part in shown, part
     # one clear set: ⏸ 暂存退出 keeps the draft, 🗑 删除 deletes it (issue 13, item 14)
@@ -193,7 +193,7 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
 
     # staff: the queue, then the report with its three files, then the moves
     await wang.send("/review")
-    queue = await expect(wang, "待处理 1 篇", "已提交 1")
+    queue = await expect(wang, "待处理1篇", "已提交1")
     [button] = [b for b in queue.button_texts if b.startswith(number)]
     await press(wang, queue, button)
     files = await wang.next_messages(3)
@@ -203,7 +203,7 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     assert card.buttons == [["受理", "退回修改"]]
 
     assert await press(wang, card, "受理") is None
-    await expect(wang, f"{number} 已改为：已受理", "已通知作者（2 人）")
+    await expect(wang, f"{number}已改为：已受理", "已通知反映人（2人）")
     card = await wang.wait_for(lambda m: m == card and "已受理" in text_of(m))
     assert card.buttons == [["采用", "报送"], ["留存", "不予采用"], ["退回修改"]]
     told = await expect(zhang, "关于加快老旧小区加装电梯的建议", number, "已受理")
@@ -220,12 +220,12 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     await zhang.expect_no_message(within=0.3)
 
     await press(wang, card, "采用")
-    levels = await wang.wait_for(lambda m: m == card and "市/区县级" in m.button_texts)
-    await press(wang, levels, "市/区县级")
-    await expect(wang, "采用级别：市/区县级", "说明")
+    levels = await wang.wait_for(lambda m: m == card and "本级" in m.button_texts)
+    await press(wang, levels, "本级")
+    await expect(wang, "采用级别：本级", "说明")
     await wang.send("已转市政府研究室，列入年度重点督办。")
-    await expect(wang, f"{number} 已改为：已采用（市/区县级）")
-    adopted = await expect(zhang, number, "已采用（市/区县级）", "已转市政府研究室")
+    await expect(wang, f"{number}已改为：已采用（本级）")
+    adopted = await expect(zhang, number, "已采用（本级）", "已转市政府研究室")
     assert "说明：" in text_of(adopted)
 
     row = report_row(e2e, number)
@@ -261,12 +261,12 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
 
     # /myreports: the status and the history, for the author and the co-author
     await zhang.send("/myreports")
-    mine = await expect(zhang, number, "已采用（市/区县级）", "已受理", "刘市长")
+    mine = await expect(zhang, number, "已采用（本级）", "已受理", "刘市长")
     assert "已转市政府研究室" in text_of(mine)
     await expect(li, number, "已采用")
     await expect(li, "刘市长")
     await li.send("/myreports")
-    await expect(li, number, "联名，作者：张三")
+    await expect(li, number, "联名，反映人：张三")
 
 
 async def test_returned_with_a_note_then_reworked_and_resubmitted(
@@ -279,8 +279,8 @@ async def test_returned_with_a_note_then_reworked_and_resubmitted(
     card = await open_report(wang, number)
     await press(wang, card, "退回修改")
     prompt = await expect(wang, "退回修改", "必填")
-    await press(wang, prompt, "✖️ 取消")  # changed their mind
-    await expect(wang, "已取消，报告状态没有改变")
+    await press(wang, prompt, "✖️ 退出")  # changed their mind
+    await expect(wang, "已退出，这篇信息的状态没有改变")
     await wang.send("这句话不是说明")
     await expect(wang, "我没有看懂")
     await press(wang, card, "退回修改")
@@ -289,7 +289,7 @@ async def test_returned_with_a_note_then_reworked_and_resubmitted(
     await expect(wang, "需要填写说明")
     assert report_row(e2e, number)["status"] == "submitted"
     await wang.send("请补充具体数据和可操作的建议。")
-    await expect(wang, f"{number} 已改为：退回修改")
+    await expect(wang, f"{number}已改为：退回修改")
     notice = await expect(zhang, number, "退回修改", "请补充具体数据")
     assert notice.buttons == [["✏️ 修改后重新提交"]]
 
@@ -308,7 +308,7 @@ async def test_returned_with_a_note_then_reworked_and_resubmitted(
     preview = await expect(zhang, "被退回修改", "全市夜市摊位约1200个", "错峰经营")
     assert TEXT_1 not in text_of(preview)
     await press(zhang, preview, "✅ 提交修改稿")
-    await expect(zhang, "修改稿已重新提交", number, "第 2 稿")
+    await expect(zhang, "修改稿已重新提交", number, "第2稿")
 
     row = report_row(e2e, number)
     assert (row["status"], row["version"], row["number"]) == ("submitted", 2, number)
@@ -319,7 +319,7 @@ async def test_returned_with_a_note_then_reworked_and_resubmitted(
         {"version": 2, "body": "据统计，全市夜市摊位约1200个。\n建议划定固定区域、错峰经营。"},
     ]
     card = await open_report(wang, number)
-    assert "第 2 稿" in text_of(card) and "重新提交（第 2 稿）" in text_of(card)
+    assert "第2稿" in text_of(card) and "重新提交（第2稿）" in text_of(card)
     assert card.buttons == [["受理", "退回修改"]]
 
 
@@ -427,7 +427,7 @@ async def test_two_staff_pressing_at_once_one_wins(e2e: E2E, bot: InProcessBot) 
         lambda m: m == loser_card and "已受理" in text_of(m) and "采用" in m.button_texts
     )
     assert refreshed.buttons == [["采用", "报送"], ["留存", "不予采用"], ["退回修改"]]
-    await expect(winner, f"{number} 已改为：已受理")
+    await expect(winner, f"{number}已改为：已受理")
     await expect(zhang, number, "已受理")
     await zhang.expect_no_message(within=0.5)  # told once
 
@@ -440,7 +440,7 @@ async def test_two_staff_pressing_at_once_one_wins(e2e: E2E, bot: InProcessBot) 
     await press(other, levels, "省级")
     prompt = await expect(other, "采用级别：省级")
     await press(other, prompt, "不填说明")
-    await expect(other, f"{number} 已改为：已采用（省级）")
+    await expect(other, f"{number}已改为：已采用（省级）")
     told = await expect(zhang, number, "已采用（省级）")
     assert "说明" not in text_of(told)
     assert report_row(e2e, number)["level"] == "province"
@@ -464,10 +464,10 @@ async def test_drafts_are_listed_resumed_saved_and_deleted(e2e: E2E, bot: InProc
     await zhang.send("第二份草稿")
     await expect(zhang, "类别")
     await zhang.send("/cancel")
-    await expect(zhang, "已取消")
+    await expect(zhang, "已退出")
 
     await zhang.send("/drafts")
-    listed = await expect(zhang, "您的草稿（2 份）")
+    listed = await expect(zhang, "您的草稿（2份）")
     assert [b[0].split("》")[0] for b in listed.buttons[:2]] == ["《第二份草稿", "《第一份草稿"]
     first = next(b[0] for b in listed.buttons if "第一份草稿" in b[0])
     await press(zhang, listed, first)
@@ -480,7 +480,7 @@ async def test_drafts_are_listed_resumed_saved_and_deleted(e2e: E2E, bot: InProc
     titles = [r["title"] for r in e2e.db("SELECT title FROM reports")]
     assert titles == ["第二份草稿"]
     await zhang.send("/myreports")
-    await expect(zhang, "还没有提交过", "1 份草稿")
+    await expect(zhang, "还没有提交过", "1份草稿")
 
 
 async def test_export_reports_in_chat_matches_the_database(e2e: E2E, bot: InProcessBot) -> None:
@@ -554,18 +554,18 @@ async def test_search_filters_forwarding_and_an_english_author(
     }
     for words, numbers in searches.items():
         await wang.send(f"/review {words}")
-        found = await expect(wang, f"找到 {len(numbers)} 篇")
-        assert [b.split(" ")[0] for b in found.button_texts] == numbers, words
+        found = await expect(wang, f"找到{len(numbers)}篇")
+        assert [b.split("《")[0] for b in found.button_texts] == numbers, words
     for words in ("2020-01-01 至 2020-01-31", "无此人", "2026-9999"):
         await wang.send(f"/review {words}")
         await expect(wang, "没有找到")
 
     # the queue, filtered by a status button, oldest first
     await wang.send("/review")
-    queue = await expect(wang, "待处理 3 篇", "已提交 3 · 已受理 0 · 已报送 0")
-    assert [b.split(" ")[0] for b in queue.button_texts[:3]] == [first, second, theirs]
+    queue = await expect(wang, "待处理3篇", "已提交3 · 已受理0 · 已报送0")
+    assert [b.split("《")[0] for b in queue.button_texts[:3]] == [first, second, theirs]
     await press(wang, queue, "已采用 0")
-    await wang.wait_for(lambda m: m == queue and "已采用：0 篇" in text_of(m))
+    await wang.wait_for(lambda m: m == queue and "已采用：0篇" in text_of(m))
 
     # forwarded (to whom), then not adopted (with a note): the author reads it in English
     card = await open_report(wang, theirs)
@@ -602,7 +602,7 @@ async def test_the_queue_pages_by_eight(e2e: E2E, bot: InProcessBot) -> None:
         return [n for label in message.button_texts for n in NUMBER.findall(label)]
 
     await wang.send("/review")
-    first = await expect(wang, "待处理 10 篇")
+    first = await expect(wang, "待处理10篇")
     assert listed(first) == numbers[:8]  # oldest first
     assert "下一页 ▶" in first.button_texts and "◀ 上一页" not in first.button_texts
     await press(wang, first, "下一页 ▶")
@@ -614,7 +614,7 @@ async def test_the_queue_pages_by_eight(e2e: E2E, bot: InProcessBot) -> None:
     # a page past the end (the queue shrank since the button was shown): the last page
     await wang.press_data(first, sign(e2e, ReviewList(offset=80)))
     last = await wang.wait_for(lambda m: m == first and listed(m) == numbers[8:])
-    assert "待处理 10 篇" in text_of(last)
+    assert "待处理10篇" in text_of(last)
     await wang.press_data(first, sign(e2e, ReviewList(offset=-8)))
     await wang.wait_for(lambda m: m == first and listed(m) == numbers[:8])
 
@@ -664,11 +664,11 @@ async def test_button_labels_show_titles_and_names_as_typed(e2e: E2E, bot: InPro
     number = await submit(zhang, await expect(zhang, "预览"))
 
     await wang.send("/review")
-    queue = await expect(wang, "待处理 1 篇")
-    assert queue.button_texts[0].startswith(f"{number} {title} · 张三")
+    queue = await expect(wang, "待处理1篇")
+    assert queue.button_texts[0].startswith(f"{number}《{title}》 · 张三")
     await wang.send(f"/review {number}")
-    search = await expect(wang, "找到 1 篇")
-    assert search.button_texts[0].startswith(f"{number} {title} · 张三")
+    search = await expect(wang, "找到1篇")
+    assert search.button_texts[0].startswith(f"{number}《{title}》 · 张三")
 
 
 async def test_adopted_forwarded_on_and_a_wrong_move_undone(e2e: E2E, bot: InProcessBot) -> None:
@@ -685,8 +685,8 @@ async def test_adopted_forwarded_on_and_a_wrong_move_undone(e2e: E2E, bot: InPro
     await press(wang, card, "不予采用")
     await expect(wang, "不予采用", "必填")
     await wang.send("与现行政策重复。")
-    done = await expect(wang, f"{number} 已改为：不予采用")
-    await expect(zhang, number, "不予采用")
+    done = await expect(wang, f"{number}已改为：不予采用")
+    await expect(zhang, number, "未采用")
     assert done.buttons == [["↩️ 撤销这一步"]]
     await press(wang, done, "↩️ 撤销这一步")
     undone = await expect(wang, "已撤销", number, "已受理")
@@ -700,11 +700,11 @@ async def test_adopted_forwarded_on_and_a_wrong_move_undone(e2e: E2E, bot: InPro
     assert again is not None and "不能撤销" in (again.text or "")
 
     await press(wang, undone, "采用")
-    levels = await wang.wait_for(lambda m: m == undone and "市/区县级" in m.button_texts)
-    await press(wang, levels, "市/区县级")
-    prompt = await expect(wang, "采用级别：市/区县级")
+    levels = await wang.wait_for(lambda m: m == undone and "本级" in m.button_texts)
+    await press(wang, levels, "本级")
+    prompt = await expect(wang, "采用级别：本级")
     await press(wang, prompt, "不填说明")
-    await expect(wang, f"{number} 已改为：已采用")
+    await expect(wang, f"{number}已改为：已采用")
     await expect(zhang, number, "已采用")
     card = await open_report(wang, number)
     assert card.buttons == [["报送", "🖊 领导批示"]]

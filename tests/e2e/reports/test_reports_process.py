@@ -56,7 +56,7 @@ async def test_sigkill_while_writing_then_the_draft_resumes(e2e: E2E) -> None:
     await press(zhang, categories, "社会治理")
     await expect(zhang, "正文")
     await zhang.send(TEXT_1)
-    await expect(zhang, "已记下", f"{len(TEXT_1)} 字")
+    await expect(zhang, "已记下", f"{len(TEXT_1)}字")
     await zhang.send(TEXT_2)
     await expect(zhang, "已记下")  # the member saw it saved…
     assert await process.kill() == -signal.SIGKILL  # …and the bot dies at once
@@ -94,7 +94,7 @@ async def test_sigkill_after_a_confirmed_status_change_keeps_it(e2e: E2E) -> Non
     number = await submit(zhang, await write_report(zhang, "关于路灯维修的建议", [TEXT_1]))
     card = await open_report(wang, number)
     await press(wang, card, "受理")
-    await expect(wang, f"{number} 已改为：已受理")  # confirmed to the staff member…
+    await expect(wang, f"{number}已改为：已受理")  # confirmed to the staff member…
     assert await process.kill() == -signal.SIGKILL  # …and the bot dies at once
 
     row = report_row(e2e, number)
@@ -107,7 +107,7 @@ async def test_sigkill_after_a_confirmed_status_change_keeps_it(e2e: E2E) -> Non
 
     await process.start()
     await wang.send("/review")
-    await expect(wang, "已受理 1", wait=10)
+    await expect(wang, "已受理1", wait=10)
     await zhang.expect_no_message(within=0.5)  # the author was told once
     assert len(e2e.db("SELECT id FROM report_moves WHERE to_status = 'accepted'")) == 1
     assert await process.terminate() == 0
@@ -133,7 +133,7 @@ async def test_daily_nudge_lists_stale_reports_to_staff_once_a_day(e2e: E2E) -> 
     bot = await e2e.start_bot()
     for staff in (wang, zhao, qian):
         nudge = await staff.wait_for(lambda m: "未处理" in text_of(m), timeout=10)
-        assert "1 篇" in text_of(nudge) and "超过 2 天" in text_of(nudge)
+        assert "1篇" in text_of(nudge) and "超过2天" in text_of(nudge)
         assert old in text_of(nudge) and "关于积水点整治的建议" in text_of(nudge)
         assert fresh not in text_of(nudge)
     await e2e.wait_until_handled()  # everything handled before the restart
@@ -142,7 +142,7 @@ async def test_daily_nudge_lists_stale_reports_to_staff_once_a_day(e2e: E2E) -> 
     bot = await e2e.start_bot()  # another start the same day: no second nudge
     wang.skip_pending()
     await wang.send("/review")
-    await expect(wang, "待处理 2 篇")
+    await expect(wang, "待处理2篇")
     await wang.expect_no_message(within=2.0)  # the catch-up after start has run by now
     await e2e.wait_until_handled()  # everything handled before the restart
     await bot.stop()

@@ -21,8 +21,8 @@ from storage.models import CheckInMethod
 from tests.unit.attendance.test_attendance import END, START, ZONE, World, build_world
 
 STATUS_ZH = {
-    "present": "出席", "late": "迟到", "leave": "请假", "pending": "请假待批",
-    "not_yet": "未签到", "absent": "缺席",
+    "present": "已签到", "late": "迟到", "leave": "请假", "pending": "请假待审批",
+    "not_yet": "未签到", "absent": "未签到",
 }
 METHOD_ZH = {
     "qr": "扫码签到", "code": "签到码", "button": "群内签到按钮", "location": "位置签到",
@@ -142,13 +142,13 @@ async def test_xlsx_rows_match_the_database(world: World, tmp_path: Path) -> Non
     statuses = Counter((r[0], r[8]) for r in rows)
     first, second = events
     assert statuses == Counter({
-        (first, "出席"): 2,  # 委员一 at the start, 无手机 marked by staff
+        (first, "已签到"): 2,  # 委员一 at the start, 无手机 marked by staff
         (first, "迟到"): 1,
         (first, "请假"): 1,
-        (first, "请假待批"): 1,
-        (first, "缺席"): 2,  # 组长甲, 委员四
-        (second, "出席"): 1,
-        (second, "缺席"): 4,  # 委员一 (leave declined), 委员三, 组长甲, 无手机
+        (first, "请假待审批"): 1,
+        (first, "未签到"): 2,  # 组长甲, 委员四
+        (second, "已签到"): 1,
+        (second, "未签到"): 4,  # 委员一 (leave declined), 委员三, 组长甲, 无手机
     })
     staff_row = next(r for r in rows if r[0] == first and r[6] == "无手机")
     assert staff_row[10] == "工作人员代签"
@@ -156,8 +156,8 @@ async def test_xlsx_rows_match_the_database(world: World, tmp_path: Path) -> Non
 
     head, *counts = list(summary.iter_rows(values_only=True))
     assert head == (
-        "姓名", "活动组", "界别", "应到次数", "出席次数", "迟到次数", "请假次数", "请假待批",
-        "缺席次数", "统计期间",
+        "姓名", "活动组", "界别", "应到次数", "签到次数", "迟到次数", "请假次数", "请假待审批",
+        "未签到次数", "统计期间",
     )
     assert {c[9] for c in counts} == {"2025-03-01至2025-03-31（只计已开始的活动）"}
     by_name = {c[0]: c[3:9] for c in counts}

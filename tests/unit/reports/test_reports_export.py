@@ -110,7 +110,7 @@ async def test_xlsx_rows_match_the_database(world: World, tmp_path: Path) -> Non
     elevator = by_title["加装电梯"]
     assert elevator["联名委员"] == "李四"
     assert elevator["活动组"] == "第一活动组"
-    assert elevator["采用级别"] == "市/区县级"
+    assert elevator["采用级别"] == "本级"
     assert [elevator[k].date() for k in ("提交日期", "受理日期", "采用日期")] == [
         date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4),
     ]
