@@ -16,14 +16,19 @@ def clock(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%H:%M")
 
 
-def day_text(language: str, moment: datetime, zone: tzinfo, *, today: date | None = None) -> str:
-    """12月3日（周四） / Thu 3.12; with the year when it is not this year's (`today`'s)."""
-    local = moment.astimezone(zone)
-    this_year = (today or datetime.now(zone).date()).year
-    key = "event.day" if local.year == this_year else "event.day_with_year"
+def date_text(language: str, day: date, today: date) -> str:
+    """12月3日（周四） / Thu 3.12; with the year when it is not `today`'s year."""
+    key = "event.day" if day.year == today.year else "event.day_with_year"
     return tr(
-        language, key, year=local.year, month=local.month, day=local.day,
-        weekday=tr(language, f"weekday.{local.weekday()}"),
+        language, key, year=day.year, month=day.month, day=day.day,
+        weekday=tr(language, f"weekday.{day.weekday()}"),
+    )
+
+
+def day_text(language: str, moment: datetime, zone: tzinfo, *, today: date | None = None) -> str:
+    """The day of `moment` in the committee's zone (see date_text); `today` by default now."""
+    return date_text(
+        language, moment.astimezone(zone).date(), today or datetime.now(zone).date()
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 
 from bot.core.texts import tr
+from bot.core.when import date_text, moment_text
 from bot.reminders.audience import Audience
 from bot.reminders.drafts import ORDINALS, WEEKDAYS
 from bot.reminders.timing import HolidayPolicy, OneOff, Recurring, Rule
@@ -14,19 +15,13 @@ from storage.models import Role
 
 
 def short_day(language: str, day: date, today: date) -> str:
-    """12月3日（周四）; 2027年1月5日（周二） when it is not this year."""
-    weekday = tr(language, f"weekday.{day.weekday()}")
-    if day.year != today.year:
-        return tr(language, "event.day", year=day.year, month=day.month, day=day.day,
-                  weekday=weekday)
-    return tr(language, "reminders.day", month=day.month, day=day.day, weekday=weekday)
+    """12月3日（周四）; with the year when it is not this year (bot.core.when)."""
+    return date_text(language, day, today)
 
 
 def short_moment(language: str, moment: datetime, zone: tzinfo, now: datetime) -> str:
-    """12月3日（周四）14:00 in the committee's zone."""
-    local = moment.astimezone(zone)
-    day = short_day(language, local.date(), now.astimezone(zone).date())
-    return tr(language, "reminders.moment", day=day, time=f"{local:%H:%M}")
+    """12月3日（周四）14:00 in the committee's zone (bot.core.when)."""
+    return moment_text(language, moment, zone, today=now.astimezone(zone).date())
 
 
 def repeat_text(language: str, rule: Recurring) -> str:

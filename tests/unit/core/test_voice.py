@@ -42,7 +42,10 @@ ONE_WORD: list[tuple[str, str, str]] = [
 
 
 # texts that show what to type (arguments are separated by spaces there)
-TYPED_EXAMPLES = {"review.export_usage", "review.search_hint"}
+TYPED_EXAMPLES = {
+    "review.export_usage", "review.search_hint", "proposal.set_usage", "reminders.ask_day",
+    "reminders.bad_moment",
+}
 
 
 @pytest.mark.parametrize(("thing", "use", "forbidden"), ONE_WORD, ids=[t[0] for t in ONE_WORD])
