@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 from functools import cache
 from importlib import resources
 
@@ -73,3 +74,8 @@ def labels_lookup(prefix: str, values: list[str]) -> dict[str, str]:
         for language in LANGUAGES:
             found[tr(language, f"{prefix}.{value}").lower()] = value
     return found
+
+
+def columns(text: str) -> int:
+    """How many columns `text` takes in a terminal or a spreadsheet: CJK characters two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

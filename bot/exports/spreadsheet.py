@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.core.controls import without_controls
+from bot.core.texts import columns
 
 _DATE_FORMAT = "yyyy-mm-dd"
 _TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -74,7 +74,7 @@ def display_width(value: object) -> int:
     if value is None:
         return 0
     longest = max(str(value).splitlines() or [""], key=len)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+    return columns(longest)
 
 
 def column_widths(sheet: Sheet) -> list[int]:

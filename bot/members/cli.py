@@ -4,7 +4,6 @@ command line."""
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -12,6 +11,7 @@ from typing import TextIO
 from bot.core.cli import Namespace, Subcommands
 from bot.core.config import Config
 from bot.core.phones import normalize_phone
+from bot.core.texts import columns
 from bot.members.departures import deactivate_members
 from bot.members.registration import RegistrationService
 from bot.members.roster import (
@@ -99,17 +99,12 @@ async def import_roster_cli(
     return 0
 
 
-def _width(text: str) -> int:
-    """Columns a text takes in a terminal: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+    return text + " " * (width - columns(text))
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(_width(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    widths = [max(columns(cell) for cell in column) for column in zip(header, *rows, strict=True)]
     lines = [
         "  ".join(_pad(cell, width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in [header, *rows]
