@@ -106,8 +106,8 @@ class Run:
     acknowledged: int = 0  # popups and messages saying the check-in succeeded
     record_time: float = 0.0  # first arrival → last check-in stored
     cpu: float | None = None  # the bot process's CPU seconds, burst start → all answered
-    confirmed_at_kill: int = 0
-    lost: int = 0  # confirmed to the server, never recorded
+    confirmed_at_kill: int = 0  # presses the server no longer held when the bot was killed
+    lost: int = 0  # presses confirmed to the server (at the kill or after) never recorded
     final_count_shown: bool | None = None
 
     @property
@@ -486,7 +486,13 @@ async def measure(
     result.recorded = len(times)
     result.record_time = max(times) - started_wall if times else 0.0
     result.confirmed_at_kill = len(confirmed_at_kill)
-    result.lost = sum(user not in stored for user in confirmed_at_kill.values())
+    if result.killed:  # what the server no longer holds was confirmed, before or after
+        pending = {u["update_id"] for u in server.pending_updates}
+        result.lost = sum(
+            1 for u in server.update_log[first_update:]
+            if u["update_id"] not in pending and sender(u) in mine
+            and sender(u) not in stored
+        )
     confirmed = confirmations()
     result.button = [t - arrived[u] for u, (t, _) in answered.items()]
     for update in server.update_log[first_update:]:
@@ -524,12 +530,12 @@ def _n(value: float | None, digits: int = 0) -> str:
 
 
 def table(title: str, columns: Mapping[str, Sequence[Run]], rows: list[tuple[str, Callable[
-        [Sequence[Run]], str]]]) -> None:
+        [Sequence[Run]], str]]], width: int = 16) -> None:
     print(title)
-    head = "".join(f"{VARIANTS[v]:>16}" for v in columns)
+    head = "".join(f"{VARIANTS[v]:>{width}}" for v in columns)
     print(f"{'':<46}{head}")
     for label, cell in rows:
-        print(f"{label:<46}" + "".join(f"{cell(runs):>16}" for runs in columns.values()))
+        print(f"{label:<46}" + "".join(f"{cell(runs):>{width}}" for runs in columns.values()))
     print()
 
 
@@ -590,12 +596,12 @@ def report(runs: dict[tuple[str, str], list[Run]], kills: dict[str, list[Run]],
               f"burst, then a restart)", kills, [
                   ("presses confirmed to the server at the kill",
                    lambda r: worst(r, "confirmed_at_kill")),
-                  ("… of them never recorded (lost)", lambda r: worst(r, "lost")),
+                  ("confirmed and never recorded (lost)", lambda r: worst(r, "lost")),
                   ("recorded in the end", lambda r: f"{worst(r, 'recorded')}/{r[0].members}"),
                   ("duplicates", lambda r: worst(r, "duplicates")),
                   ("popups answered", lambda r: f"{_n(median([len(x.button) for x in r]))}"
                                                 f"/{r[0].pressed}"),
-              ])
+              ], width=24 if len(next(iter(kills.values()))) > 1 else 16)
         if len(next(iter(kills.values()))) > 1:
             print("(kill runs: medians, the range in brackets)")
             print()
