@@ -594,6 +594,56 @@ async def test_webhook(server: BotApiServer, bot: telegram.Bot) -> None:
         await runner.cleanup()
 
 
+async def test_webhook_delivers_callback_queries_by_user(
+    server: BotApiServer, bot: telegram.Bot
+) -> None:
+    """As the Bot API server queues them: presses under one group message by different users
+    go out in parallel (up to max_connections), one user's presses in order."""
+    received: list[dict[str, Any]] = []
+    concurrent = {"now": 0, "max": 0}
+
+    async def endpoint(request: web.Request) -> web.Response:
+        concurrent["now"] += 1
+        concurrent["max"] = max(concurrent["max"], concurrent["now"])
+        await asyncio.sleep(0.05)
+        concurrent["now"] -= 1
+        received.append(await request.json())
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/telegram", endpoint)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        people = [server.add_user(f"P{i}") for i in range(6)]
+        admin = server.add_user("Admin")
+        group = server.add_group("第一活动组", members=people, admins=[admin])
+        await group.add_bot(by=admin, as_admin=True)
+        markup = telegram.InlineKeyboardMarkup(
+            [[telegram.InlineKeyboardButton("签到", callback_data="x")]]
+        )
+        await bot.send_message(group.id, "签到", reply_markup=markup)
+        posted = group.last_message
+        assert posted is not None
+        server.webhook_proxy = f"http://127.0.0.1:{port}/telegram"
+        assert await bot.set_webhook("https://bot.example.org/telegram", max_connections=4,
+                                     drop_pending_updates=True)  # the bot's joining
+        for round_ in range(2):
+            for person in people:
+                await person.press_data(posted, f"x{round_}", wait=False)
+        await server.wait_until_confirmed(timeout=5)
+        presses = [u["callback_query"] for u in received if "callback_query" in u]
+        assert len(presses) == 12
+        assert concurrent["max"] == 4  # one group, yet max_connections at once
+        for person in people:
+            mine = [q["data"] for q in presses if q["from"]["id"] == person.id]
+            assert mine == ["x0", "x1"]  # one user's presses in order
+    finally:
+        await runner.cleanup()
+
+
 # ------------------------------------------------------------------------------------
 # privacy mode
 async def test_group_privacy_mode(server: BotApiServer, bot: telegram.Bot) -> None:

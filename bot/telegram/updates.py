@@ -4,11 +4,12 @@ Stock PTB confirms a batch with the next getUpdates, before its updates are hand
 crash loses them. Confirming only what was handled keeps them, but getUpdates then hands out
 at most 100 updates past the oldest unfinished one, and a crowd at a venue waits in that window.
 Here each batch is written to the `update_inbox` table as it came (one transaction) and then
-confirmed at once; what is not handled when the bot stops is handled at the next start, and an
-update delivered twice is handled once. Updates are taken in as JSON and parsed by the task
-that handles them, so taking in a batch costs little time on the event loop. Updates of
-different users run concurrently; those of one user (or one chat, when there is no user) in
-order.
+confirmed at once (webhook requests, one update each and many at once, are written together:
+those that arrive while a transaction is being written share the next); what is not handled
+when the bot stops is handled at the next start, and an update delivered twice is handled
+once. Updates are taken in as JSON and parsed by the task that handles them, so taking in a
+batch costs little time on the event loop. Updates of different users run concurrently; those
+of one user (or one chat, when there is no user) in order.
 """
 
 from __future__ import annotations
@@ -159,6 +160,8 @@ class Intake:
         self._handled: set[int] = set()
         self._wake = asyncio.Event()
         self._marker: asyncio.Task[None] | None = None
+        self._queue: list[tuple[list[RawUpdate], asyncio.Future[None]]] = []  # to be stored
+        self._storer: asyncio.Task[None] | None = None
 
     def start(self, dispatcher: UpdateDispatcher) -> None:
         self.dispatcher = dispatcher
@@ -200,24 +203,64 @@ class Intake:
             log.warning("could not count the try of update %s: %s", update_id, exc)
 
     async def receive(self, updates: Sequence[RawUpdate]) -> None:
-        """Store the updates not seen before, then start handling them. Raises when they could
-        not be stored: the caller must not confirm them to Telegram then."""
+        """Store the updates not seen before, then start handling them. Returns once they are
+        stored; raises when they could not be: the caller must not confirm them to Telegram
+        then. Updates received while a batch is being stored (webhook requests come many at
+        once) are stored together in the next transaction."""
         assert self.dispatcher is not None
         fresh = [u for u in updates if not self.dispatcher.known(u["update_id"])]
         if not fresh:
             return
+        stored: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((fresh, stored))
+        if self._storer is None:
+            self._storer = asyncio.create_task(self._store_queued(), name="update inbox")
+        await stored
+
+    async def _store_queued(self) -> None:
+        batch: list[tuple[list[RawUpdate], asyncio.Future[None]]] = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                await self._store(batch)
+                batch = []
+        finally:
+            self._storer = None
+            stranded = batch + self._queue
+            self._queue = []
+            for _, stored in stranded:
+                if not stored.done():
+                    stored.set_exception(RuntimeError("the update inbox stopped"))
+
+    async def _store(self, batch: list[tuple[list[RawUpdate], asyncio.Future[None]]]) -> None:
+        """One transaction for the updates of `batch` (each id once), then handling begins in
+        the order they came; each caller's future is settled."""
+        assert self.dispatcher is not None
+        by_id: dict[int, RawUpdate] = {}
+        for updates, _ in batch:
+            for update in updates:
+                by_id.setdefault(update["update_id"], update)
         marks, self._handled = self._handled, set()
         try:
             new = set(await self.inbox.store(
-                [(u["update_id"], json.dumps(u)) for u in fresh],
+                [(update_id, json.dumps(u)) for update_id, u in by_id.items()],
                 handled=marks,
             ))
-        except BaseException:
+        except BaseException as exc:
             self._handled |= marks
-            raise
-        for update in fresh:
-            if update["update_id"] in new:
+            for _, stored in batch:
+                if not stored.done():
+                    stored.set_exception(exc if isinstance(exc, Exception)
+                                         else RuntimeError("the update inbox stopped"))
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for update_id, update in by_id.items():
+            if update_id in new and not self.dispatcher.known(update_id):
                 self.dispatcher.submit(update)
+        for _, stored in batch:
+            if not stored.done():
+                stored.set_result(None)
 
     async def _mark_handled(self) -> None:
         loop = asyncio.get_running_loop()

@@ -59,7 +59,7 @@ class WebhookServer:
         url = hook.public_url.rstrip("/") + "/" + hook.url_path.strip("/")
         await self.bot.set_webhook(
             url, allowed_updates=ALLOWED_UPDATES, secret_token=self.secret or None,
-            max_connections=40,
+            max_connections=hook.max_connections,
         )
         log.info("webhook listening on %s:%s, registered as %s", hook.listen, hook.port, url)
 

@@ -205,6 +205,9 @@ class BotApiServer:
         self.update_log: list[dict[str, Any]] = []
         self._pending: list[dict[str, Any]] = []
         self._delivered_ids: set[int] = set()
+        # update id → when (time.monotonic()) it was first handed to the bot: returned by
+        # getUpdates, or its webhook request begun
+        self.handed_out: dict[int, float] = {}
         self._update_ids = itertools.count(first_update_id)
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATES
         self.webhook: Webhook | None = None
@@ -1224,6 +1227,9 @@ class BotApiServer:
             remaining = deadline - loop.time()
             if batch or remaining <= 0 or self._closing:
                 self._delivered_ids.update(u["update_id"] for u in batch)
+                handed = time.monotonic()
+                for u in batch:
+                    self.handed_out.setdefault(u["update_id"], handed)
                 if batch:
                     self._notify()
                 return copy.deepcopy(batch)
@@ -1287,8 +1293,9 @@ class BotApiServer:
                 await hook.task
 
     async def _webhook_loop(self, hook: Webhook) -> None:
-        """Deliver pending updates: up to ``max_connections`` requests in flight, but one
-        update per chat at a time (so each chat's updates arrive in order)."""
+        """Deliver pending updates: up to ``max_connections`` requests in flight, one update
+        each, but one update of a queue at a time (so each queue's updates arrive in order;
+        see _webhook_queue: a chat's messages, a user's callback queries)."""
         timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
         in_flight: dict[int, asyncio.Task[None]] = {}
         async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -1301,7 +1308,7 @@ class BotApiServer:
                         if len(in_flight) >= max(1, hook.max_connections):
                             break
                         update_id = update["update_id"]
-                        key = _update_chat(update)
+                        key = _webhook_queue(update)
                         busy = update_id in in_flight or key in blocked
                         retry_at = hook.retry_at.get(update_id, 0.0)
                         blocked.add(key)
@@ -1332,11 +1339,18 @@ class BotApiServer:
         update_id = update["update_id"]
         error: str | None = None
         try:
+            # `latency` is a round trip, as for a call: half of it on the way to the bot, half
+            # for its answer to come back; the connection carries one update at a time.
+            if self.latency > 0:
+                await asyncio.sleep(self.latency / 2)
+            self.handed_out.setdefault(update_id, time.monotonic())
             url = self.webhook_proxy or hook.url
             async with session.post(url, json=update, headers=headers) as resp:
                 await resp.read()
                 if not 200 <= resp.status < 300:
                     error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
+            if self.latency > 0:
+                await asyncio.sleep(self.latency / 2)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             error = f"Connection failed: {exc.__class__.__name__}"
         finally:
@@ -1796,19 +1810,25 @@ class BotApiServer:
         return True
 
 
-def _update_chat(update: dict[str, Any]) -> Any:
-    """The chat (or user) an update belongs to, for per-chat ordering."""
-    for key, value in update.items():
-        if key == "update_id" or not isinstance(value, dict):
-            continue
-        for holder in (value, value.get("message") or {}):
-            chat = holder.get("chat")
-            if isinstance(chat, dict) and "id" in chat:
-                return chat["id"]
-        sender = value.get("from")
-        if isinstance(sender, dict):
-            return sender.get("id")
-    return None
+def _webhook_queue(update: dict[str, Any]) -> tuple[str, Any]:
+    """The queue an update waits in for webhook delivery: one update of a queue at a time, so
+    each queue's updates arrive in order, and different queues in parallel. As the Bot API
+    server keys them (telegram-bot-api, Client::add_update's webhook_queue_id): messages (new
+    and edited) by chat, callback queries by the user who pressed, the bot's own membership by
+    chat, other members' membership changes and join requests by user."""
+    kind = next((k for k in update if k != "update_id"), "")
+    value = update.get(kind)
+    if not isinstance(value, dict):
+        return ("update", update.get("update_id"))
+    sender = value.get("from")
+    user_id = sender.get("id") if isinstance(sender, dict) else None
+    if kind in ("callback_query", "inline_query", "chosen_inline_result",
+                "shipping_query", "pre_checkout_query", "chat_member", "chat_join_request"):
+        return (kind, user_id)
+    chat = value.get("chat")
+    if isinstance(chat, dict) and "id" in chat:
+        return (kind if kind == "my_chat_member" else "chat", chat["id"])
+    return (kind, user_id)
 
 
 def default_admin_rights() -> dict[str, bool]:

@@ -257,10 +257,13 @@ async def wait_until(
         await server._wait_change(min(remaining, 0.05))
 
 
-def _polling_since(server: BotApiServer, first_call: int) -> Callable[[], bool]:
-    """True once the bot, started after call number `first_call`, reached its polling loop."""
+def _polling_since(
+    server: BotApiServer, first_call: int, method: str = "deleteWebhook"
+) -> Callable[[], bool]:
+    """True once the bot, started after call number `first_call`, reached its polling loop
+    (or, with method="setWebhook", registered its webhook)."""
     return lambda: any(
-        call.method == "deleteWebhook" and call.ok for call in server.calls[first_call:]
+        call.method == method and call.ok for call in server.calls[first_call:]
     )
 
 
@@ -296,13 +299,15 @@ class InProcessBot:
 
 
 class BotProcess:
-    """`liaison-bot --config FILE run` as a subprocess; output goes to files in its folder."""
+    """`liaison-bot --config FILE run` as a subprocess; output goes to files in its folder.
+    `start` returns once it polls (webhook=True: once it registered its webhook)."""
 
     def __init__(
         self, server: BotApiServer, config_path: Path, *, verbose: bool = False,
-        env: dict[str, str] | None = None,
+        env: dict[str, str] | None = None, webhook: bool = False,
     ) -> None:
         self.server = server
+        self.ready_method = "setWebhook" if webhook else "deleteWebhook"
         self.config_path = config_path
         self.verbose = verbose
         self.env = env
@@ -322,7 +327,7 @@ class BotProcess:
                 LIAISON_BOT, *args, cwd=folder, env=self.env or cli_env(),
                 stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=err,
             )
-        ready = _polling_since(self.server, first_call)
+        ready = _polling_since(self.server, first_call, self.ready_method)
         process = self.process
         await wait_until(
             self.server, lambda: ready() or process.returncode is not None, "the bot polls"

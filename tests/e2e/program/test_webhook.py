@@ -50,6 +50,7 @@ async def test_webhook_mode_serves_members(e2e: E2E, server: BotApiServer) -> No
         assert not running.done()
         registered = next(c for c in server.calls if c.method == "setWebhook")
         assert registered.params["url"] == "https://bot.example.org/tg-hook"
+        assert int(registered.params["max_connections"]) == 100  # Telegram's most
 
         zhang = e2e.user("Zhang", "13800000001")
         bound = await bind(zhang)

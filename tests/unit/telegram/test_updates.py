@@ -242,6 +242,50 @@ async def test_updates_not_stored_are_not_confirmed_and_come_again(
     assert sorted(await inbox_rows(db)) == sorted(recorder.handled)
 
 
+class CountingInbox(FlakyInbox):
+    """Counts its transactions; fails the first `failures` of them."""
+
+    def __init__(self, db: Database, failures: int = 0) -> None:
+        super().__init__(db)
+        self.failures = failures
+        self.batches: list[list[int]] = []
+
+    async def store(self, received: Any, handled: Any = ()) -> list[int]:
+        self.batches.append([update_id for update_id, _ in received])
+        return await super().store(received, handled)
+
+
+async def test_updates_received_together_are_stored_in_one_transaction(db: Database) -> None:
+    """Webhook requests arrive many at once: each returns once its update is stored, those
+    that came while a batch was being written go in the next one, each id once."""
+    recorder = Recorder()
+    inbox = CountingInbox(db)
+    intake, dispatcher = start(db, recorder, inbox)
+    await asyncio.gather(*(intake.receive([message(40 + i, i % 3)]) for i in range(10)),
+                         intake.receive([message(45, 2)]))  # posted twice at once
+    assert set(await inbox_rows(db)) == set(range(40, 50))  # stored before they returned
+    assert inbox.batches == [list(range(40, 50))]  # one transaction, the copy left out
+    await dispatcher.drain(1)
+    await intake.close()
+    assert sorted(recorder.handled) == list(range(40, 50))  # each once
+    for user in range(3):  # one user's in the order they came
+        mine = [u for u in recorder.handled if (u - 40) % 3 == user]
+        assert mine == sorted(mine)
+
+
+async def test_a_batch_not_stored_fails_each_of_its_callers(db: Database) -> None:
+    recorder = Recorder()
+    intake, dispatcher = start(db, recorder, CountingInbox(db, failures=1))
+    results = await asyncio.gather(*(intake.receive([message(60 + i, i)]) for i in range(4)),
+                                   return_exceptions=True)
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results)  # each answers 500
+    assert await inbox_rows(db) == {}
+    await intake.receive([message(61, 1)])  # Telegram posts it again
+    await dispatcher.drain(1)
+    await intake.close()
+    assert recorder.handled == [61]
+
+
 async def test_an_update_that_stops_the_bot_each_time_is_set_aside(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
