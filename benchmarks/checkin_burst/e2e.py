@@ -55,6 +55,7 @@ from typing import Any
 
 from benchmarks.checkin_burst import peer_bot
 from benchmarks.checkin_burst.storage import machine, percentile
+from benchmarks.processes import stop_process
 from bot.attendance import tokens as checkin_tokens
 from storage.db import utc_now
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
@@ -311,15 +312,8 @@ class Peer(Subject):
         await self._start(post=False)
 
     async def stop(self) -> None:
-        process = self.process
-        if process is None or process.returncode is not None:
-            return
-        process.terminate()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(process.wait(), 30)
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        if self.process is not None:
+            await stop_process(self.process)
 
     def qr_payload(self) -> str:
         return "ci_benchmark"

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import platform
 import sys
@@ -38,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.checkin_burst.storage import machine, percentile
+from benchmarks.processes import stop_process
 from benchmarks.reminder_fanout import baseline_bot
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.botapi.model import ApiCall, CallbackAnswer
@@ -234,13 +234,7 @@ async def run_baseline(folder: Path, args: argparse.Namespace) -> Run:
             run.not_delivered = int(json.loads(done.read_text())["failed"])
         finally:
             server.latency = 0.0
-            if process.returncode is None:
-                process.terminate()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), 30)
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            await stop_process(process)
     return run
 
 
