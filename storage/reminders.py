@@ -327,20 +327,23 @@ class ReminderRepository:
         )
         return [(_member(r), required_time(r["unreachable_since"])) for r in rows]
 
-    async def set_reachable(self, telegram_user_id: int, reachable: bool, at: datetime) -> None:
+    async def record_reachability(self, delivery_key: str, at: datetime) -> None:
+        """After a fan-out, in one transaction: members whose delivery of `delivery_key` was
+        refused because they blocked the bot are unreachable (since `at`, unless already);
+        those it reached are reachable again."""
         async with self.db.transaction() as conn:
-            if reachable:
-                await conn.execute(
-                    "UPDATE members SET unreachable_since = NULL "
-                    "WHERE telegram_user_id = ? AND unreachable_since IS NOT NULL",
-                    (telegram_user_id,),
-                )
-            else:
-                await conn.execute(
-                    "UPDATE members SET unreachable_since = ? "
-                    "WHERE telegram_user_id = ? AND unreachable_since IS NULL",
-                    (to_db_time(at), telegram_user_id),
-                )
+            await conn.execute(
+                "UPDATE members SET unreachable_since = ? WHERE unreachable_since IS NULL "
+                "AND telegram_user_id IN "
+                "(SELECT chat_id FROM deliveries WHERE key = ? AND status = 'blocked')",
+                (to_db_time(at), delivery_key),
+            )
+            await conn.execute(
+                "UPDATE members SET unreachable_since = NULL WHERE unreachable_since IS NOT NULL "
+                "AND telegram_user_id IN "
+                "(SELECT chat_id FROM deliveries WHERE key = ? AND status = 'sent')",
+                (delivery_key,),
+            )
 
     # -- reading notes -------------------------------------------------------------------------
     @staticmethod

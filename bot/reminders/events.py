@@ -117,18 +117,14 @@ class EventReminderPlanner:
             return []
         which = which_of(occurrence)
         leave = await self.attendance.leave_requests(event.id)
+        members = await self.attendance.expected_members(event.id)
         if which is EventReminder.LEAVE_UNDECIDED:
+            waiting = {m for m, r in leave.items() if r.status is LeaveStatus.PENDING}
             deciders: set[int] = set()
-            for request in leave.values():
-                if request.status is LeaveStatus.PENDING:
-                    asker = next(
-                        (m for m in await self.attendance.expected_members(event.id)
-                         if m.id == request.member_id), None,
-                    )
-                    if asker is not None:
-                        deciders |= {d.id for d in await deciders_of(self.attendance, asker)}
+            for asker in (m for m in members if m.id in waiting):
+                deciders |= {d.id for d in await deciders_of(self.attendance, asker)}
             return sorted(deciders)
-        expected = [m.id for m in await self.attendance.expected_members(event.id)]
+        expected = [m.id for m in members]
         if which is EventReminder.NOT_CHECKED_IN:
             checked = await self.attendance.checkins(event.id)
             return [m for m in expected if m not in checked and m not in leave]

@@ -7,7 +7,7 @@ version. Only drafts and returned reports change (bot.reports.workflow: EDITABLE
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 import aiosqlite
@@ -75,12 +75,7 @@ class ReportWriting(ReportServiceBase):
 
     async def editable_report(self, member: Member, report_id: int) -> Report:
         """A draft or returned report of the member's, to show or continue editing."""
-        report = await self.reports.get(report_id)
-        if report is None or report.author_member_id != member.id:
-            raise Refused(Refusal.NOT_FOUND)
-        if report.status not in EDITABLE:
-            raise Refused(Refusal.NOT_EDITABLE, status=report.status)
-        return report
+        return _own(await self.reports.get(report_id), member, EDITABLE, Refusal.NOT_EDITABLE)
 
     async def _edit(
         self,
@@ -94,11 +89,8 @@ class ReportWriting(ReportServiceBase):
         """
         now = self.clock()
         async with self.db.transaction() as conn:
-            report = await ReportRepository.load(conn, report_id)
-            if report is None or report.author_member_id != member.id:
-                raise Refused(Refusal.NOT_FOUND)
-            if report.status not in EDITABLE:
-                raise Refused(Refusal.NOT_EDITABLE, status=report.status)
+            report = _own(await ReportRepository.load(conn, report_id), member, EDITABLE,
+                          Refusal.NOT_EDITABLE)
             detail = await change(conn, report)
             if detail is None:
                 return report
@@ -266,11 +258,8 @@ class ReportWriting(ReportServiceBase):
     async def discard_draft(self, member: Member, report_id: int) -> None:
         """Delete a draft that was never submitted (submitted reports are never deleted)."""
         async with self.db.transaction() as conn:
-            report = await ReportRepository.load(conn, report_id)
-            if report is None or report.author_member_id != member.id:
-                raise Refused(Refusal.NOT_FOUND)
-            if report.status is not _S.DRAFT:
-                raise Refused(Refusal.NOT_EDITABLE, status=report.status)
+            report = _own(await ReportRepository.load(conn, report_id), member, {_S.DRAFT},
+                          Refusal.NOT_EDITABLE)
             await ReportRepository.delete(conn, report_id)
             await record_audit(
                 conn, "report_draft_discard", actor_tg_id=member.telegram_user_id,
@@ -283,11 +272,8 @@ class ReportWriting(ReportServiceBase):
         """Submit a draft, or resubmit a returned report; the first submission numbers it."""
         now = self.clock()
         async with self.db.transaction() as conn:
-            report = await ReportRepository.load(conn, report_id)
-            if report is None or report.author_member_id != member.id:
-                raise Refused(Refusal.NOT_FOUND)
-            if report.status not in EDITABLE:
-                raise Refused(Refusal.ALREADY_HANDLED, status=report.status)
+            report = _own(await ReportRepository.load(conn, report_id), member, EDITABLE,
+                          Refusal.ALREADY_HANDLED)
             if not report.title:
                 raise Refused(Refusal.TITLE_EMPTY)
             check_length(report.title, MAX_TITLE, Refusal.TITLE_TOO_LONG)
@@ -323,3 +309,14 @@ class ReportWriting(ReportServiceBase):
             move = await ReportRepository.load_move(conn, move_id)
         return SubmitResult(submitted, move, resubmitted=report.status is _S.RETURNED)
 
+
+def _own(
+    report: Report | None, member: Member, statuses: Collection[ReportStatus], refusal: Refusal
+) -> Report:
+    """`report` when it is the member's and in one of `statuses`; else refused: NOT_FOUND for
+    another's (or none), `refusal` with the status found for one in another status."""
+    if report is None or report.author_member_id != member.id:
+        raise Refused(Refusal.NOT_FOUND)
+    if report.status not in statuses:
+        raise Refused(refusal, status=report.status)
+    return report

@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.core.texts import language_for, tr
 from bot.core.when import moment_text
@@ -32,10 +33,12 @@ RETRY_AFTER_SECONDS = (2.0, 10.0)
 
 @dataclass
 class ReminderRunner:
-    """One tick at a time; occurrences being sent are not started twice."""
+    """One tick at a time; occurrences being sent are not started twice; the calendar is
+    looked at once a day."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     sending: dict[int, asyncio.Task[Counter[Delivery]]] = field(default_factory=dict)
+    calendar_checked_on: date | None = None
 
     def forget(self, task: asyncio.Task[Counter[Delivery]]) -> None:
         """A fan-out ended (done, failed or cancelled): it may be started again."""
@@ -52,23 +55,17 @@ async def _push_all(
 ) -> Counter[Delivery]:
     """One try at every recipient not done yet; what each ended as."""
     slots = asyncio.Semaphore(PARALLEL)
-    now = services.reminders.clock
 
     async def one(recipient: Recipient) -> Delivery:
         member = recipient.member
         assert member.telegram_user_id is not None
         language = language_for(None, recipient.language)
         async with slots:
-            outcome = await services.sender.push(
+            return await services.sender.push(
                 occurrence.delivery_key, member.telegram_user_id,
                 rendered.text(language, member.name),
                 reply_markup=rendered.markup(language, member),
             )
-        if outcome in (Delivery.SENT, Delivery.BLOCKED):
-            await services.reminders.repo.set_reachable(
-                member.telegram_user_id, outcome is Delivery.SENT, now()
-            )
-        return outcome
 
     return Counter(await asyncio.gather(*(one(r) for r in recipients)))
 
@@ -88,6 +85,9 @@ async def fan_out(
         await asyncio.sleep(wait)
         total[Delivery.FAILED] = 0
         total += await _push_all(services, occurrence, rendered, recipients)
+    await services.reminders.repo.record_reachability(
+        occurrence.delivery_key, services.reminders.clock()
+    )
     await services.reminders.finish(occurrence)
     log.info("reminder %s (%s): %s", occurrence.id, occurrence.key, dict(total))
     await _tell_staff_unreachable(services, occurrence, rendered)
@@ -151,7 +151,10 @@ async def tick(context: Context) -> None:
     async with runner.lock:
         now = services.reminders.clock()
         await services.reminders.plan(now)
-        await _tell_staff_calendar_unknown(services)
+        today = now.astimezone(services.config.zone).date()
+        if runner.calendar_checked_on != today:
+            await _tell_staff_calendar_unknown(services)
+            runner.calendar_checked_on = today
         work = await services.reminders.due(now)
         for occurrence in work.missed:
             await _tell_staff_missed(services, occurrence)
