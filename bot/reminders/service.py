@@ -4,11 +4,13 @@ was missed while the bot was down, and who each occurrence goes to."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, TypeAdapter
 
 from bot.core.auth import Action, Actor, NotAllowed, Refused, audited_as
 from bot.core.config import RemindersConfig
@@ -84,11 +86,12 @@ class DueWork:
     missed: list[ReminderOccurrence]
 
 
+_RULE: TypeAdapter[Rule] = TypeAdapter(Annotated[Rule, Field(discriminator="kind")])
+
+
 def rule_of(schedule: ReminderSchedule) -> Rule:
-    data = json.loads(schedule.rule)
-    return OneOff.model_validate(data) if data.get("kind") == "once" else Recurring.model_validate(
-        data
-    )
+    """The schedule's stored rule (its `kind` says which)."""
+    return _RULE.validate_json(schedule.rule)
 
 
 def audience_of(schedule: ReminderSchedule) -> Audience:
