@@ -13,6 +13,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 from bot.attendance.service import AttendanceService, rules_from_config
 from bot.core.config import Config
 from bot.core.secrets import server_secret
+from bot.duty_record.service import DutyRecordService
 from bot.members.registration import RegistrationService
 from bot.reminders.service import ReminderService
 from bot.reports.export import ReportExporter
@@ -69,6 +70,7 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
         ),
         qr_screens=QrScreenRepository(db),
         reminders=ReminderService(db, config.zone, config.reminders),
+        duty_record=DutyRecordService(db, members, config.zone, config.duty_record),
     )
 
 

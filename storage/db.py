@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -30,6 +30,14 @@ def to_db_time(moment: datetime) -> str:
 
 def from_db_time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
+
+
+# Values for a query's `?` (a sequence) or its `:name` placeholders (a mapping).
+Params = Iterable[Any] | Mapping[str, Any]
+
+
+def _bound(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
+    return params if isinstance(params, Mapping) else tuple(params)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -109,13 +117,13 @@ class Database:
             raise RuntimeError("database is not open")
         return self._reader
 
-    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self.reader.execute(sql, tuple(params)) as cursor:
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self.reader.execute(sql, _bound(params)) as cursor:
             row: sqlite3.Row | None = await cursor.fetchone()
             return row
 
-    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self.reader.execute(sql, tuple(params)) as cursor:
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self.reader.execute(sql, _bound(params)) as cursor:
             return list(await cursor.fetchall())
 
     @asynccontextmanager

@@ -24,6 +24,8 @@ class Action(StrEnum):
     VIEW_ATTENDANCE = "view_attendance"  # who is present, late, on leave, missing
     EXPORT_ATTENDANCE = "export_attendance"  # attendance sheets
     MANAGE_REMINDERS = "manage_reminders"  # schedules, notices, the calendar, the delivery log
+    VIEW_DUTY_RECORDS = "view_duty_records"  # members' duty records (/group, /me of another)
+    MANAGE_DUTY_RECORDS = "manage_duty_records"  # /stats, grades, the digest switch, exports
 
 
 class Scope(StrEnum):
@@ -47,6 +49,8 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.VIEW_ATTENDANCE: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
     Action.EXPORT_ATTENDANCE: {Role.STAFF: Scope.ANY_GROUP},
     Action.MANAGE_REMINDERS: {Role.STAFF: Scope.ANY_GROUP},
+    Action.VIEW_DUTY_RECORDS: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.MANAGE_DUTY_RECORDS: {Role.STAFF: Scope.ANY_GROUP},
 }
 
 _ROLES_OF: dict[Role, frozenset[Role]] = {

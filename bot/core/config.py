@@ -169,6 +169,90 @@ class RemindersConfig(_Section):
     advice_day: ThemedDayConfig = ThemedDayConfig(day="3rd thu")
 
 
+class LevelConfig(_Section):
+    """A level at which a report can be adopted (采用), its names and its points. `code` is what
+    the review stores: city (this committee's own level: 市 for a city, 县/区 for a county),
+    province, national."""
+
+    code: Literal["city", "province", "national"]
+    zh: str = Field(min_length=1, max_length=12)
+    en: str = Field(min_length=1, max_length=24)
+    points: float = Field(ge=-100, le=100)
+
+
+class PointsConfig(_Section):
+    """Points per item of the duty record (履职实绩); a negative value takes points away."""
+
+    attended: float = Field(default=2.0, ge=-100, le=100)  # an event checked in at (on time)
+    late: float = Field(default=1.0, ge=-100, le=100)  # an event checked in at, late
+    absent: float = Field(default=0.0, ge=-100, le=100)  # expected, no check-in, no leave
+    report_submitted: float = Field(default=1.0, ge=-100, le=100)  # as first author
+    report_coauthored: float = Field(default=0.5, ge=-100, le=100)
+    leader_instruction: float = Field(default=5.0, ge=-100, le=100)  # 领导批示 on a report
+    proposal: float = Field(default=3.0, ge=-100, le=100)  # per proposal filed
+    reading_note: float = Field(default=1.0, ge=-100, le=100)  # 读书心得 shared
+
+
+class MinimumsConfig(_Section):
+    """The yearly minimums; a member below them (pro-rated through the year) is nudged."""
+
+    activities: int = Field(default=3, ge=0, le=366)  # events attended
+    proposals: int = Field(default=1, ge=0, le=99)  # proposals filed
+    reports: int = Field(default=1, ge=0, le=999)  # reports submitted as first author
+
+
+class SupervisionConfig(_Section):
+    """督导提醒: on the first working day of each of these months, at this time."""
+
+    enabled: bool = True
+    months: list[int] = Field(default_factory=lambda: [3, 6, 9, 12])
+    at: str = Field(default="09:30", pattern=_CLOCK)
+    # the bot down at that time: the run still happens if it is back within this many days
+    catch_up_days: int = Field(default=7, ge=0, le=31)
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, months: list[int]) -> list[int]:
+        if not months or any(not 1 <= m <= 12 for m in months) or len(set(months)) != len(months):
+            raise ValueError("months are 1 to 12, each once, at least one")
+        return sorted(months)
+
+
+class DigestConfig(_Section):
+    """The weekly digest in each bound group chat (staff switch it off per group)."""
+
+    enabled: bool = True
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    at: str = Field(default="09:00", pattern=_CLOCK)
+
+
+def _default_levels() -> list[LevelConfig]:
+    return [
+        LevelConfig(code="city", zh="市级", en="city", points=3.0),
+        LevelConfig(code="province", zh="省级", en="provincial", points=5.0),
+        LevelConfig(code="national", zh="全国", en="national", points=10.0),
+    ]
+
+
+class DutyRecordConfig(_Section):
+    points: PointsConfig = PointsConfig()
+    minimums: MinimumsConfig = MinimumsConfig()
+    levels: list[LevelConfig] = Field(default_factory=_default_levels)
+    supervision: SupervisionConfig = SupervisionConfig()
+    digest: DigestConfig = DigestConfig()
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, levels: list[LevelConfig]) -> list[LevelConfig]:
+        codes = [level.code for level in levels]
+        if not levels or len(set(codes)) != len(codes):
+            raise ValueError("each level once, at least one")
+        return levels
+
+    def level(self, code: str) -> LevelConfig | None:
+        return next((level for level in self.levels if level.code == code), None)
+
+
 class Config(_Section):
     telegram: TelegramConfig = TelegramConfig()
     storage: StorageConfig = StorageConfig()
@@ -178,6 +262,7 @@ class Config(_Section):
     reports: ReportsConfig = ReportsConfig()
     attendance: AttendanceConfig = AttendanceConfig()
     reminders: RemindersConfig = RemindersConfig()
+    duty_record: DutyRecordConfig = DutyRecordConfig()
 
     @property
     def zone(self) -> ZoneInfo:

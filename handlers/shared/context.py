@@ -11,6 +11,7 @@ from telegram.request import BaseRequest
 from bot.attendance.service import AttendanceService
 from bot.core.auth import Actor
 from bot.core.config import Config
+from bot.duty_record.service import DutyRecordService
 from bot.members.registration import RegistrationService
 from bot.reminders.service import ReminderService
 from bot.reports.export import ReportExporter
@@ -44,6 +45,7 @@ class Services:
     attendance: AttendanceService
     qr_screens: QrScreenRepository
     reminders: ReminderService
+    duty_record: DutyRecordService
 
 
 T = TypeVar("T")

@@ -1,0 +1,97 @@
+"""The rules of the duty record, Telegram- and SQL-free: points from the config's table, the
+yearly minimums pro-rated through the year, and what a member is short of."""
+
+from __future__ import annotations
+
+import math
+from calendar import isleap
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from bot.core.config import DutyRecordConfig
+from storage.duty_models import DutyCounts
+
+
+class Item(StrEnum):
+    """What the minimums count, in the order they are shown."""
+
+    ACTIVITIES = "activities"  # events attended
+    PROPOSALS = "proposals"  # proposals filed
+    REPORTS = "reports"  # reports submitted as first author
+
+
+class PointItem(StrEnum):
+    """The lines of the points table, in the order they are shown."""
+
+    ATTENDED = "attended"
+    LATE = "late"
+    ABSENT = "absent"
+    REPORT_SUBMITTED = "report_submitted"
+    REPORT_COAUTHORED = "report_coauthored"
+    ADOPTED = "adopted"  # each level at its own points
+    LEADER_INSTRUCTION = "leader_instruction"
+    PROPOSAL = "proposal"
+    READING_NOTE = "reading_note"
+
+
+def points(counts: DutyCounts, config: DutyRecordConfig) -> dict[PointItem, float]:
+    """The points of each line (zero lines included), by the config's table."""
+    table = config.points
+    adopted = sum(counts.adopted.get(level.code, 0) * level.points for level in config.levels)
+    return {
+        PointItem.ATTENDED: (counts.attended - counts.late) * table.attended,
+        PointItem.LATE: counts.late * table.late,
+        PointItem.ABSENT: counts.absent * table.absent,
+        PointItem.REPORT_SUBMITTED: counts.submitted * table.report_submitted,
+        PointItem.REPORT_COAUTHORED: counts.coauthored * table.report_coauthored,
+        PointItem.ADOPTED: adopted,
+        PointItem.LEADER_INSTRUCTION: counts.instructed * table.leader_instruction,
+        PointItem.PROPOSAL: counts.proposals * table.proposal,
+        PointItem.READING_NOTE: counts.reading_notes * table.reading_note,
+    }
+
+
+def progress(counts: DutyCounts) -> dict[Item, int]:
+    """What the member has done of each minimum."""
+    return {
+        Item.ACTIVITIES: counts.attended,
+        Item.PROPOSALS: counts.proposals,
+        Item.REPORTS: counts.submitted,
+    }
+
+
+def share_of_year(year: int, on: date) -> float:
+    """How much of `year` has passed at the end of `on`: 0 before it, 1 after it."""
+    if on.year < year:
+        return 0.0
+    if on.year > year:
+        return 1.0
+    return on.timetuple().tm_yday / (366 if isleap(year) else 365)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The minimums due by a day: the yearly ones times the share of the year passed, rounded
+    up (a member is behind as soon as a whole item is due)."""
+
+    yearly: dict[Item, int]
+    due: dict[Item, int]
+
+    @classmethod
+    def on(cls, config: DutyRecordConfig, year: int, day: date) -> Target:
+        share = share_of_year(year, day)
+        minimums = config.minimums
+        yearly = {
+            Item.ACTIVITIES: minimums.activities,
+            Item.PROPOSALS: minimums.proposals,
+            Item.REPORTS: minimums.reports,
+        }
+        # 1e-9: 3 × 0.3333… is 1, not 2
+        due = {item: math.ceil(value * share - 1e-9) for item, value in yearly.items()}
+        return cls(yearly, due)
+
+    def shortfall(self, counts: DutyCounts) -> dict[Item, int]:
+        """Item → how many the member is short of what is due (only the items short)."""
+        done = progress(counts)
+        return {item: self.due[item] - done[item] for item in Item if done[item] < self.due[item]}

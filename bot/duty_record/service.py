@@ -1,0 +1,291 @@
+"""The duty record service, Telegram-free: one member's year (/me), a group's (/group), the
+committee's (/stats), the grades staff enter, and the figures every export and reminder uses —
+all from the repository's SQL aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from enum import StrEnum
+
+from bot.core.auth import Action, Actor, NotAllowed, Refused, audited_as
+from bot.core.config import DutyRecordConfig
+from bot.duty_record.rules import Item, PointItem, Target, points
+from storage.db import Database, to_db_time, utc_now
+from storage.duty_models import (
+    Dimension,
+    DutyCounts,
+    EventLine,
+    Grade,
+    NoteLine,
+    Nudge,
+    ProposalLine,
+    ReportLine,
+    Scope,
+)
+from storage.duty_record import DutyRepository, Span
+from storage.members import MemberRepository
+from storage.models import ActivityGroup, Member, Role
+
+Clock = Callable[[], datetime]
+
+FIRST_YEAR = 2000
+MAX_GRADE = 20  # "优秀", "95", "A"
+MAX_REMARKS = 200
+# Staff and admins are on the roster but are not 委员: they have no duty record.
+_NOT_ASSESSED = (Role.STAFF, Role.ADMIN)
+
+
+class DutyProblem(StrEnum):
+    """Why a record cannot be shown or a grade cannot be recorded."""
+
+    NOT_BOUND = "not_bound"  # the account is not on the roster
+    OTHERS_RECORD = "others_record"  # a member asked for someone else's record
+    OTHER_GROUP = "other_group"  # a leader asked for a member or group not theirs
+    NO_GROUP = "no_group"  # a leader without a group, no such group, or none named (staff)
+    LEADERS_ONLY = "leaders_only"  # a member asked for a group's records
+    STAFF_ONLY = "staff_only"  # the committee's figures, grades, exports
+    BAD_YEAR = "bad_year"  # before FIRST_YEAR or after this year
+    NO_SUCH_MEMBER = "no_such_member"
+    BAD_GRADE = "bad_grade"  # empty or longer than MAX_GRADE
+    REMARKS_TOO_LONG = "remarks_too_long"
+
+
+@dataclass(frozen=True)
+class DutyRecord:
+    """A member's year: the figures, their points, what is short of the minimums due by the
+    day it was computed, the staff's grades and the last supervision nudge of the year."""
+
+    year: int
+    counts: DutyCounts
+    points: dict[PointItem, float]
+    target: Target
+    grades: dict[Dimension, Grade] = field(default_factory=dict)
+    nudge: Nudge | None = None
+
+    @property
+    def total(self) -> float:
+        return sum(self.points.values())
+
+    @property
+    def shortfall(self) -> dict[Item, int]:
+        return self.target.shortfall(self.counts)
+
+    @property
+    def behind(self) -> bool:
+        return bool(self.shortfall)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        c = self.counts
+        return c.attended_expected / c.expected if c.expected else None
+
+
+@dataclass(frozen=True)
+class DutyLists:
+    """What lies behind each count of a member's year."""
+
+    events: list[EventLine]
+    reports: list[ReportLine]
+    proposals: list[ProposalLine]
+    notes: list[NoteLine]
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """A group's year summed over its members (those still on the roster)."""
+
+    group: ActivityGroup | None  # None: members without a group
+    members: int
+    expected: int
+    attended_expected: int
+    submitted: int
+    adopted: int
+    proposals: int
+    behind: int
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.attended_expected / self.expected if self.expected else None
+
+
+@dataclass(frozen=True)
+class CommitteeStats:
+    year: int
+    groups: list[GroupFigures]
+    months: list[tuple[int, int, int]]  # (month, submitted, adopted) for the 12 months
+    total: GroupFigures
+
+
+def _sum_group(group: ActivityGroup | None, records: list[DutyRecord]) -> GroupFigures:
+    return GroupFigures(
+        group=group, members=len(records),
+        expected=sum(r.counts.expected for r in records),
+        attended_expected=sum(r.counts.attended_expected for r in records),
+        submitted=sum(r.counts.submitted for r in records),
+        adopted=sum(r.counts.adopted_total for r in records),
+        proposals=sum(r.counts.proposals for r in records),
+        behind=sum(1 for r in records if r.behind),
+    )
+
+
+class DutyRecordService:
+    def __init__(
+        self, db: Database, members: MemberRepository, zone: tzinfo,
+        config: DutyRecordConfig | None = None, *, clock: Clock = utc_now,
+    ) -> None:
+        self.db = db
+        self.members = members
+        self.zone = zone
+        self.config = config or DutyRecordConfig()
+        self.clock = clock
+        self.repo = DutyRepository(db)
+
+    # -- time --------------------------------------------------------------------------------
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def span(self, year: int) -> Span:
+        def start_of(y: int) -> str:
+            return to_db_time(datetime(y, 1, 1, tzinfo=self.zone))
+
+        return Span(year, start_of(year), start_of(year + 1), to_db_time(self.clock()))
+
+    def check_year(self, year: int | None) -> int:
+        """The year asked for, this year by default; refused before 2000 or in the future."""
+        this_year = self.today().year
+        if year is None:
+            return this_year
+        if not FIRST_YEAR <= year <= this_year:
+            raise Refused(DutyProblem.BAD_YEAR, limit=this_year)
+        return year
+
+    # -- the figures -------------------------------------------------------------------------
+
+    async def records(
+        self, year: int, scope: Scope, *, on: date | None = None
+    ) -> list[DutyRecord]:
+        """The records of everyone in `scope`, in roster order; the minimums due by `on`
+        (default today). No rights are checked: the callers below check them."""
+        counts = await self.repo.counts(self.span(year), scope)
+        target = Target.on(self.config, year, on or self.today())
+        ids = [c.member_id for c in counts]
+        grades: dict[int, dict[Dimension, Grade]] = {}
+        for grade in await self.repo.grades(year, ids if scope.member_id is not None else None):
+            grades.setdefault(grade.member_id, {})[grade.dimension] = grade
+        return [
+            DutyRecord(year, c, points(c, self.config), target, grades.get(c.member_id, {}))
+            for c in counts
+        ]
+
+    async def lists(self, year: int, scope: Scope) -> DutyLists:
+        span = self.span(year)
+        return DutyLists(
+            events=await self.repo.events(span, scope),
+            reports=await self.repo.reports(span, scope),
+            proposals=await self.repo.proposals(span, scope),
+            notes=await self.repo.notes(span, scope),
+        )
+
+    # -- what people may see -----------------------------------------------------------------
+
+    async def _member_for(self, actor: Actor, member_id: int | None) -> Member:
+        """The member whose record `actor` asks for, or the refusal."""
+        if actor.member is None:
+            raise Refused(DutyProblem.NOT_BOUND)
+        if member_id is None or member_id == actor.member.id:
+            return actor.member
+        member = await self.members.by_id(member_id)
+        if member is None or member.role in _NOT_ASSESSED:
+            raise Refused(DutyProblem.NO_SUCH_MEMBER)
+        if actor.can(Action.VIEW_DUTY_RECORDS, member.group_id):
+            return member
+        if actor.groups_for(Action.VIEW_DUTY_RECORDS):
+            raise Refused(DutyProblem.OTHER_GROUP)
+        raise Refused(DutyProblem.OTHERS_RECORD)
+
+    async def record(self, actor: Actor, member_id: int | None = None,
+                     year: int | None = None) -> tuple[Member, DutyRecord]:
+        """A member's record: their own, or one of their group for a leader, any for staff."""
+        member = await self._member_for(actor, member_id)
+        year = self.check_year(year)
+        found = await self.records(year, Scope(member_id=member.id))
+        if not found:  # staff or a member who left before the year: nothing to count
+            raise Refused(DutyProblem.NO_SUCH_MEMBER)
+        nudges = [n for n in await self.repo.nudges(member_id=member.id)
+                  if n.run_key.startswith(f"supervision:{year}-")]
+        record = found[0]
+        if nudges:
+            record = DutyRecord(record.year, record.counts, record.points, record.target,
+                                record.grades, nudges[0])
+        return member, record
+
+    async def member_lists(self, actor: Actor, member_id: int | None,
+                           year: int | None) -> tuple[Member, DutyLists]:
+        member = await self._member_for(actor, member_id)
+        year = self.check_year(year)
+        return member, await self.lists(year, Scope(member_id=member.id))
+
+    async def group_records(self, actor: Actor, group_id: int | None = None,
+                            year: int | None = None) -> tuple[ActivityGroup, list[DutyRecord]]:
+        """A group's members on the roster with their records: a leader's own group (staff:
+        any group, which they must name)."""
+        allowed = actor.groups_for(Action.VIEW_DUTY_RECORDS)
+        if allowed is not None and not allowed:  # neither a leader with a group nor staff
+            raise Refused(DutyProblem.NO_GROUP if actor.is_leader else DutyProblem.LEADERS_ONLY)
+        if group_id is None:
+            if allowed is None:  # staff name the group
+                raise Refused(DutyProblem.NO_GROUP)
+            group_id = min(allowed)
+        elif allowed is not None and group_id not in allowed:
+            raise Refused(DutyProblem.OTHER_GROUP)
+        group = await self.members.group_by_id(group_id)
+        if group is None:
+            raise Refused(DutyProblem.NO_GROUP)
+        year = self.check_year(year)
+        return group, await self.records(year, Scope(group_id=group_id, active_only=True))
+
+    async def committee(self, actor: Actor | None, year: int | None = None) -> CommitteeStats:
+        """Every group's figures and the reports per month (staff, or the command line)."""
+        if actor is not None and not actor.can(Action.MANAGE_DUTY_RECORDS):
+            raise Refused(DutyProblem.STAFF_ONLY)
+        year = self.check_year(year)
+        records = await self.records(year, Scope(active_only=True))
+        groups = {g.id: g for g in await self.members.list_groups()}
+        by_group: dict[int | None, list[DutyRecord]] = {gid: [] for gid in groups}
+        for record in records:
+            by_group.setdefault(record.counts.group_id, []).append(record)
+        figures = [
+            _sum_group(groups.get(gid) if gid is not None else None, rows)
+            for gid, rows in by_group.items() if gid is not None or rows
+        ]
+        bounds = [to_db_time(datetime(year + (m > 12), (m - 1) % 12 + 1, 1, tzinfo=self.zone))
+                  for m in range(1, 14)]
+        months = await self.repo.reports_per_month(bounds)
+        return CommitteeStats(year, figures, months, _sum_group(None, records))
+
+    # -- grades staff enter ------------------------------------------------------------------
+
+    async def set_grade(
+        self, actor: Actor | None, member_id: int, year: int, dimension: Dimension,
+        grade: str, remarks: str = "",
+    ) -> Grade | None:
+        """Record 作风表现 or 群众满意度 of a member for a year (audited); the grade replaced."""
+        if actor is not None and not actor.can(Action.MANAGE_DUTY_RECORDS):
+            raise NotAllowed()
+        year = self.check_year(year)
+        grade, remarks = grade.strip(), " ".join(remarks.split())
+        if not grade or len(grade) > MAX_GRADE:
+            raise Refused(DutyProblem.BAD_GRADE, length=len(grade), limit=MAX_GRADE)
+        if len(remarks) > MAX_REMARKS:
+            raise Refused(DutyProblem.REMARKS_TOO_LONG, length=len(remarks), limit=MAX_REMARKS)
+        member = await self.members.by_id(member_id)
+        if member is None or member.role in _NOT_ASSESSED:
+            raise Refused(DutyProblem.NO_SUCH_MEMBER)
+        who = audited_as(actor)
+        return await self.repo.set_grade(
+            member_id, year, dimension, grade, remarks, actor_tg_id=who["actor_tg_id"],
+            actor_member_id=who["actor_member_id"], at=self.clock(),
+        )

@@ -1,0 +1,131 @@
+"""Pydantic models of the duty record (履职档案), as its repository returns them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Scope(_Model):
+    """Whose record: one member, one group, or everyone on the roster (staff excepted)."""
+
+    member_id: int | None = None
+    group_id: int | None = None
+    active_only: bool = False  # leave out members who left the roster
+
+
+class DutyCounts(_Model):
+    """A member's year in figures, straight from the aggregates."""
+
+    member_id: int
+    name: str
+    phone: str
+    group_id: int | None
+    group_name: str | None
+    active: bool
+    expected: int = 0  # events over, expected of the member's group
+    attended: int = 0  # events checked in at (late ones included), expected or not
+    late: int = 0
+    on_leave: int = 0  # expected, approved leave, no check-in
+    absent: int = 0  # expected, neither check-in nor approved leave
+    attended_expected: int = 0  # of the expected, checked in at
+    submitted: int = 0  # reports submitted as first author
+    coauthored: int = 0
+    adopted: dict[str, int] = Field(default_factory=dict)  # level code → count
+    instructed: int = 0  # reports with a leader's instruction (领导批示)
+    not_adopted: int = 0
+    proposals: int = 0
+    reading_notes: int = 0
+
+    @property
+    def adopted_total(self) -> int:
+        return sum(self.adopted.values())
+
+
+class Outcome(StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    LEAVE = "leave"
+    ABSENT = "absent"
+
+
+class EventLine(_Model):
+    member_id: int
+    event_id: int
+    title: str
+    type: str
+    starts_at: datetime
+    outcome: Outcome
+    expected: bool  # of the member's group (a check-in elsewhere is counted, not expected)
+
+
+class ReportLine(_Model):
+    member_id: int
+    report_id: int
+    number: str | None
+    title: str
+    category: str | None
+    status: str
+    level: str | None
+    instructed: bool
+    submitted_at: datetime
+    coauthor: bool  # the member is a co-author, not the first author
+
+
+class ProposalLine(_Model):
+    member_id: int
+    window_id: int
+    title: str
+    deadline: date
+    count: int
+    audited: bool
+
+
+class NoteLine(_Model):
+    member_id: int
+    book: str
+    created_at: datetime
+
+
+class Dimension(StrEnum):
+    """The two assessed by staff beside the computed 履职实绩."""
+
+    CONDUCT = "conduct"  # 作风表现
+    SATISFACTION = "satisfaction"  # 群众满意度
+
+
+class Grade(_Model):
+    member_id: int
+    year: int
+    dimension: Dimension
+    grade: str
+    remarks: str
+    set_by: int | None
+    set_at: datetime
+
+
+class RunKind(StrEnum):
+    SUPERVISION = "supervision"
+    DIGEST = "digest"
+
+
+class DutyRun(_Model):
+    key: str
+    kind: RunKind
+    due_at: datetime
+    done: bool
+
+
+class Nudge(_Model):
+    """A member found below the pro-rated minimums by a supervision run: item → how many short."""
+
+    run_key: str
+    member_id: int
+    group_id: int | None
+    shortfall: dict[str, int]

@@ -1,0 +1,398 @@
+"""Repository of the duty record (履职档案): a year's figures per member from SQL aggregates
+(one GROUP BY per kind of item, for one member, one group or everyone alike), the lists behind
+them, the grades staff enter, and the supervision and digest runs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from storage.audit import record_audit
+from storage.db import Database, to_db_time
+from storage.duty_models import (
+    Dimension,
+    DutyCounts,
+    DutyRun,
+    EventLine,
+    Grade,
+    NoteLine,
+    Nudge,
+    Outcome,
+    ProposalLine,
+    ReportLine,
+    RunKind,
+    Scope,
+)
+from storage.rows import fetch_rows, required_time
+
+
+@dataclass(frozen=True)
+class Span:
+    """A year as stored times: [start, end) in UTC, `now` for "events that are over", and the
+    year's first and last day for proposal deadlines."""
+
+    year: int
+    start: str
+    end: str
+    now: str
+
+    @property
+    def first_day(self) -> str:
+        return date(self.year, 1, 1).isoformat()
+
+    @property
+    def last_day(self) -> str:
+        return date(self.year, 12, 31).isoformat()
+
+
+# Members in scope, as a CTE `who`: staff and admins are not 委员 and have no record; a member
+# who left before the year began is not in it.
+_WHO = (
+    "who AS (SELECT m.id, m.group_id, m.deactivated_at FROM members m "
+    "WHERE m.role NOT IN ('staff', 'admin') "
+    "AND (m.deactivated_at IS NULL OR m.deactivated_at >= :start){filters})"
+)
+
+# (member, event) for every event over in the year that the member's group was expected at,
+# before the member left the roster.
+_EXPECTED = (
+    "expected AS (SELECT w.id AS member_id, e.id AS event_id FROM who w "
+    "JOIN event_groups eg ON eg.group_id = w.group_id "
+    "JOIN events e ON e.id = eg.event_id "
+    "WHERE e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end "
+    "AND e.ends_at <= :now "
+    "AND (w.deactivated_at IS NULL OR e.starts_at < w.deactivated_at))"
+)
+
+
+def _with(span: Span, scope: Scope, *ctes: str) -> tuple[str, dict[str, Any]]:
+    filters = ""
+    params: dict[str, Any] = {"start": span.start, "end": span.end, "now": span.now,
+                              "first_day": span.first_day, "last_day": span.last_day}
+    if scope.member_id is not None:
+        filters += " AND m.id = :member_id"
+        params["member_id"] = scope.member_id
+    if scope.group_id is not None:
+        filters += " AND m.group_id = :group_id"
+        params["group_id"] = scope.group_id
+    if scope.active_only:
+        filters += " AND m.deactivated_at IS NULL"
+    return "WITH " + ", ".join([_WHO.format(filters=filters), *ctes]) + " ", params
+
+
+_COUNTS: dict[str, tuple[tuple[str, ...], str]] = {
+    # kind → (the CTEs it needs, the query: member_id then the counts)
+    "roster": ((), (
+        "SELECT m.id AS member_id, m.name, m.phone, m.group_id, g.name AS group_name, "
+        "m.deactivated_at IS NULL AS active FROM who w JOIN members m ON m.id = w.id "
+        "LEFT JOIN activity_groups g ON g.id = m.group_id "
+        "ORDER BY g.id IS NULL, g.id, m.id"
+    )),
+    "expected": ((_EXPECTED,), (
+        "SELECT x.member_id, count(*) AS expected, count(c.member_id) AS attended_expected, "
+        "sum(c.member_id IS NULL AND l.status = 'approved') AS on_leave, "
+        "sum(c.member_id IS NULL AND l.status IS NOT 'approved') AS absent "
+        "FROM expected x "
+        "LEFT JOIN checkins c ON c.event_id = x.event_id AND c.member_id = x.member_id "
+        "LEFT JOIN leave_requests l ON l.event_id = x.event_id AND l.member_id = x.member_id "
+        "GROUP BY x.member_id"
+    )),
+    "attended": ((), (
+        "SELECT c.member_id, count(*) AS attended, sum(c.late) AS late "
+        "FROM who w JOIN checkins c ON c.member_id = w.id "
+        "JOIN events e ON e.id = c.event_id "
+        "WHERE e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end "
+        "GROUP BY c.member_id"
+    )),
+    "reports": ((), (
+        "SELECT r.author_member_id AS member_id, count(*) AS submitted, "
+        "sum(r.level = 'city') AS city, sum(r.level = 'province') AS province, "
+        "sum(r.level = 'national') AS national, "
+        "sum(EXISTS (SELECT 1 FROM report_comments rc WHERE rc.report_id = r.id)) "
+        "AS instructed, sum(r.status = 'not_adopted') AS not_adopted "
+        "FROM who w JOIN reports r ON r.author_member_id = w.id "
+        "WHERE r.submitted_at >= :start AND r.submitted_at < :end "
+        "GROUP BY r.author_member_id"
+    )),
+    "coauthored": ((), (
+        "SELECT rc.member_id, count(*) AS coauthored "
+        "FROM who w JOIN report_coauthors rc ON rc.member_id = w.id "
+        "JOIN reports r ON r.id = rc.report_id "
+        "WHERE r.submitted_at >= :start AND r.submitted_at < :end "
+        "GROUP BY rc.member_id"
+    )),
+    "proposals": ((), (
+        "SELECT f.member_id, sum(f.count) AS proposals "
+        "FROM who w JOIN proposal_filings f ON f.member_id = w.id "
+        "JOIN proposal_windows pw ON pw.id = f.window_id "
+        "WHERE pw.deadline BETWEEN :first_day AND :last_day "
+        "GROUP BY f.member_id"
+    )),
+    "notes": ((), (
+        "SELECT n.member_id, count(*) AS reading_notes "
+        "FROM who w JOIN reading_notes n ON n.member_id = w.id "
+        "WHERE n.created_at >= :start AND n.created_at < :end "
+        "GROUP BY n.member_id"
+    )),
+}
+
+_LEVELS = ("city", "province", "national")
+
+
+def _event_line(row: sqlite3.Row) -> EventLine:
+    if row["checked_in"]:
+        outcome = Outcome.LATE if row["late"] else Outcome.PRESENT
+    elif row["leave"] == "approved":
+        outcome = Outcome.LEAVE
+    else:
+        outcome = Outcome.ABSENT
+    return EventLine(
+        member_id=row["member_id"], event_id=row["event_id"], title=row["title"],
+        type=row["type"], starts_at=required_time(row["starts_at"]), outcome=outcome,
+        expected=bool(row["expected"]),
+    )
+
+
+def _grade(row: sqlite3.Row) -> Grade:
+    return Grade(
+        member_id=row["member_id"], year=row["year"], dimension=Dimension(row["dimension"]),
+        grade=row["grade"], remarks=row["remarks"], set_by=row["set_by"],
+        set_at=required_time(row["set_at"]),
+    )
+
+
+def _run(row: sqlite3.Row) -> DutyRun:
+    return DutyRun(key=row["key"], kind=RunKind(row["kind"]),
+                   due_at=required_time(row["due_at"]), done=row["status"] == "done")
+
+
+class DutyRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def _rows(self, span: Span, scope: Scope, ctes: tuple[str, ...],
+                    query: str) -> list[sqlite3.Row]:
+        head, params = _with(span, scope, *ctes)
+        return await self.db.fetch_all(head + query, params)
+
+    async def counts(self, span: Span, scope: Scope) -> list[DutyCounts]:
+        """Every member in `scope` with the year's figures, in roster order (group, then id)."""
+        figures: dict[str, dict[int, sqlite3.Row]] = {}
+        for kind, (ctes, query) in _COUNTS.items():
+            rows = await self._rows(span, scope, ctes, query)
+            figures[kind] = {row["member_id"]: row for row in rows}
+        result = []
+        for member_id, person in figures["roster"].items():
+            values: dict[str, Any] = dict(person)
+            for kind in ("expected", "attended", "coauthored", "proposals", "notes"):
+                row = figures[kind].get(member_id)
+                if row is not None:
+                    values.update({k: v or 0 for k, v in dict(row).items() if k != "member_id"})
+            reports = figures["reports"].get(member_id)
+            if reports is not None:
+                values.update(submitted=reports["submitted"], instructed=reports["instructed"],
+                              not_adopted=reports["not_adopted"])
+                values["adopted"] = {level: reports[level] for level in _LEVELS if reports[level]}
+            values["active"] = bool(values["active"])
+            result.append(DutyCounts.model_validate(values))
+        return result
+
+    async def events(self, span: Span, scope: Scope) -> list[EventLine]:
+        """The year's events of each member: expected ones that are over, with their outcome,
+        and any other event checked in at; by member, then time."""
+        lines = (
+            "lines AS (SELECT member_id, event_id, 1 AS expected FROM expected "
+            "UNION SELECT c.member_id, c.event_id, 0 FROM who w "
+            "JOIN checkins c ON c.member_id = w.id JOIN events e ON e.id = c.event_id "
+            "WHERE e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end)"
+        )
+        query = (
+            "SELECT x.member_id, x.event_id, max(x.expected) AS expected, e.title, e.type, "
+            "e.starts_at, c.member_id IS NOT NULL AS checked_in, c.late, l.status AS leave "
+            "FROM lines x JOIN events e ON e.id = x.event_id "
+            "LEFT JOIN checkins c ON c.event_id = x.event_id AND c.member_id = x.member_id "
+            "LEFT JOIN leave_requests l ON l.event_id = x.event_id AND l.member_id = x.member_id "
+            "GROUP BY x.member_id, x.event_id ORDER BY x.member_id, e.starts_at, e.id"
+        )
+        rows = await self._rows(span, scope, (_EXPECTED, lines), query)
+        return [_event_line(row) for row in rows]
+
+    async def reports(self, span: Span, scope: Scope) -> list[ReportLine]:
+        """The year's submitted reports of each member, as first author or co-author."""
+        mine = (
+            "mine AS (SELECT w.id AS member_id, r.id AS report_id, 0 AS coauthor FROM who w "
+            "JOIN reports r ON r.author_member_id = w.id "
+            "WHERE r.submitted_at >= :start AND r.submitted_at < :end "
+            "UNION ALL SELECT rc.member_id, rc.report_id, 1 FROM who w "
+            "JOIN report_coauthors rc ON rc.member_id = w.id)"
+        )
+        query = (
+            "SELECT x.member_id, r.id AS report_id, r.number, r.title, r.category, "
+            "r.status, r.level, r.submitted_at, x.coauthor, "
+            "EXISTS (SELECT 1 FROM report_comments rc WHERE rc.report_id = r.id) AS instructed "
+            "FROM mine x JOIN reports r ON r.id = x.report_id "
+            "WHERE r.submitted_at >= :start AND r.submitted_at < :end "
+            "ORDER BY x.member_id, r.submitted_at, r.id"
+        )
+        rows = await self._rows(span, scope, (mine,), query)
+        return [
+            ReportLine(
+                member_id=row["member_id"], report_id=row["report_id"], number=row["number"],
+                title=row["title"], category=row["category"], status=row["status"],
+                level=row["level"], instructed=bool(row["instructed"]),
+                submitted_at=required_time(row["submitted_at"]), coauthor=bool(row["coauthor"]),
+            )
+            for row in rows
+        ]
+
+    async def proposals(self, span: Span, scope: Scope) -> list[ProposalLine]:
+        query = (
+            "SELECT f.member_id, f.window_id, pw.title, pw.deadline, f.count, f.audited "
+            "FROM who w JOIN proposal_filings f ON f.member_id = w.id "
+            "JOIN proposal_windows pw ON pw.id = f.window_id "
+            "WHERE pw.deadline BETWEEN :first_day AND :last_day AND f.count > 0 "
+            "ORDER BY f.member_id, pw.deadline, pw.id"
+        )
+        rows = await self._rows(span, scope, (), query)
+        return [
+            ProposalLine(member_id=row["member_id"], window_id=row["window_id"],
+                         title=row["title"], deadline=date.fromisoformat(row["deadline"]),
+                         count=row["count"], audited=bool(row["audited"]))
+            for row in rows
+        ]
+
+    async def notes(self, span: Span, scope: Scope) -> list[NoteLine]:
+        query = (
+            "SELECT n.member_id, n.book, n.created_at FROM who w "
+            "JOIN reading_notes n ON n.member_id = w.id "
+            "WHERE n.created_at >= :start AND n.created_at < :end "
+            "ORDER BY n.member_id, n.created_at, n.id"
+        )
+        rows = await self._rows(span, scope, (), query)
+        return [NoteLine(member_id=row["member_id"], book=row["book"],
+                         created_at=required_time(row["created_at"])) for row in rows]
+
+    async def reports_per_month(self, bounds: list[str]) -> list[tuple[int, int, int]]:
+        """(month, submitted, adopted) for the months between 13 stored times (the first
+        instants of January … the next January), by the day of first submission."""
+        months = range(1, len(bounds))
+        columns = ", ".join(
+            f"sum(submitted_at >= :b{m - 1} AND submitted_at < :b{m}) AS s{m}, "
+            f"sum(submitted_at >= :b{m - 1} AND submitted_at < :b{m} AND level IS NOT NULL) "
+            f"AS a{m}" for m in months
+        )
+        row = await self.db.fetch_one(
+            f"SELECT {columns} FROM reports "  # columns made here, values bound
+            "WHERE submitted_at >= :b0 AND submitted_at < :last",
+            {**{f"b{i}": b for i, b in enumerate(bounds)}, "last": bounds[-1]},
+        )
+        assert row is not None
+        return [(m, row[f"s{m}"] or 0, row[f"a{m}"] or 0) for m in months]
+
+    # -- grades staff enter: 作风表现, 群众满意度 ---------------------------------------------
+
+    async def grades(self, year: int, member_ids: list[int] | None = None) -> list[Grade]:
+        """The grades of `year`, of the given members (None: all)."""
+        sql = "SELECT * FROM duty_grades WHERE year = ?"
+        params: list[object] = [year]
+        if member_ids is not None:
+            sql += " AND member_id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(member_ids))
+        return [_grade(row) for row in await self.db.fetch_all(sql + " ORDER BY member_id",
+                                                               params)]
+
+    async def set_grade(
+        self, member_id: int, year: int, dimension: Dimension, grade: str, remarks: str,
+        *, actor_tg_id: int | None, actor_member_id: int | None, at: datetime,
+    ) -> Grade | None:
+        """Write one grade and its audit row in one transaction; the grade it replaced."""
+        async with self.db.transaction() as conn:
+            before = await fetch_rows(
+                conn, "SELECT * FROM duty_grades WHERE member_id = ? AND year = ? "
+                "AND dimension = ?", (member_id, year, dimension.value),
+            )
+            await conn.execute(
+                "INSERT INTO duty_grades(member_id, year, dimension, grade, remarks, set_by, "
+                "set_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(member_id, year, dimension) "
+                "DO UPDATE SET grade = excluded.grade, remarks = excluded.remarks, "
+                "set_by = excluded.set_by, set_at = excluded.set_at",
+                (member_id, year, dimension.value, grade, remarks, actor_tg_id, to_db_time(at)),
+            )
+            old = _grade(before[0]) if before else None
+            await record_audit(
+                conn, "duty.grade", actor_tg_id=actor_tg_id, actor_member_id=actor_member_id,
+                subject=f"member:{member_id}",
+                detail={"year": year, "dimension": dimension.value, "grade": grade,
+                        "remarks": remarks, "before": old.grade if old else None},
+            )
+        return old
+
+    # -- supervision and digest runs ---------------------------------------------------------
+
+    async def run(self, key: str) -> DutyRun | None:
+        row = await self.db.fetch_one("SELECT * FROM duty_runs WHERE key = ?", (key,))
+        return _run(row) if row is not None else None
+
+    async def start_run(self, key: str, kind: RunKind, due_at: datetime, at: datetime,
+                        nudges: Sequence[Nudge] = ()) -> bool:
+        """Record a run and who it nudges, in one transaction; False if it was started before
+        (then the nudges on record are the ones to send)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO duty_runs(key, kind, due_at, started_at) "
+                "VALUES (?, ?, ?, ?)", (key, kind.value, to_db_time(due_at), to_db_time(at)),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await conn.executemany(
+                "INSERT INTO supervision_nudges(run_key, member_id, group_id, shortfall) "
+                "VALUES (?, ?, ?, ?)",
+                [(key, n.member_id, n.group_id, json.dumps(n.shortfall)) for n in nudges],
+            )
+        return True
+
+    async def finish_run(self, key: str, at: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE duty_runs SET status = 'done', finished_at = ? WHERE key = ?",
+                (to_db_time(at), key),
+            )
+
+    async def unfinished_runs(self, kind: RunKind) -> list[DutyRun]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM duty_runs WHERE kind = ? AND status = 'sending' ORDER BY due_at",
+            (kind.value,),
+        )
+        return [_run(row) for row in rows]
+
+    async def nudges(self, *, run_key: str | None = None,
+                     member_id: int | None = None) -> list[Nudge]:
+        """The nudges of one run, or of one member (newest run first)."""
+        sql = ("SELECT n.* FROM supervision_nudges n JOIN duty_runs r ON r.key = n.run_key "
+               "WHERE 1")
+        params: list[object] = []
+        if run_key is not None:
+            sql += " AND n.run_key = ?"
+            params.append(run_key)
+        if member_id is not None:
+            sql += " AND n.member_id = ?"
+            params.append(member_id)
+        rows = await self.db.fetch_all(sql + " ORDER BY r.due_at DESC, n.member_id", params)
+        return [Nudge(run_key=row["run_key"], member_id=row["member_id"],
+                      group_id=row["group_id"], shortfall=json.loads(row["shortfall"]))
+                for row in rows]
+
+    # -- the weekly digest's switch per group ------------------------------------------------
+
+    async def set_digest(self, group_id: int, on: bool, *, actor_tg_id: int | None,
+                         actor_member_id: int | None) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE activity_groups SET digest_off = ? WHERE id = ?",
+                               (0 if on else 1, group_id))
+            await record_audit(conn, "duty.digest", actor_tg_id=actor_tg_id,
+                               actor_member_id=actor_member_id, subject=f"group:{group_id}",
+                               detail={"on": on})
