@@ -235,6 +235,9 @@ def _default_levels() -> list[LevelConfig]:
 
 
 class DutyRecordConfig(_Section):
+    # the /stats chart's font file (relative to the config file); empty: Noto Sans SC of the
+    # project's dependencies, else a Chinese font of the system (bot/duty_record/chart.py)
+    chart_font: str = Field(default="", max_length=1000)
     points: PointsConfig = PointsConfig()
     minimums: MinimumsConfig = MinimumsConfig()
     levels: list[LevelConfig] = Field(default_factory=_default_levels)
@@ -300,7 +303,8 @@ def _describe(error: ValidationError) -> str:
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Read and validate the config; relative storage paths are taken from the file's folder.
+    """Read and validate the config; relative paths (storage, chart font) are taken from the
+    file's folder.
 
     There are no silent defaults: without the file, the bot and the command line would each
     make a database wherever they happen to run, and never see each other's data.
@@ -324,4 +328,7 @@ def load_config(path: str | Path | None = None) -> Config:
         config.telegram.token = SecretStr(env_token)
     if not config.storage.path.is_absolute():
         config.storage.path = (file.parent / config.storage.path).resolve()
+    chart_font = Path(config.duty_record.chart_font).expanduser()
+    if config.duty_record.chart_font and not chart_font.is_absolute():
+        config.duty_record.chart_font = str((file.parent / chart_font).resolve())
     return config

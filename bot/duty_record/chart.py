@@ -29,6 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
@@ -203,9 +204,10 @@ def _draw(
     fonts = _fonts(path)
     rates_inches = max(2.0, _ROW_INCHES * len(groups) + 0.9)
     figure = Figure(
-        figsize=(WIDTH_INCHES, rates_inches + _MONTHS_INCHES + 0.5), dpi=DPI, layout="constrained"
+        figsize=(WIDTH_INCHES, rates_inches + _MONTHS_INCHES + 0.5),
+        dpi=DPI,
+        layout=ConstrainedLayoutEngine(h_pad=0.08, hspace=0.06),
     )
-    figure.get_layout_engine().set(h_pad=0.08, hspace=0.06)  # type: ignore[union-attr]
     figure.suptitle(title, fontproperties=fonts.title, color=_TEXT_COLOR)
     rates_axes, months_axes = figure.subplots(
         2, 1, height_ratios=[rates_inches, _MONTHS_INCHES]
@@ -311,12 +313,15 @@ def _wrap(name: str) -> str:
         return name
     if len(name) > 2 * _NAME_WIDTH:
         return name[:_NAME_WIDTH] + "\n" + name[_NAME_WIDTH : 2 * _NAME_WIDTH - 1] + "…"
-    cuts = {name.find(word) for word in _CUT_BEFORE} | {
+    cuts = [name.find(word) for word in _CUT_BEFORE] + [
         name.find(word) + 1 for word in _CUT_AFTER if word in name
-    }
-    longer = {cut: max(cut, len(name) - cut) for cut in cuts if 0 < cut < len(name)}
-    fitting = [cut for cut, length in longer.items() if length <= _NAME_WIDTH]
-    cut = min(fitting, key=longer.__getitem__, default=(len(name) + 1) // 2)
+    ]
+    fitting = [
+        (max(cut, len(name) - cut), rank, cut)  # shorter longer line first, then the cut's rank
+        for rank, cut in enumerate(cuts)
+        if 0 < cut < len(name) and max(cut, len(name) - cut) <= _NAME_WIDTH
+    ]
+    cut = min(fitting)[2] if fitting else (len(name) + 1) // 2
     return name[:cut].rstrip() + "\n" + name[cut:].lstrip()
 
 

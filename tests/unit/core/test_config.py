@@ -33,6 +33,14 @@ def test_env_token_overrides_and_storage_path_is_relative_to_file(
     assert "from-env" not in repr(config)
 
 
+def test_chart_font_is_empty_by_default_and_relative_to_the_file(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "")).duty_record.chart_font == ""
+    config = load_config(write(tmp_path, '[duty_record]\nchart_font = "fonts/zh.otf"\n'))
+    assert config.duty_record.chart_font == str(tmp_path.resolve() / "fonts" / "zh.otf")
+    config = load_config(write(tmp_path, '[duty_record]\nchart_font = "/usr/share/zh.ttc"\n'))
+    assert config.duty_record.chart_font == "/usr/share/zh.ttc"
+
+
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, "[telegram]\ntokn = 'x'\n"))
