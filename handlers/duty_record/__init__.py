@@ -1,1 +1,21 @@
 """The duty record in chat: /me, /group, /stats, the supervision reminder and the weekly digest."""
+
+from __future__ import annotations
+
+from handlers.duty_record import group, me, stats
+from handlers.duty_record.buttons import GroupMemberRecord, GroupPick, RecordView
+from handlers.shared.capability import Capability, Menu, command
+
+CAPABILITY = Capability(
+    name="duty_record",
+    commands=(
+        command("me", me.me_command, Menu.MEMBER),
+        command("group", group.group_command, Menu.LEADER, Menu.STAFF),
+        command("stats", stats.stats_command, Menu.STAFF),
+    ),
+    buttons={
+        RecordView: me.record_view_pressed,
+        GroupMemberRecord: me.group_member_pressed,
+        GroupPick: group.group_picked,
+    },
+)
