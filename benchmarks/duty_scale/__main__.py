@@ -168,8 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         line(f"export data, {export['members']:,} members", seconds(spent), seconds(naive_s),
              naive_s / spent, target, export["rss_mb"])
     print()
-    print(f"naive /stats and export: {stats_how}; the export's naive figure for the smaller "
-          f"database is scaled from it by members")
+    print(f"naive /stats: {stats_how}; naive export: {export_how} (for the other database "
+          "scaled from it by members)")
     print(f"queries per /me: naive median {statistics.median(naive_me['queries']):.0f}, "
           "product 9 (7 aggregates, grades, nudges)")
     print(f"a process that only opens the database: {idle['rss_mb']:.0f} MB peak RSS")
