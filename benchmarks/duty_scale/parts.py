@@ -3,10 +3,10 @@ its own peak memory:
 
     python -m benchmarks.duty_scale.parts PART --db PATH [--sample N] [--repeat N] [--seed N]
 
-PART is one of: idle, me, stats, export, naive-me, naive-stats, naive-export, breakdown. The
-part prints one line of JSON: its figures and the process's peak RSS. The naive parts also
-compare their figures with the product's for the members they computed, and report every
-difference found.
+PART is one of: idle, me, me-lists, stats, export, export-by-group, naive-me, naive-stats,
+naive-export, breakdown. The part prints one line of JSON: its figures and the process's peak
+RSS. The naive parts also compare their figures with the product's for the members they
+computed, and report every difference found.
 """
 
 from __future__ import annotations
@@ -42,6 +42,15 @@ EXPORT_MODULE = "bot.duty_record.export"
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM (Linux) is the process image's own; the
+    rusage figure would carry the parent's peak over the exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -146,6 +155,42 @@ async def part_export(db: Database, options: Options) -> dict[str, Any]:
             "what": "records + lists (export data)", "rows": rows,
             "members": len(await assessed(db, active_only=False)),
             "export_module": export_available()}
+
+
+async def part_export_by_group(db: Database, options: Options) -> dict[str, Any]:
+    """The same data read group by group, each group's released before the next is read (as
+    an export that writes its rows as it goes would): members without a group one by one."""
+    service = make_service(db)
+    groups = [g.id for g in await MemberRepository(db).list_groups()]
+    loners = [m.id for m in await assessed(db, active_only=False) if m.group_id is None]
+    scopes = [Scope(group_id=g) for g in groups] + [Scope(member_id=m) for m in loners]
+    times = []
+    members = rows = 0
+    for _ in range(options.repeat):
+        started = time.perf_counter()
+        members = rows = 0
+        for scope in scopes:
+            records = await service.records(YEAR, scope)
+            lists = await service.lists(YEAR, scope)
+            members += len(records)
+            rows += (len(lists.events) + len(lists.reports) + len(lists.proposals)
+                     + len(lists.notes))
+            del records, lists
+        times.append(time.perf_counter() - started)
+    return {"times": times, "members": members, "rows": rows, "scopes": len(scopes)}
+
+
+async def part_me_lists(db: Database, options: Options) -> dict[str, Any]:
+    """The lines behind /me (`member_lists`) for the /me part's members."""
+    service = make_service(db)
+    people = await assessed(db, active_only=True)
+    chosen = sample(people, options.sample, options.seed)
+    times = []
+    for member in chosen:
+        actor = Actor.resolve(member.telegram_user_id or 0, member, set())
+        elapsed, _ = await timed(lambda actor=actor: service.member_lists(actor, None, YEAR))
+        times.append(elapsed)
+    return {"times": times, "members": len(chosen)}
 
 
 # -- the baseline --------------------------------------------------------------------------
@@ -343,7 +388,8 @@ async def part_breakdown(db: Database, options: Options) -> dict[str, Any]:
 
 
 PARTS: dict[str, Callable[[Database, Options], Awaitable[dict[str, Any]]]] = {
-    "idle": part_idle, "me": part_me, "stats": part_stats, "export": part_export,
+    "idle": part_idle, "me": part_me, "me-lists": part_me_lists, "stats": part_stats,
+    "export": part_export, "export-by-group": part_export_by_group,
     "naive-me": part_naive_me, "naive-stats": part_naive_stats,
     "naive-export": part_naive_export, "breakdown": part_breakdown,
 }
