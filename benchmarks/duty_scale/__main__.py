@@ -173,7 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         export_times.append(spent)
         target = f"< {EXPORT_S:.0f} s" if size is export_summary else ""
         naive_s = (naive_export_s * export["members"] / naive_export["members"])
-        line(f"export data, {export['members']:,} members", seconds(spent), seconds(naive_s),
+        what = "export" if export["export_module"] else "export data"
+        line(f"{what}, {export['members']:,} members", seconds(spent), seconds(naive_s),
              naive_s / spent, target, export["rss_mb"])
     for grouped, size in zip(by_group, (export_summary, summary), strict=False):
         spent = min(grouped["times"])
@@ -195,7 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for export in exports:
         print(f"export data at {export['members']:,} members: records (the figures) "
               f"{min(export['records_times']):.2f} s, lists (the lines behind them) "
-              f"{min(export['times']) - min(export['records_times']):.2f} s")
+              f"{min(export['data_times']) - min(export['records_times']):.2f} s"
+              + (f"; the .xlsx ({export['bytes']:,} bytes) {min(export['times']):.2f} s"
+                 if export["export_module"] else ""))
     print(f"export data rows (event, report, proposal and note lines) at "
           f"{exports[-1]['members']:,} members: {exports[-1]['rows']:,}")
     print()
