@@ -207,7 +207,7 @@ class DutyRepository:
         lines = (
             "lines AS (SELECT member_id, event_id, 1 AS expected FROM expected "
             "UNION SELECT c.member_id, c.event_id, 0 FROM who w "
-            "JOIN checkins c ON c.member_id = w.id JOIN events e ON e.id = c.event_id "
+            "CROSS JOIN checkins c ON c.member_id = w.id JOIN events e ON e.id = c.event_id "
             "WHERE e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end)"
         )
         query = (
@@ -228,7 +228,7 @@ class DutyRepository:
             "JOIN reports r ON r.author_member_id = w.id "
             "WHERE r.submitted_at >= :start AND r.submitted_at < :end "
             "UNION ALL SELECT rc.member_id, rc.report_id, 1 FROM who w "
-            "JOIN report_coauthors rc ON rc.member_id = w.id)"
+            "CROSS JOIN report_coauthors rc ON rc.member_id = w.id)"
         )
         query = (
             "SELECT x.member_id, r.id AS report_id, r.number, r.title, r.category, "
