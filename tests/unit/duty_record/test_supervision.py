@@ -5,25 +5,16 @@ sent twice — not on a second tick, not after a kill with a push in flight."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-from telegram.ext import ExtBot
-
-from bot.app import open_services
-from bot.core.config import Config, DutyRecordConfig, RemindersConfig, SupervisionConfig
+from bot.core.config import DutyRecordConfig, RemindersConfig, SupervisionConfig
 from bot.duty_record.service import DutyRecordService
 from bot.duty_record.supervision import Period, SupervisionService, leader_key, period_key
 from bot.reminders.calendar import DayKind, WorkCalendar
 from bot.reminders.service import ReminderService
-from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.sender import Delivery
 from handlers.duty_record.jobs import send_supervision
-from handlers.shared.context import Services
 from storage.db import Database, to_db_time
 from storage.deliveries import INTERRUPTED
 from storage.members import MemberRepository
@@ -34,12 +25,11 @@ from tests.supervision_world import (
     CHEN,
     DING,
     NOW,
-    ROSTER,
     SHORT,
     STAFF,
-    SupervisionWorld,
     seed,
 )
+from tests.unit.duty_record.conftest import Committee
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -123,35 +113,6 @@ async def test_a_run_nudges_exactly_the_members_below_the_minimums(db: Database)
 
 
 # -- what is sent -----------------------------------------------------------------------------
-
-@dataclass
-class Committee:
-    services: Services
-    world: SupervisionWorld
-    phones: dict[str, Phone]
-
-
-@pytest.fixture
-async def committee(server: BotApiServer, tmp_path: Path) -> AsyncIterator[Committee]:
-    phones = {phone: server.add_user(name) for name, phone, _, _, bound in ROSTER if bound}
-    for phone in phones.values():
-        await phone.start()
-    config = Config.model_validate({
-        "telegram": {"token": server.token, "base_url": server.base_url,
-                     "base_file_url": server.base_file_url},
-        "storage": {"path": str(tmp_path / "bot.db")},
-    })
-    bot = ExtBot(server.token, base_url=server.base_url, rate_limiter=PriorityRateLimiter())
-    async with bot:
-        services = await open_services(config, bot)
-        services.duty_record.clock = services.reminders.clock = lambda: NOW
-        world = seed(services.db.path, {p: phone.id for p, phone in phones.items()})
-        try:
-            yield Committee(services, world, phones)
-        finally:
-            await services.attendance.close()
-            await services.db.close()
-
 
 def texts(phone: Phone) -> list[str]:
     return [m.text or "" for m in phone.messages]
