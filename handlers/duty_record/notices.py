@@ -13,6 +13,10 @@ from bot.duty_record.rules import Item
 from bot.duty_record.supervision import GroupSummary, LeaderList, MemberNudge
 from storage.models import Member
 
+# A leader's list names this many members at most (a message holds 4,096 characters); the
+# rest are counted, and /group shows them all.
+LEADER_LINES = 40
+
 
 def short_text(language: str, shortfall: dict[Item, int]) -> str:
     """活动差2次、社情民意信息差1篇."""
@@ -56,8 +60,11 @@ def leader_list(language: str, leader: LeaderList, day: date, today: date) -> st
     lines = "\n".join(
         tr(language, "supervision.leader_line", name=member.name,
            short=short_text(language, shortfall))
-        for member, shortfall in leader.nudged
+        for member, shortfall in leader.nudged[:LEADER_LINES]
     )
+    more = len(leader.nudged) - LEADER_LINES
+    if more > 0:
+        lines += "\n" + tr(language, "supervision.leader_more", count=more)
     return tr(language, "supervision.leader", name=leader.leader.name, day=when,
               count=len(leader.nudged), lines=Html(lines))
 
