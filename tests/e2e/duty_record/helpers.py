@@ -47,8 +47,8 @@ async def supervision_due_now(e2e: E2E) -> str:
     first = now.date().replace(day=1)
     result = await e2e.cli("calendar", "set", first.isoformat(), "workday")
     assert result.returncode == 0, result.output
-    e2e.configure("duty_record.supervision", months=[now.month], at="00:00", catch_up_days=31)
-    e2e.configure("duty_record.digest", enabled=False)
+    e2e.configure("duty_record.supervision", enabled=True, months=[now.month], at="00:00",
+                  catch_up_days=31)
     return f"supervision:{now.year}-Q{(now.month - 1) // 3 + 1}"
 
 

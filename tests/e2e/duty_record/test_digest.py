@@ -64,8 +64,6 @@ async def test_the_digest_once_in_a_bound_chat_and_none_where_switched_off(e2e: 
     for phone in people.values():
         phone.user.started = True
     e2e.configure("reminders", check_every_seconds=0.5, quiet_start="00:00", quiet_end="00:00")
-    e2e.configure("duty_record.supervision", enabled=False)
-    e2e.configure("duty_record.digest", enabled=False)
     wang, li = people["13700000001"], people["13700000002"]
     bot = await e2e.start_bot()
     chats = []
