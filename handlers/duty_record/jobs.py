@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 PARALLEL = 10
 # Waits before the second and third try of pushes that failed for a passing reason (5xx).
 RETRY_AFTER_SECONDS = (2.0, 10.0)
+# At shutdown no new push starts and those in flight get this long to finish (an HTTP call
+# is bounded by [telegram] request_timeout): a clean stop leaves none unconfirmed.
+DRAIN_SECONDS = 12.0
+
+
+class Stopping(Exception):
+    """The bot is stopping: the run ends here and is resumed at the next start."""
 
 Push = Callable[[], Awaitable[Delivery]]
 
@@ -44,6 +51,7 @@ class DutyRunner:
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     sending: dict[str, asyncio.Task[Counter[Delivery]]] = field(default_factory=dict)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
     supervision: SupervisionService | None = None
     digest: DigestService | None = None
 
@@ -57,26 +65,36 @@ class DutyRunner:
         for key, running in list(self.sending.items()):
             if running is task:
                 del self.sending[key]
-        if not task.cancelled() and task.exception() is not None:
+        if not task.cancelled() and not isinstance(task.exception(), Stopping | None):
             log.error("duty record fan-out failed", exc_info=task.exception())
 
 
-async def _push_all(pushes: list[Push]) -> Counter[Delivery]:
+async def _push_all(pushes: list[Push], stopping: asyncio.Event) -> Counter[Delivery]:
     """Every push, with retries of those that failed for a passing reason; what each ended as
-    (retried ones by their last try)."""
+    (retried ones by their last try). Once `stopping` is set no push starts; those in flight
+    finish and are recorded, then Stopping is raised."""
     slots = asyncio.Semaphore(PARALLEL)
 
     async def one(push: Push) -> Delivery:
         async with slots:
+            if stopping.is_set():
+                raise Stopping
             return await push()
 
-    ended = await asyncio.gather(*(one(p) for p in pushes))
+    async def each(chosen: list[Push]) -> list[Delivery]:
+        ended = await asyncio.gather(*(one(p) for p in chosen), return_exceptions=True)
+        for result in ended:
+            if isinstance(result, BaseException):
+                raise result
+        return [d for d in ended if isinstance(d, Delivery)]
+
+    ended = await each(pushes)
     for wait in RETRY_AFTER_SECONDS:
         failed = [p for p, d in zip(pushes, ended, strict=True) if d is Delivery.FAILED]
         if not failed:
             break
         await asyncio.sleep(wait)
-        again = iter(await asyncio.gather(*(one(p) for p in failed)))
+        again = iter(await each(failed))
         ended = [next(again) if d is Delivery.FAILED else d for d in ended]
     return Counter(ended)
 
@@ -87,7 +105,7 @@ def _once(services: Services, key: str, chat_id: int, text: str) -> Push:
 
 
 async def send_supervision(services: Services, supervision: SupervisionService,
-                           run: DutyRun) -> Counter[Delivery]:
+                           run: DutyRun, stopping: asyncio.Event) -> Counter[Delivery]:
     """Members first (each exactly what they are short of), then the leaders' lists, then
     the staff's summary; every push at most once."""
     plan = await supervision.plan(run)
@@ -107,8 +125,8 @@ async def send_supervision(services: Services, supervision: SupervisionService,
         text = notices.leader_list(language_for(None, leader.language), leader, plan.day, today)
         return _once(services, leader_key(plan.key), chat_id, text)
 
-    members = await _push_all([member_push(n) for n in plan.members])
-    leaders = await _push_all([leader_push(leader) for leader in plan.leaders])
+    members = await _push_all([member_push(n) for n in plan.members], stopping)
+    leaders = await _push_all([leader_push(leader) for leader in plan.leaders], stopping)
     staff_pushes: list[Push] = []
     for recipient in plan.staff:
         chat_id = recipient.member.telegram_user_id
@@ -117,14 +135,15 @@ async def send_supervision(services: Services, supervision: SupervisionService,
                                      recipient.member.name, plan.summary, plan.not_reachable,
                                      plan.day, today)
         staff_pushes.append(_once(services, staff_key(plan.key), chat_id, text))
-    staff = await _push_all(staff_pushes)
+    staff = await _push_all(staff_pushes, stopping)
     await supervision.finish(plan.key)
     log.info("supervision %s: members %s (not reachable: %d), leaders %s, staff %s",
              plan.key, dict(members), len(plan.not_reachable), dict(leaders), dict(staff))
     return members + leaders + staff
 
 
-async def send_digest(services: Services, digest: DigestService, key: str) -> Counter[Delivery]:
+async def send_digest(services: Services, digest: DigestService, key: str,
+                      stopping: asyncio.Event) -> Counter[Delivery]:
     """One message per group chat with the digest on."""
     zone, config = services.config.zone, services.config.duty_record
     today = services.duty_record.today()
@@ -134,7 +153,7 @@ async def send_digest(services: Services, digest: DigestService, key: str) -> Co
         assert chat_id is not None
         text = notices.group_digest(DEFAULT_LANGUAGE, group, config, zone, today)
         pushes.append(_once(services, key, chat_id, text))
-    total = await _push_all(pushes)
+    total = await _push_all(pushes, stopping)
     await digest.finish(key)
     log.info("digest %s: %s", key, dict(total))
     return total
@@ -150,7 +169,7 @@ def _start(runner: DutyRunner, key: str,
 async def tick(context: Context) -> None:
     """Start what is due or was interrupted: supervision runs and the week's digest."""
     runner = context.state.part(DutyRunner)
-    if runner.lock.locked():
+    if runner.lock.locked() or runner.stopping.is_set():
         return
     services = context.services
     supervision, digest = runner.services_for(services)
@@ -163,13 +182,15 @@ async def tick(context: Context) -> None:
             await supervision.begin(period)  # who is nudged, on record before any send
         for run in await supervision.unfinished():
             if run.key not in runner.sending:
-                _start(runner, run.key, send_supervision(services, supervision, run))
+                _start(runner, run.key, send_supervision(services, supervision, run,
+                                                            runner.stopping))
         week = await digest.due(now)
         if week is not None and week.key not in runner.sending:
             await digest.begin(week)
         for run in await digest.unfinished():
             if run.key not in runner.sending:
-                _start(runner, run.key, send_digest(services, digest, run.key))
+                _start(runner, run.key, send_digest(services, digest, run.key,
+                                                       runner.stopping))
 
 
 def schedule_duty_jobs(application: LiaisonApplication) -> None:
@@ -181,10 +202,14 @@ def schedule_duty_jobs(application: LiaisonApplication) -> None:
 
 
 async def stop_duty_sending(application: LiaisonApplication) -> None:
-    """At shutdown: stop the runs under way; the next start resumes them (what was in flight
-    is recorded as unconfirmed then, never sent twice)."""
+    """At shutdown: no new push starts, the pushes in flight finish and are recorded (for up
+    to DRAIN_SECONDS, then they are cancelled); the next start resumes the runs. Only a push
+    cut off here or by a kill is recorded as unconfirmed at the next start, never sent twice."""
     runner = application.bot_data.part(DutyRunner)
+    runner.stopping.set()
     tasks = list(runner.sending.values())
+    if tasks:
+        await asyncio.wait(tasks, timeout=DRAIN_SECONDS)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -64,3 +64,27 @@ async def test_sigkill_in_the_middle_of_the_nudges(e2e: E2E) -> None:
     print(f"SIGKILL after {at_kill} of {MEMBERS + 1} nudges: {in_flight} in flight, "
           f"{len(missing)} not delivered (recorded as unconfirmed), 0 delivered twice")
     assert bot.log_problems() == []
+
+
+async def test_a_clean_stop_mid_run_leaves_nothing_unconfirmed(e2e: E2E) -> None:
+    """SIGTERM: the pushes in flight finish and are recorded; started again, the run goes on
+    and every member has the nudge exactly once."""
+    phones, leader, staff = await crowd(e2e, 150)
+    key = await supervision_due_now(e2e)
+    bot = e2e.bot_process()
+    await bot.start()
+    await wait_until(e2e.server, lambda: sum(received(e2e, *NUDGE).values()) >= 50,
+                     "50 members have their nudge", timeout=60)
+    await bot.terminate()
+    assert e2e.db("SELECT count(*) AS n FROM deliveries WHERE key = ? "
+                  "AND status = 'pending'", (key,)) == [{"n": 0}]
+    await bot.start()
+    await wait_run_done(e2e, key)
+    await bot.terminate()
+    members = [*phones.values(), leader]
+    nudges = received(e2e, *NUDGE)
+    assert {p.id: nudges[p.id] for p in members} == {p.id: 1 for p in members}
+    assert e2e.db("SELECT status, count(*) AS n FROM deliveries WHERE key = ? "
+                  "GROUP BY status", (key,)) == [{"status": "sent", "n": 151}]
+    assert received(e2e, "【督导提醒】孙工，您好") == {staff.id: 1}
+    assert bot.log_problems() == []

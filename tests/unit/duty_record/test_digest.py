@@ -5,6 +5,7 @@ an empty week in a line; `liaison-bot duty digest off|on`, audited."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import sqlite3
@@ -87,7 +88,7 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
     week = await digest.due(MONDAY)
     assert week is not None and week.key == "digest:2026-W38"
     await digest.begin(week)
-    sent = await send_digest(services, digest, week.key)
+    sent = await send_digest(services, digest, week.key, asyncio.Event())
     assert sent == {Delivery.SENT: 1}
     (text,) = [m.text or "" for m in first.messages]
     assert text.split("\n") == [
@@ -102,7 +103,8 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
     assert second.messages == []
     # done: the rest of the week finds nothing due, and sending again sends nothing
     assert await digest.due(MONDAY + timedelta(days=2)) is None
-    assert await send_digest(services, digest, week.key) == {Delivery.ALREADY_DONE: 1}
+    again = await send_digest(services, digest, week.key, asyncio.Event())
+    assert again == {Delivery.ALREADY_DONE: 1}
     assert len(first.messages) == 1
 
     # three weeks later (the National Day week): nothing happened, nothing is planned
@@ -111,7 +113,7 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
     quiet = await digest.due(later)
     assert quiet is not None
     await digest.begin(quiet)
-    await send_digest(services, digest, quiet.key)
+    await send_digest(services, digest, quiet.key, asyncio.Event())
     assert (first.messages[-1].text or "").split("\n") == [
         "【第一活动组本周简报】10月5日（周一）起", "上周无活动，本周暂无活动安排。"]
     assert second.messages == []

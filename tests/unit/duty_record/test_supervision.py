@@ -5,6 +5,7 @@ sent twice — not on a second tick, not after a kill with a push in flight."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -127,7 +128,7 @@ async def test_members_leaders_and_staff_each_read_their_part_once(
     assert period is not None
     await service.begin(period)
     runs = await service.unfinished()
-    sent = await send_supervision(services, service, runs[0])
+    sent = await send_supervision(services, service, runs[0], asyncio.Event())
     # members: 鲍勃, 陈晨, 丁丁 (鄂尔 is not bound); leaders: 爱丽丝, 丁丁; staff: 孙工
     assert sent == {Delivery.SENT: 6}
 
@@ -161,7 +162,7 @@ async def test_members_leaders_and_staff_each_read_their_part_once(
     # the run is done: the next tick finds nothing due, and a second send sends nothing
     assert await service.due(NOW + timedelta(minutes=1)) is None
     assert await service.unfinished() == []
-    again = await send_supervision(services, service, runs[0])
+    again = await send_supervision(services, service, runs[0], asyncio.Event())
     assert again == {Delivery.ALREADY_DONE: 6}
     assert {p: len(phone.messages) for p, phone in phones.items()} == {
         ALICE: 1, BOB: 1, CHEN: 1, DING: 2, STAFF: 1, "13800000007": 0}
@@ -180,7 +181,7 @@ async def test_a_push_in_flight_at_a_kill_is_not_sent_again(committee: Committee
                 "INSERT INTO deliveries(key, chat_id, created_at) VALUES (?, ?, ?)",
                 (key, phones[phone].id, to_db_time(NOW)))
     (run,) = await service.unfinished()
-    sent = await send_supervision(services, service, run)
+    sent = await send_supervision(services, service, run, asyncio.Event())
     assert sent == {Delivery.SENT: 4, Delivery.UNCONFIRMED: 2}
     assert phones[BOB].messages == [] and phones[ALICE].messages == []
     assert len(phones[CHEN].messages) == 1 and len(phones[DING].messages) == 2
@@ -203,7 +204,7 @@ async def test_a_server_error_is_retried_at_most_once_mode(
     await service.begin(period)
     server.inject_failure("sendMessage", rate=1.0, times=1)
     (run,) = await service.unfinished()
-    sent = await send_supervision(services, service, run)
+    sent = await send_supervision(services, service, run, asyncio.Event())
     assert sent == {Delivery.SENT: 6}
     assert {p: len(phones[p].messages) for p in (BOB, CHEN, DING, ALICE, STAFF)} == {
         BOB: 1, CHEN: 1, DING: 2, ALICE: 1, STAFF: 1}
