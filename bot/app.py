@@ -24,6 +24,7 @@ from bot.telegram.live import LiveMessages
 from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.sender import Sender
 from handlers import attendance, duty_record, members, reminders, reports
+from handlers.duty_record.jobs import stop_duty_sending
 from handlers.reminders.delivery import stop_sending
 from handlers.shared.capability import Registry
 from handlers.shared.context import AppState, Context, LiaisonApplication, Services
@@ -85,6 +86,7 @@ async def attach_services(application: LiaisonApplication) -> None:
 
 async def detach_services(application: LiaisonApplication) -> None:
     await stop_sending(application)  # the fan-outs under way; the next start resumes them
+    await stop_duty_sending(application)  # supervision and digest runs, likewise
     services = application.bot_data.close()
     if services is not None:
         with contextlib.suppress(TimeoutError):

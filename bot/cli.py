@@ -15,6 +15,7 @@ from telegram.error import InvalidToken
 from bot.attendance import cli as attendance_cli
 from bot.core.cli import Command
 from bot.core.config import Config, ConfigError, load_config
+from bot.duty_record import cli as duty_cli
 from bot.members import cli as members_cli
 from bot.reminders import cli as reminders_cli
 from bot.reports import cli as reports_cli
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     members_cli.add_commands(sub)
     attendance_cli.add_commands(sub)
     reminders_cli.add_commands(sub)
+    duty_cli.add_commands(sub)
     export = sub.add_parser("export", help="spreadsheets for the committee").add_subparsers(
         dest="export_command", required=True
     )

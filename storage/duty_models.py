@@ -129,3 +129,23 @@ class Nudge(_Model):
     member_id: int
     group_id: int | None
     shortfall: dict[str, int]
+
+
+class AdoptedReport(_Model):
+    """A 社情民意信息 adopted in a span of time, for the weekly digest of its author's group."""
+
+    report_id: int
+    group_id: int
+    author: str
+    title: str
+    level: str | None
+    adopted_at: datetime
+
+
+class DigestSwitch(_Model):
+    """A group with its chat (None: not bound) and whether its weekly digest is off."""
+
+    group_id: int
+    name: str
+    chat_id: int | None
+    digest_off: bool

@@ -14,6 +14,8 @@ from typing import Any
 from storage.audit import record_audit
 from storage.db import Database, to_db_time
 from storage.duty_models import (
+    AdoptedReport,
+    DigestSwitch,
     Dimension,
     DutyCounts,
     DutyRun,
@@ -386,7 +388,32 @@ class DutyRepository:
                       group_id=row["group_id"], shortfall=json.loads(row["shortfall"]))
                 for row in rows]
 
-    # -- the weekly digest's switch per group ------------------------------------------------
+    # -- the weekly digest ---------------------------------------------------------------------
+
+    async def digest_switches(self) -> list[DigestSwitch]:
+        """Every group in roster order with its chat and its digest switch."""
+        rows = await self.db.fetch_all(
+            "SELECT id, name, chat_id, digest_off FROM activity_groups ORDER BY id")
+        return [DigestSwitch(group_id=row["id"], name=row["name"], chat_id=row["chat_id"],
+                             digest_off=bool(row["digest_off"])) for row in rows]
+
+    async def adopted_between(self, start: datetime, end: datetime) -> list[AdoptedReport]:
+        """Reports whose first author is on the roster in a group, adopted in [start, end)
+        (the last time each was adopted in it), by time."""
+        rows = await self.db.fetch_all(
+            "SELECT r.id, m.group_id, m.name, r.title, coalesce(r.level, mv.level) AS level, "
+            "max(mv.at) AS adopted_at FROM report_moves mv "
+            "JOIN reports r ON r.id = mv.report_id "
+            "JOIN members m ON m.id = r.author_member_id "
+            "WHERE mv.to_status = 'adopted' AND mv.at >= ? AND mv.at < ? "
+            "AND m.group_id IS NOT NULL AND m.deactivated_at IS NULL "
+            "GROUP BY r.id ORDER BY adopted_at, r.id",
+            (to_db_time(start), to_db_time(end)),
+        )
+        return [AdoptedReport(report_id=row["id"], group_id=row["group_id"], author=row["name"],
+                              title=row["title"], level=row["level"],
+                              adopted_at=required_time(row["adopted_at"])) for row in rows]
+
 
     async def set_digest(self, group_id: int, on: bool, *, actor_tg_id: int | None,
                          actor_member_id: int | None) -> None:

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
 from bot.telegram.ratelimit import Priority
-from storage.deliveries import DeliveryRepository
+from storage.deliveries import Claim, DeliveryRepository
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,17 @@ class Sender:
         text: str,
         *,
         reply_markup: InlineKeyboardMarkup | None = None,
+        once: bool = False,
     ) -> Delivery:
-        if not await self.deliveries.claim(key, chat_id, MAX_ATTEMPTS):
+        """Send `text` to `chat_id` unless (key, chat) is done. With `once`, at most once even
+        across a crash: a try that was in flight when the bot stopped is not made again but
+        recorded as unconfirmed (it may have arrived); a definite failure (5xx) is retried."""
+        claim = await self.deliveries.claim(key, chat_id, MAX_ATTEMPTS, once=once)
+        if claim is Claim.INTERRUPTED:
+            log.warning("push %s to %s was in flight when the bot stopped; not sent again",
+                        key, chat_id)
+            return Delivery.UNCONFIRMED
+        if claim is not Claim.GO:
             return Delivery.ALREADY_DONE
         try:
             message = await self.bot.send_message(

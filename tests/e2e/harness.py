@@ -93,6 +93,10 @@ def bot_config(
         "storage": {"path": str(db_path)},
         "committee": {"name": "测试市政协", "timezone": "Asia/Shanghai"},
         "admins": {"telegram_user_ids": list(admin_ids)},
+        # The duty record's scheduled sends fall due on real dates (the digest every Monday,
+        # 督导提醒 each quarter): only the tests that turn them on get them.
+        "duty_record.supervision": {"enabled": False},
+        "duty_record.digest": {"enabled": False},
     }
     if limits:
         sections["limits"] = dict(limits)
