@@ -16,7 +16,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
@@ -24,7 +24,8 @@ from xml.sax.saxutils import escape, quoteattr
 # its case.
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 MAX_SHEET_NAME = 31
-_EPOCH = datetime(1899, 12, 30)  # day 0 of the 1900 date system, as Excel counts past Feb 1900
+# day 0 of the 1900 date system, as Excel counts from March 1900 on
+_EPOCH = date(1899, 12, 30).toordinal()
 
 # cell styles (the cellXfs of styles.xml, in this order)
 PLAIN, DAY, MOMENT, BOLD = 0, 1, 2, 3
@@ -116,12 +117,11 @@ def _text(value: str) -> str:
 
 def _serial(value: date) -> float:
     """The spreadsheet date of a day or a moment (its zone dropped: already the committee's)."""
-    if isinstance(value, datetime):
-        moment = value.replace(tzinfo=None)
-    else:
-        moment = datetime.combine(value, time())
-    delta = moment - _EPOCH
-    return delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
+    days = value.toordinal() - _EPOCH
+    if not isinstance(value, datetime):
+        return days
+    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    return days + seconds / 86400
 
 
 def _row_xml(number: int, values: Sequence[object], bold: bool) -> str:
