@@ -188,34 +188,36 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
         for entry in built.members:
             record, c = entry.record, entry.record.counts
             short = record.shortfall
-            rows.append([
+            rows.append((
                 c.name, c.group_name or "", entry.sector, say("yes" if c.active else "no"),
                 c.expected, c.attended, c.late, c.on_leave, c.absent, c.submitted,
                 *(c.adopted.get(level.code, 0) for level in levels),
                 c.instructed, c.not_adopted, c.coauthored, c.proposals, c.reading_notes,
                 record.total, *(short.get(item) for item in _SHORT),
                 *_grade(record, Dimension.CONDUCT), *_grade(record, Dimension.SATISFACTION),
-            ])
+            ))
         return Sheet(say("sheet_summary"), header, rows,
                      layout=PageLayout(orientation="landscape"))
 
     def _ranking(self, built: DutyBook, say: _Words) -> Sheet:
         """Members on the roster by reports adopted, then points; then the groups."""
-        present = [e.record for e in built.members if e.record.counts.active]
-        people = sorted(present, key=lambda r: (-r.counts.adopted_total, -round(r.total, 6)))
-        keys = [(r.counts.adopted_total, round(r.total, 6)) for r in people]
+        # (adopted, points, the member's record), rounded: 0.1 + 0.2 ties with 0.3
+        present = [(e.record.counts.adopted_total, round(e.record.total, 6), e.record)
+                   for e in built.members if e.record.counts.active]
+        people = sorted(present, key=lambda p: (-p[0], -p[1]))
         rows = [
-            [rank, r.counts.name, r.counts.group_name or "", r.counts.adopted_total, r.total]
-            for rank, r in zip(ranks(keys), people, strict=True)
+            [rank, r.counts.name, r.counts.group_name or "", adopted, points]
+            for rank, (adopted, points, r) in zip(
+                ranks([p[:2] for p in people]), people, strict=True)
         ]
         sums: dict[int, list[Any]] = {}
-        for r in present:
+        for adopted, points, r in present:
             if r.counts.group_id is None:
                 continue
             group = sums.setdefault(r.counts.group_id, [r.counts.group_name or "", 0, 0, 0.0])
             group[1] += 1
-            group[2] += r.counts.adopted_total
-            group[3] += r.total
+            group[2] += adopted
+            group[3] += points
         groups = sorted(sums.values(), key=lambda g: (-g[2], -round(g[3], 6)))
         group_keys = [(g[2], round(g[3], 6)) for g in groups]
         group_rows = [[rank, *g] for rank, g in zip(ranks(group_keys), groups, strict=True)]
@@ -230,30 +232,33 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
 
     def _member(self, built: DutyBook, entry: MemberYear, say: _Words) -> Sheet:
         record, c, language = entry.record, entry.record.counts, built.language
-        conduct, satisfaction = (_grade(record, d) for d in Dimension)
-        rows: list[list[object]] = [
-            [say("col_group"), c.group_name or "", say("col_sector"), entry.sector],
-            [say("col_points"), record.total],
-            [say("col_conduct"), conduct[0], say("col_remarks"), conduct[1]],
-            [say("col_satisfaction"), satisfaction[0], say("col_remarks"), satisfaction[1]],
+        conduct = _grade(record, Dimension.CONDUCT)
+        satisfaction = _grade(record, Dimension.SATISFACTION)
+        rows = [
+            (say("col_group"), c.group_name or "", say("col_sector"), entry.sector),
+            (say("col_points"), record.total),
+            (say("col_conduct"), conduct[0], say("col_remarks"), conduct[1]),
+            (say("col_satisfaction"), satisfaction[0], say("col_remarks"), satisfaction[1]),
         ]
         events = [
-            [self._day(e.starts_at), e.title, plain(language, f"event_type.{e.type}"),
-             plain(language, f"attendance_status.{e.outcome.value}")]
+            (self._day(e.starts_at), e.title, say.label(f"event_type.{e.type}"),
+             say.label(f"attendance_status.{e.outcome.value}"))
             for e in entry.events
         ]
         reports = [
-            [r.number or "", r.title, plain(language, f"report_status.{r.status}"),
+            (r.number or "", r.title, say.label(f"report_status.{r.status}"),
              self._level_name(language, r.level) if r.level else "",
              say("yes" if r.instructed else "no"), self._day(r.submitted_at),
-             say("role_coauthor" if r.coauthor else "role_first")]
+             say("role_coauthor" if r.coauthor else "role_first"))
             for r in entry.reports
         ]
-        proposals = [[p.title, p.deadline, p.count] for p in entry.proposals]
-        notes = [[n.book, self._day(n.created_at)] for n in entry.notes]
-        points = [[say(f"point_{item.value}"), _quantity(record, item), value]
-                  for item, value in record.points.items()]
-        points.append([say("total"), None, record.total])
+        proposals = [(p.title, p.deadline, p.count) for p in entry.proposals]
+        notes = [(n.book, self._day(n.created_at)) for n in entry.notes]
+        points: list[tuple[object, ...]] = [
+            (say(f"point_{item.value}"), _quantity(record, item), value)
+            for item, value in record.points.items()
+        ]
+        points.append((say("total"), None, record.total))
         return Sheet(
             c.name, [say("col_name"), c.name, say("col_year"), str(built.year)], rows,
             tables=[
@@ -295,9 +300,14 @@ class _Words:
     def __call__(self, key: str, **values: object) -> str:
         if values:
             return plain(self.language, f"duty_export.{key}", **values)
-        if key not in self._cache:
-            self._cache[key] = plain(self.language, f"duty_export.{key}")
-        return self._cache[key]
+        return self.label(f"duty_export.{key}")
+
+    def label(self, key: str) -> str:
+        """Any text without values (a status, a type), looked up once per export."""
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = plain(self.language, key)
+        return found
 
     def columns(self, names: Sequence[str]) -> list[str]:
         return [self(f"col_{name}") for name in names]

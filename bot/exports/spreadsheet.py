@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 from bot.core.controls import without_controls
@@ -66,30 +67,33 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     dates and times as real spreadsheet dates, titles made valid (see xlsx.sheet_names)."""
     return workbook_bytes([
         Worksheet(
-            title=without_controls(sheet.title),
-            rows=[[_xlsx_cell(v) for v in values] for values in sheet.lines()],
+            title=sheet.title, rows=sheet.lines(),
             widths=column_widths(sheet), bold_rows=sheet.bold_lines(), layout=sheet.layout,
         )
         for sheet in sheets
     ])
 
 
-def _xlsx_cell(value: object) -> object:
-    """A text without the control characters openpyxl refuses (a leave reason stored before
-    typed texts were cleaned, a name from the roster file); anything else as it is."""
-    return without_controls(value) if isinstance(value, str) else value
+# A workbook repeats most of its texts (labels, group names, titles on many sheets): each is
+# measured once.
+@lru_cache(maxsize=1 << 16)
+def _text_width(text: str) -> int:
+    if text.isascii() and "\n" not in text:
+        return len(text)
+    return columns(max(text.splitlines() or [""], key=len))
 
 
 def display_width(value: object) -> int:
     """How many columns `value` takes on screen: a Chinese (wide) character counts as two."""
+    if isinstance(value, str):
+        return _text_width(value)
     if isinstance(value, datetime):
         return len("yyyy-mm-dd hh:mm")
     if isinstance(value, date):
         return len("yyyy-mm-dd")
     if value is None:
         return 0
-    longest = max(str(value).splitlines() or [""], key=len)
-    return columns(longest)
+    return _text_width(str(value))
 
 
 def column_widths(sheet: Sheet) -> list[int]:

@@ -17,8 +17,11 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
+
+from bot.core.controls import without_controls
 
 # Forbidden in a sheet's name by Excel; a name is at most 31 characters and unique whatever
 # its case.
@@ -104,6 +107,8 @@ def _letters(index: int) -> str:
 
 
 _COLUMNS = [_letters(i) for i in range(256)]
+# texts repeat (labels, group names, titles on many sheets): each is cleaned once
+_clean = lru_cache(maxsize=1 << 16)(without_controls)
 
 
 def _column(index: int) -> str:
@@ -111,8 +116,13 @@ def _column(index: int) -> str:
 
 
 def _text(value: str) -> str:
-    escaped = escape(value) if ("&" in value or "<" in value or ">" in value) else value
-    return f'<is><t xml:space="preserve">{escaped}</t></is>'
+    """An inline string, without the control characters XML cannot hold (a leave reason
+    stored before typed texts were cleaned, a name from the roster file): spaces instead."""
+    if not value.isascii() or not value.isprintable():
+        value = _clean(value)
+    if "&" in value or "<" in value or ">" in value:
+        value = escape(value)
+    return f'<is><t xml:space="preserve">{value}</t></is>'
 
 
 def _serial(value: date) -> float:
@@ -130,17 +140,20 @@ def _row_xml(number: int, values: Sequence[object], bold: bool) -> str:
     for index, value in enumerate(values):
         if value is None or value == "":
             continue
-        ref = f"{_column(index)}{number}"
-        if isinstance(value, str):
-            cells.append(f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>')
+        ref = f"{_COLUMNS[index] if index < 256 else _letters(index)}{number}"
+        kind = type(value)
+        if kind is str:
+            cells.append(f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>')  # type: ignore[arg-type]
+        elif kind is int or kind is float:
+            cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
         elif isinstance(value, bool):
             cells.append(f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, int | float):
-            cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
         elif isinstance(value, datetime):
             cells.append(f'<c r="{ref}" s="{MOMENT}"><v>{_serial(value)!r}</v></c>')
         elif isinstance(value, date):
             cells.append(f'<c r="{ref}" s="{DAY}"><v>{_serial(value)!r}</v></c>')
+        elif isinstance(value, int | float):
+            cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
         else:
             cells.append(f'<c r="{ref}"{style} t="inlineStr">{_text(str(value))}</c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
@@ -243,7 +256,7 @@ def _package(count: int) -> dict[str, str]:
 
 def workbook_bytes(sheets: Sequence[Worksheet]) -> bytes:
     """The .xlsx file of these worksheets, in order (their titles made valid and unique)."""
-    names = sheet_names(sheet.title for sheet in sheets)
+    names = sheet_names(without_controls(sheet.title) for sheet in sheets)
     buffer = io.BytesIO()
     # level 1: a workbook of 5,000 sheets deflates in a third of the default's time, a few
     # per cent larger
