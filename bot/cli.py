@@ -15,6 +15,7 @@ from telegram.error import InvalidToken
 from bot.attendance import cli as attendance_cli
 from bot.core.cli import Command
 from bot.core.config import Config, ConfigError, load_config
+from bot.duty_record import grades_cli as duty_grades_cli
 from bot.members import cli as members_cli
 from bot.reminders import cli as reminders_cli
 from bot.reports import cli as reports_cli
@@ -91,11 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     members_cli.add_commands(sub)
     attendance_cli.add_commands(sub)
     reminders_cli.add_commands(sub)
+    duty = sub.add_parser("duty", help="the duty record (履职档案)").add_subparsers(
+        dest="duty_command", required=True
+    )
+    duty_grades_cli.add_grade_command(duty)
     export = sub.add_parser("export", help="spreadsheets for the committee").add_subparsers(
         dest="export_command", required=True
     )
     reports_cli.add_exports(export)
     attendance_cli.add_exports(export)
+    duty_grades_cli.add_exports(export)
     return parser
 
 

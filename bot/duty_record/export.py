@@ -333,8 +333,9 @@ async def export_duty_cli(
     if group is not None and member is not None:
         print("export: give either --group or --member, not both", file=out)
         return 2
-    if target.suffix.lower() == ".csv":
-        print("export: the 履职登记表 has a sheet per member: write it as .xlsx", file=out)
+    if target.suffix.lower() != ".xlsx":  # a sheet per member has no .csv form
+        print(f"export: {target.name}: the 履职登记表 has a sheet per member; name a .xlsx "
+              "file", file=out)
         return 2
 
     async def make(db: Database) -> tuple[DutyExporter, DutyFilter]:
