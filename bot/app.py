@@ -23,7 +23,7 @@ from bot.telegram.http import AiohttpRequest
 from bot.telegram.live import LiveMessages
 from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.sender import Sender
-from handlers import attendance, members, reminders, reports
+from handlers import attendance, duty_record, members, reminders, reports
 from handlers.reminders.delivery import stop_sending
 from handlers.shared.capability import Registry
 from handlers.shared.context import AppState, Context, LiaisonApplication, Services
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # The bot's capabilities, in menu order (/export is listed after the reports' commands).
 CAPABILITIES = (
     members.CAPABILITY, reports.CAPABILITY, EXPORT, attendance.CAPABILITY, reminders.CAPABILITY,
+    duty_record.CAPABILITY,
 )
 
 # At shutdown, live messages (counts in group announcements) get this long for a last edit.
