@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reports_cli.add_exports(export)
     attendance_cli.add_exports(export)
+    duty_cli.add_exports(export)
     return parser
 
 

@@ -10,6 +10,7 @@ from typing import TextIO
 from bot.core.auth import Refused
 from bot.core.cli import Subcommands
 from bot.core.config import Config
+from bot.duty_record import grades_cli
 from bot.duty_record.digest import DigestService
 from bot.duty_record.service import DutyRecordService
 from bot.reminders.service import ReminderService
@@ -51,5 +52,11 @@ def add_commands(commands: Subcommands) -> Subcommands:
     parser = commands.add_parser("duty", help="the duty record (履职档案)")
     duty: Subcommands = parser.add_subparsers(dest="duty_command", required=True)
     _add_digest(duty)
+    grades_cli.add_grade_command(duty)
     return duty
+
+
+def add_exports(export: Subcommands) -> None:
+    """`export duty …`: the 履职登记表."""
+    grades_cli.add_exports(export)
 

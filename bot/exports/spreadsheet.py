@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 from bot.core.controls import without_controls
 from bot.core.texts import columns
+from bot.exports.xlsx import PageLayout, Worksheet, workbook_bytes
 
-_DATE_FORMAT = "yyyy-mm-dd"
-_TIME_FORMAT = "yyyy-mm-dd hh:mm"
 # Column widths in characters of the default font: a little room around the text, and a
 # cap so one long note does not push the other columns off the screen.
 _MIN_WIDTH = 8
@@ -25,64 +25,92 @@ _PADDING = 2
 
 
 @dataclass(frozen=True)
-class Sheet:
-    title: str
+class Table:
+    """A further table on a sheet, under its rows: a bold caption line, its header, its rows
+    (after one blank line)."""
+
+    caption: str
     header: list[str]
     rows: Sequence[Sequence[object]]
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet: a header row (frozen), rows, and maybe further tables under them; with a
+    layout, how it prints (A4, fit to width, the top rows repeated on each page)."""
+
+    title: str
+    header: list[str]
+    rows: Sequence[Sequence[object]]
+    tables: Sequence[Table] = ()
+    layout: PageLayout | None = None
+
+    def lines(self) -> list[Sequence[object]]:
+        """Every line of the sheet from the top, blank lines as empty rows."""
+        lines: list[Sequence[object]] = [self.header, *self.rows]
+        for table in self.tables:
+            lines += [(), [table.caption], table.header, *table.rows]
+        return lines
+
+    def bold_lines(self) -> frozenset[int]:
+        """The lines (0-based) of the tables' captions and headers."""
+        bold: set[int] = set()
+        line = 1 + len(self.rows)
+        for table in self.tables:
+            bold.update((line + 1, line + 2))
+            line += 3 + len(table.rows)
+        return frozenset(bold)
+
+
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     """A workbook with one worksheet per sheet: header frozen, columns wide enough for it,
-    dates and times as real spreadsheet dates."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    for index, sheet in enumerate(sheets):
-        page = workbook.active if index == 0 else workbook.create_sheet()
-        assert page is not None
-        page.title = without_controls(sheet.title)
-        page.append([_xlsx_cell(name) for name in sheet.header])
-        for values in sheet.rows:
-            page.append([_xlsx_cell(v) for v in values])
-        page.freeze_panes = "A2"
-        for column, width in enumerate(column_widths(sheet), start=1):
-            page.column_dimensions[get_column_letter(column)].width = width
-        for cells in page.iter_rows(min_row=2):
-            for cell in cells:
-                if isinstance(cell.value, datetime):
-                    cell.number_format = _TIME_FORMAT
-                elif isinstance(cell.value, date):
-                    cell.number_format = _DATE_FORMAT
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    dates and times as real spreadsheet dates, titles made valid (see xlsx.sheet_names)."""
+    return workbook_bytes([
+        Worksheet(
+            title=sheet.title, rows=sheet.lines(),
+            widths=column_widths(sheet), bold_rows=sheet.bold_lines(), layout=sheet.layout,
+        )
+        for sheet in sheets
+    ])
 
 
-def _xlsx_cell(value: object) -> object:
-    """A text without the control characters openpyxl refuses (a leave reason stored before
-    typed texts were cleaned, a name from the roster file); anything else as it is."""
-    return without_controls(value) if isinstance(value, str) else value
+# A workbook repeats most of its texts (labels, group names, titles on many sheets): each is
+# measured once.
+@lru_cache(maxsize=1 << 16)
+def _text_width(text: str) -> int:
+    if text.isascii() and "\n" not in text:
+        return len(text)
+    return columns(max(text.splitlines() or [""], key=len))
 
 
 def display_width(value: object) -> int:
     """How many columns `value` takes on screen: a Chinese (wide) character counts as two."""
+    if isinstance(value, str):
+        return _text_width(value)
     if isinstance(value, datetime):
         return len("yyyy-mm-dd hh:mm")
     if isinstance(value, date):
         return len("yyyy-mm-dd")
     if value is None:
         return 0
-    longest = max(str(value).splitlines() or [""], key=len)
-    return columns(longest)
+    return _text_width(str(value))
 
 
 def column_widths(sheet: Sheet) -> list[int]:
-    """The width of each column: its widest cell (header included), padded and capped."""
-    widths = [display_width(name) for name in sheet.header]
-    for values in sheet.rows:
-        for index, value in enumerate(values[: len(widths)]):
-            widths[index] = max(widths[index], display_width(value))
+    """The width of each column: its widest cell (headers and further tables included),
+    padded and capped."""
+    count = max([len(sheet.header), *(len(t.header) for t in sheet.tables)])
+    widths = [display_width(name) for name in sheet.header] + [0] * (count - len(sheet.header))
+    parts = [(sheet.rows, len(sheet.header))]
+    for table in sheet.tables:
+        widths[0] = max(widths[0], display_width(table.caption))
+        for index, name in enumerate(table.header):
+            widths[index] = max(widths[index], display_width(name))
+        parts.append((table.rows, len(table.header)))
+    for rows, columns_used in parts:
+        for values in rows:
+            for index, value in enumerate(values[:columns_used]):
+                widths[index] = max(widths[index], display_width(value))
     return [min(_MAX_WIDTH, max(_MIN_WIDTH, width + _PADDING)) for width in widths]
 
 

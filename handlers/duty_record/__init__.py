@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.duty_record import group, jobs, me, stats
+from handlers.duty_record import export, group, jobs, me, stats
 from handlers.duty_record.buttons import GroupMemberRecord, GroupPick, RecordView
 from handlers.shared.capability import Capability, Menu, command
 
@@ -18,5 +18,6 @@ CAPABILITY = Capability(
         GroupMemberRecord: me.group_member_pressed,
         GroupPick: group.group_picked,
     },
+    exports={"duty": export.export_duty},
     jobs=(jobs.schedule_duty_jobs,),
 )
