@@ -81,7 +81,7 @@ def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
     assert [str(e) for e in errors] == [
         "row 2: missing name",
         f"row 3: malformed phone '12345': {PHONE_FORMS}",
-        "row 4: unknown role 'chief' (use member/leader/staff/admin)",
+        "row 4: unknown role 'chief' (use member/leader/deputy/staff/admin)",
         "row 7: same phone as row 5",
         "row 8: missing phone",
         "row 9: a leader needs a group",
@@ -159,7 +159,7 @@ def test_every_problem_of_every_row_in_one_pass(tmp_path: Path) -> None:
     assert [r.line for r in rows] == [2, 3, 4]
     assert [str(e) for e in errors] == [
         "row 5: missing name",
-        "row 5: unknown role 'chief' (use member/leader/staff/admin)",
+        "row 5: unknown role 'chief' (use member/leader/deputy/staff/admin)",
         "row 6: same phone as row 5",
         "row 7: a leader needs a group",
         "row 7: same phone as row 3",
@@ -200,7 +200,7 @@ async def test_cli_bad_rows_write_nothing(tmp_path: Path, config: Config) -> Non
     assert out.getvalue().splitlines() == [
         f"row 3: malformed phone '99': {PHONE_FORMS}",
         "row 4: missing phone",
-        "row 4: unknown role 'x' (use member/leader/staff/admin)",
+        "row 4: unknown role 'x' (use member/leader/deputy/staff/admin)",
         "2 bad row(s); nothing written",
     ]
     assert rows_of(config.storage.path) == before == [("A", "13800000001", "", "g", "member")]
