@@ -86,7 +86,12 @@ class Database:
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
-        await self._migrate()
+        try:
+            await self._migrate()
+        except BaseException:
+            await self._writer.close()  # its thread would keep the process alive
+            self._writer = None
+            raise
         self._reader = await _connect(self.path)
 
     async def close(self) -> None:
