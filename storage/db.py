@@ -40,6 +40,10 @@ def _bound(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
     return params if isinstance(params, Mapping) else tuple(params)
 
 
+class MigrationError(Exception):
+    """A migration would leave the database inconsistent; it was rolled back."""
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """The numbered .sql files under storage/migrations, in order: (number, name, sql)."""
     found = []
@@ -82,7 +86,12 @@ class Database:
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
-        await self._migrate()
+        try:
+            await self._migrate()
+        except BaseException:
+            await self._writer.close()  # its thread would keep the process alive
+            self._writer = None
+            raise
         self._reader = await _connect(self.path)
 
     async def close(self) -> None:
@@ -103,13 +112,41 @@ class Database:
         async with self._writer.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         current = int(row[0]) if row else 0
-        for number, _name, sql in migrations():
-            if number <= current:
-                continue
-            # executescript commits first; the script and the version bump form one transaction.
-            await self._writer.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+        for number, name, sql in migrations():
+            if number > current:
+                await self._apply(number, name, sql)
+
+    async def _apply(self, number: int, name: str, sql: str) -> None:
+        """One migration and its version bump in one transaction, with foreign keys off.
+
+        PRAGMA foreign_keys is a no-op inside a transaction, so it is switched off before
+        BEGIN: a migration may then rebuild a table others reference (SQLite's "new table,
+        copy, drop, rename"). Every reference is checked before COMMIT; one that points
+        nowhere rolls the migration back. Foreign keys are on again afterwards either way.
+        """
+        writer = self._writer
+        assert writer is not None
+        await writer.execute("PRAGMA foreign_keys = OFF")
+        try:
+            # executescript commits first; COMMIT comes after the check below.
+            await writer.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};"
             )
+            async with writer.execute("PRAGMA foreign_key_check") as cursor:
+                broken = [tuple(row) for row in await cursor.fetchall()]
+            if broken:
+                raise MigrationError(f"{name} leaves references that point nowhere: {broken[:5]}")
+            await writer.execute("COMMIT")
+        except BaseException:
+            if writer.in_transaction:
+                await writer.execute("ROLLBACK")
+            raise
+        finally:
+            await writer.execute("PRAGMA foreign_keys = ON")
+        async with writer.execute("PRAGMA foreign_keys") as cursor:
+            enforced = await cursor.fetchone()
+        if not enforced or enforced[0] != 1:
+            raise MigrationError(f"foreign keys are not enforced after {name}")
 
     @property
     def reader(self) -> aiosqlite.Connection:

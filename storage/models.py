@@ -13,6 +13,7 @@ class Role(StrEnum):
 
     MEMBER = "member"
     LEADER = "leader"
+    DEPUTY = "deputy"  # 副组长: sees their group's records, without the leader's other powers
     STAFF = "staff"
     ADMIN = "admin"
 

@@ -14,7 +14,7 @@ from storage.proposal_models import FilingSource, ProposalFiling, ProposalWindow
 from storage.rows import placeholders, required_time
 
 # Who files proposals: the members and the group leaders (staff are not 委员).
-FILERS = (Role.MEMBER, Role.LEADER)
+FILERS = (Role.MEMBER, Role.LEADER, Role.DEPUTY)
 
 
 def _window(row: sqlite3.Row) -> ProposalWindow:

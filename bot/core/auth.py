@@ -40,22 +40,29 @@ PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.BIND_GROUP: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
     Action.INVITE: {Role.STAFF: Scope.ANY_GROUP},
     Action.UNBIND: {Role.STAFF: Scope.ANY_GROUP},
-    Action.VIEW_ROSTER: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.VIEW_ROSTER: {
+        Role.LEADER: Scope.OWN_GROUP, Role.DEPUTY: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP,
+    },
     Action.REVIEW_REPORTS: {Role.STAFF: Scope.ANY_GROUP},
     Action.MANAGE_EVENTS: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
     Action.SHOW_CHECKIN_CODE: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
     Action.MARK_PRESENT: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
     Action.DECIDE_LEAVE: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
-    Action.VIEW_ATTENDANCE: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.VIEW_ATTENDANCE: {
+        Role.LEADER: Scope.OWN_GROUP, Role.DEPUTY: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP,
+    },
     Action.EXPORT_ATTENDANCE: {Role.STAFF: Scope.ANY_GROUP},
     Action.MANAGE_REMINDERS: {Role.STAFF: Scope.ANY_GROUP},
-    Action.VIEW_DUTY_RECORDS: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.VIEW_DUTY_RECORDS: {
+        Role.LEADER: Scope.OWN_GROUP, Role.DEPUTY: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP,
+    },
     Action.MANAGE_DUTY_RECORDS: {Role.STAFF: Scope.ANY_GROUP},
 }
 
 _ROLES_OF: dict[Role, frozenset[Role]] = {
     Role.MEMBER: frozenset({Role.MEMBER}),
     Role.LEADER: frozenset({Role.MEMBER, Role.LEADER}),
+    Role.DEPUTY: frozenset({Role.MEMBER, Role.DEPUTY}),
     Role.STAFF: frozenset({Role.MEMBER, Role.STAFF}),
     Role.ADMIN: frozenset({Role.MEMBER, Role.STAFF, Role.ADMIN}),
 }
@@ -95,9 +102,13 @@ class Actor:
         return Role.LEADER in self.roles
 
     @property
+    def is_deputy(self) -> bool:
+        return Role.DEPUTY in self.roles
+
+    @property
     def is_privileged(self) -> bool:
-        """May do anything beyond a member's own business."""
-        return bool(self.roles & {Role.LEADER, Role.STAFF, Role.ADMIN})
+        """May do anything beyond a member's own business (and so has a personal menu)."""
+        return bool(self.roles & {Role.LEADER, Role.DEPUTY, Role.STAFF, Role.ADMIN})
 
     def can(self, action: Action, group_id: int | None = None) -> bool:
         """Whether this person may do `action`, for `group_id` when the action is per group."""

@@ -43,7 +43,7 @@ class DutyProblem(StrEnum):
     NOT_BOUND = "not_bound"  # the account is not on the roster
     OTHERS_RECORD = "others_record"  # a member asked for someone else's record
     OTHER_GROUP = "other_group"  # a leader asked for a member or group not theirs
-    NO_GROUP = "no_group"  # a leader without a group, no such group, or none named (staff)
+    NO_GROUP = "no_group"  # a leader or deputy without a group, no such group, none named
     LEADERS_ONLY = "leaders_only"  # a member asked for a group's records
     STAFF_ONLY = "staff_only"  # the committee's figures, grades, exports
     BAD_YEAR = "bad_year"  # before FIRST_YEAR or after this year
@@ -234,7 +234,8 @@ class DutyRecordService:
         any group, which they must name)."""
         allowed = actor.groups_for(Action.VIEW_DUTY_RECORDS)
         if allowed is not None and not allowed:  # neither a leader with a group nor staff
-            raise Refused(DutyProblem.NO_GROUP if actor.is_leader else DutyProblem.LEADERS_ONLY)
+            leads = actor.is_leader or actor.is_deputy
+            raise Refused(DutyProblem.NO_GROUP if leads else DutyProblem.LEADERS_ONLY)
         if group_id is None:
             if allowed is None:  # staff name the group
                 raise Refused(DutyProblem.NO_GROUP)

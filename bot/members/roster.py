@@ -44,11 +44,15 @@ _ROLES: dict[str, Role] = {
     "委员": Role.MEMBER,
     "leader": Role.LEADER,
     "组长": Role.LEADER,
+    "deputy": Role.DEPUTY,
+    "副组长": Role.DEPUTY,
     "staff": Role.STAFF,
     "工作人员": Role.STAFF,
     "admin": Role.ADMIN,
     "管理员": Role.ADMIN,
 }
+# Roles that act for a group, so a row without one is refused.
+_GROUP_ROLES = (Role.LEADER, Role.DEPUTY)
 
 
 class RosterFileError(Exception):
@@ -176,9 +180,9 @@ def _parse_row(
         problems.append(f"malformed phone {raw_phone!r}: {_PHONE_FORMS}")
     role = _ROLES.get(raw_role.lower()) if raw_role else Role.MEMBER
     if role is None:
-        problems.append(f"unknown role {raw_role!r} (use member/leader/staff/admin)")
-    elif role is Role.LEADER and group is None:
-        problems.append("a leader needs a group")
+        problems.append(f"unknown role {raw_role!r} (use member/leader/deputy/staff/admin)")
+    elif role in _GROUP_ROLES and group is None:
+        problems.append(f"a {role.value} needs a group")
     if len(get("sector")) > MAX_FIELD or (group and len(group) > MAX_FIELD):
         problems.append(f"sector or group longer than {MAX_FIELD} characters")
     errors = [RowError(line, problem) for problem in problems]

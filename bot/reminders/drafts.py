@@ -80,7 +80,7 @@ class ReminderDraft(BaseModel):
         if self.audience is AudienceChoice.GROUPS:
             return Audience(group_ids=tuple(sorted(self.groups)))
         if self.audience is AudienceChoice.LEADERS:
-            return Audience(roles=(Role.LEADER,))
+            return Audience(roles=(Role.LEADER, Role.DEPUTY))
         if self.audience is AudienceChoice.STAFF:
             return Audience(roles=(Role.STAFF, Role.ADMIN))
         return Audience()

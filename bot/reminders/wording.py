@@ -55,13 +55,18 @@ def rule_text(
 
 
 def audience_text(language: str, audience: Audience, groups: Mapping[int, str]) -> str:
-    """全体委员; 第一活动组、第二活动组; 各组组长; 机关工作人员."""
+    """全体委员; 第一活动组、第二活动组; 各组组长、副组长; 机关工作人员."""
     if audience.everyone:
         return tr(language, "reminders.audience_everyone")
     parts = [groups.get(g, tr(language, "reminders.group_gone", id=g))
              for g in audience.group_ids]
-    if Role.LEADER in audience.roles:
+    leaders, deputies = Role.LEADER in audience.roles, Role.DEPUTY in audience.roles
+    if leaders and deputies:
+        parts.append(tr(language, "reminders.audience_leaders_deputies"))
+    elif leaders:
         parts.append(tr(language, "reminders.audience_leaders"))
+    elif deputies:
+        parts.append(tr(language, "reminders.audience_deputies"))
     if Role.STAFF in audience.roles or Role.ADMIN in audience.roles:
         parts.append(tr(language, "reminders.audience_staff"))
     if Role.MEMBER in audience.roles:

@@ -176,7 +176,7 @@ def _member_counts(reports: Sequence[Report], roster: Sequence[Member]) -> list[
     counts: dict[int, MemberCount] = {
         m.id: MemberCount(m.name, m.group_name or "", m.sector)
         for m in roster
-        if m.role in (Role.MEMBER, Role.LEADER)
+        if m.role in (Role.MEMBER, Role.LEADER, Role.DEPUTY)
     }
 
     def count_of(member_id: int, name: str) -> MemberCount:

@@ -35,7 +35,7 @@ CAPABILITY = Capability(
         command("leave", leave.leave_command, Menu.MEMBER),
         command("newevent", new_event.new_event, *_MANAGERS),
         command("qr", qr.show_qr, *_MANAGERS),
-        command("attendance", views.show_attendance, *_MANAGERS),
+        command("attendance", views.show_attendance, *_MANAGERS, Menu.DEPUTY),
         command("markpresent", views.mark_present, *_MANAGERS),
         command("editevent", manage_event.edit_event, *_MANAGERS),
         command("cancelevent", manage_event.cancel_event, *_MANAGERS),

@@ -143,7 +143,7 @@ def attendance_text(context: Context, view: AttendanceView) -> str:
 def _attendance_keyboard(context: Context, view: AttendanceView) -> InlineKeyboardMarkup:
     codec = context.services.codec
     marks = []
-    if not view.ended:
+    if not view.ended and context.actor.can(Action.MARK_PRESENT):  # not for a deputy
         marks = [
             InlineKeyboardButton(
                 label(context, "attendance.mark_button", name=r.member.name),

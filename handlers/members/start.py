@@ -22,16 +22,19 @@ _OUTCOME_TEXT = {
 }
 
 
-# Greetings by role: staff are not 委员 and have no group; a leader is told which group.
+# Greetings by role: staff are not 委员 and have no group; a leader or deputy is told which
+# group.
 _HELLO = {
     Role.MEMBER: "start.hello_member",
     Role.LEADER: "start.hello_leader",
+    Role.DEPUTY: "start.hello_deputy",
     Role.STAFF: "start.hello_staff",
     Role.ADMIN: "start.hello_roster_admin",
 }
 _BOUND = {
     Role.MEMBER: "bind.bound",
     Role.LEADER: "bind.bound_leader",
+    Role.DEPUTY: "bind.bound_deputy",
     Role.STAFF: "bind.bound_staff",
     Role.ADMIN: "bind.bound_admin",
 }
@@ -39,6 +42,7 @@ _BOUND = {
 _ALREADY_YOURS = {
     Role.MEMBER: "bind.already_yours",
     Role.LEADER: "bind.already_yours",
+    Role.DEPUTY: "bind.already_yours",
     Role.STAFF: "bind.already_yours_staff",
     Role.ADMIN: "bind.already_yours_staff",
 }

@@ -30,6 +30,7 @@ class Menu(StrEnum):
     UNBOUND = "unbound"  # a private chat whose account is not on the roster yet
     MEMBER = "member"  # every member on the roster
     LEADER = "leader"  # group leaders (in their private chat)
+    DEPUTY = "deputy"  # deputy leaders, 副组长 (in their private chat): their group's views
     STAFF = "staff"  # the liaison office (in their private chat)
     GROUP = "group"  # group chats
 
@@ -117,10 +118,13 @@ class Registry:
         return list(dict.fromkeys(names))
 
     def commands_for(self, actor: Actor) -> list[str]:
-        """The commands `actor` sees: members' (or the unbound's), then leaders', then staff's."""
+        """The commands `actor` sees: members' (or the unbound's), then leaders' or deputies',
+        then staff's."""
         menus = [Menu.MEMBER if actor.is_bound else Menu.UNBOUND]
         if Role.LEADER in actor.roles:
             menus.append(Menu.LEADER)
+        if Role.DEPUTY in actor.roles:
+            menus.append(Menu.DEPUTY)
         if Role.STAFF in actor.roles:
             menus.append(Menu.STAFF)
         return self.listed_in(*menus)

@@ -33,7 +33,8 @@ def help_text(registry: Registry, actor: Actor, language: str) -> str:
 
 
 async def set_personal_menu(bot: ExtBot[Any], registry: Registry, actor: Actor) -> None:
-    """The longer menu for a leader or staff member, in their private chat, both languages."""
+    """The longer menu for a leader, deputy or staff member, in their private chat, both
+    languages."""
     scope = BotCommandScopeChat(actor.telegram_user_id)
     for language in LANGUAGES:
         await bot.set_my_commands(

@@ -81,7 +81,7 @@ def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
     assert [str(e) for e in errors] == [
         "row 2: missing name",
         f"row 3: malformed phone '12345': {PHONE_FORMS}",
-        "row 4: unknown role 'chief' (use member/leader/staff/admin)",
+        "row 4: unknown role 'chief' (use member/leader/deputy/staff/admin)",
         "row 7: same phone as row 5",
         "row 8: missing phone",
         "row 9: a leader needs a group",
@@ -159,7 +159,7 @@ def test_every_problem_of_every_row_in_one_pass(tmp_path: Path) -> None:
     assert [r.line for r in rows] == [2, 3, 4]
     assert [str(e) for e in errors] == [
         "row 5: missing name",
-        "row 5: unknown role 'chief' (use member/leader/staff/admin)",
+        "row 5: unknown role 'chief' (use member/leader/deputy/staff/admin)",
         "row 6: same phone as row 5",
         "row 7: a leader needs a group",
         "row 7: same phone as row 3",
@@ -200,7 +200,7 @@ async def test_cli_bad_rows_write_nothing(tmp_path: Path, config: Config) -> Non
     assert out.getvalue().splitlines() == [
         f"row 3: malformed phone '99': {PHONE_FORMS}",
         "row 4: missing phone",
-        "row 4: unknown role 'x' (use member/leader/staff/admin)",
+        "row 4: unknown role 'x' (use member/leader/deputy/staff/admin)",
         "2 bad row(s); nothing written",
     ]
     assert rows_of(config.storage.path) == before == [("A", "13800000001", "", "g", "member")]
@@ -237,3 +237,64 @@ def test_table_aligns_wide_characters() -> None:
     lines = table.splitlines()
     assert lines[2].index("1") + 2 == lines[3].index("2")  # 张三: 2 characters, 4 columns
     assert lines[1] == "----  -"
+
+
+async def test_deputies_by_either_name_need_a_group_and_are_listed(
+    tmp_path: Path, config: Config
+) -> None:
+    """副组长 / deputy (any case) is a role of its own; like a leader, it needs a group."""
+    bad = write(
+        tmp_path,
+        "姓名,手机号,界别,活动组,角色\n"
+        "孙副,13800000001,经济界,,副组长\n"
+        "Dora,13800000002,,,Deputy\n"
+        "钱副,13800000003,,第一组,副 组长\n",
+        name="bad.csv",
+    )
+    out = io.StringIO()
+    assert await import_roster_cli(config, bad, dry_run=False, out=out) == 1
+    assert out.getvalue().splitlines()[:3] == [
+        "row 2: a deputy needs a group",
+        "row 3: a deputy needs a group",
+        "row 4: unknown role '副 组长' (use member/leader/deputy/staff/admin)",
+    ]
+    assert out.getvalue().splitlines()[-1] == "3 bad row(s); nothing written"
+
+    good = write(
+        tmp_path,
+        "姓名,手机号,界别,活动组,角色\n"
+        "孙副,13800000001,经济界,第一组,副组长\n"
+        "Dora,13800000002,,第二组,DEPUTY\n"
+        "李四,13800000004,,第一组,组长\n",
+        name="good.csv",
+    )
+    rows, errors = read_roster(good)
+    assert errors == []
+    assert [r.role for r in rows] == [Role.DEPUTY, Role.DEPUTY, Role.LEADER]
+    out = io.StringIO()
+    assert await import_roster_cli(config, good, dry_run=False, out=out) == 0
+    assert rows_of(config.storage.path) == [
+        ("孙副", "13800000001", "经济界", "第一组", "deputy"),
+        ("Dora", "13800000002", "", "第二组", "deputy"),
+        ("李四", "13800000004", "", "第一组", "leader"),
+    ]
+    out = io.StringIO()
+    assert await list_members_cli(config, group="第一组", out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert sorted(line.split() for line in lines[2:4]) == [
+        ["孙副", "13800000001", "经济界", "第一组", "deputy", "-"],
+        ["李四", "13800000004", "第一组", "leader", "-"],  # no sector
+    ]
+
+
+async def test_a_member_made_deputy_by_a_later_file(tmp_path: Path) -> None:
+    first = write(tmp_path, HEADER + "A,13800000001,,g1,member\nB,13800000002,,g1,deputy\n")
+    second = write(tmp_path, HEADER + "A,13800000001,,g1,副组长\nB,13800000002,,g1,委员\n",
+                   name="second.csv")
+    async with Database(tmp_path / "bot.db") as db:
+        await apply_import(db, read_roster(first)[0], source="first.csv")
+        plan = await apply_import(db, read_roster(second)[0], source="second.csv")
+        assert [(r.name, changed) for r, changed in plan.updated] == [
+            ("A", ["role"]), ("B", ["role"])]
+        roles = {m.name: m.role for m in await MemberRepository(db).list_members()}
+        assert roles == {"A": Role.DEPUTY, "B": Role.MEMBER}

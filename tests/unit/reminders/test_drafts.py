@@ -64,7 +64,9 @@ def test_the_audience_chosen() -> None:
     assert ReminderDraft(audience=AudienceChoice.EVERYONE).audience_of().everyone
     assert ReminderDraft(audience=AudienceChoice.GROUPS, groups=[3, 1]).audience_of() == \
         Audience(group_ids=(1, 3))
-    assert ReminderDraft(audience=AudienceChoice.LEADERS).audience_of().roles == (Role.LEADER,)
+    # the leaders' reminders reach the deputies (副组长) too
+    assert ReminderDraft(audience=AudienceChoice.LEADERS).audience_of().roles == (
+        Role.LEADER, Role.DEPUTY)
     assert set(ReminderDraft(audience=AudienceChoice.STAFF).audience_of().roles) == {
         Role.STAFF, Role.ADMIN}
     assert ReminderDraft().audience_of().is_empty()
@@ -95,6 +97,11 @@ def test_audiences_read_by_name() -> None:
     assert audience_text("zh", Audience.all_members(), groups) == "全体委员"
     assert audience_text("zh", Audience(group_ids=(1, 2)), groups) == "第一活动组、第二活动组"
     assert audience_text("zh", Audience(roles=(Role.LEADER,)), groups) == "各组组长"
+    assert audience_text("zh", Audience(roles=(Role.LEADER, Role.DEPUTY)), groups) == \
+        "各组组长、副组长"
+    assert audience_text("zh", Audience(roles=(Role.DEPUTY,)), groups) == "各组副组长"
+    assert audience_text("en", Audience(roles=(Role.DEPUTY, Role.LEADER)), groups) == \
+        "group leaders and their deputies"
     assert audience_text("en", Audience(group_ids=(1, 7)), groups) == \
         "第一活动组, (removed group 7)"
 

@@ -164,6 +164,21 @@ async def test_counts_per_member(world: World, tmp_path: Path) -> None:
     assert counts["李四"]["活动组"] == "第二活动组"
 
 
+async def test_a_deputy_is_counted_like_a_member(world: World, tmp_path: Path) -> None:
+    """A 副组长 without a report still has a row of zeros, as members and leaders do."""
+    await fill(world)
+    async with world.db.transaction() as conn:
+        await conn.execute("UPDATE members SET role = 'deputy' WHERE name = '孙七'")
+    target = tmp_path / "register.xlsx"
+    await ReportExporter(world.db, SHANGHAI).export_to(target, RegisterFilter())
+    workbook = load_workbook(target, read_only=True)
+    rows = list(workbook["委员统计"].iter_rows(values_only=True))
+    workbook.close()
+    counts = {row[0]: list(row[3:]) for row in rows[1:]}
+    assert set(counts) == {"张三", "李四", "孙七"}
+    assert counts["孙七"] == [0, 0, 0, 0, 0, 0]
+
+
 async def test_filters_by_dates_and_status(world: World) -> None:
     await fill(world)
     exporter = ReportExporter(world.db, SHANGHAI)

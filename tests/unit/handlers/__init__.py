@@ -1,0 +1,1 @@
+"""Handlers: what the capabilities declare."""

@@ -1,0 +1,1 @@
+"""Storage: the schema and its migrations."""
