@@ -10,7 +10,7 @@ CAPABILITY = Capability(
     name="duty_record",
     commands=(
         command("me", me.me_command, Menu.MEMBER),
-        command("group", group.group_command, Menu.LEADER, Menu.STAFF),
+        command("group", group.group_command, Menu.LEADER, Menu.DEPUTY, Menu.STAFF),
         command("stats", stats.stats_command, Menu.STAFF),
     ),
     buttons={
