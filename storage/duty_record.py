@@ -280,18 +280,18 @@ class DutyRepository:
             if event.over:
                 for group_id in event.groups:
                     by_group.setdefault(group_id, []).append(event)
+        # every line of an event with the same outcome is the same object
+        shared = {(e.event_id, outcome, expected): EventOutcome(e, outcome, expected)
+                  for e in events.values() for outcome in Outcome for expected in (True, False)}
         result: dict[int, list[EventOutcome]] = {}
         for member_id, group_id, left in people:
             attended = checked.get(member_id, {})
             away = excused.get(member_id, set())
-            expected = [e for e in by_group.get(group_id, ()) if left is None
+            expected = [e.event_id for e in by_group.get(group_id, ()) if left is None
                         or e.stored_start < left] if group_id is not None else []
-            lines = [
-                EventOutcome(e, _outcome(attended.get(e.event_id), e.event_id in away), True)
-                for e in expected
-            ]
-            chosen = {e.event_id for e in expected}
-            elsewhere = [EventOutcome(events[i], _outcome(late, False), False)
+            lines = [shared[i, _outcome(attended.get(i), i in away), True] for i in expected]
+            chosen = set(expected)
+            elsewhere = [shared[i, _outcome(late, False), False]
                          for i, late in attended.items() if i not in chosen]
             if elsewhere:
                 lines += elsewhere

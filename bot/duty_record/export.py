@@ -16,6 +16,7 @@ next is read, so the memory an export takes is bounded by one batch, not the com
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -163,12 +164,26 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
         """The summary and the ranking, then the members' sheets BATCH members at a time."""
         say = _Words(built.language)
         yield self.sheets(built)
-        for start in range(0, len(built.members), BATCH):
-            batch = built.members[start:start + BATCH]
-            lines = await self.service.lines_of(
-                built.year, [e.record.counts.member_id for e in batch], built.events)
-            yield [self._member(built, entry, lines[entry.record.counts.member_id], say)
-                   for entry in batch]
+        batches = [built.members[start:start + BATCH]
+                   for start in range(0, len(built.members), BATCH)]
+
+        def read(batch: list[MemberYear]) -> asyncio.Task[dict[int, MemberLines]]:
+            ids = [entry.record.counts.member_id for entry in batch]
+            return asyncio.ensure_future(self.service.lines_of(built.year, ids, built.events))
+
+        # the next batch is read while the one before is written (in its thread)
+        pending = read(batches[0]) if batches else None
+        try:
+            for index, batch in enumerate(batches):
+                assert pending is not None
+                lines = await pending
+                pending = read(batches[index + 1]) if index + 1 < len(batches) else None
+                yield [self._member(built, entry, lines[entry.record.counts.member_id], say)
+                       for entry in batch]
+                del lines
+        finally:
+            if pending is not None:
+                pending.cancel()
 
     def _level_name(self, language: str, code: str) -> str:
         level = self.config.level(code)

@@ -136,7 +136,7 @@ def column_widths(sheet: Sheet) -> list[int]:
             widths[index] = max(widths[index], display_width(name))
         parts.append((table.rows, len(table.header)))
     for rows, columns_used in parts:
-        # column by column: thousands of sheets of a hundred lines each in an export
+        # column by column: an export has thousands of sheets of a hundred lines each
         columns = zip_longest(*rows)
         for index, column in zip(range(columns_used), columns, strict=False):
             widths[index] = max(widths[index], *map(display_width, column))
