@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,10 +15,12 @@ class _Model(BaseModel):
 
 
 class Scope(_Model):
-    """Whose record: one member, one group, or everyone on the roster (staff excepted)."""
+    """Whose record: one member, one group, some members (`member_ids`, as an export reads
+    everyone a batch at a time), or everyone on the roster (staff excepted)."""
 
     member_id: int | None = None
     group_id: int | None = None
+    member_ids: tuple[int, ...] | None = None
     active_only: bool = False  # leave out members who left the roster
 
 
@@ -63,6 +67,29 @@ class EventLine(_Model):
     starts_at: datetime
     outcome: Outcome
     expected: bool  # of the member's group (a check-in elsewhere is counted, not expected)
+
+
+@dataclass(frozen=True, slots=True)
+class YearEvent:
+    """A scheduled event of the year, shared by every member's lines of an export (a million
+    of them at 10,000 members: no model per line)."""
+
+    event_id: int
+    title: str
+    type: str
+    starts_at: datetime
+    stored_start: str  # as stored: the order of the lines, and "before the member left"
+    over: bool  # ended by the time the figures are computed
+    groups: frozenset[int]  # the groups expected at it
+
+
+class EventOutcome(NamedTuple):
+    """One of a member's event lines in an export: what an EventLine says, the event shared
+    (a tuple: half a million are made for 5,000 members)."""
+
+    event: YearEvent
+    outcome: Outcome
+    expected: bool
 
 
 class ReportLine(_Model):

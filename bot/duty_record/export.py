@@ -7,15 +7,17 @@ on the roster by reports adopted, then points, and the groups by the same sums �
 equal figures share a rank (1, 2, 2, 4), as the plenary's 表彰 lists them. Then one sheet per
 member, named after them, laid out to print on A4 (portrait, fit to the page's width, the
 member's line on top of every page): who they are, the events of the year with the outcome,
-their reports, proposals, reading notes and the points of each item. Everything is read with
-one query per kind for everyone (DutyRecordService.records and .lists). Only .xlsx: a sheet per
-member has no .csv form. Every export is audited.
+their reports, proposals, reading notes and the points of each item. The figures are read
+for everyone at once (DutyRecordService.records); the lines behind them BATCH members at a
+time (DutyRecordService.lines_of), each batch's sheets written into the workbook before the
+next is read, so the memory an export takes is bounded by one batch, not the committee. Only
+.xlsx: a sheet per member has no .csv form. Every export is audited.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -27,7 +29,7 @@ from bot.core.config import Config, DutyRecordConfig
 from bot.core.phones import normalize_phone
 from bot.core.texts import plain
 from bot.duty_record.rules import Item, PointItem
-from bot.duty_record.service import FIRST_YEAR, DutyRecord, DutyRecordService
+from bot.duty_record.service import FIRST_YEAR, DutyRecord, DutyRecordService, MemberLines
 from bot.exports.exporter import Exporter, export_from_cli
 from bot.exports.spreadsheet import (
     BadFileName,
@@ -38,7 +40,7 @@ from bot.exports.spreadsheet import (
     Table,
 )
 from storage.db import Database
-from storage.duty_models import Dimension, EventLine, NoteLine, ProposalLine, ReportLine, Scope
+from storage.duty_models import Dimension, EventOutcome, Outcome, Scope, YearEvent
 from storage.members import MemberRepository
 from storage.models import Role
 
@@ -48,6 +50,8 @@ _SUMMARY_TAIL = ("instructed", "not_adopted", "coauthored", "proposals", "readin
                  "points", "short_activities", "short_proposals", "short_reports", "conduct",
                  "conduct_remarks", "satisfaction", "satisfaction_remarks")
 _SHORT = (Item.ACTIVITIES, Item.PROPOSALS, Item.REPORTS)  # the order of the *_short columns
+# members whose lines are read and written at a time: ~55,000 event lines at 110 a member
+BATCH = 500
 
 
 def _quantity(record: DutyRecord, item: PointItem) -> int:
@@ -92,30 +96,22 @@ class DutyFilter:
 
 @dataclass(frozen=True)
 class MemberYear:
-    """One member's record and what lies behind it."""
+    """One member's record and sector (the lines behind it are read batch by batch)."""
 
     record: DutyRecord
     sector: str
-    events: list[EventLine] = field(default_factory=list)
-    reports: list[ReportLine] = field(default_factory=list)
-    proposals: list[ProposalLine] = field(default_factory=list)
-    notes: list[NoteLine] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class DutyBook:
-    """What an export contains, in one language."""
+    """What an export contains, in one language: everyone's figures, and the year's events
+    with their days, which every member's lines share."""
 
     language: str
     year: int
     members: list[MemberYear]
-
-
-def _by_member(lines: Sequence[Any]) -> dict[int, list[Any]]:
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for line in lines:
-        grouped[line.member_id].append(line)
-    return grouped
+    events: dict[int, YearEvent] = field(default_factory=dict)
+    days: dict[int, date] = field(default_factory=dict)  # event id → its day in the zone
 
 
 class DutyExporter(Exporter[DutyFilter, DutyBook]):
@@ -150,25 +146,44 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
         """Every member in the filter's scope with their year, in roster order."""
         year = self.service.check_year(filters.year)
         records = await self.service.records(year, filters.scope)
-        lists = await self.service.lists(year, filters.scope)
         sectors = {m.id: m.sector for m in await self.service.members.list_members()}
-        events, reports = _by_member(lists.events), _by_member(lists.reports)
-        proposals, notes = _by_member(lists.proposals), _by_member(lists.notes)
-        members = [
-            MemberYear(r, sectors.get(r.counts.member_id, ""), events[r.counts.member_id],
-                       reports[r.counts.member_id], proposals[r.counts.member_id],
-                       notes[r.counts.member_id])
-            for r in records
-        ]
-        return DutyBook(language, year, members)
+        members = [MemberYear(r, sectors.get(r.counts.member_id, "")) for r in records]
+        events = await self.service.year_events(year)
+        days = {event_id: self._day(e.starts_at) for event_id, e in events.items()}
+        return DutyBook(language, year, members, events, days)
 
     # -- the sheets --------------------------------------------------------------------------
 
     def sheets(self, built: DutyBook) -> list[Sheet]:
-        """The summary, the ranking, then a sheet per member."""
+        """The sheets of the figures: the summary and the ranking (the members' sheets
+        follow in sheet_batches)."""
         say = _Words(built.language)
-        return [self._summary(built, say), self._ranking(built, say),
-                *(self._member(built, entry, say) for entry in built.members)]
+        return [self._summary(built, say), self._ranking(built, say)]
+
+    async def sheet_batches(self, built: DutyBook) -> AsyncIterator[Sequence[Sheet]]:
+        """The summary and the ranking, then the members' sheets BATCH members at a time."""
+        say = _Words(built.language)
+        yield self.sheets(built)
+        batches = [built.members[start:start + BATCH]
+                   for start in range(0, len(built.members), BATCH)]
+
+        def read(batch: list[MemberYear]) -> asyncio.Task[dict[int, MemberLines]]:
+            ids = [entry.record.counts.member_id for entry in batch]
+            return asyncio.ensure_future(self.service.lines_of(built.year, ids, built.events))
+
+        # the next batch is read while the one before is written (in its thread)
+        pending = read(batches[0]) if batches else None
+        try:
+            for index, batch in enumerate(batches):
+                assert pending is not None
+                lines = await pending
+                pending = read(batches[index + 1]) if index + 1 < len(batches) else None
+                yield [self._member(built, entry, lines[entry.record.counts.member_id], say)
+                       for entry in batch]
+                del lines
+        finally:
+            if pending is not None:
+                pending.cancel()
 
     def _level_name(self, language: str, code: str) -> str:
         level = self.config.level(code)
@@ -230,7 +245,8 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
             layout=PageLayout(),
         )
 
-    def _member(self, built: DutyBook, entry: MemberYear, say: _Words) -> Sheet:
+    def _member(self, built: DutyBook, entry: MemberYear, lines: MemberLines,
+                say: _Words) -> Sheet:
         record, c, language = entry.record, entry.record.counts, built.language
         conduct = _grade(record, Dimension.CONDUCT)
         satisfaction = _grade(record, Dimension.SATISFACTION)
@@ -240,20 +256,16 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
             (say("col_conduct"), conduct[0], say("col_remarks"), conduct[1]),
             (say("col_satisfaction"), satisfaction[0], say("col_remarks"), satisfaction[1]),
         ]
-        events = [
-            (self._day(e.starts_at), e.title, say.label(f"event_type.{e.type}"),
-             say.label(f"attendance_status.{e.outcome.value}"))
-            for e in entry.events
-        ]
+        events = [say.event_row(built, line) for line in lines.events]
         reports = [
             (r.number or "", r.title, say.label(f"report_status.{r.status}"),
              self._level_name(language, r.level) if r.level else "",
              say("yes" if r.instructed else "no"), self._day(r.submitted_at),
              say("role_coauthor" if r.coauthor else "role_first"))
-            for r in entry.reports
+            for r in lines.reports
         ]
-        proposals = [(p.title, p.deadline, p.count) for p in entry.proposals]
-        notes = [(n.book, self._day(n.created_at)) for n in entry.notes]
+        proposals = [(p.title, p.deadline, p.count) for p in lines.proposals]
+        notes = [(n.book, self._day(n.created_at)) for n in lines.notes]
         points: list[tuple[object, ...]] = [
             (say(f"point_{item.value}"), _quantity(record, item), value)
             for item, value in record.points.items()
@@ -296,6 +308,7 @@ class _Words:
     def __init__(self, language: str) -> None:
         self.language = language
         self._cache: dict[str, str] = {}
+        self._rows: dict[tuple[int, Outcome], tuple[object, ...]] = {}
 
     def __call__(self, key: str, **values: object) -> str:
         if values:
@@ -308,6 +321,17 @@ class _Words:
         if found is None:
             found = self._cache[key] = plain(self.language, key)
         return found
+
+    def event_row(self, built: DutyBook, line: EventOutcome) -> tuple[object, ...]:
+        """An event line's row: one tuple per event and outcome, shared by every sheet."""
+        key = (line.event.event_id, line.outcome)
+        row = self._rows.get(key)
+        if row is None:
+            event = line.event
+            row = self._rows[key] = (
+                built.days[event.event_id], event.title, self.label(f"event_type.{event.type}"),
+                self.label(f"attendance_status.{line.outcome.value}"))
+        return row
 
     def columns(self, names: Sequence[str]) -> list[str]:
         return [self(f"col_{name}") for name in names]

@@ -4,7 +4,7 @@ all from the repository's SQL aggregates."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
@@ -17,12 +17,14 @@ from storage.duty_models import (
     Dimension,
     DutyCounts,
     EventLine,
+    EventOutcome,
     Grade,
     NoteLine,
     Nudge,
     ProposalLine,
     ReportLine,
     Scope,
+    YearEvent,
 )
 from storage.duty_record import DutyRepository, Span
 from storage.members import MemberRepository
@@ -90,6 +92,16 @@ class DutyLists:
     reports: list[ReportLine]
     proposals: list[ProposalLine]
     notes: list[NoteLine]
+
+
+@dataclass(frozen=True)
+class MemberLines:
+    """One member's lists as an export reads them, a batch of members at a time."""
+
+    events: list[EventOutcome] = field(default_factory=list)
+    reports: list[ReportLine] = field(default_factory=list)
+    proposals: list[ProposalLine] = field(default_factory=list)
+    notes: list[NoteLine] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -188,6 +200,27 @@ class DutyRecordService:
             proposals=await self.repo.proposals(span, scope),
             notes=await self.repo.notes(span, scope),
         )
+
+    async def year_events(self, year: int) -> dict[int, YearEvent]:
+        """The year's scheduled events, read once for every batch of `lines_of`."""
+        return await self.repo.year_events(self.span(year))
+
+    async def lines_of(self, year: int, member_ids: Sequence[int],
+                       events: dict[int, YearEvent]) -> dict[int, MemberLines]:
+        """What `lists` gives, for these members, by member: the event lines as light
+        EventOutcome sharing `events` (the year's), for an export of thousands of members."""
+        span = self.span(year)
+        scope = Scope(member_ids=tuple(member_ids))
+        found = {member_id: MemberLines() for member_id in member_ids}
+        for member_id, outcomes in (await self.repo.event_outcomes(events, member_ids)).items():
+            found[member_id].events.extend(outcomes)
+        for report in await self.repo.reports(span, scope):
+            found[report.member_id].reports.append(report)
+        for proposal in await self.repo.proposals(span, scope):
+            found[proposal.member_id].proposals.append(proposal)
+        for note in await self.repo.notes(span, scope):
+            found[note.member_id].notes.append(note)
+        return found
 
     # -- what people may see -----------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TextIO, TypeVar
 
@@ -17,10 +17,10 @@ from bot.exports.spreadsheet import (
     ExportedFile,
     ExportFormat,
     Sheet,
+    XlsxBuilder,
     csv_bytes,
     format_for,
     write_beside,
-    xlsx_bytes,
 )
 from storage.audit import record_audit
 from storage.db import Database
@@ -52,6 +52,11 @@ class Exporter(ABC, Generic[Filters, Built]):
     def sheets(self, built: Built) -> list[Sheet]:
         """The sheets of the export, in order."""
 
+    async def sheet_batches(self, built: Built) -> AsyncIterator[Sequence[Sheet]]:
+        """The sheets of the .xlsx, a batch at a time, each written before the next is made:
+        all of `sheets` at once, unless an export of thousands of sheets reads them in parts."""
+        yield self.sheets(built)
+
     @abstractmethod
     def audit_detail(self, filters: Filters, built: Built) -> dict[str, Any]:
         """What the audit row records of this export (its filters, how many rows…)."""
@@ -70,19 +75,29 @@ class Exporter(ABC, Generic[Filters, Built]):
         if actor is not None and not actor.can(self.action):
             raise NotAllowed
         built = await self.build(filters, language)
-        sheets = self.sheets(built)
         if fmt is ExportFormat.XLSX:
-            files = [ExportedFile(f"{name}.xlsx", await asyncio.to_thread(xlsx_bytes, sheets))]
+            files = [ExportedFile(f"{name}.xlsx", await self._xlsx(built))]
         else:
             files = [
                 ExportedFile(f"{name}{suffix}.csv", csv_bytes(sheet.header, sheet.rows))
-                for suffix, sheet in zip(self.csv_suffixes, sheets, strict=True)
+                for suffix, sheet in zip(self.csv_suffixes, self.sheets(built), strict=True)
             ]
         detail = {"format": fmt.value, **self.audit_detail(filters, built)}
         detail["files"] = [f.name for f in files]
         async with self.db.transaction() as conn:
             await record_audit(conn, self.audit_kind, **audited_as(actor), detail=detail)
         return files
+
+    async def _xlsx(self, built: Built) -> bytes:
+        """The workbook, each batch of sheets written in a worker thread as it comes."""
+        builder = XlsxBuilder()
+        try:
+            async for batch in self.sheet_batches(built):
+                await asyncio.to_thread(builder.add, batch)
+        except BaseException:
+            builder.discard()
+            raise
+        return await asyncio.to_thread(builder.finish)
 
     async def export_to(
         self,

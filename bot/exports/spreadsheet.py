@@ -6,22 +6,26 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
+from itertools import zip_longest
 from pathlib import Path
 
 from bot.core.controls import without_controls
 from bot.core.texts import columns
-from bot.exports.xlsx import PageLayout, Worksheet, workbook_bytes
+from bot.exports.xlsx import PageLayout, WorkbookWriter, Worksheet, workbook_bytes
 
 # Column widths in characters of the default font: a little room around the text, and a
 # cap so one long note does not push the other columns off the screen.
 _MIN_WIDTH = 8
 _MAX_WIDTH = 60
 _PADDING = 2
+# an export's workbook beyond this goes to a temporary file while it is written
+_SPOOLED = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -62,16 +66,40 @@ class Sheet:
         return frozenset(bold)
 
 
-def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+def _worksheet(sheet: Sheet) -> Worksheet:
+    return Worksheet(title=sheet.title, rows=sheet.lines(), widths=column_widths(sheet),
+                     bold_rows=sheet.bold_lines(), layout=sheet.layout)
+
+
+def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
     """A workbook with one worksheet per sheet: header frozen, columns wide enough for it,
     dates and times as real spreadsheet dates, titles made valid (see xlsx.sheet_names)."""
-    return workbook_bytes([
-        Worksheet(
-            title=sheet.title, rows=sheet.lines(),
-            widths=column_widths(sheet), bold_rows=sheet.bold_lines(), layout=sheet.layout,
-        )
-        for sheet in sheets
-    ])
+    return workbook_bytes(_worksheet(sheet) for sheet in sheets)
+
+
+class XlsxBuilder:
+    """The same workbook written a batch of sheets at a time into a temporary file (in memory
+    up to a few megabytes), for an export too large to hold all its sheets at once."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=_SPOOLED)  # noqa: SIM115
+        self._writer = WorkbookWriter(self._file)
+
+    def add(self, sheets: Iterable[Sheet]) -> None:
+        for sheet in sheets:
+            self._writer.add(_worksheet(sheet))
+
+    def finish(self) -> bytes:
+        """The workbook's bytes (the temporary file is closed)."""
+        try:
+            self._writer.close()
+            self._file.seek(0)
+            return self._file.read()
+        finally:
+            self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()
 
 
 # A workbook repeats most of its texts (labels, group names, titles on many sheets): each is
@@ -85,7 +113,7 @@ def _text_width(text: str) -> int:
 
 def display_width(value: object) -> int:
     """How many columns `value` takes on screen: a Chinese (wide) character counts as two."""
-    if isinstance(value, str):
+    if type(value) is str:
         return _text_width(value)
     if isinstance(value, datetime):
         return len("yyyy-mm-dd hh:mm")
@@ -108,9 +136,10 @@ def column_widths(sheet: Sheet) -> list[int]:
             widths[index] = max(widths[index], display_width(name))
         parts.append((table.rows, len(table.header)))
     for rows, columns_used in parts:
-        for values in rows:
-            for index, value in enumerate(values[:columns_used]):
-                widths[index] = max(widths[index], display_width(value))
+        # column by column: an export has thousands of sheets of a hundred lines each
+        columns = zip_longest(*rows)
+        for index, column in zip(range(columns_used), columns, strict=False):
+            widths[index] = max(widths[index], *map(display_width, column))
     return [min(_MAX_WIDTH, max(_MIN_WIDTH, width + _PADDING)) for width in widths]
 
 

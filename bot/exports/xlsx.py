@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Literal
+from typing import IO, Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from bot.core.controls import without_controls
@@ -78,22 +78,29 @@ class Worksheet:
     layout: PageLayout | None = None
 
 
-def sheet_names(titles: Iterable[str]) -> list[str]:
-    """Names Excel accepts for these titles, in order: forbidden characters as "_", apostrophes
-    off the ends, at most 31 characters, and a later one of the same name (whatever its case)
-    numbered: 张三, 张三 (2)."""
-    names: list[str] = []
-    taken: set[str] = set()
-    for title in titles:
+class SheetNames:
+    """Names Excel accepts for titles given one after another: forbidden characters as "_",
+    apostrophes off the ends, at most 31 characters, and a later one of the same name
+    (whatever its case) numbered: 张三, 张三 (2)."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def __call__(self, title: str) -> str:
         base = _NOT_IN_SHEET_NAMES.sub("_", title).strip().strip("'") or "Sheet"
         name, number = base[:MAX_SHEET_NAME], 1
-        while name.lower() in taken:
+        while name.lower() in self._taken:
             number += 1
             suffix = f" ({number})"
             name = base[: MAX_SHEET_NAME - len(suffix)] + suffix
-        taken.add(name.lower())
-        names.append(name)
-    return names
+        self._taken.add(name.lower())
+        return name
+
+
+def sheet_names(titles: Iterable[str]) -> list[str]:
+    """Names Excel accepts for these titles, in order (see SheetNames)."""
+    name = SheetNames()
+    return [name(title) for title in titles]
 
 
 def _letters(index: int) -> str:
@@ -134,32 +141,61 @@ def _serial(value: date) -> float:
     return days + seconds / 86400
 
 
-def _row_xml(number: int, values: Sequence[object], bold: bool) -> str:
-    cells = []
+def _cells(values: Sequence[object], bold: bool) -> list[str]:
+    """A row's cells as XML split where the row's number goes (each cell's reference is
+    its column and the row's number): "<row>" + str(number).join(pieces)."""
+    pieces = [""]
     style = f' s="{BOLD}"' if bold else ""
     for index, value in enumerate(values):
         if value is None or value == "":
             continue
-        ref = f"{_COLUMNS[index] if index < 256 else _letters(index)}{number}"
         kind = type(value)
         if kind is str:
-            cells.append(f'<c r="{ref}"{style} t="inlineStr">{_text(value)}</c>')  # type: ignore[arg-type]
+            body = f'{style} t="inlineStr">{_text(value)}</c>'  # type: ignore[arg-type]
         elif kind is int or kind is float:
-            cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
+            body = f"{style}><v>{value!r}</v></c>"
         elif isinstance(value, bool):
-            cells.append(f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>')
+            body = f'{style} t="b"><v>{int(value)}</v></c>'
         elif isinstance(value, datetime):
-            cells.append(f'<c r="{ref}" s="{MOMENT}"><v>{_serial(value)!r}</v></c>')
+            body = f' s="{MOMENT}"><v>{_serial(value)!r}</v></c>'
         elif isinstance(value, date):
-            cells.append(f'<c r="{ref}" s="{DAY}"><v>{_serial(value)!r}</v></c>')
+            body = f' s="{DAY}"><v>{_serial(value)!r}</v></c>'
         elif isinstance(value, int | float):
-            cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
+            body = f"{style}><v>{value!r}</v></c>"
         else:
-            cells.append(f'<c r="{ref}"{style} t="inlineStr">{_text(str(value))}</c>')
-    return f'<row r="{number}">{"".join(cells)}</row>'
+            body = f'{style} t="inlineStr">{_text(str(value))}</c>'
+        pieces[-1] += f'<c r="{_column(index)}'
+        pieces.append(f'"{body}')
+    return pieces
 
 
-def _worksheet_xml(sheet: Worksheet) -> str:
+class _Rows:
+    """Rows as XML. A row given again as the same tuple (an export shares one tuple among
+    every sheet that has that line: an event and its outcome) is formatted once."""
+
+    LIMIT = 1 << 14  # rows remembered, then forgotten all at once
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, bool], tuple[object, list[str]]] = {}
+
+    def xml(self, number: int, values: Sequence[object], bold: bool) -> str:
+        if type(values) is tuple:
+            key = (id(values), bold)
+            known = self._known.get(key)
+            if known is not None and known[0] is values:
+                pieces = known[1]
+            else:
+                pieces = _cells(values, bold)
+                if len(self._known) >= self.LIMIT:
+                    self._known.clear()
+                self._known[key] = (values, pieces)  # held: its id stays its own
+        else:
+            pieces = _cells(values, bold)
+        row = str(number)
+        return f'<row r="{row}">{row.join(pieces)}</row>'
+
+
+def _worksheet_xml(sheet: Worksheet, rows: _Rows) -> str:
     layout = sheet.layout
     parts = [f'{_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
     if layout is not None:
@@ -189,7 +225,7 @@ def _worksheet_xml(sheet: Worksheet) -> str:
         parts.append("</cols>")
     parts.append("<sheetData>")
     bold = sheet.bold_rows
-    parts.extend(_row_xml(n, values, n - 1 in bold) for n, values in enumerate(sheet.rows, 1))
+    parts.extend(rows.xml(n, values, n - 1 in bold) for n, values in enumerate(sheet.rows, 1))
     parts.append("</sheetData>")
     parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
                  'footer="0.3"/>')
@@ -200,16 +236,15 @@ def _worksheet_xml(sheet: Worksheet) -> str:
     return "".join(parts)
 
 
-def _workbook_xml(names: list[str], sheets: Sequence[Worksheet]) -> str:
+def _workbook_xml(names: list[str], title_rows: list[int]) -> str:
     listed = "".join(
         f"<sheet name={quoteattr(name)} sheetId=\"{i}\" r:id=\"rId{i}\"/>"
         for i, name in enumerate(names, start=1)
     )
     titles = "".join(
         f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
-        f"{escape(_quoted(name))}!$1:${sheet.layout.title_rows}</definedName>"
-        for i, (name, sheet) in enumerate(zip(names, sheets, strict=True))
-        if sheet.layout is not None and sheet.layout.title_rows
+        f"{escape(_quoted(name))}!$1:${rows}</definedName>"
+        for i, (name, rows) in enumerate(zip(names, title_rows, strict=True)) if rows
     )
     defined = f"<definedNames>{titles}</definedNames>" if titles else ""
     return (f'{_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
@@ -254,17 +289,39 @@ def _package(count: int) -> dict[str, str]:
             "xl/_rels/workbook.xml.rels": workbook_rels, "xl/styles.xml": _STYLES}
 
 
-def workbook_bytes(sheets: Sequence[Worksheet]) -> bytes:
+class WorkbookWriter:
+    """Writes a workbook into `file` a worksheet at a time, so a workbook of thousands of
+    sheets never is in memory whole: each worksheet is deflated into the zip as it is added,
+    the workbook's own parts (which list the sheets) when it is closed."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        # level 1: a workbook of 5,000 sheets deflates in a third of the default's time, a
+        # few per cent larger
+        self._zip = zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+        self._name = SheetNames()
+        self._names: list[str] = []
+        self._title_rows: list[int] = []
+        self._rows = _Rows()
+
+    def add(self, sheet: Worksheet) -> None:
+        self._names.append(self._name(without_controls(sheet.title)))
+        layout = sheet.layout
+        self._title_rows.append(layout.title_rows if layout is not None else 0)
+        self._zip.writestr(f"xl/worksheets/sheet{len(self._names)}.xml",
+                           _worksheet_xml(sheet, self._rows).encode("utf-8"))
+
+    def close(self) -> None:
+        for part, content in _package(len(self._names)).items():
+            self._zip.writestr(part, content)
+        self._zip.writestr("xl/workbook.xml", _workbook_xml(self._names, self._title_rows))
+        self._zip.close()
+
+
+def workbook_bytes(sheets: Iterable[Worksheet]) -> bytes:
     """The .xlsx file of these worksheets, in order (their titles made valid and unique)."""
-    names = sheet_names(without_controls(sheet.title) for sheet in sheets)
     buffer = io.BytesIO()
-    # level 1: a workbook of 5,000 sheets deflates in a third of the default's time, a few
-    # per cent larger
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for part, content in _package(len(sheets)).items():
-            archive.writestr(part, content)
-        archive.writestr("xl/workbook.xml", _workbook_xml(names, sheets))
-        for number, sheet in enumerate(sheets, start=1):
-            archive.writestr(f"xl/worksheets/sheet{number}.xml",
-                             _worksheet_xml(sheet).encode("utf-8"))
+    writer = WorkbookWriter(buffer)
+    for sheet in sheets:
+        writer.add(sheet)
+    writer.close()
     return buffer.getvalue()
