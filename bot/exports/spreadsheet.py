@@ -1,5 +1,6 @@
-"""Spreadsheets for the committee: .xlsx workbooks (openpyxl) and .csv files that Excel opens
-with the Chinese intact. Shared by every export (attendance sheets, the reports register)."""
+"""Spreadsheets for the committee: .xlsx workbooks (written by bot/exports/xlsx.py) and .csv
+files that Excel opens with the Chinese intact. Shared by every export (attendance sheets, the
+reports register, the 履职登记表)."""
 
 from __future__ import annotations
 
