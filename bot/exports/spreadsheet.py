@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import zip_longest
 from pathlib import Path
+from typing import cast
 
 from bot.core.controls import without_controls
 from bot.core.texts import columns
@@ -67,15 +68,16 @@ class Sheet:
         return frozenset(bold)
 
 
-def _worksheet(sheet: Sheet) -> Worksheet:
-    return Worksheet(title=sheet.title, rows=sheet.lines(), widths=column_widths(sheet),
+def _worksheet(sheet: Sheet, known: RowWidths) -> Worksheet:
+    return Worksheet(title=sheet.title, rows=sheet.lines(), widths=column_widths(sheet, known),
                      bold_rows=sheet.bold_lines(), layout=sheet.layout)
 
 
 def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
     """A workbook with one worksheet per sheet: header frozen, columns wide enough for it,
     dates and times as real spreadsheet dates, titles made valid (see xlsx.sheet_names)."""
-    return workbook_bytes(_worksheet(sheet) for sheet in sheets)
+    known = RowWidths()
+    return workbook_bytes(_worksheet(sheet, known) for sheet in sheets)
 
 
 class XlsxBuilder:
@@ -85,10 +87,11 @@ class XlsxBuilder:
     def __init__(self) -> None:
         self._file = tempfile.SpooledTemporaryFile(max_size=_SPOOLED)  # noqa: SIM115
         self._writer = WorkbookWriter(self._file)
+        self._widths = RowWidths()
 
     def add(self, sheets: Iterable[Sheet]) -> None:
         for sheet in sheets:
-            self._writer.add(_worksheet(sheet))
+            self._writer.add(_worksheet(sheet, self._widths))
 
     def finish(self) -> bytes:
         """The workbook's bytes (the temporary file is closed)."""
@@ -125,9 +128,37 @@ def display_width(value: object) -> int:
     return _text_width(str(value))
 
 
-def column_widths(sheet: Sheet) -> list[int]:
+class RowWidths:
+    """The widths of a row's cells, measured once for a row given again as the same tuple (an
+    export shares one tuple among every sheet that has that line: an event and its outcome).
+    Each remembered row is held, so no other object takes its id while it is remembered."""
+
+    LIMIT = 1 << 14  # rows remembered, then forgotten all at once
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[int, ...]] = {}
+        self._held: list[tuple[object, ...]] = []
+
+    def of(self, rows: Sequence[Sequence[object]]) -> list[tuple[int, ...]]:
+        """Each row's widths, in order."""
+        found = list(map(self._known.get, map(id, rows)))
+        if None in found:
+            for index, row in enumerate(rows):
+                if found[index] is None:
+                    found[index] = widths = tuple(map(display_width, row))
+                    if type(row) is tuple:  # a list may change: measured each time
+                        if len(self._known) >= self.LIMIT:
+                            self._known.clear()
+                            self._held.clear()
+                        self._known[id(row)] = widths
+                        self._held.append(row)
+        return cast(list[tuple[int, ...]], found)  # every None measured above
+
+
+def column_widths(sheet: Sheet, known: RowWidths | None = None) -> list[int]:
     """The width of each column: its widest cell (headers and further tables included),
-    padded and capped."""
+    padded and capped. `known` remembers rows shared between sheets."""
+    known = known if known is not None else RowWidths()
     count = max([len(sheet.header), *(len(t.header) for t in sheet.tables)])
     widths = [display_width(name) for name in sheet.header] + [0] * (count - len(sheet.header))
     parts = [(sheet.rows, len(sheet.header))]
@@ -138,9 +169,9 @@ def column_widths(sheet: Sheet) -> list[int]:
         parts.append((table.rows, len(table.header)))
     for rows, columns_used in parts:
         # column by column: an export has thousands of sheets of a hundred lines each
-        columns = zip_longest(*rows)
+        columns = zip_longest(*known.of(rows), fillvalue=0)
         for index, column in zip(range(columns_used), columns, strict=False):
-            widths[index] = max(widths[index], *map(display_width, column))
+            widths[index] = max(widths[index], *column)
     return [min(_MAX_WIDTH, max(_MIN_WIDTH, width + _PADDING)) for width in widths]
 
 
