@@ -142,10 +142,11 @@ def _serial(value: date) -> float:
 
 
 def _cells(values: Sequence[object], bold: bool) -> list[str]:
-    """A row's cells as XML split where the row's number goes (each cell's reference is
-    its column and the row's number): "<row>" + str(number).join(pieces)."""
-    pieces = [""]
+    """A row as XML split where the row's number goes (the row's and each cell's reference
+    hold it): str(number).join(pieces) is the row."""
+    pieces = ['<row r="']
     style = f' s="{BOLD}"' if bold else ""
+    cells = '">'
     for index, value in enumerate(values):
         if value is None or value == "":
             continue
@@ -164,35 +165,40 @@ def _cells(values: Sequence[object], bold: bool) -> list[str]:
             body = f"{style}><v>{value!r}</v></c>"
         else:
             body = f'{style} t="inlineStr">{_text(str(value))}</c>'
-        pieces[-1] += f'<c r="{_column(index)}'
-        pieces.append(f'"{body}')
+        pieces.append(f'{cells}<c r="{_column(index)}')
+        cells = f'"{body}'
+    pieces.append(f"{cells}</row>")
     return pieces
 
 
 class _Rows:
     """Rows as XML. A row given again as the same tuple (an export shares one tuple among
-    every sheet that has that line: an event and its outcome) is formatted once."""
+    every sheet that has that line: an event and its outcome) is formatted once; each
+    remembered row is held, so no other object takes its id while it is remembered."""
 
     LIMIT = 1 << 14  # rows remembered, then forgotten all at once
 
     def __init__(self) -> None:
-        self._known: dict[tuple[int, bool], tuple[object, list[str]]] = {}
+        self._known: dict[tuple[int, bool], list[str]] = {}
+        self._held: list[tuple[object, ...]] = []
 
-    def xml(self, number: int, values: Sequence[object], bold: bool) -> str:
-        if type(values) is tuple:
-            key = (id(values), bold)
-            known = self._known.get(key)
-            if known is not None and known[0] is values:
-                pieces = known[1]
-            else:
-                pieces = _cells(values, bold)
-                if len(self._known) >= self.LIMIT:
-                    self._known.clear()
-                self._known[key] = (values, pieces)  # held: its id stays its own
-        else:
-            pieces = _cells(values, bold)
-        row = str(number)
-        return f'<row r="{row}">{row.join(pieces)}</row>'
+    def xml(self, rows: Sequence[Sequence[object]], bold: frozenset[int]) -> list[str]:
+        """The rows' XML, numbered from 1; `bold` the rows (0-based) in bold."""
+        known = self._known
+        result = []
+        for index, values in enumerate(rows):
+            key = (id(values), index in bold)
+            pieces = known.get(key)
+            if pieces is None:
+                pieces = _cells(values, key[1])
+                if type(values) is tuple:  # a list may change: formatted each time
+                    if len(known) >= self.LIMIT:
+                        known.clear()
+                        self._held.clear()
+                    known[key] = pieces
+                    self._held.append(values)
+            result.append(str(index + 1).join(pieces))
+        return result
 
 
 def _worksheet_xml(sheet: Worksheet, rows: _Rows) -> str:
@@ -224,8 +230,7 @@ def _worksheet_xml(sheet: Worksheet, rows: _Rows) -> str:
         )
         parts.append("</cols>")
     parts.append("<sheetData>")
-    bold = sheet.bold_rows
-    parts.extend(rows.xml(n, values, n - 1 in bold) for n, values in enumerate(sheet.rows, 1))
+    parts += rows.xml(sheet.rows, sheet.bold_rows)
     parts.append("</sheetData>")
     parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
                  'footer="0.3"/>')
