@@ -74,12 +74,19 @@ _EXPECTED = (
 
 
 # (group, event, start) for every event over in the year, and each group it expected: a few
-# hundred rows whatever the committee's size, which the `expected` figures are counted from.
+# hundred rows whatever the committee's size, from which each group's `expected` is counted.
 _ENDED = (
     "ended AS MATERIALIZED (SELECT eg.group_id, e.id AS event_id, e.starts_at FROM events e "
     "JOIN event_groups eg ON eg.event_id = e.id "
     "WHERE e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end "
     "AND e.ends_at <= :now)"
+)
+
+
+# An event `e` over in the year, before member `w` left.
+_OVER = (
+    "e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end "
+    "AND e.ends_at <= :now AND (w.deactivated_at IS NULL OR e.starts_at < w.deactivated_at)"
 )
 
 
@@ -112,8 +119,9 @@ _COUNTS: dict[str, tuple[tuple[str, ...], str]] = {
     # Not every (member, expected event) pair looked up (1.2 million at 10,000 members), but
     # counted apart: how many each group was expected at (those before a member left counted
     # for that member alone), the member's check-ins at them and the approved leaves without
-    # one (each through the member's index, then the few hundred `ended` rows), and absent
-    # as the rest. Members of a group that was expected at nothing have no row (all 0).
+    # one (each through the member's index, then the event's primary keys), and absent as
+    # the rest. Members of a group that was expected at nothing have no row (all 0). 0.95 →
+    # 0.27 s for 4,940 members; one member's 0.3 → 0.7 ms (`ended` is made for the year).
     "expected": ((_ENDED,), (
         "SELECT member_id, expected, attended_expected, on_leave, "
         "expected - attended_expected - on_leave AS absent FROM ("
@@ -125,14 +133,14 @@ _COUNTS: dict[str, tuple[tuple[str, ...], str]] = {
         "ON g.group_id = w.group_id "
         "LEFT JOIN (SELECT w.id AS member_id, count(*) AS n FROM who w "
         "CROSS JOIN checkins c ON c.member_id = w.id "
-        "CROSS JOIN ended x ON x.event_id = c.event_id AND x.group_id = w.group_id "
-        "WHERE w.deactivated_at IS NULL OR x.starts_at < w.deactivated_at "
+        "CROSS JOIN event_groups eg ON eg.event_id = c.event_id AND eg.group_id = w.group_id "
+        "CROSS JOIN events e ON e.id = c.event_id WHERE " + _OVER + " "
         "GROUP BY w.id) p ON p.member_id = w.id "
         "LEFT JOIN (SELECT w.id AS member_id, count(*) AS n FROM who w "
         "CROSS JOIN leave_requests l ON l.member_id = w.id "
-        "CROSS JOIN ended x ON x.event_id = l.event_id AND x.group_id = w.group_id "
-        "WHERE l.status = 'approved' "
-        "AND (w.deactivated_at IS NULL OR x.starts_at < w.deactivated_at) "
+        "CROSS JOIN event_groups eg ON eg.event_id = l.event_id AND eg.group_id = w.group_id "
+        "CROSS JOIN events e ON e.id = l.event_id WHERE " + _OVER + " "
+        "AND l.status = 'approved' "
         "AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.event_id = l.event_id "
         "AND c.member_id = l.member_id) GROUP BY w.id) o ON o.member_id = w.id)"
     )),
