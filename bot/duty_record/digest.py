@@ -131,15 +131,35 @@ class DigestService:
     async def finish(self, key: str) -> None:
         await self.duty.repo.finish_run(key, self.duty.clock())
 
+    async def switches(self, actor: Actor) -> list[DigestSwitch]:
+        """Every group in roster order with its chat and its digest switch (staff)."""
+        if not actor.can(Action.MANAGE_DUTY_RECORDS):
+            raise Refused(DutyProblem.STAFF_ONLY)
+        return await self.duty.repo.digest_switches()
+
+    async def set(self, actor: Actor, group_id: int, on: bool) -> DigestSwitch:
+        """Staff switch group `group_id`'s digest on or off in chat; Refused(STAFF_ONLY) for
+        anyone else, Refused(NO_GROUP) when the group is gone. Audited; the group as it is
+        now."""
+        groups = await self.switches(actor)
+        group = next((g for g in groups if g.group_id == group_id), None)
+        if group is None:
+            raise Refused(DutyProblem.NO_GROUP)
+        return await self._switch(actor, group, on)
+
     async def set_digest(self, actor: Actor | None, group_name: str, on: bool) -> DigestSwitch:
-        """Switch a group's digest on or off (staff, or the command line `actor` None); the
-        switch is audited. The group as it is now."""
+        """Switch a group's digest on or off by its name (staff, or the command line `actor`
+        None); the switch is audited. The group as it is now."""
         if actor is not None and not actor.can(Action.MANAGE_DUTY_RECORDS):
             raise NotAllowed()
         group = next((g for g in await self.duty.repo.digest_switches()
                       if g.name == group_name.strip()), None)
         if group is None:
             raise Refused(DutyProblem.NO_GROUP)
+        return await self._switch(actor, group, on)
+
+    async def _switch(self, actor: Actor | None, group: DigestSwitch,
+                      on: bool) -> DigestSwitch:
         who = audited_as(actor)
         await self.duty.repo.set_digest(group.group_id, on, actor_tg_id=who["actor_tg_id"],
                                         actor_member_id=who["actor_member_id"])

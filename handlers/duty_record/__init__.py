@@ -1,9 +1,15 @@
-"""The duty record in chat: /me, /group, /stats, the supervision reminder and the weekly digest."""
+"""The duty record in chat: /me, /group, /stats, the supervision reminder and the weekly
+digest (and /digest, its switch per group)."""
 
 from __future__ import annotations
 
-from handlers.duty_record import export, group, jobs, me, stats
-from handlers.duty_record.buttons import GroupMemberRecord, GroupPick, RecordView
+from handlers.duty_record import digest_switch, export, group, jobs, me, stats
+from handlers.duty_record.buttons import (
+    DigestSwitchPress,
+    GroupMemberRecord,
+    GroupPick,
+    RecordView,
+)
 from handlers.shared.capability import Capability, Menu, command
 
 CAPABILITY = Capability(
@@ -12,11 +18,13 @@ CAPABILITY = Capability(
         command("me", me.me_command, Menu.MEMBER),
         command("group", group.group_command, Menu.LEADER, Menu.DEPUTY, Menu.STAFF),
         command("stats", stats.stats_command, Menu.STAFF),
+        command("digest", digest_switch.digest_command, Menu.STAFF),
     ),
     buttons={
         RecordView: me.record_view_pressed,
         GroupMemberRecord: me.group_member_pressed,
         GroupPick: group.group_picked,
+        DigestSwitchPress: digest_switch.digest_switch_pressed,
     },
     exports={"duty": export.export_duty},
     jobs=(jobs.schedule_duty_jobs,),

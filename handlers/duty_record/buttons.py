@@ -44,3 +44,12 @@ class GroupPick(CallbackData):
     PREFIX = "dgp"
     group_id: int = Field(ge=1)
     year: int = Field(ge=0, le=9999)
+
+
+class DigestSwitchPress(CallbackData):
+    """A group's button under /digest: its weekly digest switched to `on` (the state the
+    button offers, so a second tap or an old message's press changes nothing unexpected)."""
+
+    PREFIX = "dds"
+    group_id: int = Field(ge=1)
+    on: bool

@@ -13,14 +13,18 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.core.auth import Actor, Refused
 from bot.core.config import Config
 from bot.duty_record.cli import digest_cli
 from bot.duty_record.digest import DigestService, monday_of, week_key
+from bot.duty_record.service import DutyProblem
 from bot.telegram.sender import Delivery
 from handlers.duty_record.jobs import send_digest
 from storage.members import MemberRepository
 from tests.botapi import BotApiServer
-from tests.supervision_world import ALICE, BOB, at
+from tests.supervision_world import ALICE, BOB, STAFF, at
 from tests.unit.duty_record.conftest import Committee
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -140,3 +144,39 @@ async def test_staff_switch_the_digest_from_the_command_line(
     group = committee.world.groups["第二活动组"]
     assert [(r["subject"], json.loads(r["detail"])) for r in audit] == [
         (f"group:{group}", {"on": False}), (f"group:{group}", {"on": True})]
+
+
+async def test_staff_switch_a_groups_digest_in_chat_and_nobody_else(committee: Committee) -> None:
+    """DigestService.set (the /digest buttons): staff only, by the group's id, audited with
+    who pressed; a gone group is refused; the list is staff's alone too."""
+    services, world = committee.services, committee.world
+    digest = DigestService(services.duty_record, services.reminders)
+    members = services.members
+
+    async def actor(phone: str) -> Actor:
+        member = await members.by_phone(phone)
+        assert member is not None
+        return Actor.resolve(1000 + member.id, member, set())
+
+    staff, leader = await actor(STAFF), await actor(ALICE)
+    second = world.groups["第二活动组"]
+    with pytest.raises(Refused) as refused:
+        await digest.set(leader, second, on=False)
+    assert refused.value.reason is DutyProblem.STAFF_ONLY
+    with pytest.raises(Refused) as refused:
+        await digest.switches(leader)
+    assert refused.value.reason is DutyProblem.STAFF_ONLY
+    with pytest.raises(Refused) as refused:
+        await digest.set(staff, max(world.groups.values()) + 1, on=False)
+    assert refused.value.reason is DutyProblem.NO_GROUP
+
+    switched = await digest.set(staff, second, on=False)
+    assert (switched.name, switched.digest_off) == ("第二活动组", True)
+    assert [(g.name, g.digest_off) for g in await digest.switches(staff)] == [
+        ("第一活动组", False), ("第二活动组", True)]
+    audit = await services.db.fetch_all(
+        "SELECT actor_tg_id, actor_member_id, subject, detail FROM audit_log "
+        "WHERE action = 'duty.digest' ORDER BY id")
+    assert [(r["actor_tg_id"], r["actor_member_id"], r["subject"], json.loads(r["detail"]))
+            for r in audit] == [(staff.telegram_user_id, staff.member_id, f"group:{second}",
+                                 {"on": False})]
