@@ -19,7 +19,6 @@ from storage.duty_models import (
     Dimension,
     DutyCounts,
     DutyRun,
-    EventLine,
     EventOutcome,
     Grade,
     NoteLine,
@@ -60,18 +59,6 @@ _WHO = (
     "WHERE m.role NOT IN ('staff', 'admin') "
     "AND (m.deactivated_at IS NULL OR m.deactivated_at >= :start){filters})"
 )
-
-# (member, event) for every event over in the year that the member's group was expected at,
-# before the member left the roster.
-_EXPECTED = (
-    "expected AS (SELECT w.id AS member_id, e.id AS event_id FROM who w "
-    "JOIN event_groups eg ON eg.group_id = w.group_id "
-    "JOIN events e ON e.id = eg.event_id "
-    "WHERE e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end "
-    "AND e.ends_at <= :now "
-    "AND (w.deactivated_at IS NULL OR e.starts_at < w.deactivated_at))"
-)
-
 
 # (group, event, start) for every event over in the year, and each group it expected: a few
 # hundred rows whatever the committee's size, from which each group's `expected` is counted.
@@ -186,24 +173,6 @@ _COUNTS: dict[str, tuple[tuple[str, ...], str]] = {
 _LEVELS = ("city", "province", "national")
 
 
-def _outcome(late: bool | None, on_leave: bool) -> Outcome:
-    """Checked in (late or not: `late` None when not checked in), else on approved leave,
-    else absent."""
-    if late is not None:
-        return Outcome.LATE if late else Outcome.PRESENT
-    return Outcome.LEAVE if on_leave else Outcome.ABSENT
-
-
-def _event_line(row: sqlite3.Row) -> EventLine:
-    late = bool(row["late"]) if row["checked_in"] else None
-    outcome = _outcome(late, row["leave"] == "approved")
-    return EventLine(
-        member_id=row["member_id"], event_id=row["event_id"], title=row["title"],
-        type=row["type"], starts_at=required_time(row["starts_at"]), outcome=outcome,
-        expected=bool(row["expected"]),
-    )
-
-
 def _grade(row: sqlite3.Row) -> Grade:
     return Grade(
         member_id=row["member_id"], year=row["year"], dimension=Dimension(row["dimension"]),
@@ -248,25 +217,10 @@ class DutyRepository:
             result.append(DutyCounts.model_validate(values))
         return result
 
-    async def events(self, span: Span, scope: Scope) -> list[EventLine]:
-        """The year's events of each member: expected ones that are over, with their outcome,
-        and any other event checked in at; by member, then time."""
-        lines = (
-            "lines AS (SELECT member_id, event_id, 1 AS expected FROM expected "
-            "UNION SELECT c.member_id, c.event_id, 0 FROM who w "
-            "CROSS JOIN checkins c ON c.member_id = w.id JOIN events e ON e.id = c.event_id "
-            "WHERE e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end)"
-        )
-        query = (
-            "SELECT x.member_id, x.event_id, max(x.expected) AS expected, e.title, e.type, "
-            "e.starts_at, c.member_id IS NOT NULL AS checked_in, c.late, l.status AS leave "
-            "FROM lines x JOIN events e ON e.id = x.event_id "
-            "LEFT JOIN checkins c ON c.event_id = x.event_id AND c.member_id = x.member_id "
-            "LEFT JOIN leave_requests l ON l.event_id = x.event_id AND l.member_id = x.member_id "
-            "GROUP BY x.member_id, x.event_id ORDER BY x.member_id, e.starts_at, e.id"
-        )
-        rows = await self._rows(span, scope, (_EXPECTED, lines), query)
-        return [_event_line(row) for row in rows]
+    async def member_ids(self, span: Span, scope: Scope) -> list[int]:
+        """The members in `scope` (as `counts` has them), by id."""
+        rows = await self._rows(span, scope, (), "SELECT id FROM who ORDER BY id")
+        return [row[0] for row in rows]
 
     async def year_events(self, span: Span) -> dict[int, YearEvent]:
         """The scheduled events of the year with the groups expected at them, by time."""
@@ -290,12 +244,13 @@ class DutyRepository:
     async def event_outcomes(
         self, events: dict[int, YearEvent], member_ids: Sequence[int]
     ) -> dict[int, list[EventOutcome]]:
-        """The lines `events` (the year's, from year_events) give these members, as `events`
-        does for each: expected ones that are over with their outcome, and any other checked
-        in at; by time. Read as plain lists joined here, not one query per line: at 10,000
-        members a UNION over a million lines spent seconds in temporary B-trees. Each
-        member's check-ins come as two lists of event ids in one row (on time, late): a row
-        per check-in cost more to make than the rest of the join."""
+        """The lines `events` (the year's, from year_events) give these members: expected
+        ones that are over with their outcome, and any other checked in at; by time. The one
+        reading of event lines, for /me and the export alike. Read as plain lists joined
+        here, not one query per line: at 10,000 members a UNION over a million lines spent
+        seconds in temporary B-trees. Each member's check-ins come as two lists of event ids
+        in one row (on time, late): a row per check-in cost more to make than the rest of the
+        join."""
         ids = json.dumps(list(member_ids))
         people = await self.db.fetch_all(
             "SELECT id, group_id, deactivated_at FROM members "

@@ -390,7 +390,8 @@ async def part_breakdown(db: Database, options: Options) -> dict[str, Any]:
     await measure("counts: all of the above + models", lambda scope: repo.counts(span, scope))
     await measure("grades", lambda scope: repo.grades(
         YEAR, [scope.member_id] if scope.member_id is not None else None))
-    await measure("lists: events", lambda scope: repo.events(span, scope))
+    await measure("lists: all (event lines joined in Python)",
+                  lambda scope: service.lists(YEAR, scope))
     await measure("lists: reports", lambda scope: repo.reports(span, scope))
     await measure("lists: proposals", lambda scope: repo.proposals(span, scope))
     await measure("lists: notes", lambda scope: repo.notes(span, scope))
@@ -402,7 +403,9 @@ async def part_breakdown(db: Database, options: Options) -> dict[str, Any]:
                                                      Scope(member_id=chosen[0].id))):
             head, params = _with(span, scope, *ctes)
             plans[f"counts: {kind}, {label}"] = await _plan(db, head + query, params)
-    # the event lines of one member (the /me details): the query as the repository sends it
+    # the check-ins behind one member's event lines (the /me details), as the repository
+    # sends the query (after the member's row, before their leaves)
+    events = await repo.year_events(span)
     sent: list[tuple[str, Any]] = []
     fetch_all = db.fetch_all
 
@@ -412,10 +415,10 @@ async def part_breakdown(db: Database, options: Options) -> dict[str, Any]:
 
     db.fetch_all = spy  # type: ignore[method-assign]
     try:
-        await repo.events(span, Scope(member_id=chosen[0].id))
+        await repo.event_outcomes(events, [chosen[0].id])
     finally:
         db.fetch_all = fetch_all  # type: ignore[method-assign]
-    plans["lists: events, one member"] = await _plan(db, *sent[-1])
+    plans["lists: check-ins, one member"] = await _plan(db, *sent[1])
     return {"figures": figures, "plans": plans}
 
 

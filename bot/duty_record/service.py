@@ -5,7 +5,7 @@ all from the repository's SQL aggregates."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
@@ -193,12 +193,22 @@ class DutyRecordService:
         ]
 
     async def lists(self, year: int, scope: Scope) -> DutyLists:
-        span = self.span(year)
+        """The lines behind the counts of everyone in `scope`, by member then time (what
+        `lines_of` reads, as models)."""
+        ids = await self.repo.member_ids(self.span(year), scope)
+        found = await self.lines_of(year, ids, await self.year_events(year))
+        mine = [(member_id, lines) for member_id, lines in found.items()]
         return DutyLists(
-            events=await self.repo.events(span, scope),
-            reports=await self.repo.reports(span, scope),
-            proposals=await self.repo.proposals(span, scope),
-            notes=await self.repo.notes(span, scope),
+            events=[
+                EventLine(member_id=member_id, event_id=line.event.event_id,
+                          title=line.event.title, type=line.event.type,
+                          starts_at=line.event.starts_at, outcome=line.outcome,
+                          expected=line.expected)
+                for member_id, lines in mine for line in lines.events
+            ],
+            reports=[r for _, lines in mine for r in lines.reports],
+            proposals=[p for _, lines in mine for p in lines.proposals],
+            notes=[n for _, lines in mine for n in lines.notes],
         )
 
     async def year_events(self, year: int) -> dict[int, YearEvent]:
@@ -249,11 +259,7 @@ class DutyRecordService:
             raise Refused(DutyProblem.NO_SUCH_MEMBER)
         nudges = [n for n in await self.repo.nudges(member_id=member.id)
                   if n.run_key.startswith(f"supervision:{year}-")]
-        record = found[0]
-        if nudges:
-            record = DutyRecord(record.year, record.counts, record.points, record.target,
-                                record.grades, nudges[0])
-        return member, record
+        return member, replace(found[0], nudge=nudges[0]) if nudges else found[0]
 
     async def member_lists(self, actor: Actor, member_id: int | None,
                            year: int | None) -> tuple[Member, DutyLists]:
