@@ -52,7 +52,7 @@ _HTTP_CONNECTIONS = 256
 
 
 async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
-    db = Database(config.storage.path)
+    db = Database(config.storage.path, config.clock)
     await db.open()
     members = MemberRepository(db)
     codec = CallbackCodec(await server_secret(db, "callback"))

@@ -60,7 +60,7 @@ async def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
     if refusal is not None:
         print(f"liaison-bot backup: {refusal}", file=sys.stderr)
         return 1
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         await db.backup(out)
     print(f"backup written to {out}")
     return 0

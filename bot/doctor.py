@@ -20,7 +20,7 @@ async def _check_database(
     config: Config, say: Callable[[bool, str], None], out: TextIO
 ) -> list[ActivityGroup]:
     """Members, groups, waiting and set-aside updates of an existing database; its groups."""
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         repo = MemberRepository(db)
         members = await repo.list_members()
         groups = await repo.list_groups()

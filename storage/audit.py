@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import aiosqlite
 
-from storage.db import to_db_time, utc_now
+from storage.db import to_db_time
 
 
 async def record_audit(
     conn: aiosqlite.Connection,
     action: str,
     *,
+    at: datetime,
     actor_tg_id: int | None,
     actor_member_id: int | None = None,
     subject: str | None = None,
@@ -23,7 +25,7 @@ async def record_audit(
         "INSERT INTO audit_log(at, actor_tg_id, actor_member_id, action, subject, detail) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (
-            to_db_time(utc_now()),
+            to_db_time(at),
             actor_tg_id,
             actor_member_id,
             action,

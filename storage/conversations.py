@@ -6,7 +6,7 @@ import json
 
 from pydantic import BaseModel
 
-from storage.db import Database, from_db_time, to_db_time, utc_now
+from storage.db import Database, from_db_time, to_db_time
 from storage.models import Conversation
 
 
@@ -28,7 +28,7 @@ class SettingsRepository:
                 "INSERT INTO user_settings(telegram_user_id, language, updated_at) "
                 "VALUES (?, ?, ?) ON CONFLICT(telegram_user_id) DO UPDATE SET "
                 "language = excluded.language, updated_at = excluded.updated_at",
-                (telegram_user_id, language, to_db_time(utc_now())),
+                (telegram_user_id, language, to_db_time(self.db.clock())),
             )
 
     async def conversation(self, telegram_user_id: int, chat_id: int) -> Conversation | None:
@@ -71,7 +71,7 @@ class SettingsRepository:
                     kind,
                     step,
                     json.dumps(data, ensure_ascii=False),
-                    to_db_time(utc_now()),
+                    to_db_time(self.db.clock()),
                 ),
             )
 

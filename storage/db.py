@@ -13,12 +13,9 @@ from typing import Any
 
 import aiosqlite
 
+from domain.clock import Clock
+
 BUSY_TIMEOUT_MS = 10_000
-
-
-def utc_now() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 def to_db_time(moment: datetime) -> str:
@@ -77,8 +74,9 @@ class Database:
     wait on the busy timeout instead of failing half-way.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Clock) -> None:
         self.path = path
+        self.clock = clock  # the one clock of the process: what its rows are stamped with
         self._reader: aiosqlite.Connection | None = None
         self._writer: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, to_db_time
 
 # A delivery found still pending from an earlier try (the bot stopped while it was in flight)
 # that must not be tried again: it may well have arrived.
@@ -37,7 +37,7 @@ class DeliveryRepository:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO deliveries(key, chat_id, created_at) VALUES (?, ?, ?)",
-                (key, chat_id, to_db_time(utc_now())),
+                (key, chat_id, to_db_time(self.db.clock())),
             )
             if cursor.rowcount == 1:
                 return Claim.GO
@@ -79,7 +79,8 @@ class DeliveryRepository:
                 "attempts = CASE WHEN ? THEN 1000000 ELSE attempts + 1 END, message_id = ?, "
                 "last_error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
                 "WHERE key = ? AND chat_id = ?",
-                (status, final, message_id, error, status, to_db_time(utc_now()), key, chat_id),
+                (status, final, message_id, error, status, to_db_time(self.db.clock()),
+                 key, chat_id),
             )
 
     async def status_counts(self, key: str) -> dict[str, int]:

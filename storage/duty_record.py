@@ -410,7 +410,7 @@ class DutyRepository:
                 conn, "duty.grade", actor_tg_id=actor_tg_id, actor_member_id=actor_member_id,
                 subject=f"member:{member_id}",
                 detail={"year": year, "dimension": dimension.value, "grade": grade,
-                        "remarks": remarks, "before": old.grade if old else None},
+                        "remarks": remarks, "before": old.grade if old else None}, at=at,
             )
         return old
 
@@ -503,4 +503,4 @@ class DutyRepository:
                                (0 if on else 1, group_id))
             await record_audit(conn, "duty.digest", actor_tg_id=actor_tg_id,
                                actor_member_id=actor_member_id, subject=f"group:{group_id}",
-                               detail={"on": on})
+                               detail={"on": on}, at=self.db.clock())

@@ -8,7 +8,7 @@ from datetime import datetime
 import aiosqlite
 from pydantic import BaseModel
 
-from storage.db import Database, from_db_time, to_db_time, utc_now
+from storage.db import Database, from_db_time, to_db_time
 
 
 class SetAsideUpdate(BaseModel):
@@ -33,7 +33,7 @@ class UpdateInbox:
         """Store a batch of (update id, JSON) pairs (getUpdates gives at most 100) except those
         seen before, and mark `handled` ids handled, in one transaction. Returns the ids that
         were new, in the order given."""
-        now = to_db_time(utc_now())
+        now = to_db_time(self.db.clock())
         ids = [update_id for update_id, _ in received]
         async with self.db.transaction() as conn:
             async with conn.execute(
@@ -53,7 +53,7 @@ class UpdateInbox:
     async def mark_handled(self, handled: Collection[int]) -> None:
         if handled:
             async with self.db.transaction() as conn:
-                await self._mark(conn, handled, to_db_time(utc_now()))
+                await self._mark(conn, handled, to_db_time(self.db.clock()))
 
     @staticmethod
     async def _mark(conn: aiosqlite.Connection, handled: Collection[int], now: str) -> None:
@@ -73,7 +73,7 @@ class UpdateInbox:
     async def set_aside_tried(self, max_attempts: int) -> list[SetAsideUpdate]:
         """Set aside the unhandled updates already tried `max_attempts` times after a stop;
         returns them."""
-        now = to_db_time(utc_now())
+        now = to_db_time(self.db.clock())
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE update_inbox SET set_aside_at = ? WHERE handled_at IS NULL "

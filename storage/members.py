@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, from_db_time, to_db_time, utc_now
+from storage.db import Database, from_db_time, to_db_time
 from storage.models import ActivityGroup, Invite, Member, Role
 
 _MEMBER_SELECT = """
@@ -114,10 +114,10 @@ class MemberRepository:
 
     # -- writes (each inside the caller's transaction) ---------------------------------------
     @staticmethod
-    async def ensure_group(conn: aiosqlite.Connection, name: str) -> int:
+    async def ensure_group(conn: aiosqlite.Connection, name: str, *, now: datetime) -> int:
         await conn.execute(
             "INSERT OR IGNORE INTO activity_groups(name, created_at) VALUES (?, ?)",
-            (name, to_db_time(utc_now())),
+            (name, to_db_time(now)),
         )
         async with conn.execute("SELECT id FROM activity_groups WHERE name = ?", (name,)) as cur:
             row = await cur.fetchone()
@@ -139,27 +139,29 @@ class MemberRepository:
 
     @staticmethod
     async def set_deactivated(
-        conn: aiosqlite.Connection, member_id: int, at: datetime | None
+        conn: aiosqlite.Connection, member_id: int, at: datetime | None, *, now: datetime
     ) -> bool:
         """Deactivate the member at `at`, or (None) make them active again; False when they
         were in that state already."""
-        now = to_db_time(utc_now())
+        stamp = to_db_time(now)
         if at is None:
             sql = ("UPDATE members SET deactivated_at = NULL, updated_at = ? "
                    "WHERE id = ? AND deactivated_at IS NOT NULL")
-            cursor = await conn.execute(sql, (now, member_id))
+            cursor = await conn.execute(sql, (stamp, member_id))
         else:
             sql = ("UPDATE members SET deactivated_at = ?, updated_at = ? "
                    "WHERE id = ? AND deactivated_at IS NULL")
-            cursor = await conn.execute(sql, (to_db_time(at), now, member_id))
+            cursor = await conn.execute(sql, (to_db_time(at), stamp, member_id))
         return cursor.rowcount == 1
 
     @staticmethod
-    async def unbind_telegram(conn: aiosqlite.Connection, member_id: int) -> bool:
+    async def unbind_telegram(
+        conn: aiosqlite.Connection, member_id: int, *, now: datetime
+    ) -> bool:
         cursor = await conn.execute(
             "UPDATE members SET telegram_user_id = NULL, bound_at = NULL, updated_at = ? "
             "WHERE id = ? AND telegram_user_id IS NOT NULL",
-            (to_db_time(utc_now()), member_id),
+            (to_db_time(now), member_id),
         )
         return cursor.rowcount == 1
 
@@ -192,10 +194,11 @@ class MemberRepository:
 
     @staticmethod
     async def bind_group_chat(
-        conn: aiosqlite.Connection, group_id: int, chat_id: int, title: str | None
+        conn: aiosqlite.Connection, group_id: int, chat_id: int, title: str | None, *,
+        now: datetime,
     ) -> None:
         """Point an activity group at a chat; a chat serves one group at a time."""
-        now = to_db_time(utc_now())
+        stamp = to_db_time(now)
         await conn.execute(
             "UPDATE activity_groups SET chat_id = NULL, chat_title = NULL, bound_at = NULL "
             "WHERE chat_id = ? AND id != ?",
@@ -203,5 +206,5 @@ class MemberRepository:
         )
         await conn.execute(
             "UPDATE activity_groups SET chat_id = ?, chat_title = ?, bound_at = ? WHERE id = ?",
-            (chat_id, title, now, group_id),
+            (chat_id, title, stamp, group_id),
         )

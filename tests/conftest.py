@@ -10,12 +10,13 @@ import pytest
 from storage.db import Database
 from tests.botapi.limits import Limits
 from tests.botapi.server import BotApiServer
+from tests.clock import SYSTEM
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """An empty database in a temporary folder, migrated to the current schema."""
-    async with Database(tmp_path / "bot.db") as database:
+    async with Database(tmp_path / "bot.db", SYSTEM) as database:
         yield database
 
 

@@ -57,7 +57,7 @@ from benchmarks.checkin_burst import peer_bot
 from benchmarks.checkin_burst.storage import machine, percentile
 from benchmarks.processes import stop_process
 from bot.attendance import tokens as checkin_tokens
-from storage.db import utc_now
+from domain.clock import Clock
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.botapi.model import CallbackAnswer
 from tests.e2e.attendance_world import (
@@ -226,7 +226,7 @@ class Liaison(Subject):
         await self.process.terminate(timeout=60)
 
     def qr_payload(self) -> str:
-        step = checkin_tokens.step_at(utc_now())
+        step = checkin_tokens.step_at(Clock()())
         return checkin_tokens.link_payload(self.secret, self.event_id, step)
 
     def stored(self) -> tuple[dict[int, float], int]:

@@ -32,7 +32,8 @@ from zoneinfo import ZoneInfo
 
 from bot.attendance.outcomes import CheckInOutcome
 from bot.attendance.service import AttendanceService
-from storage.db import Database, to_db_time, utc_now
+from domain.clock import Clock
+from storage.db import Database, to_db_time
 from storage.members import MemberRepository
 from storage.models import CheckInMethod, EventDraft, EventType, Member
 
@@ -54,10 +55,10 @@ def machine() -> str:
 
 async def prepare(path: Path, members: int, events: int) -> tuple[list[Member], list[int]]:
     """A database with `members` members in one group and `events` events running now."""
-    now = utc_now()
-    async with Database(path) as db:
+    now = Clock()()
+    async with Database(path, Clock()) as db:
         async with db.transaction() as conn:
-            group = await MemberRepository.ensure_group(conn, "benchmark")
+            group = await MemberRepository.ensure_group(conn, "benchmark", now=Clock()())
             stamp = to_db_time(now)
             await conn.executemany(
                 "INSERT INTO members(name, phone, group_id, role, telegram_user_id, created_at, "
@@ -107,8 +108,8 @@ def raw_inserts(path: Path, member_ids: Sequence[int], event_id: int) -> float:
 
 async def one_transaction_each(path: Path, member_ids: Sequence[int], event_id: int) -> float:
     """Rows per second: aiosqlite, one transaction (BEGIN, INSERT, COMMIT) per row."""
-    at = to_db_time(utc_now())
-    async with Database(path) as db:
+    at = to_db_time(Clock()())
+    async with Database(path, Clock()) as db:
         started = time.perf_counter()
         for member_id in member_ids:
             async with db.transaction() as conn:
@@ -126,7 +127,7 @@ async def service_burst(
     """Rates per round, latencies of every call (s) and transactions used, via the service."""
     rates: list[float] = []
     latencies: list[float] = []
-    async with Database(path) as db:
+    async with Database(path, Clock()) as db:
         service = AttendanceService(db, MemberRepository(db), ZoneInfo("UTC"))
 
         async def timed(member: Member, event_id: int) -> CheckInOutcome:

@@ -30,6 +30,7 @@ from benchmarks.duty_scale.world import NOW, YEAR, ZONE
 from bot.core.auth import Actor
 from bot.core.config import DutyRecordConfig
 from bot.duty_record.service import DutyLists, DutyRecord, DutyRecordService
+from domain.clock import Clock
 from storage.db import Database
 from storage.duty_models import Scope
 from storage.duty_record import _COUNTS, _with
@@ -431,7 +432,7 @@ PARTS: dict[str, Callable[[Database, Options], Awaitable[dict[str, Any]]]] = {
 
 
 async def run_part(name: str, options: Options) -> dict[str, Any]:
-    async with Database(options.db) as db:
+    async with Database(options.db, Clock()) as db:
         result = await PARTS[name](db, options)
     result.setdefault("rss_mb", peak_rss_mb())  # the export part gives the export's own
     return result

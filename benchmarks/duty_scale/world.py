@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.clock import Clock
 from storage.db import Database, migrations, to_db_time
 
 GENERATOR_VERSION = 1
@@ -253,7 +254,7 @@ def _attendance(
 
 
 async def _migrate(path: Path) -> None:
-    async with Database(path):
+    async with Database(path, Clock()):
         pass
 
 

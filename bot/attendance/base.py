@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.attendance.rules import AttendanceRules
 from bot.attendance.writer import MAX_BATCH, CheckInWriter
 from bot.core.secrets import server_secret
+from domain.clock import Now
 from storage.attendance import AttendanceRepository
-from storage.db import Database, utc_now
+from storage.db import Database
 from storage.members import MemberRepository
 
 
@@ -25,14 +24,14 @@ class AttendanceBase:
         members: MemberRepository,
         zone: ZoneInfo,
         *,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Now | None = None,
         rules: AttendanceRules | None = None,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self.db = db
         self.members = members
         self.zone = zone
-        self.clock = clock
+        self.clock = clock or db.clock
         self.rules = rules or AttendanceRules()
         self.repo = AttendanceRepository(db)
         self.writer = CheckInWriter(db, self.rules, max_batch)

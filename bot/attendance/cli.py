@@ -38,7 +38,7 @@ from bot.core.config import Config
 from bot.core.texts import catalog, tr
 from bot.core.timeparse import TimeReading, read_local_datetime
 from bot.telegram.links import deep_link, fetch_bot_username
-from storage.db import Database, utc_now
+from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import ActivityGroup, Event, EventDraft, EventPolicy, EventType, Venue
 
@@ -126,13 +126,13 @@ def describe(event: Event, groups: list[ActivityGroup], config: Config) -> str:
 
 async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO) -> int:
     """`events create`: save the event; the running bot announces it."""
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         members = MemberRepository(db)
         groups = await members.list_groups()
         service = AttendanceService(db, members, config.zone,
                                     rules=rules_from_config(config.attendance))
         try:
-            draft = draft_from(args, groups, config, utc_now())
+            draft = draft_from(args, groups, config, config.clock())
             if is_long(draft.starts_at, draft.ends_at) and not args.long:
                 days = (draft.ends_at - draft.starts_at).total_seconds() / 86400
                 raise UsageError(f"the event would last {days:.1f} days; check --end, or add "
@@ -164,14 +164,14 @@ async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO)
 
 async def list_events_cli(config: Config, *, include_past: bool, out: TextIO) -> int:
     """`events list`: events not yet over (with --all: every event)."""
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         members = MemberRepository(db)
         service = AttendanceService(db, members, config.zone)
         groups = await members.list_groups()
         if include_past:
             events = await service.list_events()
         else:
-            events = [e for e in await service.list_events() if e.ends_at > utc_now()]
+            events = [e for e in await service.list_events() if e.ends_at > config.clock()]
     for event in events:
         print(describe(event, groups, config), file=out)
     if not events:
@@ -185,7 +185,8 @@ def _when(event: Event, config: Config) -> str:
     starts, ends = event.starts_at.astimezone(config.zone), event.ends_at.astimezone(config.zone)
 
     def day(moment: datetime) -> str:
-        year = f"{moment.year}年" if moment.year != utc_now().astimezone(config.zone).year else ""
+        this_year = config.clock.today(config.zone).year
+        year = f"{moment.year}年" if moment.year != this_year else ""
         weekday = tr(_CLI_LANGUAGE, f"weekday.{moment.weekday()}")
         return f"{year}{moment.month}月{moment.day}日（{weekday}）"
 
@@ -209,7 +210,7 @@ async def qr_cli(
     """`events qr EVENT --out FILE.svg|FILE.png [--watch]`: the current code for a projector
     (.svg: a page with the title, time and 6-digit code in large type; .png: the code alone)."""
     username = bot_username or await fetch_bot_username(config)
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = AttendanceService(db, MemberRepository(db), config.zone)
         while True:
             token = await service.rotating_token(None, event_id)
@@ -237,7 +238,7 @@ async def qr_cli(
                   file=out, flush=True)
             if not watch:
                 return 0
-            wait = checkin_tokens.delay_until_rotation(utc_now()).total_seconds() + 0.2
+            wait = checkin_tokens.delay_until_rotation(config.clock()).total_seconds() + 0.2
             await asyncio.sleep(wait)
 
 

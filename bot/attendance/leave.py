@@ -65,7 +65,7 @@ class LeaveRequests(AttendanceBase):
             await record_audit(
                 conn, "leave_request", actor_tg_id=member.telegram_user_id,
                 actor_member_id=member.id, subject=f"event:{event_id}",
-                detail={"request_id": request_id, "reason": reason},
+                detail={"request_id": request_id, "reason": reason}, at=at,
             )
             request = await AttendanceRepository.leave_in(conn, request_id)
         return LeaveResult(LeaveOutcome.REQUESTED, event, request, await self._deciders(member))
@@ -103,7 +103,7 @@ class LeaveRequests(AttendanceBase):
                 conn, "leave_approve" if approve else "leave_decline",
                 **audited_as(actor),
                 subject=f"event:{event.id}",
-                detail={"request_id": request_id, "member_id": member.id},
+                detail={"request_id": request_id, "member_id": member.id}, at=at,
             )
             decided = await AttendanceRepository.leave_in(conn, request_id)
         outcome = DecisionOutcome.APPROVED if approve else DecisionOutcome.DECLINED

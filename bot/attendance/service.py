@@ -88,7 +88,7 @@ class AttendanceService(CheckIns, LeaveRequests):
             await record_audit(
                 conn, "event_create", **audited_as(actor), subject=f"event:{event_id}",
                 detail={**draft.model_dump(mode="json"),
-                        **({"for_the_record": True} if for_the_record else {})},
+                        **({"for_the_record": True} if for_the_record else {})}, at=now,
             )
         event = await self.repo.event(event_id)
         assert event is not None
@@ -130,7 +130,7 @@ class AttendanceService(CheckIns, LeaveRequests):
                         draft.model_dump(mode="json")[name],
                     ]
                     for name in sorted(changed)
-                },
+                }, at=now,
             )
         event = await self.repo.event(event_id)
         assert event is not None
@@ -164,7 +164,7 @@ class AttendanceService(CheckIns, LeaveRequests):
             if changed:
                 await record_audit(
                     conn, "event_cancel", **audited_as(actor), subject=f"event:{event_id}",
-                    detail={"reason": reason},
+                    detail={"reason": reason}, at=now,
                 )
         if not changed:
             return EventChange(EventChangeOutcome.ALREADY_CANCELLED, event)

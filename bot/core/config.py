@@ -13,11 +13,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
+
+from domain.clock import Clock
 
 TOKEN_ENV = "LIAISON_BOT_TOKEN"  # noqa: S105 (a variable name, not a secret)
 CONFIG_ENV = "LIAISON_BOT_CONFIG"
@@ -266,10 +269,21 @@ class Config(_Section):
     attendance: AttendanceConfig = AttendanceConfig()
     reminders: RemindersConfig = RemindersConfig()
     duty_record: DutyRecordConfig = DutyRecordConfig()
+    # The one clock of the process (domain/clock.py): the system's, or moved by the offset in
+    # $LIAISON_BOT_CLOCK_OFFSET; not a key of the file.
+    _clock: Clock = PrivateAttr(default_factory=Clock)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.committee.timezone)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self._clock = clock
 
     def token_value(self) -> str:
         if self.telegram.token is None or not self.telegram.token.get_secret_value().strip():
@@ -323,6 +337,10 @@ def load_config(path: str | Path | None = None) -> Config:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{file}: {_describe(exc)}") from exc
+    try:
+        config.clock = Clock.from_environment(os.environ)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     env_token = os.environ.get(TOKEN_ENV)
     if env_token:
         config.telegram.token = SecretStr(env_token)

@@ -25,11 +25,9 @@ def date_text(language: str, day: date, today: date) -> str:
     )
 
 
-def day_text(language: str, moment: datetime, zone: tzinfo, *, today: date | None = None) -> str:
-    """The day of `moment` in the committee's zone (see date_text); `today` by default now."""
-    return date_text(
-        language, moment.astimezone(zone).date(), today or datetime.now(zone).date()
-    )
+def day_text(language: str, moment: datetime, zone: tzinfo, *, today: date) -> str:
+    """The day of `moment` in the committee's zone (see date_text), as read on `today`."""
+    return date_text(language, moment.astimezone(zone).date(), today)
 
 
 def _gap(language: str) -> str:
@@ -38,14 +36,14 @@ def _gap(language: str) -> str:
 
 
 def moment_text(
-    language: str, moment: datetime, zone: tzinfo, *, today: date | None = None
+    language: str, moment: datetime, zone: tzinfo, *, today: date
 ) -> str:
     """A day and a time: 12月3日（周四）14:00."""
     return f"{day_text(language, moment, zone, today=today)}{_gap(language)}{clock(moment, zone)}"
 
 
 def when_text(
-    language: str, starts: datetime, ends: datetime, zone: tzinfo, *, today: date | None = None
+    language: str, starts: datetime, ends: datetime, zone: tzinfo, *, today: date
 ) -> str:
     """When an event is: 12月3日（周四）14:00至16:00, or two moments when it spans days."""
     to = "至" if language == "zh" else "–"

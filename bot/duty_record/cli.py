@@ -24,7 +24,7 @@ def _digest_service(db: Database, config: Config) -> DigestService:
 
 
 async def digest_cli(config: Config, group: str, on: bool, out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = _digest_service(db, config)
         try:
             switch = await service.set_digest(None, group, on)

@@ -43,7 +43,7 @@ async def grade_cli(
     dimension = Dimension.CONDUCT if conduct is not None else Dimension.SATISFACTION
     grade = conduct if conduct is not None else satisfaction
     assert grade is not None
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         members = MemberRepository(db)
         service = DutyRecordService(db, members, config.zone, config.duty_record)
         try:

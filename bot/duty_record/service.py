@@ -4,7 +4,7 @@ all from the repository's SQL aggregates."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
@@ -12,7 +12,8 @@ from enum import StrEnum
 from bot.core.auth import Action, Actor, NotAllowed, Refused, audited_as
 from bot.core.config import DutyRecordConfig
 from bot.duty_record.rules import Item, PointItem, Target, points
-from storage.db import Database, to_db_time, utc_now
+from domain.clock import Now
+from storage.db import Database, to_db_time
 from storage.duty_models import (
     Dimension,
     DutyCounts,
@@ -29,8 +30,6 @@ from storage.duty_models import (
 from storage.duty_record import DutyRepository, Span
 from storage.members import MemberRepository
 from storage.models import ActivityGroup, Member, Role
-
-Clock = Callable[[], datetime]
 
 FIRST_YEAR = 2000
 MAX_GRADE = 20  # "优秀", "95", "A"
@@ -145,13 +144,13 @@ def _sum_group(group: ActivityGroup | None, records: list[DutyRecord]) -> GroupF
 class DutyRecordService:
     def __init__(
         self, db: Database, members: MemberRepository, zone: tzinfo,
-        config: DutyRecordConfig | None = None, *, clock: Clock = utc_now,
+        config: DutyRecordConfig | None = None, *, clock: Now | None = None,
     ) -> None:
         self.db = db
         self.members = members
         self.zone = zone
         self.config = config or DutyRecordConfig()
-        self.clock = clock
+        self.clock = clock or db.clock
         self.repo = DutyRepository(db)
 
     # -- time --------------------------------------------------------------------------------

@@ -85,7 +85,8 @@ class Exporter(ABC, Generic[Filters, Built]):
         detail = {"format": fmt.value, **self.audit_detail(filters, built)}
         detail["files"] = [f.name for f in files]
         async with self.db.transaction() as conn:
-            await record_audit(conn, self.audit_kind, **audited_as(actor), detail=detail)
+            await record_audit(conn, self.audit_kind, **audited_as(actor), detail=detail,
+                               at=self.db.clock())
         return files
 
     async def _xlsx(self, built: Built) -> bytes:
@@ -124,7 +125,7 @@ async def export_from_cli(
     written; 0, or 2 with one line saying what was wrong."""
     try:
         format_for(target)
-        async with Database(config.storage.path) as db:
+        async with Database(config.storage.path, config.clock) as db:
             exporter, filters = await make(db)
             written = await exporter.export_to(target, filters)
     except (UsageError, BadFileName) as exc:

@@ -82,7 +82,7 @@ async def import_roster_cli(
         bad_rows = len({error.line for error in errors})
         print(f"{bad_rows} bad row(s); nothing written", file=out)
         return 1
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         plan = await _plan(db, rows)
         confirmed: list[int] = []
         if deactivate_missing and plan.not_in_file and not dry_run:
@@ -118,7 +118,7 @@ async def list_members_cli(
 ) -> int:
     """`liaison-bot members list [--group G] [--all]`: members on the roster (with --all, also
     the deactivated ones)."""
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         found = await MemberRepository(db).list_members(group)
     members = [m for m in found if everyone or m.active]
     hidden = len(found) - len(members)
@@ -153,7 +153,7 @@ async def _member_by_phone_cli(db: Database, raw: str, out: TextIO) -> Member | 
 
 async def invite_cli(config: Config, phone: str, *, out: TextIO) -> int:
     """`liaison-bot members invite PHONE`: print a one-time invite link."""
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         member = await _member_by_phone_cli(db, phone, out)
         if member is None:
             return 1
@@ -171,7 +171,7 @@ async def invite_cli(config: Config, phone: str, *, out: TextIO) -> int:
 
 async def unbind_cli(config: Config, phone: str, *, out: TextIO) -> int:
     """`liaison-bot members unbind PHONE`."""
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         member = await _member_by_phone_cli(db, phone, out)
         if member is None:
             return 1
@@ -182,7 +182,7 @@ async def unbind_cli(config: Config, phone: str, *, out: TextIO) -> int:
 
 async def deactivate_cli(config: Config, phone: str, *, out: TextIO) -> int:
     """`liaison-bot members deactivate PHONE`: one member who left the roster."""
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         member = await _member_by_phone_cli(db, phone, out)
         if member is None:
             return 1

@@ -9,28 +9,28 @@ bot. A roster import that names them again makes them active again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import aiosqlite
 
 from storage.audit import record_audit
-from storage.db import Database, utc_now
+from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import Member
 
 
 async def deactivate_in(
-    conn: aiosqlite.Connection, members: Sequence[Member], *, source: str,
+    conn: aiosqlite.Connection, members: Sequence[Member], *, source: str, now: datetime,
     actor_tg_id: int | None = None,
 ) -> int:
     """Inside the caller's transaction: deactivate each member still active; how many were."""
-    now = utc_now()
     done = 0
     for member in members:
-        if await MemberRepository.set_deactivated(conn, member.id, now):
+        if await MemberRepository.set_deactivated(conn, member.id, now, now=now):
             done += 1
             await record_audit(
                 conn, "member_deactivate", actor_tg_id=actor_tg_id,
-                subject=f"member:{member.id}", detail={"source": source},
+                subject=f"member:{member.id}", detail={"source": source}, at=now,
             )
     return done
 
@@ -40,4 +40,6 @@ async def deactivate_members(
 ) -> int:
     """Deactivate the members in one transaction; how many were active until now."""
     async with db.transaction() as conn:
-        return await deactivate_in(conn, members, source=source, actor_tg_id=actor_tg_id)
+        return await deactivate_in(
+            conn, members, source=source, now=db.clock(), actor_tg_id=actor_tg_id
+        )

@@ -11,7 +11,7 @@ from enum import StrEnum
 from bot.core.auth import Action, Actor, NotAllowed
 from bot.core.phones import normalize_phone
 from storage.audit import record_audit
-from storage.db import Database, utc_now
+from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import ActivityGroup, Member
 
@@ -68,26 +68,27 @@ class RegistrationService:
         refused = await self._check_bindable(telegram_user_id, member)
         if refused is not None:
             return refused
-        now = utc_now()
+        now = self.db.clock()
         async with self.db.transaction() as conn:
             if not await MemberRepository.bind_telegram(conn, member.id, telegram_user_id, now):
                 return BindResult(BindOutcome.MEMBER_TAKEN)
             await record_audit(
                 conn, "member_bind", actor_tg_id=telegram_user_id, actor_member_id=member.id,
-                subject=f"member:{member.id}", detail={"via": "contact"},
+                subject=f"member:{member.id}", detail={"via": "contact"}, at=now,
             )
         return BindResult(BindOutcome.BOUND, await self.members.by_id(member.id))
 
     async def create_invite(self, member: Member, created_by: int | None) -> str:
         """A single-use invite deep-link payload for `member`, valid for seven days."""
         token = secrets.token_urlsafe(18)
-        now = utc_now()
+        now = self.db.clock()
         async with self.db.transaction() as conn:
             await MemberRepository.add_invite(
                 conn, token, member.id, created_by, now, now + INVITE_LIFETIME
             )
             await record_audit(
-                conn, "member_invite", actor_tg_id=created_by, subject=f"member:{member.id}"
+                conn, "member_invite", actor_tg_id=created_by, subject=f"member:{member.id}",
+                at=now,
             )
         return INVITE_PREFIX + token
 
@@ -103,7 +104,7 @@ class RegistrationService:
             if invite.used_by == telegram_user_id and member.telegram_user_id == telegram_user_id:
                 return BindResult(BindOutcome.ALREADY_YOURS, member)
             return BindResult(BindOutcome.INVITE_USED)
-        now = utc_now()
+        now = self.db.clock()
         if invite.expires_at <= now:
             return BindResult(BindOutcome.INVITE_EXPIRED)
         refused = await self._check_bindable(telegram_user_id, member)
@@ -119,7 +120,7 @@ class RegistrationService:
                     raise _Rollback  # keeps the invite unused
                 await record_audit(
                     conn, "member_bind", actor_tg_id=telegram_user_id, actor_member_id=member.id,
-                    subject=f"member:{member.id}", detail={"via": "invite"},
+                    subject=f"member:{member.id}", detail={"via": "invite"}, at=now,
                 )
         except _Rollback:
             return BindResult(BindOutcome.MEMBER_TAKEN)
@@ -129,14 +130,15 @@ class RegistrationService:
         """Detach the member's account (staff only; None as actor means the operator's CLI)."""
         if actor is not None and not actor.can(Action.UNBIND):
             raise NotAllowed
+        now = self.db.clock()
         async with self.db.transaction() as conn:
-            changed = await MemberRepository.unbind_telegram(conn, member.id)
+            changed = await MemberRepository.unbind_telegram(conn, member.id, now=now)
             if changed:
                 await record_audit(
                     conn, "member_unbind",
                     actor_tg_id=actor.telegram_user_id if actor else None,
                     subject=f"member:{member.id}",
-                    detail={"telegram_user_id": member.telegram_user_id},
+                    detail={"telegram_user_id": member.telegram_user_id}, at=now,
                 )
         return changed
 
@@ -155,12 +157,14 @@ class RegistrationService:
             raise NotAllowed
         if group.chat_id == chat_id:  # a second tap on the same button: nothing to change
             return group
+        now = self.db.clock()
         async with self.db.transaction() as conn:
-            await MemberRepository.bind_group_chat(conn, group_id, chat_id, title)
+            await MemberRepository.bind_group_chat(conn, group_id, chat_id, title, now=now)
             await record_audit(
                 conn, "group_bind", actor_tg_id=actor.telegram_user_id,
                 actor_member_id=actor.member.id if actor.member else None,
                 subject=f"group:{group_id}", detail={"chat_id": chat_id, "title": title},
+                at=now,
             )
         bound = await self.members.group_by_id(group_id)
         assert bound is not None

@@ -15,6 +15,7 @@ import csv
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
@@ -22,7 +23,7 @@ import aiosqlite
 from bot.core.phones import normalize_roster_phone
 from bot.members.departures import deactivate_in
 from storage.audit import record_audit
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, to_db_time
 from storage.members import MemberRepository
 from storage.models import Member, Role
 
@@ -262,15 +263,18 @@ def plan_import(
     return plan
 
 
-async def _write_row(conn: aiosqlite.Connection, row: RosterRow, now: str) -> None:
-    group_id = await MemberRepository.ensure_group(conn, row.group) if row.group else None
+async def _write_row(conn: aiosqlite.Connection, row: RosterRow, now: datetime) -> None:
+    group_id = (
+        await MemberRepository.ensure_group(conn, row.group, now=now) if row.group else None
+    )
     await conn.execute(
         "INSERT INTO members(name, phone, sector, group_id, role, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(phone) DO UPDATE SET name = excluded.name, sector = excluded.sector, "
         "group_id = excluded.group_id, role = excluded.role, updated_at = excluded.updated_at, "
         "deactivated_at = NULL",
-        (row.name, row.phone, row.sector, group_id, row.role.value, now, now),
+        (row.name, row.phone, row.sector, group_id, row.role.value, to_db_time(now),
+         to_db_time(now)),
     )
 
 
@@ -286,11 +290,13 @@ async def apply_import(
         plan = plan_import(
             rows, await members.list_members(), [g.name for g in await members.list_groups()]
         )
-        now = to_db_time(utc_now())
+        now = db.clock()
         for row in plan.added + [row for row, _ in plan.updated]:
             await _write_row(conn, row, now)
         plan.deactivated = [m for m in plan.not_in_file if m.id in set(deactivate)]
-        await deactivate_in(conn, plan.deactivated, source=source, actor_tg_id=actor_tg_id)
+        await deactivate_in(
+            conn, plan.deactivated, source=source, now=now, actor_tg_id=actor_tg_id
+        )
         await record_audit(
             conn,
             "roster_import",
@@ -303,5 +309,6 @@ async def apply_import(
                 "new_groups": plan.new_groups,
                 "deactivated": len(plan.deactivated),
             },
+            at=now,
         )
     return plan

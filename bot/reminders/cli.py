@@ -19,7 +19,7 @@ from bot.reminders.calendar import DayKind
 from bot.reminders.overview import delivery_log
 from bot.reminders.service import ReminderService, audience_of, rule_of
 from bot.reminders.timing import HolidayPolicy, OneOff, Recurring
-from storage.db import Database, utc_now
+from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import Role
 from storage.reminder_models import ReminderSchedule, ScheduleStatus
@@ -47,7 +47,7 @@ def _title(schedule: ReminderSchedule) -> str:
 
 
 async def list_cli(config: Config, out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = _service(db, config)
         await service.seed()
         schedules = await service.repo.schedules()
@@ -68,12 +68,12 @@ async def list_cli(config: Config, out: TextIO) -> int:
 
 
 async def add_cli(config: Config, args: Namespace, out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = _service(db, config)
         try:
             rule: OneOff | Recurring
             if args.at:
-                moment = parse_local_datetime(args.at, config.zone, utc_now())
+                moment = parse_local_datetime(args.at, config.zone, config.clock())
                 if moment is None:
                     raise UsageError(f"--at {args.at!r} is not a time like \"2026-12-03 09:00\"")
                 rule = OneOff(at_utc=moment.astimezone(UTC))
@@ -106,7 +106,7 @@ async def add_cli(config: Config, args: Namespace, out: TextIO) -> int:
 
 async def status_cli(config: Config, schedule_id: int, status: ScheduleStatus,
                      out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         try:
             await _service(db, config).set_status(None, schedule_id, status)
         except Refused as exc:
@@ -118,7 +118,7 @@ async def status_cli(config: Config, schedule_id: int, status: ScheduleStatus,
 
 async def log_cli(config: Config, limit: int, out: TextIO) -> int:
     """Per occurrence: delivered / unreachable / failed / still to go."""
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         log = await delivery_log(_service(db, config), None, limit)
     print("  id  due               status     to   sent  unreachable  failed  to go  what",
           file=out)
@@ -136,16 +136,16 @@ async def log_cli(config: Config, limit: int, out: TextIO) -> int:
 
 
 async def calendar_set_cli(config: Config, day: date, kind: str, out: TextIO) -> int:
-    async with Database(config.storage.path) as db, db.transaction() as conn:
+    async with Database(config.storage.path, config.clock) as db, db.transaction() as conn:
         await ReminderRepository.set_calendar_day(
-            conn, day, None if kind == "clear" else DayKind(kind).value, None, utc_now()
+            conn, day, None if kind == "clear" else DayKind(kind).value, None, config.clock()
         )
     print(f"{day.isoformat()}: {kind}", file=out)
     return 0
 
 
 async def calendar_show_cli(config: Config, year: int, out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         calendar = await _service(db, config).calendar()
     known = calendar.swaps_known(year)
     print(f"{year}: 调休 {'known' if known else 'NOT known yet: set them with calendar set'}",

@@ -136,6 +136,6 @@ async def import_filings(
         await record_audit(
             conn, "proposal_import", **audited_as(actor), subject=f"proposal:{window_id}",
             detail={"file": path.name, "members": len(found.counts),
-                    "problems": len(found.problems)},
+                    "problems": len(found.problems)}, at=now,
         )
     return found

@@ -125,7 +125,7 @@ class ProposalService:
             await record_audit(
                 conn, "proposal_window_open", **audited_as(actor), subject=f"proposal:{window_id}",
                 detail={"title": title, "opens_on": opens_on.isoformat(),
-                        "deadline": deadline.isoformat()},
+                        "deadline": deadline.isoformat()}, at=now,
             )
         window = await self.repo.window(window_id)
         assert window is not None
@@ -234,7 +234,7 @@ class ProposalService:
             await record_audit(
                 conn, "proposal_filed", actor_tg_id=member.telegram_user_id,
                 actor_member_id=member.id, subject=f"proposal:{window_id}",
-                detail={"count": count},
+                detail={"count": count}, at=self.clock(),
             )
         return FilingOutcome.RECORDED
 
@@ -261,7 +261,7 @@ class ProposalService:
                 conn, "proposal_count_set", **audited_as(actor),
                 subject=f"proposal:{window_id}",
                 detail={"member_id": member.id, "count": count,
-                        "was": existing.count if existing else None},
+                        "was": existing.count if existing else None}, at=self.clock(),
             )
         return FilingOutcome.RECORDED
 

@@ -44,7 +44,7 @@ async def _window_of(service: ReminderService, window_id: int | None) -> Proposa
 
 
 async def list_cli(config: Config, out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = _service(db, config)
         windows = await service.proposals.repo.windows()
         if not windows:
@@ -62,7 +62,7 @@ async def list_cli(config: Config, out: TextIO) -> int:
 
 
 async def new_cli(config: Config, title: str, opens: date, deadline: date, out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = _service(db, config)
         try:
             window = await service.proposals.open_window(None, title, opens, deadline)
@@ -79,7 +79,7 @@ async def new_cli(config: Config, title: str, opens: date, deadline: date, out: 
 
 
 async def import_cli(config: Config, args: Namespace, out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = _service(db, config)
         try:
             window = await _window_of(service, args.window)
@@ -102,7 +102,7 @@ async def import_cli(config: Config, args: Namespace, out: TextIO) -> int:
 
 
 async def missing_cli(config: Config, window_id: int | None, out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = _service(db, config)
         try:
             window = await _window_of(service, window_id)
@@ -122,7 +122,7 @@ async def missing_cli(config: Config, window_id: int | None, out: TextIO) -> int
 
 
 async def set_cli(config: Config, args: Namespace, out: TextIO) -> int:
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = _service(db, config)
         try:
             window = await _window_of(service, args.window)

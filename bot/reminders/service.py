@@ -4,7 +4,6 @@ was missed while the bot was down, and who each occurrence goes to."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -28,8 +27,9 @@ from bot.reminders.timing import (
     occurrences,
     parse_clock,
 )
+from domain.clock import Now
 from storage.audit import record_audit
-from storage.db import Database, utc_now
+from storage.db import Database
 from storage.models import Member, Role
 from storage.reminder_models import (
     OccurrenceStatus,
@@ -39,8 +39,6 @@ from storage.reminder_models import (
     ScheduleStatus,
 )
 from storage.reminders import ReminderRepository
-
-Clock = Callable[[], datetime]
 
 # How far ahead occurrences are written, and how far back a new schedule looks.
 PLAN_AHEAD = timedelta(days=8)
@@ -107,19 +105,19 @@ class ReminderService:
         zone: tzinfo,
         config: RemindersConfig | None = None,
         *,
-        clock: Clock = utc_now,
+        clock: Now | None = None,
     ) -> None:
         self.db = db
         self.zone = zone
         self.config = config or RemindersConfig()
-        self.clock = clock
+        self.clock = clock or db.clock
         self.repo = ReminderRepository(db)
         self.quiet = QuietHours(parse_clock(self.config.quiet_start),
                                 parse_clock(self.config.quiet_end))
         self.grace = timedelta(hours=self.config.grace_hours)
         self.events = EventReminderPlanner(db, zone, self.config.events, self.quiet)
         self.proposals = ProposalService(
-            db, zone, self.quiet, parse_clock(self.config.proposals_at), clock
+            db, zone, self.quiet, parse_clock(self.config.proposals_at), self.clock
         )
 
     async def calendar(self) -> WorkCalendar:
@@ -192,7 +190,7 @@ class ReminderService:
             assert schedule_id is not None
             await record_audit(
                 conn, "reminder_create", **audited_as(actor), subject=str(schedule_id),
-                detail={"title": title, "rule": rule.model_dump(mode="json")},
+                detail={"title": title, "rule": rule.model_dump(mode="json")}, at=now,
             )
         await self.plan(now)
         schedule = await self.repo.schedule(schedule_id)
@@ -221,7 +219,8 @@ class ReminderService:
             else:
                 await ReminderRepository.withdraw(conn, list(planned))
             await record_audit(
-                conn, f"reminder_{status.value}", **audited_as(actor), subject=str(schedule_id)
+                conn, f"reminder_{status.value}", **audited_as(actor), subject=str(schedule_id),
+                at=now,
             )
         if status is ScheduleStatus.ACTIVE:
             await self.plan(now)
@@ -368,6 +367,7 @@ class ReminderService:
             await record_audit(
                 conn, "reading_note", actor_tg_id=member.telegram_user_id,
                 actor_member_id=member.id, subject=str(note_id), detail={"book": book},
+                at=self.clock(),
             )
         return note_id
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from bot.core.auth import Action, Actor, NotAllowed, Refused
 from bot.reports.workflow import Refusal
-from storage.db import Database, utc_now
+from domain.clock import Now
+from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import Report
 from storage.reports import ReportRepository
-
-Clock = Callable[[], datetime]
 
 
 class ReportServiceBase:
@@ -23,12 +21,12 @@ class ReportServiceBase:
         db: Database,
         members: MemberRepository,
         zone: tzinfo,
-        clock: Clock = utc_now,
+        clock: Now | None = None,
     ) -> None:
         self.db = db
         self.members = members
         self.zone = zone
-        self.clock = clock
+        self.clock = clock or db.clock
         self.reports = ReportRepository(db)
 
     def _require_reviewer(self, actor: Actor) -> None:

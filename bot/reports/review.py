@@ -159,7 +159,7 @@ class ReportReview(ReportServiceBase):
                     "number": report.number, "from": str(expected_status),
                     "to": str(to_status), "note": clean_note,
                     "level": str(level) if level else None, "forwarded_to": clean_to,
-                },
+                }, at=now,
             )
             moved = await ReportRepository.load(conn, report_id)
             move = await ReportRepository.load_move(conn, move_id)
@@ -215,7 +215,7 @@ class ReportReview(ReportServiceBase):
                     "number": report.number, "undone_move": last.id,
                     "from": str(last.to_status), "to": str(last.from_status),
                     "moved_by": last.actor_tg_id, "moved_at": last.at.isoformat(),
-                },
+                }, at=now,
             )
             restored = await ReportRepository.load(conn, report_id)
             move = await ReportRepository.load_move(conn, undo_id)
@@ -250,7 +250,7 @@ class ReportReview(ReportServiceBase):
             await record_audit(
                 conn, "report_leader_comment", actor_tg_id=actor.telegram_user_id,
                 actor_member_id=actor.member_id, subject=audit_subject(report_id),
-                detail={"number": report.number, "leader": who, "length": len(words)},
+                detail={"number": report.number, "leader": who, "length": len(words)}, at=now,
             )
         return CommentResult(comment, report, notify_ids(report))
 

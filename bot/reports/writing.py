@@ -53,7 +53,7 @@ class ReportWriting(ReportServiceBase):
             report_id = await ReportRepository.insert_draft(conn, member.id, now)
             await record_audit(
                 conn, "report_draft_start", actor_tg_id=member.telegram_user_id,
-                actor_member_id=member.id, subject=audit_subject(report_id),
+                actor_member_id=member.id, subject=audit_subject(report_id), at=now,
             )
             report = await ReportRepository.load(conn, report_id)
         assert report is not None
@@ -97,7 +97,7 @@ class ReportWriting(ReportServiceBase):
             await ReportRepository.touch(conn, report_id, now)
             await record_audit(
                 conn, "report_draft_edit", actor_tg_id=member.telegram_user_id,
-                actor_member_id=member.id, subject=audit_subject(report_id), detail=detail,
+                actor_member_id=member.id, subject=audit_subject(report_id), detail=detail, at=now,
             )
             changed = await ReportRepository.load(conn, report_id)
         assert changed is not None
@@ -264,7 +264,7 @@ class ReportWriting(ReportServiceBase):
             await record_audit(
                 conn, "report_draft_discard", actor_tg_id=member.telegram_user_id,
                 actor_member_id=member.id, subject=audit_subject(report_id),
-                detail={"title": report.title, "length": len(report.body)},
+                detail={"title": report.title, "length": len(report.body)}, at=self.clock(),
             )
 
     # -- submission --------------------------------------------------------------------------
@@ -304,7 +304,7 @@ class ReportWriting(ReportServiceBase):
                 detail={
                     "number": submitted.number, "version": submitted.version,
                     "from": str(report.status),
-                },
+                }, at=now,
             )
             move = await ReportRepository.load_move(conn, move_id)
         return SubmitResult(submitted, move, resubmitted=report.status is _S.RETURNED)

@@ -29,7 +29,6 @@ from telegram.request import BaseRequest
 
 from bot.core.controls import without_controls
 from bot.telegram.ratelimit import seconds_of
-from storage.db import utc_now
 from storage.inbox import UpdateInbox
 
 log = logging.getLogger(__name__)
@@ -178,7 +177,7 @@ class Intake:
         being handled every time the bot stopped (it may well be what stops it) and is set
         aside: logged, shown by `doctor`, not tried again."""
         assert self.dispatcher is not None
-        await self.inbox.purge(utc_now() - _KEEP_HANDLED)
+        await self.inbox.purge(self.inbox.db.clock() - _KEEP_HANDLED)
         for poison in await self.inbox.set_aside_tried(MAX_REPLAYS):
             log.error(
                 "update %s set aside: the bot stopped each of the %d times it was being "
@@ -273,7 +272,7 @@ class Intake:
             if loop.time() - purged_at > _PURGE_EVERY:
                 purged_at = loop.time()
                 try:
-                    await self.inbox.purge(utc_now() - _KEEP_HANDLED)
+                    await self.inbox.purge(self.inbox.db.clock() - _KEEP_HANDLED)
                 except Exception as exc:  # the next hour's try
                     log.warning("could not purge old updates: %s", exc)
 

@@ -28,7 +28,6 @@ from bot.telegram.ratelimit import Priority
 from handlers.attendance.buttons import EventCheckIn, EventLeaveAsk
 from handlers.attendance.render import card, event_card
 from handlers.shared.context import Context, LiaisonApplication, Services
-from storage.db import utc_now
 from storage.models import ActivityGroup, Event, EventPolicy, EventStatus, Member
 
 log = logging.getLogger(__name__)
@@ -172,7 +171,7 @@ async def _unpin_ended(context: Context) -> None:
     """Take down the pins of events that ended lately (once per event while the bot runs;
     after a restart again, which is harmless: unpinning is idempotent)."""
     done = context.state.part(AnnouncerState).unpinned
-    now = utc_now()
+    now = context.services.clock()
     for event in await context.services.attendance.list_events(
         starts_from=now - _UNPIN_LOOKBACK, starts_before=now
     ):
@@ -233,7 +232,8 @@ async def after_change(context: Context, change: EventChange, reason: str = "") 
     zone = services.config.zone
     render: dict[str, str] = {}
     for language in ("zh", "en"):
-        details = card(language, draft_of(event), zone, await services.members.list_groups())
+        details = card(language, draft_of(event), zone, services.today(),
+                       await services.members.list_groups())
         if change.outcome is EventChangeOutcome.CANCELLED:
             render[language] = tr(language, "event.notice_cancelled", card=details)
             if reason:

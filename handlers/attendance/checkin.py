@@ -62,7 +62,8 @@ def outcome_text(context: Context, result: CheckInResult) -> str:
     if outcome is CheckInOutcome.TOO_EARLY:
         assert result.opens_at is not None
         return text(context, "checkin.too_early",
-                    opens=moment_text(context.lang, result.opens_at, zone))
+                    opens=moment_text(context.lang, result.opens_at, zone,
+                                      today=context.services.today()))
     if outcome is CheckInOutcome.NEED_LOCATION:
         venue = result.event.venue if result.event else None
         return text(context, "checkin.need_location", radius=venue.radius_m if venue else 0)

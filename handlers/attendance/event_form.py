@@ -20,7 +20,6 @@ from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
 from handlers.attendance.steps import save_step
 from handlers.shared.common import button_rows, edit_pressed_markup, popup, reply, text
 from handlers.shared.context import Context
-from storage.db import utc_now
 from storage.models import ActivityGroup
 
 
@@ -34,7 +33,7 @@ def draft_button(
 
 
 def example_start(context: Context) -> str:
-    tomorrow = datetime.now(context.services.config.zone) + timedelta(days=1)
+    tomorrow = context.services.today() + timedelta(days=1)
     return f"{tomorrow:%Y-%m-%d} 09:00"
 
 
@@ -94,12 +93,13 @@ async def take_typed(
             form.place = typed
         return True
     if step == "start":
-        reading = read_local_datetime(typed, zone, utc_now(), day=form.start_day)
+        reading = read_local_datetime(typed, zone, context.services.clock(), day=form.start_day)
         if reading.day is not None:
             form.start_day = reading.day
             await save_step(update, context, kind, "start", form)
             noon = datetime.combine(reading.day, time(12), tzinfo=zone)
-            await reply(update, context, "event.need_hour", day=day_text(context.lang, noon, zone))
+            await reply(update, context, "event.need_hour", day=day_text(context.lang, noon, zone,
+                                                   today=context.services.today()))
             return False
         if reading.moment is None and reading.choices is None:
             await reply(update, context, "event.bad_time", example=example_start(context))
@@ -107,7 +107,8 @@ async def take_typed(
     else:
         starts = form.start
         assert starts is not None  # the end is asked after the start
-        reading = read_local_datetime(typed, zone, utc_now(), day=starts.astimezone(zone).date())
+        reading = read_local_datetime(typed, zone, context.services.clock(),
+                                      day=starts.astimezone(zone).date())
     if reading.choices is not None:
         form.choices = list(reading.choices)
         await save_step(update, context, kind, step, form)
@@ -140,7 +141,7 @@ async def take_moment(
     form.choices = []
     if step == "start":
         assert moment is not None
-        if moment < utc_now() and moment != form.saved_start:
+        if moment < context.services.clock() and moment != form.saved_start:
             await save_step(update, context, kind, "start", form)
             await reply(update, context, "event.start_in_past", example=example_start(context))
             return False
@@ -148,7 +149,7 @@ async def take_moment(
         return True
     starts = form.start
     assert starts is not None
-    problem = _end_problem(starts, moment)
+    problem = _end_problem(starts, moment, context.services.clock())
     if problem is not None:
         example = end_example or starts + timedelta(hours=2)
         await save_step(update, context, kind, "end", form)
@@ -162,7 +163,8 @@ async def take_moment(
         await context.bot.send_message(
             _chat_id(update),
             text(context, "event.ask_long", days=f"{days:.1f}".removesuffix(".0"),
-                 when=when_text(context.lang, starts, moment, zone)),
+                 when=when_text(context.lang, starts, moment, zone,
+                                 today=context.services.today())),
             reply_markup=InlineKeyboardMarkup([
                 [draft_button(context, text(context, "event.long_yes_button"), "long_yes")],
                 [draft_button(context, text(context, "event.long_no_button"), "long_no")],
@@ -173,13 +175,13 @@ async def take_moment(
     return True
 
 
-def _end_problem(starts: datetime, ends: datetime | None) -> str | None:
+def _end_problem(starts: datetime, ends: datetime | None, now: datetime) -> str | None:
     """The text key saying what is wrong with an end time, or None."""
     if ends is None:
         return "event.bad_end"
     if ends <= starts:
         return "event.end_before_start"
-    if ends <= utc_now():
+    if ends <= now:
         return "event.end_in_past"
     return None
 

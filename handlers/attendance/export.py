@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import InputFile, Update
 
 from bot.attendance.export import AttendanceExporter, AttendanceFilter
@@ -24,7 +22,7 @@ async def export_attendance(update: Update, context: Context, args: list[str]) -
         await reply(update, context, "admin.private_only")
         return
     services = context.services
-    today = datetime.now(services.config.zone).date()
+    today = services.today()
     days = [parse_day(a) for a in args]
     typed = args[0].lstrip("#") if len(args) == 1 else ""
     if typed.isdigit():  # a number, maybe one that is none (e.g. "²")

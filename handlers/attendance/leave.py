@@ -4,6 +4,7 @@ private chat, the push with 批准 / 拒绝 to whoever decides, and the member t
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -31,7 +32,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context, Services
-from storage.db import utc_now
 from storage.models import Conversation, Event, EventStatus, LeaveRequest, Member, Role
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ async def _ask_reason(update: Update, context: Context, event_id: int) -> None:
         await reply(update, context, "auth.not_registered")
         return
     event = await context.services.attendance.event(event_id)
-    problem = _leave_problem(member, event)
+    problem = _leave_problem(member, event, context.services.clock())
     if problem is not None:
         await reply(update, context, problem, number=event_id)
         return
@@ -60,11 +60,12 @@ async def _ask_reason(update: Update, context: Context, event_id: int) -> None:
     await save_step(update, context, KIND, "reason", LeaveReasonStep(event_id=event.id))
     zone = context.services.config.zone
     await reply(update, context, "leave.ask_reason", title=event.title,
-                when=when_text(context.lang, event.starts_at, event.ends_at, zone),
+                when=when_text(context.lang, event.starts_at, event.ends_at, zone,
+                               today=context.services.today()),
                 limit=MAX_REASON)
 
 
-def _leave_problem(member: Member, event: Event | None) -> str | None:
+def _leave_problem(member: Member, event: Event | None, now: datetime) -> str | None:
     """Why leave cannot be asked from `event`, as a text key (or None when it can)."""
     if event is None:
         return "event.no_such_event"
@@ -72,7 +73,7 @@ def _leave_problem(member: Member, event: Event | None) -> str | None:
         return "leave.cancelled"
     if member.group_id not in event.group_ids:
         return "leave.not_expected"
-    if utc_now() >= event.ends_at:
+    if now >= event.ends_at:
         return "leave.event_over"
     return None
 
@@ -128,7 +129,8 @@ def _decider_text(language: str, services: Services, event: Event, member: Membe
                   request: LeaveRequest) -> str:
     return tr(language, "leave.request_push", name=member.name,
               group=member.group_name or tr(language, "common.no_group"), title=event.title,
-              when=when_text(language, event.starts_at, event.ends_at, services.config.zone),
+              when=when_text(language, event.starts_at, event.ends_at, services.config.zone,
+                             today=services.today()),
               reason=request.reason)
 
 
@@ -247,5 +249,6 @@ async def _tell_member(
         name = decider.name
     body = tr(language, "leave.approved_push" if approved else "leave.declined_push",
               title=event.title, name=name,
-              when=when_text(language, event.starts_at, event.ends_at, services.config.zone))
+              when=when_text(language, event.starts_at, event.ends_at, services.config.zone,
+                             today=services.today()))
     await services.sender.push(f"leave:{request.id}:decided", member.telegram_user_id, body)

@@ -222,7 +222,8 @@ def _edit_prompt(context: Context, step: str, event: Event) -> str:
         return text(context, "event.ask_new_place", place=event.place or "—")
     if step == "start":
         return text(context, "event.ask_new_start", example=example_start(context),
-                    when=when_text(context.lang, event.starts_at, event.ends_at, zone))
+                    when=when_text(context.lang, event.starts_at, event.ends_at, zone,
+                                  today=context.services.today()))
     return text(context, "event.ask_end", example=clock(event.ends_at, zone))
 
 

@@ -147,6 +147,7 @@ async def _ask(update: Update, context: Context, step: str, form: NewEventForm) 
                    await groups_keyboard(context, form))
     elif step == "preview":
         details = card(context.lang, form.draft(), context.services.config.zone,
+                       context.services.today(),
                        await context.services.members.list_groups())
         await send(update, context, text(context, "event.preview", card=details),
                    InlineKeyboardMarkup([[

@@ -14,7 +14,6 @@ from handlers.attendance.buttons import EventManage, EventManageAction
 from handlers.attendance.render import LIST_LIMIT
 from handlers.shared.common import reply, text
 from handlers.shared.context import Context
-from storage.db import utc_now
 from storage.models import Event
 
 # Pickers (/qr, /attendance… without a number) include events that ended this long ago.
@@ -45,7 +44,7 @@ async def pick_event(
             await reply(update, context, "event.not_yours")
             return None
         return event
-    events = await services.attendance.events_run_by(actor, action, at=utc_now() - _RECENT)
+    events = await services.attendance.events_run_by(actor, action, at=services.clock() - _RECENT)
     if len(events) == 1:
         return events[0]
     if not events:

@@ -32,7 +32,6 @@ from handlers.attendance.buttons import QrControl
 from handlers.attendance.picker import pick_event
 from handlers.shared.common import is_private, popup, reply, require_bound, text
 from handlers.shared.context import Context, LiaisonApplication
-from storage.db import utc_now
 from storage.models import Event
 from storage.screens import QrScreen
 
@@ -135,14 +134,14 @@ async def _start_qr(context: Context, chat_id: int, actor: Actor, event: Event, 
     step, for a few hours at most (across restarts of the bot: the screen is saved)."""
     await _stop_refreshing(context, chat_id)
     hours = context.services.config.attendance.qr_refresh_hours
-    until = min(utc_now() + timedelta(hours=hours), event.ends_at)
+    until = min(context.services.clock() + timedelta(hours=hours), event.ends_at)
     message_id = await _send_qr(context, chat_id, actor, event, language, until=until,
                                 message_id=message_id)
     if message_id is None or actor.telegram_user_id is None:
         return
     screen = QrScreen(chat_id, event.id, actor.telegram_user_id, message_id, language, until)
     await context.services.qr_screens.save(screen)
-    first = checkin_tokens.delay_until_rotation(utc_now()) + timedelta(seconds=0.5)
+    first = checkin_tokens.delay_until_rotation(context.services.clock()) + timedelta(seconds=0.5)
     _keep_fresh(_jobs(context), screen, first)
 
 
@@ -151,7 +150,7 @@ async def _resume_qr_screens(context: Context) -> None:
     (the one shown may have expired meanwhile), and are kept fresh again."""
     screens = context.services.qr_screens
     for screen in await screens.all():
-        if screen.until <= utc_now():
+        if screen.until <= context.services.clock():
             await screens.remove(screen.chat_id)
             with contextlib.suppress(TelegramError):
                 await context.bot.edit_message_reply_markup(screen.chat_id, screen.message_id,
@@ -181,7 +180,7 @@ async def _refresh_qr(context: Context) -> None:
     old = int(data["message_id"])
     until = datetime.fromtimestamp(float(data["until"]), UTC)
     try:
-        if event is None or utc_now() >= until or not may_reach(
+        if event is None or services.clock() >= until or not may_reach(
             actor, Action.SHOW_CHECKIN_CODE, event
         ):
             job.schedule_removal()

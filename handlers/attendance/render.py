@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -34,7 +35,8 @@ def checkin_rule(language: str, policy: EventPolicy, venue: Venue | None) -> str
 
 
 def card(
-    language: str, draft: EventDraft, zone: ZoneInfo, groups: Iterable[ActivityGroup]
+    language: str, draft: EventDraft, zone: ZoneInfo, today: date,
+    groups: Iterable[ActivityGroup],
 ) -> Html:
     """The details of an event (or of a draft): type, title, time, place, check-in, groups."""
     names = [g.name for g in groups if g.id in set(draft.group_ids)]
@@ -42,7 +44,7 @@ def card(
         language, "event.card",
         type=type_label(language, draft.type),
         title=draft.title,
-        when=when_text(language, draft.starts_at, draft.ends_at, zone),
+        when=when_text(language, draft.starts_at, draft.ends_at, zone, today=today),
         place=draft.place or tr(language, "event.place_none"),
         rule=checkin_rule(language, draft.policy, draft.venue),
         groups="、".join(names) if language == "zh" else ", ".join(names),
@@ -50,7 +52,7 @@ def card(
 
 
 async def event_card(services: Services, language: str, event: Event) -> Html:
-    return card(language, draft_of(event), services.config.zone,
+    return card(language, draft_of(event), services.config.zone, services.today(),
                 await services.members.list_groups())
 
 

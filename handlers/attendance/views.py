@@ -53,7 +53,7 @@ async def list_events(update: Update, context: Context) -> None:
     if not await require_bound(update, context):
         return
     services = context.services
-    zone = services.config.zone
+    zone, today = services.config.zone, services.today()
     actor = context.actor
     lines: list[str] = []
     buttons: list[InlineKeyboardButton] = []
@@ -64,7 +64,7 @@ async def list_events(update: Update, context: Context) -> None:
             lines.append(text(
                 context, "events.item", number=event.id,
                 type=type_label(context.lang, event.type), title=event.title,
-                when=when_text(context.lang, event.starts_at, event.ends_at, zone),
+                when=when_text(context.lang, event.starts_at, event.ends_at, zone, today=today),
                 place=event.place or text(context, "event.place_none"),
                 status=_status_line(context.lang, item.status,
                                     item.checkin.at if item.checkin else None, zone),
@@ -82,7 +82,7 @@ async def list_events(update: Update, context: Context) -> None:
             body.append(text(context, "events.run_title"))
             body += [
                 text(context, "events.run_item", number=e.id, title=e.title,
-                     when=when_text(context.lang, e.starts_at, e.ends_at, zone))
+                     when=when_text(context.lang, e.starts_at, e.ends_at, zone, today=today))
                 for e in run[:LIST_LIMIT]
             ]
             body.append(text(context, "events.run_hint"))
@@ -110,7 +110,8 @@ def attendance_text(context: Context, view: AttendanceView) -> str:
     count = view.count
     lines = [
         text(context, "attendance.title", number=event.id, title=event.title,
-             when=when_text(context.lang, event.starts_at, event.ends_at, zone)),
+             when=when_text(context.lang, event.starts_at, event.ends_at, zone,
+                            today=context.services.today())),
         text(context, "attendance.summary", expected=count.expected,
              checked_in=count.checked_in, late=len(view.late), leave=len(view.on_leave),
              pending=len(view.pending_leave), missing=len(view.missing)),

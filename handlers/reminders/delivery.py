@@ -128,7 +128,7 @@ async def _tell_staff_missed(services: Services, occurrence: ReminderOccurrence)
     await _tell_staff(services, f"missed:{occurrence.id}", lambda language, name: tr(
         language, "reminder.missed_staff", hours=f"{hours:g}",
         what=rendered.text(language, name).split("\n", 1)[0],
-        when=moment_text(language, occurrence.due_at, zone),
+        when=moment_text(language, occurrence.due_at, zone, today=services.today()),
     ))
 
 

@@ -24,7 +24,6 @@ from bot.reminders.wording import audience_text, rule_text, short_day, short_mom
 from handlers.reminders.buttons import ReminderDraftAction, ReminderDraftChoice
 from handlers.shared.common import button_rows, label, text
 from handlers.shared.context import Context
-from storage.db import utc_now
 
 
 def choice(context: Context, caption: str, action: ReminderDraftAction,
@@ -50,7 +49,7 @@ async def question(context: Context, step: str, form: ReminderDraft
                    ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text asking for `step`, and its buttons (None: the answer is typed)."""
     zone = context.services.config.zone
-    now = utc_now()
+    now = context.services.clock()
     today = now.astimezone(zone).date()
     once = form.kind is DraftKind.ONCE
 
@@ -139,7 +138,7 @@ def chosen_label(context: Context, form: ReminderDraft, action: str, value: str)
     if action == "now":
         return label(context, "reminders.now_button")
     if action == "day":
-        today = utc_now().astimezone(context.services.config.zone).date()
+        today = context.services.clock().astimezone(context.services.config.zone).date()
         return short_day(context.lang, date.fromisoformat(value), today)
     if action == "time":
         return f"{value[:2]}:{value[2:]}"  # 0930 → 09:30

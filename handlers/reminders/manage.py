@@ -27,7 +27,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.db import utc_now
 from storage.reminder_models import ReminderSchedule, ScheduleStatus
 
 # Schedules listed in one message (each has a button; Telegram allows about 100).
@@ -53,7 +52,7 @@ async def show_list(update: Update, context: Context) -> None:
     schedules = await services.reminders.repo.schedules()
     upcoming = await services.reminders.next_times()
     groups = {g.id: g.name for g in await services.members.list_groups()}
-    now = utc_now()
+    now = services.clock()
     lines = [text(context, "reminders.list_title", count=len(schedules))
              if schedules else text(context, "reminders.list_empty")]
     rows = []
@@ -96,7 +95,7 @@ async def show_card(update: Update, context: Context, schedule: ReminderSchedule
     services = context.services
     following = (await services.reminders.next_times()).get(schedule.id)
     groups = {g.id: g.name for g in await services.members.list_groups()}
-    now = utc_now()
+    now = services.clock()
     body = schedule.body if len(schedule.body) <= BODY_PREVIEW \
         else schedule.body[:BODY_PREVIEW] + "……"
     card = text(
@@ -200,7 +199,7 @@ async def _send_test(update: Update, context: Context, schedule: ReminderSchedul
 async def _show_acks(update: Update, context: Context, schedule: ReminderSchedule) -> None:
     """Per occurrence of a notice: who pressed 收到 and who has not yet, by group."""
     _, sheets = await ack_sheets(context.services.reminders, context.actor, schedule.id)
-    zone, now = context.services.config.zone, utc_now()
+    zone, now = context.services.config.zone, context.services.clock()
     parts = [text(context, "reminders.acks_title", title=title_of(context, schedule))]
     if not sheets:
         parts.append(text(context, "reminders.acks_none"))
@@ -233,7 +232,7 @@ async def show_log(update: Update, context: Context) -> None:
     except NotAllowed:
         await popup(update, context, "reminders.staff_only")
         return
-    zone, now = services.config.zone, utc_now()
+    zone, now = services.config.zone, services.clock()
     parts = [text(context, "reminders.log_title") if log.lines
              else text(context, "reminders.log_empty")]
     for line in log.lines:

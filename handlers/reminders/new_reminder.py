@@ -36,7 +36,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.db import utc_now
 from storage.models import Conversation
 from storage.reminder_models import ReminderSchedule
 
@@ -111,7 +110,7 @@ async def on_new_step(update: Update, context: Context, conversation: Conversati
 async def _typed_moment(update: Update, context: Context, step: str, form: ReminderDraft,
                         typed: str) -> None:
     """A notice's moment typed ("明天 9点", "12月3日 14:00", or a time on the day chosen)."""
-    zone, now = context.services.config.zone, utc_now()
+    zone, now = context.services.config.zone, context.services.clock()
     moment = parse_local_datetime(typed, zone, now, day=form.day if step == "time" else None)
     if moment is None:
         await reply(update, context, "reminders.bad_moment")
@@ -168,7 +167,7 @@ async def draft_chosen(update: Update, context: Context, choice: ReminderDraftCh
 async def _apply(update: Update, context: Context, form: ReminderDraft,
                  action: ReminderDraftAction, value: str) -> str | None:
     """Put a choice into the form; the next step, or None after a refusal popup."""
-    zone, now = context.services.config.zone, utc_now()
+    zone, now = context.services.config.zone, context.services.clock()
     try:
         if action == "kind":
             form.kind = DraftKind(value)
@@ -255,7 +254,7 @@ async def _toggle_group(update: Update, context: Context, form: ReminderDraft,
 async def _saved_before(context: Context, form: ReminderDraft) -> ReminderSchedule | None:
     """The schedule an earlier press of 保存 made from this draft, if any."""
     member_id = context.actor.member_id
-    since = utc_now() - _SAVED_RECENTLY
+    since = context.services.clock() - _SAVED_RECENTLY
     for schedule in await context.services.reminders.repo.schedules():
         if (schedule.created_by == member_id and schedule.created_at >= since
                 and schedule.title == form.title and schedule.body == form.body.strip()):
@@ -271,7 +270,7 @@ async def _save(update: Update, context: Context, form: ReminderDraft) -> None:
     if schedule is None:
         try:
             schedule = await services.reminders.create(
-                context.actor, title=form.title, body=form.body, rule=form.rule(utc_now()),
+                context.actor, title=form.title, body=form.body, rule=form.rule(services.clock()),
                 audience=form.audience_of(), policy=form.policy, ack=form.ack,
             )
         except NotAllowed:
@@ -283,7 +282,7 @@ async def _save(update: Update, context: Context, form: ReminderDraft) -> None:
     await end_conversation(update, context)
     await query.answer()
     following = (await services.reminders.next_times()).get(schedule.id)
-    zone, now = services.config.zone, utc_now()
+    zone, now = services.config.zone, services.clock()
     await say(update, context, text(
         context, "reminders.saved", title=schedule.title,
         next=short_moment(context.lang, following, zone, now) if following

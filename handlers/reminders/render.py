@@ -81,7 +81,7 @@ class Rendered:
         which = which_of(self.occurrence)
         values = {
             "title": event.title, "place": event.place or tr(language, "reminder.no_place"),
-            "when": moment_text(language, event.starts_at, zone),
+            "when": moment_text(language, event.starts_at, zone, today=self.services.today()),
             "time": clock(event.starts_at, zone), "name": "\x00name\x00",
         }
         return tr(language, f"reminder.event_{which.value}", **values)

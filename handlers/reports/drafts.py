@@ -33,11 +33,11 @@ async def list_drafts(update: Update, context: Context) -> None:
     if not drafts:
         await reply(update, context, "report.no_drafts")
         return
-    zone = context.services.config.zone
+    zone, today = context.services.config.zone, context.services.today()
     buttons = [
         [InlineKeyboardButton(
             label(context, "report.draft_button", title=short(title_of(context.lang, d), 20),
-                 time=local_time(context.lang, d.updated_at, zone)),
+                 time=local_time(context.lang, d.updated_at, zone, today)),
             callback_data=context.services.codec.encode(
                 ReportChoice(report_id=d.id, action="resume")
             ),
@@ -61,7 +61,7 @@ async def my_reports(update: Update, context: Context) -> None:
         key = "report.mine_only_drafts" if drafts else "report.mine_none"
         await reply(update, context, key, count=len(drafts))
         return
-    zone = context.services.config.zone
+    zone, today = context.services.config.zone, context.services.today()
     blocks = [text(context, "report.mine_heading", count=len(histories))]
     rework: list[Report] = []
     for history in histories:
@@ -71,7 +71,7 @@ async def my_reports(update: Update, context: Context) -> None:
                       status=report_status_detail(context.lang, report, member=True))]
         if report.author_member_id != member.id:
             lines.append(text(context, "report.mine_coauthored", author=report.author_name))
-        lines += history_lines(context.lang, history, zone, with_actor=False)
+        lines += history_lines(context.lang, history, zone, today, with_actor=False)
         blocks.append("\n".join(lines))
         if report.status is ReportStatus.RETURNED and report.author_member_id == member.id:
             rework.append(report)

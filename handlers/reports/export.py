@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import InputFile, Update
 
 from bot.core.auth import Refused
@@ -38,7 +36,7 @@ async def export_reports(update: Update, context: Context, args: list[str]) -> N
         date_to=max(days) if len(days) == 2 else None,
         status=ReportStatus(chosen[0]) if chosen else None,
     )
-    today = datetime.now(context.services.config.zone).strftime("%Y%m%d")
+    today = context.services.today().strftime("%Y%m%d")
     try:
         files = await context.services.report_export.export(
             context.actor, ExportFormat.XLSX, filters, language=context.lang,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from bot.core.auth import Action, Actor
 from bot.core.texts import tr
@@ -14,6 +15,14 @@ from storage.models import Report
 log = logging.getLogger(__name__)
 
 _NUDGE_LINES = 30
+_LOOK_EVERY = 30.0  # seconds between looks at the clock: the nudge leaves within this of its time
+
+
+@dataclass
+class NudgeDay:
+    """The day (committee's zone) the nudge last went out from this process."""
+
+    done_on: date | None = None
 
 
 def _nudge_text(
@@ -58,19 +67,24 @@ async def nudge_stale_reports(context: Context) -> None:
         await services.sender.push(key, chat_id, message)
 
 
+async def nudge_when_due(context: Context) -> None:
+    """Once a day by the one clock, at [reports] nudge_time or the first look after it (a bot
+    that was down then still nudges that day; the delivery key is per day, so a restart does
+    not nudge twice)."""
+    config = context.services.config
+    local = context.services.clock.local(config.zone)
+    day = context.state.part(NudgeDay)
+    hour, minute = (int(part) for part in config.reports.nudge_time.split(":"))
+    if day.done_on == local.date() or local.time() < time(hour, minute):
+        return
+    day.done_on = local.date()
+    await nudge_stale_reports(context)
+
+
 def schedule_nudge(application: LiaisonApplication) -> None:
-    """The daily nudge at [reports] nudge_time; also soon after start-up when today's time has
-    passed (a bot that was down then still nudges once that day: the key is per day)."""
+    """Look at the clock for the daily nudge every _LOOK_EVERY seconds, from start-up."""
     jobs = application.job_queue
     if jobs is None:
         log.warning("no job queue: the daily nudge about waiting reports is off")
         return
-    config = application.bot_data.config
-    hour, minute = (int(part) for part in config.reports.nudge_time.split(":"))
-    at = time(hour, minute, tzinfo=config.zone)
-    jobs.run_daily(nudge_stale_reports, at, name="report_nudge")
-    if datetime.now(config.zone).time() >= time(hour, minute):
-        jobs.run_once(
-            nudge_stale_reports, timedelta(seconds=1), name="report_nudge_catch_up",
-            job_kwargs={"misfire_grace_time": None},
-        )
+    jobs.run_repeating(nudge_when_due, interval=_LOOK_EVERY, first=1.0, name="report_nudge")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
@@ -95,9 +95,9 @@ def refusal_text(language: str, refused: Refused) -> str:
     )
 
 
-def local_time(language: str, moment: datetime, zone: tzinfo) -> str:
-    """A moment as people read it: 12月3日（周四）14:00 (the year only when not this year)."""
-    return moment_text(language, moment, zone)
+def local_time(language: str, moment: datetime, zone: tzinfo, today: date) -> str:
+    """A moment as people read it: 12月3日（周四）14:00 (the year only when not `today`'s)."""
+    return moment_text(language, moment, zone, today=today)
 
 
 def age_text(language: str, since: datetime, now: datetime) -> str:
@@ -122,12 +122,13 @@ def title_of(language: str, report: Report) -> str:
 
 # -- history ----------------------------------------------------------------------------------
 def move_line(
-    language: str, move: ReportMove, zone: tzinfo, *, with_actor: bool, note_limit: int = 0
+    language: str, move: ReportMove, zone: tzinfo, today: date, *, with_actor: bool,
+    note_limit: int = 0,
 ) -> str:
     """One move: when, to what (by whom), and its note (cut to `note_limit` if given).
     Without the actor it is the author's view, in the author's words."""
     values: dict[str, object] = {
-        "date": local_time(language, move.at, zone),
+        "date": local_time(language, move.at, zone, today),
         "status": status_detail(language, move.to_status, move.level, move.forwarded_to,
                                 member=not with_actor),
     }
@@ -144,24 +145,26 @@ def move_line(
 
 
 def comment_line(
-    language: str, comment: LeaderComment, zone: tzinfo, *, note_limit: int = 0
+    language: str, comment: LeaderComment, zone: tzinfo, today: date, *, note_limit: int = 0
 ) -> str:
     words = short(comment.text, note_limit) if note_limit else comment.text
-    return tr(language, "report.history_comment", date=local_time(language, comment.at, zone),
-              leader=comment.leader, text=words)
+    return tr(language, "report.history_comment",
+              date=local_time(language, comment.at, zone, today), leader=comment.leader,
+              text=words)
 
 
 def history_lines(
-    language: str, history: ReportHistory, zone: tzinfo, *, with_actor: bool,
+    language: str, history: ReportHistory, zone: tzinfo, today: date, *, with_actor: bool,
     note_limit: int = 0,
 ) -> list[str]:
     """Every move and leader comment of a report, oldest first, one line each."""
     dated: list[tuple[datetime, str]] = [
-        (m.at, move_line(language, m, zone, with_actor=with_actor, note_limit=note_limit))
+        (m.at, move_line(language, m, zone, today, with_actor=with_actor, note_limit=note_limit))
         for m in history.moves
     ]
     dated += [
-        (c.at, comment_line(language, c, zone, note_limit=note_limit)) for c in history.comments
+        (c.at, comment_line(language, c, zone, today, note_limit=note_limit))
+        for c in history.comments
     ]
     return [line for _, line in sorted(dated, key=lambda item: item[0])]
 

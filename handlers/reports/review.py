@@ -63,6 +63,7 @@ def _card(
     """A report for staff: long text pieces (if any), the card, and its buttons."""
     report = history.report
     zone = context.services.config.zone
+    today = now.astimezone(zone).date()
     lines = [
         text(context, "review.card_heading", number=report.number or "",
              status=report_status_detail(context.lang, report)),
@@ -78,12 +79,12 @@ def _card(
                       category=category_label(context.lang, report.category)))
     if report.submitted_at is not None:
         lines.append(text(context, "review.card_submitted",
-                          time=local_time(context.lang, report.submitted_at, zone),
+                          time=local_time(context.lang, report.submitted_at, zone, today),
                           age=age_text(context.lang, report.submitted_at, now),
                           version=report.version))
     lines.append(text(context, "report.field_files", count=len(report.attachments)))
     history_text = history_lines(
-        context.lang, history, zone, with_actor=True, note_limit=_CARD_NOTE
+        context.lang, history, zone, today, with_actor=True, note_limit=_CARD_NOTE
     )
     if history_text:
         lines.append(text(context, "review.card_history"))

@@ -97,7 +97,7 @@ def schedule_batches(application: LiaisonApplication) -> None:
         log.warning("no job queue: staff are not told of new reports in batches")
         return
     every = settings.notice_every_minutes * 60
-    now = datetime.now(UTC).timestamp()
+    now = application.bot_data.config.clock().timestamp()
     first = every - now % every + 5  # a few seconds after the window closes
     jobs.run_repeating(tell_staff_in_batches, interval=every, first=first,
                        name="report_new_batch")

@@ -201,7 +201,8 @@ async def start_report(update: Update, context: Context) -> None:
     drafts = await service.list_drafts(member)
     message = text(
         context, "report.draft_found", title=title_of(context.lang, draft),
-        time=local_time(context.lang, draft.updated_at, context.services.config.zone),
+        time=local_time(context.lang, draft.updated_at, context.services.config.zone,
+                        context.services.today()),
     )
     if len(drafts) > 1:
         message += "\n" + text(context, "report.more_drafts", count=len(drafts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -19,6 +20,7 @@ from bot.reports.service import ReportService
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.live import LiveMessages
 from bot.telegram.sender import Sender
+from domain.clock import Clock
 from storage.conversations import SettingsRepository
 from storage.db import Database
 from storage.members import MemberRepository
@@ -46,6 +48,15 @@ class Services:
     qr_screens: QrScreenRepository
     reminders: ReminderService
     duty_record: DutyRecordService
+
+    @property
+    def clock(self) -> Clock:
+        """The one clock (domain/clock.py): every "now" of a handler or job."""
+        return self.config.clock
+
+    def today(self) -> date:
+        """Today in the committee's zone, by the one clock."""
+        return self.config.clock.today(self.config.zone)
 
 
 T = TypeVar("T")

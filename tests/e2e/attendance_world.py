@@ -17,9 +17,10 @@ from bot.attendance.cli import EventArguments, create_event_cli, draft_from
 from bot.attendance.service import AttendanceService
 from bot.core.config import load_config
 from bot.core.secrets import server_secret
-from storage.db import Database, utc_now
+from storage.db import Database
 from storage.members import MemberRepository
 from tests.botapi import Group, MessageView, Phone
+from tests.clock import SYSTEM, utc_now
 from tests.e2e.harness import E2E, InProcessBot
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -156,7 +157,7 @@ async def create_event(
     )
     if starts_in < timedelta(0):
         config = load_config(e2e.config_path)
-        async with Database(config.storage.path) as db:
+        async with Database(config.storage.path, config.clock) as db:
             members = MemberRepository(db)
             draft = draft_from(given, await members.list_groups(), config, starts)
             service = AttendanceService(db, members, config.zone,
@@ -183,7 +184,7 @@ async def announcement(chat: Group, event_id: int, timeout: float = 10.0) -> Mes
 
 async def checkin_secret(e2e: E2E) -> bytes:
     """The server secret of check-in tokens (made on first use, by the bot or here)."""
-    async with Database(e2e.db_path) as db:
+    async with Database(e2e.db_path, SYSTEM) as db:
         return await server_secret(db, "checkin")
 
 

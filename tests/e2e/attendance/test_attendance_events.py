@@ -16,8 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers.attendance.buttons import EventDraftChoice, EventManage
-from storage.db import to_db_time, utc_now
+from storage.db import to_db_time
 from tests.botapi import Limits
+from tests.clock import utc_now
 from tests.e2e.attendance_world import (
     GROUP_1_EXPECTED,
     VENUE,

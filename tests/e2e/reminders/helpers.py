@@ -12,9 +12,10 @@ from bot.core.config import load_config
 from bot.reminders.audience import Audience
 from bot.reminders.service import ReminderService
 from bot.reminders.timing import OneOff
-from storage.db import Database, utc_now
+from storage.db import Database
 from storage.reminder_models import ReminderKind
 from tests.botapi import Phone
+from tests.clock import SYSTEM, utc_now
 from tests.e2e.harness import E2E
 
 STAFF_PHONE = "13900000099"
@@ -44,7 +45,7 @@ async def make_notice(
 ) -> int:
     """A notice (or a themed day's reminder) to everyone, due in `due_in`; its schedule's id."""
     config = load_config(e2e.config_path)
-    async with Database(e2e.db_path) as db:
+    async with Database(e2e.db_path, SYSTEM) as db:
         service = ReminderService(db, config.zone, config.reminders)
         schedule = await service.create(
             None, title=title, body=BODY, ack=ack, audience=Audience.all_members(), kind=kind,

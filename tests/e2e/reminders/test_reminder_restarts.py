@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage.db import to_db_time, utc_now
+from storage.db import to_db_time
+from tests.clock import utc_now
 from tests.e2e.harness import E2E, wait_until, write_db
 from tests.e2e.reminders.helpers import (
     crowd_with_staff,

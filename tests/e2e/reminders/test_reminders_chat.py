@@ -15,9 +15,9 @@ import pytest
 from bot.core.config import load_config
 from bot.reminders.calendar import WorkCalendar
 from handlers.reminders.buttons import ReminderDraftChoice, ReminderManage
-from storage.db import utc_now
 from tests.botapi import Limits, Phone
 from tests.botapi.model import MessageView
+from tests.clock import utc_now
 from tests.e2e.attendance_world import expect
 from tests.e2e.harness import E2E, InProcessBot
 from tests.e2e.reminders.helpers import BODY, make_notice, received, wait_sent

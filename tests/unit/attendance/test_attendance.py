@@ -34,6 +34,7 @@ from storage.models import (
     Member,
     Venue,
 )
+from tests.clock import SYSTEM
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # The event of most tests: 2025-03-01 09:00–11:00 in Shanghai (01:00–03:00 UTC).
@@ -105,10 +106,10 @@ class World:
 
 
 async def build_world(path: Path) -> AsyncIterator[World]:
-    async with Database(path) as db:
+    async with Database(path, SYSTEM) as db:
         async with db.transaction() as conn:
-            group1 = await MemberRepository.ensure_group(conn, "第一活动组")
-            group2 = await MemberRepository.ensure_group(conn, "第二活动组")
+            group1 = await MemberRepository.ensure_group(conn, "第一活动组", now=SYSTEM())
+            group2 = await MemberRepository.ensure_group(conn, "第二活动组", now=SYSTEM())
             now = to_db_time(datetime(2025, 1, 1, tzinfo=UTC))
             for name, phone, group, role, tg_id in PEOPLE:
                 await conn.execute(
@@ -697,10 +698,10 @@ async def test_moving_to_another_group_keeps_the_record(world: World) -> None:
 async def test_burst_of_500_concurrent_check_ins_with_duplicates(
     tmp_path: Path, max_batch: int, batches: int
 ) -> None:
-    async with Database(tmp_path / "burst.db") as db:
+    async with Database(tmp_path / "burst.db", SYSTEM) as db:
         now = to_db_time(datetime(2025, 1, 1, tzinfo=UTC))
         async with db.transaction() as conn:
-            group = await MemberRepository.ensure_group(conn, "大组")
+            group = await MemberRepository.ensure_group(conn, "大组", now=SYSTEM())
             await conn.executemany(
                 "INSERT INTO members(name, phone, group_id, role, telegram_user_id, created_at, "
                 "updated_at) VALUES (?, ?, ?, 'member', ?, ?, ?)",

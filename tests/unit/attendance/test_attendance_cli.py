@@ -29,6 +29,7 @@ from bot.core.texts import tr
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import ActivityGroup, EventPolicy, EventType, Venue
+from tests.clock import SYSTEM
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
@@ -89,9 +90,9 @@ def test_bad_arguments_are_named(changes: dict[str, object], message: str) -> No
 
 
 async def make_groups(path: Path) -> None:
-    async with Database(path) as db, db.transaction() as conn:
-        await MemberRepository.ensure_group(conn, "第一活动组")
-        await MemberRepository.ensure_group(conn, "第二活动组")
+    async with Database(path, SYSTEM) as db, db.transaction() as conn:
+        await MemberRepository.ensure_group(conn, "第一活动组", now=SYSTEM())
+        await MemberRepository.ensure_group(conn, "第二活动组", now=SYSTEM())
 
 
 async def test_create_list_and_qr_at_the_command_line(tmp_path: Path) -> None:
@@ -128,7 +129,7 @@ async def test_create_list_and_qr_at_the_command_line(tmp_path: Path) -> None:
 async def test_upcoming_events_leave_out_ended_and_cancelled(tmp_path: Path) -> None:
     config = config_at(tmp_path / "t.db")
     await make_groups(config.storage.path)
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         now = [NOW]
         service = AttendanceService(db, MemberRepository(db), ZONE, clock=lambda: now[0])
         ids = []
@@ -179,7 +180,7 @@ async def test_a_start_in_the_past_is_refused_unless_recorded_for_the_record(
     not_over = io.StringIO()
     assert await create_event_cli(config, running, out=not_over) == 2
     assert "Only an event that is over can be recorded" in not_over.getvalue()
-    async with Database(config.storage.path) as db:
+    async with Database(config.storage.path, config.clock) as db:
         service = AttendanceService(db, MemberRepository(db), ZONE)
         assert [e.title for e in await service.upcoming_events()] == []
         assert len(await service.list_events()) == 1
@@ -204,9 +205,9 @@ async def test_groups_in_roster_order_and_one_word_per_field(tmp_path: Path) -> 
     """第一, 第二, 第三 as in the roster (by code point 第三 would come before 第二); the
     check-in rule and the venue point are not both printed as "venue"."""
     config = config_at(tmp_path / "t.db")
-    async with Database(config.storage.path) as db, db.transaction() as conn:
+    async with Database(config.storage.path, config.clock) as db, db.transaction() as conn:
         for name in ("第一活动组", "第二活动组", "第三活动组"):
-            await MemberRepository.ensure_group(conn, name)
+            await MemberRepository.ensure_group(conn, name, now=SYSTEM())
     start = datetime.now(ZONE) + timedelta(days=1)
     made = io.StringIO()
     assert await create_event_cli(config, given(

@@ -133,7 +133,7 @@ def test_report_history_dates_for_people() -> None:
     from handlers.reports import render
 
     assert not hasattr(render, "local_time") or "-" not in render.local_time(
-        "zh", THURSDAY_2PM, ZONE)
+        "zh", THURSDAY_2PM, ZONE, THURSDAY_2PM.date())
 
 
 EVENT_PREFIXES = ("event.", "events.", "checkin.", "leave.", "qr.", "attendance.",
@@ -172,7 +172,7 @@ def test_no_tick_before_the_check_in_rule_in_announcements() -> None:
     draft = EventDraft(type=EventType.READING, title="读书会", starts_at=THURSDAY_2PM,
                        ends_at=THURSDAY_2PM.replace(hour=8), place="三楼", group_ids=[],
                        policy=EventPolicy.OPEN, venue=None)
-    shown = card("zh", draft, ZONE, [])
+    shown = card("zh", draft, ZONE, THURSDAY_2PM.date(), [])
     assert "✅" not in shown
     assert "“读书会”" in shown
 

@@ -24,6 +24,7 @@ from bot.telegram.sender import Delivery
 from handlers.duty_record.jobs import send_digest
 from storage.members import MemberRepository
 from tests.botapi import BotApiServer
+from tests.clock import SYSTEM
 from tests.supervision_world import ALICE, BOB, STAFF, at
 from tests.unit.duty_record.conftest import Committee
 
@@ -82,9 +83,9 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
         await chat.add_bot(by=alice, as_admin=True)
     async with services.db.transaction() as conn:
         await MemberRepository.bind_group_chat(conn, world.groups["第一活动组"], first.id,
-                                               first.title)
+                                               first.title, now=SYSTEM())
         await MemberRepository.bind_group_chat(conn, world.groups["第二活动组"], second.id,
-                                               second.title)
+                                               second.title, now=SYSTEM())
     digest = DigestService(services.duty_record, services.reminders)
     await digest.set_digest(None, "第二活动组", on=False)
 

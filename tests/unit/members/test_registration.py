@@ -8,16 +8,17 @@ import pytest
 from bot.core.auth import Actor, NotAllowed
 from bot.members.registration import BindOutcome, RegistrationService
 from storage.conversations import SettingsRepository
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, to_db_time
 from storage.members import MemberRepository
 from storage.models import Member, Role
+from tests.clock import SYSTEM, utc_now
 
 
 @pytest.fixture
 async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with Database(tmp_path / "t.db") as database:
+    async with Database(tmp_path / "t.db", SYSTEM) as database:
         async with database.transaction() as conn:
-            group = await MemberRepository.ensure_group(conn, "第一活动组")
+            group = await MemberRepository.ensure_group(conn, "第一活动组", now=SYSTEM())
             now = to_db_time(utc_now())
             for name, phone, role in [
                 ("张三", "13800000001", "member"),
@@ -121,7 +122,7 @@ async def test_group_binding_respects_scope(db: Database) -> None:
     service = RegistrationService(db, MemberRepository(db))
     repo = MemberRepository(db)
     async with db.transaction() as conn:
-        other = await MemberRepository.ensure_group(conn, "第二活动组")
+        other = await MemberRepository.ensure_group(conn, "第二活动组", now=SYSTEM())
     leader = Actor.resolve(10, await member(db, "13800000002"), set())
     own = leader.member.group_id  # type: ignore[union-attr]
     assert [g.name for g in await service.groups_bindable_by(leader)] == ["第一活动组"]

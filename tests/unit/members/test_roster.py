@@ -17,6 +17,7 @@ from bot.members.roster import (
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import Role
+from tests.clock import SYSTEM
 
 HEADER = "name,phone,sector,group,role\n"
 PHONE_FORMS = "not an 11-digit mobile starting with 1, nor + and a country code"
@@ -174,7 +175,7 @@ async def test_reimport_updates_by_phone(tmp_path: Path) -> None:
         "C,13800000003,,g2,member\n",
         name="second.csv",
     )
-    async with Database(tmp_path / "bot.db") as db:
+    async with Database(tmp_path / "bot.db", SYSTEM) as db:
         plan = await apply_import(db, read_roster(first)[0], source="first.csv")
         assert (len(plan.added), plan.new_groups) == (2, ["g1"])
         plan = await apply_import(db, read_roster(second)[0], source="second.csv")
@@ -291,7 +292,7 @@ async def test_a_member_made_deputy_by_a_later_file(tmp_path: Path) -> None:
     first = write(tmp_path, HEADER + "A,13800000001,,g1,member\nB,13800000002,,g1,deputy\n")
     second = write(tmp_path, HEADER + "A,13800000001,,g1,副组长\nB,13800000002,,g1,委员\n",
                    name="second.csv")
-    async with Database(tmp_path / "bot.db") as db:
+    async with Database(tmp_path / "bot.db", SYSTEM) as db:
         await apply_import(db, read_roster(first)[0], source="first.csv")
         plan = await apply_import(db, read_roster(second)[0], source="second.csv")
         assert [(r.name, changed) for r, changed in plan.updated] == [

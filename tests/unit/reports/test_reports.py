@@ -27,6 +27,7 @@ from storage.models import (
     ReportCategory,
     ReportStatus,
 )
+from tests.clock import SYSTEM
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -129,12 +130,12 @@ class World:
 
 
 async def make_world(path: Path, clock: FakeClock) -> Database:
-    db = Database(path)
+    db = Database(path, SYSTEM)
     await db.open()
     async with db.transaction() as conn:
         now = to_db_time(clock())
         for name, phone, group, role, tg_id in ROSTER:
-            group_id = await MemberRepository.ensure_group(conn, group)
+            group_id = await MemberRepository.ensure_group(conn, group, now=SYSTEM())
             await conn.execute(
                 "INSERT INTO members(name, phone, sector, group_id, role, telegram_user_id, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -189,7 +190,7 @@ async def test_draft_is_kept_across_a_new_service_on_the_same_file(world: World)
     await world.db.close()
 
     # as after a restart: a new connection and a new service on the same file
-    async with Database(world.path) as reopened:
+    async with Database(world.path, SYSTEM) as reopened:
         service = ReportService(reopened, MemberRepository(reopened), SHANGHAI, world.clock)
         resumed = await service.current_draft(zhang)
         assert resumed is not None

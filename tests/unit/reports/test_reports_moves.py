@@ -16,6 +16,7 @@ from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import AdoptionLevel, ReportCategory, ReportStatus
 from storage.reports import ReportRepository
+from tests.clock import SYSTEM
 from tests.unit.reports.test_reports import SHANGHAI, World, open_world, refused
 
 S = ReportStatus
@@ -239,7 +240,7 @@ async def test_two_processes_pressing_at_once_one_wins(world: World) -> None:
     """Two database connections (as two bot processes) on the same file."""
     report = await world.report_in(S.ACCEPTED)
     wang, zhao = await world.actor("王五"), await world.actor("赵六")
-    async with Database(world.path) as other:
+    async with Database(world.path, SYSTEM) as other:
         second = ReportService(other, MemberRepository(other), SHANGHAI, world.clock)
         outcomes = await asyncio.gather(
             world.service.move(

@@ -13,6 +13,7 @@ import pytest
 
 import storage.db
 from storage.db import Database, MigrationError
+from tests.clock import SYSTEM
 from tests.duty_world import ALICE, BOB, CHEN, DING, FENG, STAMP, seed_year
 
 BEFORE = 12  # the schema a deployed database has before the deputy role
@@ -81,7 +82,7 @@ async def at_0012(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     reference it."""
     path = tmp_path / "bot.db"
     monkeypatch.setattr(storage.db, "migrations", _only_up_to(BEFORE))
-    async with Database(path):
+    async with Database(path, SYSTEM):
         pass
     monkeypatch.undo()
     seed_year(path)
@@ -130,7 +131,7 @@ async def test_0013_keeps_every_row_column_index_and_reference(at_0012: Path) ->
     assert before["indexes"]["members"] == [
         ("members_group", 0, "c"), ("sqlite_autoindex_members_1", 1, "u"),
         ("sqlite_autoindex_members_2", 1, "u")]
-    async with Database(at_0012) as db:
+    async with Database(at_0012, SYSTEM) as db:
         assert (await db.fetch_one("PRAGMA user_version"))[0] >= 13  # type: ignore[index]
     after = _picture(at_0012)
     for part in ("rows", "columns", "indexes", "index_columns", "foreign_keys", "schema"):
@@ -152,7 +153,7 @@ async def test_0013_keeps_every_row_column_index_and_reference(at_0012: Path) ->
 
 
 async def test_after_0013_references_are_enforced_and_roles_checked(at_0012: Path) -> None:
-    async with Database(at_0012) as db:
+    async with Database(at_0012, SYSTEM) as db:
         assert (await db.fetch_one("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
         async with db.transaction() as conn:
             cursor = await conn.execute(
@@ -186,7 +187,7 @@ async def test_a_migration_breaking_a_reference_is_rolled_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "bot.db"
-    async with Database(path) as db:
+    async with Database(path, SYSTEM) as db:
         current = (await db.fetch_one("PRAGMA user_version"))[0]  # type: ignore[index]
     broken = (
         "CREATE TABLE scratch (x INTEGER);\n"
@@ -198,10 +199,10 @@ async def test_a_migration_breaking_a_reference_is_rolled_back(
         monkeypatch.setattr(storage.db, "migrations",
                             _only_up_to(current, [(current + 1, "9999_bad.sql", sql)]))
         with pytest.raises(error):
-            async with Database(path):
+            async with Database(path, SYSTEM):
                 pass
         monkeypatch.undo()
-        async with Database(path) as db:  # as it was, foreign keys enforced
+        async with Database(path, SYSTEM) as db:  # as it was, foreign keys enforced
             assert (await db.fetch_one("PRAGMA user_version"))[0] == current  # type: ignore[index]
             assert (await db.fetch_one("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
             assert await db.fetch_all("SELECT * FROM reading_notes") == []

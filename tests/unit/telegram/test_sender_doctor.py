@@ -11,11 +11,12 @@ from bot.core.config import Config
 from bot.doctor import run_doctor
 from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.sender import Delivery, Sender
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, to_db_time
 from storage.deliveries import DeliveryRepository
 from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
 from tests.botapi import BotApiServer
+from tests.clock import SYSTEM, utc_now
 
 
 def config_for(server: BotApiServer, tmp_path: Path, token: str | None = None) -> Config:
@@ -75,9 +76,10 @@ async def test_doctor_reports_group_rights_and_token(
     await weak_chat.add_bot(by=leader, as_admin=False)
     async with db.transaction() as conn:
         for name, chat in (("一组", ok_chat), ("二组", weak_chat), ("三组", None)):
-            group_id = await MemberRepository.ensure_group(conn, name)
+            group_id = await MemberRepository.ensure_group(conn, name, now=SYSTEM())
             if chat is not None:
-                await MemberRepository.bind_group_chat(conn, group_id, chat.id, chat.title)
+                await MemberRepository.bind_group_chat(conn, group_id, chat.id, chat.title,
+                                                       now=SYSTEM())
         await conn.execute(
             "INSERT INTO members(name, phone, created_at, updated_at) VALUES (?, ?, ?, ?)",
             ("张三", "13800000001", to_db_time(utc_now()), to_db_time(utc_now())),
@@ -125,9 +127,9 @@ async def test_backup_while_another_connection_writes(db: Database, tmp_path: Pa
     async def keep_writing() -> None:
         for n in range(200):
             async with db.transaction() as conn:
-                await MemberRepository.ensure_group(conn, f"组{n}")
+                await MemberRepository.ensure_group(conn, f"组{n}", now=SYSTEM())
 
-    async with Database(db.path) as other:
+    async with Database(db.path, SYSTEM) as other:
         writing = asyncio.create_task(keep_writing())
         while not writing.done():
             await other.backup(tmp_path / "copy.db")

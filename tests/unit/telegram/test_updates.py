@@ -21,9 +21,10 @@ from bot.telegram.updates import (
     UpdateDispatcher,
     ordering_key,
 )
-from storage.db import Database, utc_now
+from storage.db import Database
 from storage.inbox import UpdateInbox
 from tests.botapi import BotApiServer, Limits
+from tests.clock import utc_now
 
 
 def message(update_id: int, user_id: int) -> RawUpdate:

@@ -1,0 +1,1 @@
+"""The vocabulary every floor shares; for now, the one clock."""
