@@ -15,6 +15,11 @@ def utc_now() -> datetime:
     return SYSTEM()
 
 
+def clock_at(moment: datetime) -> Clock:
+    """A clock that reads `moment` now and runs on from it (as a bot started at it would)."""
+    return Clock(moment - SYSTEM())
+
+
 class FrozenClock(Clock):
     """A clock that stands still at `moment` until a test moves it."""
 

@@ -15,7 +15,7 @@ from storage.models import Report
 log = logging.getLogger(__name__)
 
 _NUDGE_LINES = 30
-_LOOK_EVERY = 30.0  # seconds between looks at the clock: the nudge leaves within this of its time
+_LOOK_EVERY = 5.0  # seconds between looks at the clock: the nudge leaves within this of its time
 
 
 @dataclass

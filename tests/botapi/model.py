@@ -183,7 +183,7 @@ class ApiCall:
     method: str
     chat_id: int | str | None
     time: float  # time.monotonic() when the call was answered
-    wall_time: float  # time.time()
+    wall_time: float  # the server's calendar time (server.now(): plus its clock_offset)
     ok: bool
     error_code: int | None = None
     description: str | None = None

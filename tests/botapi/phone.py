@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -73,12 +72,22 @@ class Inbox:
     def _bot_stored(self) -> list[StoredMessage]:
         return [m for m in self._chat.history if m.from_bot and not _is_service(m)]
 
+    def _pass_background(self, sent: list[StoredMessage]) -> None:
+        """Move the cursor past the server's background pushes waiting at it."""
+        pushes = self._server.background_pushes
+        while self._cursor < len(sent) and any(
+            push(MessageView(sent[self._cursor])) for push in pushes
+        ):
+            self._cursor += 1
+
     async def next_message(self, timeout: float = 5.0) -> MessageView:
-        """The next message the bot sent here after the previously returned one."""
+        """The next message the bot sent here after the previously returned one (passing over
+        the server's `background_pushes`)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             sent = self._bot_stored()
+            self._pass_background(sent)
             if len(sent) > self._cursor:
                 self._cursor += 1
                 return MessageView(sent[self._cursor - 1])
@@ -95,11 +104,13 @@ class Inbox:
         return [await self.next_message(timeout) for _ in range(count)]
 
     async def expect_no_message(self, within: float = 0.5) -> None:
-        """Assert that the bot sends nothing new here during ``within`` seconds."""
+        """Assert that the bot sends nothing new here during ``within`` seconds (but the
+        server's `background_pushes`)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while True:
             sent = self._bot_stored()
+            self._pass_background(sent)
             if len(sent) > self._cursor:
                 raise UnexpectedMessageError(
                     f"unexpected bot message in chat {self._describe()}: "
@@ -520,7 +531,7 @@ class Phone(Inbox):
         payload = {
             "chat": chat.to_api(),
             "from": self.user.to_api(),
-            "date": int(time.time()),
+            "date": int(self._server.now()),
             "old_chat_member": self.server._member_api(
                 chat, Member(self.server.bot.id, old, until_date=0)
             ),

@@ -34,6 +34,7 @@ from .model import (
     CallbackRecord,
     Chat,
     Member,
+    MessageView,
     StoredFile,
     StoredMessage,
     User,
@@ -192,6 +193,14 @@ class BotApiServer:
         # Deliver webhook updates here instead of the registered URL (stands in for the
         # TLS-terminating reverse proxy in front of the bot), e.g. "http://127.0.0.1:8443/x".
         self.webhook_proxy: str | None = None
+        # Seconds added to the system's time in what the server stamps (message dates): a test
+        # that starts the bot at another instant (tests/e2e/harness.py, E2E.travel) moves
+        # Telegram's clock with it, as both would read the same time for real.
+        self.clock_offset = 0.0
+        # Messages a bot pushes on its own schedule (a daily list, a yearly notice) that a
+        # test about something else passes over: `next_message` and `expect_no_message` skip
+        # the bot's messages any of these predicates holds for (they stay in `messages`).
+        self.background_pushes: list[Callable[[MessageView], bool]] = []
         self._limits = limits or Limits()
         self._flood_control = FloodControl(self._limits)
         self._rng = random.Random(seed)
@@ -519,6 +528,10 @@ class BotApiServer:
         event, self._changed = self._changed, asyncio.Event()
         event.set()
 
+    def now(self) -> float:
+        """The server's calendar time (Unix seconds): the system's plus `clock_offset`."""
+        return time.time() + self.clock_offset
+
     async def _wait_change(self, timeout: float) -> bool:
         """Wait until the world changes (True) or ``timeout`` passes (False)."""
         event = self._changed
@@ -684,7 +697,7 @@ class BotApiServer:
                 method=method,
                 chat_id=chat_id,
                 time=time.monotonic(),
-                wall_time=time.time(),
+                wall_time=self.now(),
                 ok=bool(body.get("ok")),
                 error_code=body.get("error_code"),
                 description=body.get("description"),
@@ -892,7 +905,7 @@ class BotApiServer:
             "message_id": message_id,
             "from": sender.to_api(),
             "chat": chat.to_api(),
-            "date": int(time.time()),
+            "date": int(self.now()),
         }
         if reply_to is not None:
             data["reply_to_message"] = reply_to.snapshot()
@@ -1045,7 +1058,7 @@ class BotApiServer:
         payload = {
             "chat": chat.to_api(),
             "from": actor.to_api(),
-            "date": int(time.time()),
+            "date": int(self.now()),
             "old_chat_member": self._member_api(chat, old),
             "new_chat_member": self._member_api(chat, new),
         }
@@ -1105,7 +1118,7 @@ class BotApiServer:
     def _user_edit(
         self, stored: StoredMessage, changes: dict[str, Any], remove: Iterable[str] = ()
     ) -> None:
-        self._replace_data(stored, {**changes, "edit_date": int(time.time())}, remove)
+        self._replace_data(stored, {**changes, "edit_date": int(self.now())}, remove)
         if stored.delivered_to_bot or self._bot_sees(stored.chat, stored):
             self._emit("edited_message", stored.data)
 
@@ -1364,7 +1377,7 @@ class BotApiServer:
             attempts = hook.attempts.get(update_id, 0) + 1
             hook.attempts[update_id] = attempts
             hook.retry_at[update_id] = time.monotonic() + min(0.05 * 2**attempts, 2.0)
-            hook.last_error_date = int(time.time())
+            hook.last_error_date = int(self.now())
             hook.last_error_message = error
         self._notify()
 
@@ -1473,7 +1486,7 @@ class BotApiServer:
         if current == (text, entities, markup):
             raise bad_request(NOT_MODIFIED)
         self._flood("editMessageText", stored.chat)
-        changes: dict[str, Any] = {"text": text, "edit_date": int(time.time())}
+        changes: dict[str, Any] = {"text": text, "edit_date": int(self.now())}
         if entities:
             changes["entities"] = entities
         if markup:
@@ -1496,7 +1509,7 @@ class BotApiServer:
         if current == (caption.get("caption"), caption.get("caption_entities", []), markup):
             raise bad_request(NOT_MODIFIED)
         self._flood("editMessageCaption", stored.chat)
-        changes = {**caption, "edit_date": int(time.time())}
+        changes = {**caption, "edit_date": int(self.now())}
         if markup:
             changes["reply_markup"] = markup
         self._replace_data(stored, changes, remove=("caption", "caption_entities", "reply_markup"))
@@ -1535,7 +1548,7 @@ class BotApiServer:
         ):
             raise bad_request(NOT_MODIFIED)
         self._flood("editMessageMedia", stored.chat)
-        changes = {**content, "edit_date": int(time.time())}
+        changes = {**content, "edit_date": int(self.now())}
         if markup:
             changes["reply_markup"] = markup
         self._replace_data(
@@ -1552,7 +1565,7 @@ class BotApiServer:
         if stored.data.get("reply_markup") == markup:
             raise bad_request(NOT_MODIFIED)
         self._flood("editMessageReplyMarkup", stored.chat)
-        changes: dict[str, Any] = {"edit_date": int(time.time())}
+        changes: dict[str, Any] = {"edit_date": int(self.now())}
         if markup:
             changes["reply_markup"] = markup
         self._replace_data(stored, changes, remove=("reply_markup",))
@@ -1569,7 +1582,7 @@ class BotApiServer:
             and not self._bot_can(chat, "can_delete_messages")
         ):
             raise bad_request("message can't be deleted")
-        if time.time() - stored.data["date"] > 48 * 3600 and not (
+        if self.now() - stored.data["date"] > 48 * 3600 and not (
             chat.is_group and self._bot_can(chat, "can_delete_messages")
         ):
             raise bad_request("message can't be deleted for everyone")

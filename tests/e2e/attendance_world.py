@@ -15,12 +15,10 @@ from zoneinfo import ZoneInfo
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.cli import EventArguments, create_event_cli, draft_from
 from bot.attendance.service import AttendanceService
-from bot.core.config import load_config
 from bot.core.secrets import server_secret
 from storage.db import Database
 from storage.members import MemberRepository
 from tests.botapi import Group, MessageView, Phone
-from tests.clock import SYSTEM, utc_now
 from tests.e2e.harness import E2E, InProcessBot
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -149,14 +147,14 @@ async def create_event(
     """An event created as `liaison-bot events create` creates it; its number. One that has
     started already (`starts_in` < 0) is made as it was made before it started: through the
     service, with a clock from then (a start in the past is refused, and rightly)."""
-    starts = utc_now() + starts_in
+    starts = e2e.now() + starts_in
     lat, lon, radius = venue if venue else (None, None, None)
     given = EventArguments(
         type=kind, title=title, start=local_text(starts), end=local_text(starts + length),
         place="市政协三楼会议室", groups=groups, policy=policy, lat=lat, lon=lon, radius=radius,
     )
     if starts_in < timedelta(0):
-        config = load_config(e2e.config_path)
+        config = e2e.config()
         async with Database(config.storage.path, config.clock) as db:
             members = MemberRepository(db)
             draft = draft_from(given, await members.list_groups(), config, starts)
@@ -167,7 +165,7 @@ async def create_event(
         assert change.event is not None
         return change.event.id
     out = io.StringIO()
-    assert await create_event_cli(load_config(e2e.config_path), given, out=out) == 0, out
+    assert await create_event_cli(e2e.config(), given, out=out) == 0, out
     found = re.search(r"#(\d+)", out.getvalue())
     assert found, out.getvalue()
     return int(found.group(1))
@@ -184,18 +182,18 @@ async def announcement(chat: Group, event_id: int, timeout: float = 10.0) -> Mes
 
 async def checkin_secret(e2e: E2E) -> bytes:
     """The server secret of check-in tokens (made on first use, by the bot or here)."""
-    async with Database(e2e.db_path, SYSTEM) as db:
+    async with Database(e2e.db_path, e2e.clock) as db:
         return await server_secret(db, "checkin")
 
 
 async def link_payload(e2e: E2E, event_id: int, *, steps_ago: int = 0) -> str:
     """The QR deep-link payload of the event now (or `steps_ago` 30-second steps ago)."""
-    step = checkin_tokens.step_at(utc_now()) - steps_ago
+    step = checkin_tokens.step_at(e2e.now()) - steps_ago
     return checkin_tokens.link_payload(await checkin_secret(e2e), event_id, step)
 
 
 async def code(e2e: E2E, event_id: int, *, steps_ago: int = 0) -> str:
-    step = checkin_tokens.step_at(utc_now()) - steps_ago
+    step = checkin_tokens.step_at(e2e.now()) - steps_ago
     return checkin_tokens.code_for(await checkin_secret(e2e), event_id, step)
 
 

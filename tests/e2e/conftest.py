@@ -20,6 +20,7 @@ def _no_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A token or config exported in the developer's shell must not reach the bot under test."""
     monkeypatch.delenv("LIAISON_BOT_TOKEN", raising=False)
     monkeypatch.delenv("LIAISON_BOT_CONFIG", raising=False)
+    monkeypatch.delenv("LIAISON_BOT_CLOCK_OFFSET", raising=False)
 
 
 @pytest.fixture
@@ -61,7 +62,17 @@ def e2e(
 
 
 @pytest.fixture
-async def bot(e2e: E2E) -> AsyncIterator[InProcessBot]:
+def instant() -> str | None:
+    """Where the `bot` fixture's clock starts: None for now (whatever instant the suite runs
+    at); a module whose world is pinned to a date overrides it (e.g. "2026-06-15 10:00", in
+    the committee's zone)."""
+    return None
+
+
+@pytest.fixture
+async def bot(e2e: E2E, instant: str | None) -> AsyncIterator[InProcessBot]:
+    if instant is not None:
+        e2e.travel(instant)
     running = await e2e.start_bot()
     try:
         yield running

@@ -34,16 +34,33 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.core.config import load_config
+from bot.core.config import Config, load_config
+from bot.core.texts import catalog
 from bot.runner import run_bot
+from domain.clock import OFFSET_ENV, Clock
 from tests.botapi import BotApiServer, MessageView, Phone
+from tests.clock import SYSTEM
 
 VENV_BIN = Path(sys.executable).parent
 LIAISON_BOT = VENV_BIN / "liaison-bot"
 START_TIMEOUT = 20.0  # a subprocess bot imports PTB first; generous for a loaded 2-core box
+
+ZONE = ZoneInfo("Asia/Shanghai")  # the committee's zone in every test config
+
+# What the bot pushes on its own schedule, whatever a test is about: the yearly word to staff
+# that next year's 调休 is not entered (every day of December), the daily list of reports
+# waiting for review (after [reports] nudge_time) and the batched notice of new reports (each
+# hour). A test about something else passes over them (BotApiServer.background_pushes); a test
+# about one of them reads `messages` or `wait_for`, which show everything.
+BACKGROUND_PUSHES = ("reminder.calendar_unknown", "review.nudge_heading",
+                     "review.notice_batch_heading")
+# ... and their delivery keys, which `snapshot` and `deliveries` leave out likewise
+BACKGROUND_KEYS = ("calendar_unknown:", "report_nudge:", "report_new_batch:")
 
 ROSTER_HEADER = ("name", "phone", "sector", "group", "role")
 ROSTER_HEADER_ZH = ("姓名", "手机号", "界别", "活动组", "角色")
@@ -93,8 +110,11 @@ def bot_config(
         "storage": {"path": str(db_path)},
         "committee": {"name": "测试市政协", "timezone": "Asia/Shanghai"},
         "admins": {"telegram_user_ids": list(admin_ids)},
-        # The duty record's scheduled sends fall due on real dates (the digest every Monday,
-        # 督导提醒 each quarter): only the tests that turn them on get them.
+        # Scheduled sends that fall due on dates (the reading and advice days each month, the
+        # digest every Monday, 督导提醒 each quarter) would reach a test's phones whenever the
+        # suite happens to run then: only the tests that turn them on get them.
+        "reminders.reading_day": {"enabled": False},
+        "reminders.advice_day": {"enabled": False},
         "duty_record.supervision": {"enabled": False},
         "duty_record.digest": {"enabled": False},
     }
@@ -179,7 +199,8 @@ def query(db_path: Path, sql: str, params: Sequence[object] = ()) -> list[dict[s
 def snapshot(db_path: Path, *, exclude: Iterable[str] = ()) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (but `exclude`), sorted, to compare before and after. The
     inbox of received updates is left out: every update is stored there, refused or not; so
-    are the reminders' planned occurrences, which their loop writes on its own timer."""
+    are the reminders' planned occurrences, which their loop writes on its own timer, and the
+    deliveries of the background pushes (BACKGROUND_KEYS)."""
     skipped = {"update_inbox", "reminder_occurrences", *exclude}
     tables = [
         row["name"]
@@ -187,13 +208,18 @@ def snapshot(db_path: Path, *, exclude: Iterable[str] = ()) -> dict[str, list[tu
                                   "AND name NOT LIKE 'sqlite_%' ORDER BY name")
         if row["name"] not in skipped
     ]
+    rows = {table: query(db_path, f'SELECT * FROM "{table}"') for table in tables}
+    if "deliveries" in rows:
+        rows["deliveries"] = [r for r in rows["deliveries"] if not background_key(r["key"])]
     return {
-        table: sorted(
-            (tuple(row.values()) for row in query(db_path, f'SELECT * FROM "{table}"')),
-            key=repr,
-        )
-        for table in tables
+        table: sorted((tuple(row.values()) for row in found), key=repr)
+        for table, found in rows.items()
     }
+
+
+def background_key(key: str) -> bool:
+    """A delivery of a background push (BACKGROUND_KEYS)."""
+    return key.startswith(BACKGROUND_KEYS)
 
 
 def write_db(db_path: Path, sql: str, params: Sequence[object] = ()) -> int:
@@ -204,6 +230,23 @@ def write_db(db_path: Path, sql: str, params: Sequence[object] = ()) -> int:
             return conn.execute(sql, tuple(params)).rowcount
     finally:
         conn.close()
+
+
+# -- time ---------------------------------------------------------------------------------------
+def catalog_start(keys: Iterable[str]) -> Callable[[MessageView], bool]:
+    """True for a message that begins as the text of one of `keys` does, in either language
+    (each placeholder standing for anything)."""
+    patterns = []
+    for language in ("zh", "en"):
+        for key in keys:
+            pieces = re.split(r"\{[a-z_]+\}", catalog(language)[key])
+            patterns.append(re.compile(".*?".join(re.escape(p) for p in pieces), re.DOTALL))
+    return lambda message: any(p.match(message.text or "") for p in patterns)
+
+
+def local(text: str) -> datetime:
+    """'2027-12-31 23:58' (or with seconds) in the committee's zone, aware."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZONE)
 
 
 # -- errors the bot logged ------------------------------------------------------------------
@@ -273,16 +316,19 @@ def _polling_since(
 
 # -- the bot --------------------------------------------------------------------------------
 class InProcessBot:
-    """`liaison-bot run` in this event loop: run_bot(load_config(file)) until stop()."""
+    """`liaison-bot run` in this event loop: run_bot(load_config(file)) until stop(); its
+    clock is `clock` (what `liaison-bot run` builds from $LIAISON_BOT_CLOCK_OFFSET)."""
 
-    def __init__(self, server: BotApiServer, config_path: Path) -> None:
+    def __init__(self, server: BotApiServer, config_path: Path, clock: Clock = SYSTEM) -> None:
         self.server = server
         self.config_path = config_path
+        self.clock = clock
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> InProcessBot:
         config = load_config(self.config_path)
+        config.clock = self.clock
         first_call = len(self.server.calls)
         self._stopping = asyncio.Event()
         self._task = asyncio.create_task(run_bot(config, self._stopping), name="liaison-bot")
@@ -391,8 +437,11 @@ class E2E:
     admin: Phone = field(init=False)
     config_path: Path = field(init=False)
     db_path: Path = field(init=False)
+    # The clock of the bots and commands this test starts: the system's until `travel`.
+    clock: Clock = field(init=False, default=SYSTEM)
 
     def __post_init__(self) -> None:
+        self.server.background_pushes.append(catalog_start(BACKGROUND_PUSHES))
         self.admin = self.server.add_user("Admin", language_code="zh-hans",
                                           phone_number="+8613900000000")
         self.db_path = self.folder / "liaison.db"
@@ -410,6 +459,33 @@ class E2E:
             sections.setdefault(name, {}).update(keys)
         write_config(self.config_path, sections)
 
+    # time
+    def travel(self, moment: datetime | str) -> datetime:
+        """From now on it is `moment` ('2027-12-31 23:58' in the committee's zone, or aware)
+        for the bots and commands this test starts (a bot already running keeps its clock until
+        restarted) and for Telegram (the server's message dates); time runs on from there.
+        Returns the moment, aware."""
+        target = local(moment) if isinstance(moment, str) else moment
+        offset = target - SYSTEM()
+        self.clock = Clock(offset)
+        self.server.clock_offset = offset.total_seconds()
+        return target
+
+    def now(self) -> datetime:
+        """Now by the clock of this test's bots."""
+        return self.clock()
+
+    def config(self) -> Config:
+        """The config file as a command this test starts reads it, with the test's clock."""
+        config = load_config(self.config_path)
+        config.clock = self.clock
+        return config
+
+    def env(self) -> dict[str, str]:
+        """The environment of a command or bot process this test starts: the clock's offset."""
+        offset = self.clock.offset
+        return cli_env({OFFSET_ENV: repr(offset.total_seconds())} if offset else None)
+
     # people
     def user(self, name: str, phone: str | None = None, *, language_code: str = "zh-hans"
              ) -> Phone:
@@ -423,10 +499,10 @@ class E2E:
 
     # the bot
     async def start_bot(self) -> InProcessBot:
-        return await InProcessBot(self.server, self.config_path).start()
+        return await InProcessBot(self.server, self.config_path, self.clock).start()
 
     def bot_process(self, *, verbose: bool = False) -> BotProcess:
-        return BotProcess(self.server, self.config_path, verbose=verbose)
+        return BotProcess(self.server, self.config_path, verbose=verbose, env=self.env())
 
     async def bound_user(self, name: str, phone: str, *, language_code: str = "zh-hans"
                          ) -> Phone:
@@ -437,7 +513,8 @@ class E2E:
 
     # the command line
     async def cli(self, *args: str | Path) -> CliResult:
-        return await run_cli("--config", self.config_path, *args, cwd=self.folder)
+        return await run_cli("--config", self.config_path, *args, cwd=self.folder,
+                             env=self.env())
 
     async def import_roster(self, rows: Sequence[Sequence[str]], *, chinese: bool = False,
                             xlsx: bool = False) -> CliResult:
@@ -453,6 +530,11 @@ class E2E:
     # the database
     def db(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
         return query(self.db_path, sql, params)
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """The deliveries the bot recorded, but those of background pushes, in order."""
+        return [row for row in self.db("SELECT * FROM deliveries ORDER BY id")
+                if not background_key(row["key"])]
 
     async def wait_until_handled(self, timeout: float = START_TIMEOUT) -> None:
         """Until the bot has fetched and handled every update produced so far. Telegram's

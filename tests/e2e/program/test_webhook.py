@@ -9,7 +9,6 @@ import socket
 
 import aiohttp
 
-from bot.core.config import load_config
 from bot.runner import run_bot
 from tests.botapi import BotApiServer
 from tests.e2e.harness import E2E, bind, wait_until
@@ -39,7 +38,7 @@ async def test_webhook_mode_serves_members(e2e: E2E, server: BotApiServer) -> No
     # The reverse proxy in front of the bot: https://bot.example.org/tg-hook → local port.
     server.webhook_proxy = f"http://127.0.0.1:{port}/tg-hook"
     stopping = asyncio.Event()
-    running = asyncio.create_task(run_bot(load_config(e2e.config_path), stopping))
+    running = asyncio.create_task(run_bot(e2e.config(), stopping))
     try:
         await wait_until(
             server,

@@ -8,14 +8,12 @@ import asyncio
 from collections import Counter
 from datetime import UTC, timedelta
 
-from bot.core.config import load_config
 from bot.reminders.audience import Audience
 from bot.reminders.service import ReminderService
 from bot.reminders.timing import OneOff
 from storage.db import Database
 from storage.reminder_models import ReminderKind
 from tests.botapi import Phone
-from tests.clock import SYSTEM, utc_now
 from tests.e2e.harness import E2E
 
 STAFF_PHONE = "13900000099"
@@ -44,12 +42,12 @@ async def make_notice(
     kind: ReminderKind = ReminderKind.NOTICE,
 ) -> int:
     """A notice (or a themed day's reminder) to everyone, due in `due_in`; its schedule's id."""
-    config = load_config(e2e.config_path)
-    async with Database(e2e.db_path, SYSTEM) as db:
+    config = e2e.config()
+    async with Database(e2e.db_path, e2e.clock) as db:
         service = ReminderService(db, config.zone, config.reminders)
         schedule = await service.create(
             None, title=title, body=BODY, ack=ack, audience=Audience.all_members(), kind=kind,
-            rule=OneOff(at_utc=(utc_now() + due_in).astimezone(UTC)),
+            rule=OneOff(at_utc=(e2e.now() + due_in).astimezone(UTC)),
         )
     return schedule.id
 

@@ -12,12 +12,10 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from bot.core.config import load_config
 from bot.reminders.calendar import WorkCalendar
 from handlers.reminders.buttons import ReminderDraftChoice, ReminderManage
 from tests.botapi import Limits, Phone
 from tests.botapi.model import MessageView
-from tests.clock import utc_now
 from tests.e2e.attendance_world import expect
 from tests.e2e.harness import E2E, InProcessBot
 from tests.e2e.reminders.helpers import BODY, make_notice, received, wait_sent
@@ -67,8 +65,8 @@ async def office(e2e: E2E) -> AsyncIterator[Office]:
 
 
 def local_today(e2e: E2E) -> tuple[date, datetime]:
-    zone = load_config(e2e.config_path).zone
-    now = utc_now().astimezone(zone)
+    zone = e2e.config().zone
+    now = e2e.now().astimezone(zone)
     return now.date(), now
 
 
@@ -225,7 +223,7 @@ async def test_staff_set_a_recurring_reminder_pause_resume_test_and_delete_it(
     assert answer is not None and "测试消息已发给您" in (answer.text or "")
     test = await staff.wait_for(lambda m: "【测试】" in (m.text or ""))
     assert title in (test.text or "") and BODY in (test.text or "")
-    keys = [r["key"] for r in e2e.db("SELECT key FROM deliveries")]
+    keys = [r["key"] for r in e2e.deliveries()]
     assert len(keys) == 1 and keys[0].startswith(f"test:{schedule['id']}:")
     assert all(received(e2e, title)[p.id] == 0 for p in [*office.first, office.second])
 
@@ -309,4 +307,4 @@ async def test_members_and_leaders_are_refused_and_foreign_buttons_change_nothin
     after = e2e.db("SELECT * FROM reminder_schedules"), e2e.db(
         "SELECT * FROM reminder_occurrences")
     assert after == before
-    assert e2e.db("SELECT count(*) AS n FROM deliveries") == [{"n": 0}]
+    assert e2e.deliveries() == []

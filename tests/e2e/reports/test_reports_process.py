@@ -10,15 +10,13 @@ member, once a day, however often the bot restarts.
 from __future__ import annotations
 
 import signal
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from storage.db import to_db_time
 from tests.botapi import BotApiServer, Limits
-from tests.e2e.harness import E2E, ErrorLog, bot_config, write_config, write_db
+from tests.e2e.harness import E2E, ZONE, ErrorLog, bot_config, write_config
 from tests.e2e.reports.test_reports import (
     BOT_LIMITS,
     TEXT_1,
@@ -115,27 +113,34 @@ async def test_sigkill_after_a_confirmed_status_change_keeps_it(e2e: E2E) -> Non
 
 
 async def test_daily_nudge_lists_stale_reports_to_staff_once_a_day(e2e: E2E) -> None:
-    # the nudge time has passed today, so a bot (re)started today nudges soon after start
+    # The nudge is what this test is about: it is not passed over as a background push.
+    e2e.server.background_pushes.clear()
     sections = bot_config(e2e.server, e2e.db_path, [e2e.admin.id], limits=BOT_LIMITS)
-    sections["reports"] = {"stale_days": 2, "nudge_time": "00:00"}
+    sections["reports"] = {"stale_days": 2, "nudge_time": "09:00"}
     write_config(e2e.config_path, sections)
+    # Monday: one report submitted (it is stale by Thursday), the nudge of the day goes out
+    # with nothing stale to list, so nothing is sent
+    e2e.travel("2027-03-08 10:00")
     bot = await e2e.start_bot()
     people = await bind_all(e2e)
     zhang, wang, zhao, qian = people["张三"], people["王五"], people["赵六"], people["钱七"]
     old = await submit(zhang, await write_report(zhang, "关于积水点整治的建议", [TEXT_1]))
-    fresh = await submit(zhang, await write_report(zhang, "关于公厕的建议", [TEXT_2]))
-    three_days_ago = to_db_time(datetime.now(UTC) - timedelta(days=3))
-    write_db(e2e.db_path, "UPDATE reports SET status_at = ?, submitted_at = ? WHERE number = ?",
-             (three_days_ago, three_days_ago, old))
-    await e2e.wait_until_handled()  # everything handled before the restart
+    await e2e.wait_until_handled()
     await bot.stop()
 
+    # Thursday (the second: no reading day), just before 09:00: a fresh report; at 09:00
+    # staff get the list of the old one
+    e2e.travel("2027-03-11 08:59:40")
     bot = await e2e.start_bot()
+    fresh = await submit(zhang, await write_report(zhang, "关于公厕的建议", [TEXT_2]))
+    assert not [m for m in wang.messages if "未处理" in text_of(m)]  # not before 09:00
     for staff in (wang, zhao, qian):
-        nudge = await staff.wait_for(lambda m: "未处理" in text_of(m), timeout=10)
+        nudge = await staff.wait_for(lambda m: "未处理" in text_of(m), timeout=40)
         assert "1篇" in text_of(nudge) and "超过2天" in text_of(nudge)
         assert old in text_of(nudge) and "关于积水点整治的建议" in text_of(nudge)
         assert fresh not in text_of(nudge)
+        sent_at = datetime.fromtimestamp(nudge.date, ZONE)  # Telegram's date, the bot's clock
+        assert sent_at.date().isoformat() == "2027-03-11" and sent_at.time() >= time(9, 0)
     await e2e.wait_until_handled()  # everything handled before the restart
     await bot.stop()
 
@@ -143,15 +148,15 @@ async def test_daily_nudge_lists_stale_reports_to_staff_once_a_day(e2e: E2E) -> 
     wang.skip_pending()
     await wang.send("/review")
     await expect(wang, "待处理2篇")
-    await wang.expect_no_message(within=2.0)  # the catch-up after start has run by now
+    await wang.expect_no_message(within=2.0)  # the look after start has run by now
     await e2e.wait_until_handled()  # everything handled before the restart
     await bot.stop()
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     sent = e2e.db("SELECT chat_id, status FROM deliveries WHERE key = ?",
-                  (f"report_nudge:{today}",))
+                  ("report_nudge:2027-03-11",))
     assert {(d["chat_id"], d["status"]) for d in sent} >= {
         (wang.id, "sent"), (zhao.id, "sent"), (qian.id, "sent")
     }
     assert zhang.id not in {d["chat_id"] for d in sent}
+    assert not e2e.db("SELECT key FROM deliveries WHERE key = 'report_nudge:2027-03-08'")
     for staff in (wang, zhao, qian):
         assert len([m for m in staff.messages if "未处理" in text_of(m)]) == 1

@@ -29,7 +29,7 @@ from bot.core.texts import tr
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import ActivityGroup, EventPolicy, EventType, Venue
-from tests.clock import SYSTEM
+from tests.clock import SYSTEM, clock_at
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
@@ -228,8 +228,10 @@ async def test_projector_page_shows_title_time_and_code_in_large_type(tmp_path: 
     title and time and the 6-digit code in large type, so the projector alone runs a
     venue-verified event."""
     config = config_at(tmp_path / "t.db")
+    # at 09:00: an event that ends the same day (the year and a second day are other tests')
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=ZONE)
+    config.clock = clock_at(now)
     await make_groups(config.storage.path)
-    now = datetime.now(ZONE)
     start, end = now + timedelta(minutes=5), now + timedelta(hours=2)
     made = given(title="委员建言日 <协商> & 座谈", start=start.strftime("%Y-%m-%d %H:%M"),
                  end=end.strftime("%Y-%m-%d %H:%M"), policy="venue")
