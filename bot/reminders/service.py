@@ -255,8 +255,10 @@ class ReminderService:
     # -- planning -------------------------------------------------------------------------------
     async def plan(self, now: datetime | None = None) -> int:
         """Write the occurrences of active schedules due up to PLAN_AHEAD from now (each once);
-        returns how many are new. A schedule looks back no further than its creation or its
-        last resumption, and no further than the grace period."""
+        returns how many are new. One planned before and not yet started moves to the time the
+        rule gives now (a day entered with `calendar set` since). A schedule looks back no
+        further than its creation or its last resumption, and no further than the grace
+        period."""
         now = now or self.clock()
         calendar = await self.calendar()
         new = 0
@@ -271,10 +273,14 @@ class ReminderService:
             )
             async with self.db.transaction() as conn:
                 for occurrence in found:
-                    new += await ReminderRepository.plan(
-                        conn, f"schedule:{schedule.id}:{occurrence.nominal.isoformat()}",
-                        schedule.kind.value, occurrence.due, now, schedule_id=schedule.id,
-                    )
+                    key = f"schedule:{schedule.id}:{occurrence.nominal.isoformat()}"
+                    if await ReminderRepository.plan(
+                        conn, key, schedule.kind.value, occurrence.due, now,
+                        schedule_id=schedule.id,
+                    ):
+                        new += 1
+                    else:  # planned before: re-timed if the calendar changed since (调休)
+                        await ReminderRepository.move(conn, key, occurrence.due)
         new += await self.events.plan(now, calendar)
         new += await self.proposals.plan(now, calendar)
         return new
