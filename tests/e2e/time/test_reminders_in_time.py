@@ -26,19 +26,16 @@ ROSTER = [
     ("王委员", "13800000003", "科技界", "第一活动组", "member"),
     ("孙工", STAFF_PHONE, "", "", "staff"),
 ]
-LEAD = timedelta(seconds=10)  # bot time between a start and the moment it waits for
 WAIT = 30.0  # wall seconds for something due to arrive
 
 
 # -- the world --------------------------------------------------------------------------------
 async def committee(e2e: E2E) -> tuple[list[Phone], Phone]:
     """The roster imported at the test's clock, every account linked and opened; the reminders
-    loop looks every half second; quiet hours as shipped (22:00–07:30); no themed days unless
-    a test turns one on."""
+    loop looks every half second; quiet hours as shipped (22:00–07:30); the themed days off (as
+    in every e2e config) unless a test turns one on."""
     await e2e.import_roster(ROSTER)
     e2e.configure("reminders", check_every_seconds=0.5)
-    e2e.configure("reminders.reading_day", enabled=False)
-    e2e.configure("reminders.advice_day", enabled=False)
     phones = {number: e2e.user(f"M{number[-2:]}", number) for _, number, *_ in ROSTER}
     e2e.bind_in_db(phones)
     for phone in phones.values():  # each has opened the bot before
@@ -54,10 +51,17 @@ async def ok(e2e: E2E, *args: str) -> str:
     return result.stdout
 
 
-async def run_from(e2e: E2E, moment: str) -> InProcessBot:
-    """Travel to `moment` and start the bot there."""
+async def run_from(e2e: E2E, moment: str, *, looking_by: str | None = None) -> InProcessBot:
+    """Travel to `moment` (local) and start the bot there. With `looking_by`, the bot must be
+    up a second before then (its reminders loop first looks a second after the start, then
+    every half second), so that nothing arriving by a later moment proves something."""
     e2e.travel(moment)
-    return await e2e.start_bot()
+    bot = await e2e.start_bot()
+    if looking_by is not None and e2e.now() + timedelta(seconds=1) > local(looking_by):
+        started = e2e.now()
+        await bot.stop()
+        raise AssertionError(f"the bot took until {started:%H:%M:%S} to start")
+    return bot
 
 
 # -- time as the bot saw it -------------------------------------------------------------------
@@ -145,9 +149,10 @@ async def test_a_reading_day_on_new_years_day_goes_out_on_the_next_working_day(e
     key = f"schedule:{schedule}:2027-01-01"
     everyone = [*members, staff]
 
-    bot = await run_from(e2e, "2027-01-01 08:59:50")  # the holiday's morning
+    # the holiday's morning: nothing at 09:00
+    bot = await run_from(e2e, "2027-01-01 08:59:50", looking_by="2027-01-01 09:00")
     try:
-        await until(e2e, "2027-01-01 09:00:05")
+        await until(e2e, "2027-01-01 09:00:03")
         row = occurrence(e2e, key)
         assert row["status"] == "due"
         assert stored(str(row["due_at"])) == local("2027-01-04 09:00")
@@ -155,7 +160,7 @@ async def test_a_reading_day_on_new_years_day_goes_out_on_the_next_working_day(e
     finally:
         await bot.stop()
 
-    bot = await run_from(e2e, "2027-01-04 08:59:50")
+    bot = await run_from(e2e, "2027-01-04 08:59:54")
     try:
         for phone in everyone:  # the audience is everyone on the roster with an account
             got = await phone.wait_for(having(READING), timeout=WAIT)
@@ -201,7 +206,7 @@ async def test_the_evening_reminder_of_an_event_on_1_october_goes_out_on_30_sept
     finally:
         await bot.stop()
 
-    bot = await run_from(e2e, "2027-09-30 17:59:50")
+    bot = await run_from(e2e, "2027-09-30 17:59:54")
     try:
         for phone in members:
             got = await phone.wait_for(having(EVENT), timeout=WAIT)
@@ -236,7 +241,7 @@ async def test_the_advice_day_moves_back_to_a_tiaoxiu_saturday_of_the_library(e2
     key = f"schedule:{seeded(e2e, 'advice_day')}:2026-02-19"
     everyone = [*members, staff]
 
-    bot = await run_from(e2e, "2026-02-14 08:59:50")
+    bot = await run_from(e2e, "2026-02-14 08:59:54")
     try:
         for phone in everyone:
             got = await phone.wait_for(having(ADVICE), timeout=WAIT)
@@ -275,7 +280,7 @@ async def test_a_tiaoxiu_saturday_entered_by_the_office_keeps_a_monthly_reminder
     key = f"schedule:{schedule}:2027-02-20"
     everyone = [*members, staff]
 
-    bot = await run_from(e2e, "2027-02-20 08:59:50")
+    bot = await run_from(e2e, "2027-02-20 08:59:54")
     try:
         for phone in everyone:
             got = await phone.wait_for(IS_MONTHLY, timeout=WAIT)
@@ -293,6 +298,8 @@ async def test_a_tiaoxiu_saturday_entered_within_the_planned_week_counts_too(e2e
     # The monthly reminder exists already and its next time (Saturday 20 February 2027, a day
     # off by the library) is planned for Monday the 22nd; five days before, the office enters
     # the Saturday as a working day. The reminder then goes out on the Saturday.
+    # (Fails as written: the bot plans each occurrence once and does not move it when the
+    # calendar changes; see ReminderService.plan.)
     e2e.travel("2027-02-15 10:00")
     members, staff = await committee(e2e)
     added = await ok(e2e, "reminders", "add", "--title", MONTHLY, "--text", "请于本周内报送。",
@@ -305,9 +312,9 @@ async def test_a_tiaoxiu_saturday_entered_within_the_planned_week_counts_too(e2e
     assert "next 2027-02-20 09:00" in listed, listed  # what staff are shown
     everyone = [*members, staff]
 
-    bot = await run_from(e2e, "2027-02-20 08:59:50")
+    bot = await run_from(e2e, "2027-02-20 08:59:50", looking_by="2027-02-20 08:59:56")
     try:
-        await until(e2e, "2027-02-20 08:59:55")  # the loop has planned again
+        await until(e2e, "2027-02-20 08:59:56")  # the loop has planned again
         row = occurrence(e2e, key)
         assert (row["status"], stored(str(row["due_at"]))) == ("due", local("2027-02-20 09:00"))
         for phone in everyone:
@@ -334,9 +341,9 @@ async def test_a_notice_due_at_3am_waits_for_the_end_of_quiet_hours(e2e: E2E) ->
     key = f"schedule:{schedule}:2027-03-16"
     everyone = [*members, staff]
 
-    bot = await run_from(e2e, "2027-03-16 02:59:50")
+    bot = await run_from(e2e, "2027-03-16 02:59:50", looking_by="2027-03-16 03:00")
     try:
-        await until(e2e, "2027-03-16 03:00:05")  # ten looks of the loop after 03:00
+        await until(e2e, "2027-03-16 03:00:03")  # six looks of the loop after 03:00
         assert all(pushes(phone, IS_NOTICE) == [] for phone in everyone)
         row = occurrence(e2e, key)
         assert row["status"] == "due"
@@ -344,7 +351,7 @@ async def test_a_notice_due_at_3am_waits_for_the_end_of_quiet_hours(e2e: E2E) ->
     finally:
         await bot.stop()
 
-    bot = await run_from(e2e, "2027-03-16 07:29:50")
+    bot = await run_from(e2e, "2027-03-16 07:29:54")
     try:
         for phone in everyone:
             got = await phone.wait_for(IS_NOTICE, timeout=WAIT)
@@ -382,7 +389,7 @@ async def test_a_proposal_windows_last_two_reminders_straddle_midnight(e2e: E2E)
     finally:
         await bot.stop()
 
-    bot = await run_from(e2e, "2027-03-09 08:59:50")  # T-1
+    bot = await run_from(e2e, "2027-03-09 08:59:54")  # T-1
     try:
         for phone in (second, third):
             got = await phone.wait_for(having(COUNTDOWN), timeout=WAIT)
@@ -393,17 +400,19 @@ async def test_a_proposal_windows_last_two_reminders_straddle_midnight(e2e: E2E)
     finally:
         await bot.stop()
 
-    bot = await run_from(e2e, "2027-03-09 23:59:50")  # across the midnight into the 10th
+    # across the midnight into the deadline day: nothing at 00:00
+    bot = await run_from(e2e, "2027-03-09 23:59:50", looking_by="2027-03-10 00:00")
     try:
-        await until(e2e, "2027-03-10 00:00:05")
+        await until(e2e, "2027-03-10 00:00:03")
         assert [len(pushes(p, having(COUNTDOWN))) for p in (filer, second, third)] == [0, 1, 1]
         row = occurrence(e2e, t0)
         assert row["status"] == "due"
         assert stored(str(row["due_at"])) == local("2027-03-10 09:00")
+        assert [w["status"] for w in e2e.db("SELECT status FROM proposal_windows")] == ["open"]
     finally:
         await bot.stop()
 
-    bot = await run_from(e2e, "2027-03-10 08:59:50")  # T-0
+    bot = await run_from(e2e, "2027-03-10 08:59:54")  # T-0
     try:
         for phone in (second, third):
             got = await phone.wait_for(having("今天（3月10日（周三））截止"), timeout=WAIT)
