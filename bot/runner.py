@@ -133,6 +133,12 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
         await asyncio.gather(menus, return_exceptions=True)
     finally:
         if application.running:
+            jobs = application.job_queue
+            if jobs is not None and jobs.scheduler.running:
+                # No job starts while stop() waits for the running ones: one started then
+                # would be cancelled by the scheduler's shutdown and go on alone, past the
+                # closing of the database.
+                jobs.scheduler.pause()
             await application.stop()
         await detach_services(application)  # before shutdown: a last edit needs the bot
         await application.shutdown()
