@@ -16,9 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers.attendance.buttons import EventDraftChoice, EventManage
-from storage.db import to_db_time
 from tests.botapi import Limits
-from tests.clock import utc_now
 from tests.e2e.attendance_world import (
     GROUP_1_EXPECTED,
     VENUE,
@@ -29,7 +27,7 @@ from tests.e2e.attendance_world import (
     expect,
     make_world,
 )
-from tests.e2e.harness import E2E, ErrorLog, wait_until, write_db
+from tests.e2e.harness import E2E, ErrorLog, wait_until
 from tests.e2e.reports.test_reports import sign
 
 QR_LINK = re.compile(r"https://t\.me/liaison_test_bot\?start=(ci_[A-Za-z0-9_-]+)")
@@ -480,11 +478,18 @@ async def test_the_current_announcement_is_pinned_until_the_event_is_over(
     await world.staff.press(confirm, "确认取消活动")
     await wait_until(e2e.server, lambda: chat.pinned_message == posted,
                      "the cancelled one is unpinned, the first shows again")
-    over = to_db_time(utc_now() - timedelta(minutes=1))
-    write_db(e2e.db_path, "UPDATE events SET starts_at = ?, ends_at = ? WHERE id = ?",
-             (to_db_time(utc_now() - timedelta(hours=2)), over, first))  # time has passed
+    # time passes: the bot, started again a few seconds before the first event ends, sees
+    # it end and takes its pin down
+    [row] = e2e.db("SELECT ends_at FROM events WHERE id = ?", (first,))
+    ends = datetime.fromisoformat(row["ends_at"])
+    await world.bot.stop()
+    e2e.travel(ends - timedelta(seconds=3))
+    world.bot = await e2e.start_bot()  # the world fixture stops it
     await wait_until(e2e.server, lambda: chat.pinned_message is None,
-                     "the event that is over is unpinned", timeout=5)
+                     "the event that is over is unpinned", timeout=15)
+    unpins = [c for c in e2e.server.calls_for("unpinChatMessage", chat_id=chat.id, ok=True)
+              if str(c.params.get("message_id")) == str(posted.message_id)]
+    assert unpins and all(c.wall_time >= ends.timestamp() for c in unpins)  # not before
     assert chat.skip_pending() == []  # pins leave service messages, nothing else is posted
 
 

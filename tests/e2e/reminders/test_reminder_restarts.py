@@ -5,11 +5,7 @@ and recorded as missed after it, with staff told once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from storage.db import to_db_time
-from tests.clock import utc_now
-from tests.e2e.harness import E2E, wait_until, write_db
+from tests.e2e.harness import E2E, local, wait_until
 from tests.e2e.reminders.helpers import (
     crowd_with_staff,
     make_notice,
@@ -53,15 +49,15 @@ async def test_sigkill_in_the_middle_of_a_fan_out(e2e: E2E) -> None:
 
 
 async def test_down_at_the_due_time(e2e: E2E) -> None:
+    e2e.travel("2027-03-09 08:00")  # a Tuesday
     phones, staff = await crowd_with_staff(e2e, 20)
     everyone = [*phones.values(), staff]
     within, past = "年度述职通知", "座谈会改期通知"
-    first = await make_notice(e2e, within, due_in=timedelta(minutes=5))
-    second = await make_notice(e2e, past, due_in=timedelta(minutes=5))
-    # the bot was down: the first fell due an hour ago, the second seven hours ago
-    for schedule_id, ago in ((first, timedelta(hours=1)), (second, timedelta(hours=7))):
-        write_db(e2e.db_path, "UPDATE reminder_occurrences SET due_at = ? WHERE schedule_id = ?",
-                 (to_db_time(utc_now() - ago), schedule_id))
+    first = await make_notice(e2e, within, due_in=local("2027-03-09 14:05") - e2e.now())
+    second = await make_notice(e2e, past, due_in=local("2027-03-09 08:05") - e2e.now())
+    # the bot was down across both due times: it starts an hour after the first fell due
+    # and seven hours after the second (the grace period is six)
+    e2e.travel("2027-03-09 15:05")
 
     bot = e2e.bot_process()
     await bot.start()
