@@ -4,7 +4,9 @@ Events created here are announced by the running bot (its announcer posts every 
 still missing, every [attendance] announce_every_seconds). `events qr` writes the current QR
 code for a projector (as .svg a whole page with the title, time and 6-digit code); with
 --watch it rewrites the file at every new code until the event ends. `--past` records an event
-that is over (never announced); `--long` lets an event last more than a day.
+that is over (never announced); `--long` lets an event last more than a day. An --end given
+as a time alone is on the start's day, or the next day when it is earlier than the start (an
+event through midnight, at most 12 hours: `--start "2026-12-03 23:17" --end 00:17`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TextIO
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.export import export_attendance_cli
 from bot.attendance.qr import projector_svg, qr_png
-from bot.attendance.rules import is_long
+from bot.attendance.rules import is_long, read_end
 from bot.attendance.service import (
     AttendanceService,
     InvalidEvent,
@@ -91,7 +93,7 @@ def draft_from(
     zone = config.zone
     starts = _moment("--start", args.start, read_local_datetime(args.start, zone, now),
                      "a time like \"2026-12-03 09:00\"")
-    ends = _moment("--end", args.end, read_local_datetime(args.end, zone, now, day=starts.date()),
+    ends = _moment("--end", args.end, read_end(args.end, starts, zone, now),
                    "a time like \"11:30\" or a date and time")
     venue = None
     points = (args.lat, args.lon, args.radius)
@@ -277,7 +279,9 @@ def add_commands(commands: Subcommands) -> None:
                      help="reading|advice|inspection|consultation|meeting|study|other or 会议…")
     new.add_argument("--title", required=True)
     new.add_argument("--start", required=True, help='"2026-12-03 09:00" (committee time zone)')
-    new.add_argument("--end", required=True, help='"11:30" (same day) or a date and time')
+    new.add_argument("--end", required=True,
+                     help='"11:30" (the start\'s day; earlier than the start: the next day, up '
+                          'to 12 hours on) or a date and time')
     new.add_argument("--place", default="")
     new.add_argument("--groups", default="all", help="G1,G2 by name (default: all groups)")
     new.add_argument("--policy", default="open", help="open (any path) or venue (QR/code only)")

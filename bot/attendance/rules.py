@@ -1,20 +1,22 @@
 """The rules of attendance, pure and Telegram-free: when and how a check-in counts, drafts.
 
-The check-in window and lateness, whether a check-in counts, a member's standing, and what
-makes an event draft valid.
+The check-in window and lateness, whether a check-in counts, a member's standing, what makes
+an event draft valid, and how a typed end is read (a time alone after midnight: the next day).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.attendance.outcomes import CheckInOutcome, CheckInResult
 from bot.core.auth import Refused
 from bot.core.config import AttendanceConfig
+from bot.core.timeparse import TimeReading, read_local_datetime
 from storage.models import (
     AttendanceStatus,
     CheckIn,
@@ -46,6 +48,10 @@ CODE_LOOKAHEAD = timedelta(days=7)
 EARTH_RADIUS_M = 6_371_008.8
 # An event longer than this is asked about before it is saved (a typo in the end's day).
 LONG_EVENT = timedelta(days=1)
+# An end typed as a time alone that is earlier than the start is on the next day (an evening
+# event that ends after midnight, 23:10 to 01:10) when the event then lasts at most this long;
+# 14:30 to 14:00 is a slip, refused as an end before the start.
+NEXT_DAY_END_WITHIN = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,28 @@ def check_timing(draft: EventDraft, now: datetime, *, for_the_record: bool = Fal
 def is_long(starts_at: datetime, ends_at: datetime) -> bool:
     """Longer than a day: asked about before saving."""
     return ends_at - starts_at > LONG_EVENT
+
+
+def read_end(text: str, starts_at: datetime, zone: ZoneInfo, now: datetime) -> TimeReading:
+    """The end of an event that starts at `starts_at`, as typed (see `read_local_datetime`): a
+    time alone is on the start's day, or on the next day when it is earlier than the start and
+    the event then lasts at most NEXT_DAY_END_WITHIN; an end typed with its day is as typed."""
+    reading = read_local_datetime(text, zone, now, day=starts_at.astimezone(zone).date())
+    if not reading.time_only:
+        return reading
+
+    def after_start(moment: datetime) -> datetime:
+        next_day = moment + timedelta(days=1)  # the same time of day
+        if moment < starts_at and next_day - starts_at <= NEXT_DAY_END_WITHIN:
+            return next_day
+        return moment
+
+    if reading.choices is not None:
+        early, late = reading.choices
+        return replace(reading, choices=(after_start(early), after_start(late)))
+    if reading.moment is not None:
+        return replace(reading, moment=after_start(reading.moment))
+    return reading
 
 
 # -- a member's standing ----------------------------------------------------------------------

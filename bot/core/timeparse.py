@@ -53,11 +53,13 @@ def _normal(text: str) -> str:
 class TimeReading:
     """What a typed time says: a `moment`; or two `choices` (an hour from 1 to 6 without
     上午/下午, morning first); or only a `day` (``下周三上午``: the hour is missing); or
-    nothing understood (all None)."""
+    nothing understood (all None). `time_only`: a time typed without a day, read on the day
+    given to `read_local_datetime`."""
 
     moment: datetime | None = None
     choices: tuple[datetime, datetime] | None = None
     day: date | None = None
+    time_only: bool = False
 
 
 def _read_time(text: str) -> tuple[time, bool] | None:
@@ -150,10 +152,12 @@ def read_local_datetime(
     if read is None:
         return TimeReading()
     moment, ambiguous = read
+    time_only = found is None
     if ambiguous:
         morning = datetime.combine(on, moment, tzinfo=zone)
-        return TimeReading(choices=(morning, morning + timedelta(hours=12)))
-    return TimeReading(moment=datetime.combine(on, moment, tzinfo=zone))
+        return TimeReading(choices=(morning, morning + timedelta(hours=12)),
+                           time_only=time_only)
+    return TimeReading(moment=datetime.combine(on, moment, tzinfo=zone), time_only=time_only)
 
 
 def parse_local_datetime(

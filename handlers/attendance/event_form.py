@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.attendance.permissions import may_act_for_groups
-from bot.attendance.rules import MAX_PLACE, MAX_TITLE, is_long
+from bot.attendance.rules import MAX_PLACE, MAX_TITLE, is_long, read_end
 from bot.core.auth import Action
 from bot.core.timeparse import read_local_datetime
 from bot.core.when import clock, day_text, when_text
@@ -35,6 +35,26 @@ def draft_button(
 def example_start(context: Context) -> str:
     tomorrow = context.services.today() + timedelta(days=1)
     return f"{tomorrow:%Y-%m-%d} 09:00"
+
+
+def example_end(context: Context, starts: datetime, saved_end: datetime | None = None) -> str:
+    """An end to show as an example after `starts`, one that is taken if typed now: the time
+    of `saved_end` (the end an event being changed has) when it still fits, else two hours
+    after the start, else (a running event that started long ago) the next full hour; a time
+    alone when it reads so (past midnight too), else with its date."""
+    zone, now = context.services.config.zone, context.services.clock()
+    next_hour = (now.astimezone(zone) + timedelta(hours=1)).replace(minute=0, second=0,
+                                                                    microsecond=0)
+    moments = [starts + timedelta(hours=2), next_hour]
+    if saved_end is not None:
+        moments.insert(0, saved_end)
+    for moment in moments:
+        for typed in (clock(moment, zone), f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"):
+            read = read_end(typed, starts, zone, now).moment
+            if (read is not None and _end_problem(starts, read, now) is None
+                    and (read == saved_end or not is_long(starts, read))):
+                return typed
+    return f"{next_hour:%Y-%m-%d %H:%M}"  # a long event: taken once confirmed
 
 
 async def manageable_groups(context: Context) -> list[ActivityGroup]:
@@ -75,12 +95,13 @@ async def groups_keyboard(context: Context, form: EventForm) -> InlineKeyboardMa
 
 async def take_typed(
     update: Update, context: Context, kind: str, step: str, typed: str, form: EventForm,
-    *, end_example: datetime | None = None,
+    *, saved_end: datetime | None = None,
 ) -> bool:
     """Check what was typed at a title, start, end or place step and put it in `form` (the end
-    needs form.start). False after saying what is wrong, or after asking which of two hours is
-    meant or whether a long event is meant (the answer comes by button: `take_moment`); the
-    example of an end is `end_example`, else two hours after the start."""
+    needs form.start; a time alone earlier than the start is the next day, see `read_end`).
+    False after saying what is wrong, or after asking which of two hours is meant or whether a
+    long event is meant (the answer comes by button: `take_moment`); `saved_end`: the end of
+    the event being changed, whose time is the example of an end (see `example_end`)."""
     zone = context.services.config.zone
     if step in ("title", "place"):
         limit = MAX_TITLE if step == "title" else MAX_PLACE
@@ -107,8 +128,7 @@ async def take_typed(
     else:
         starts = form.start
         assert starts is not None  # the end is asked after the start
-        reading = read_local_datetime(typed, zone, context.services.clock(),
-                                      day=starts.astimezone(zone).date())
+        reading = read_end(typed, starts, zone, context.services.clock())
     if reading.choices is not None:
         form.choices = list(reading.choices)
         await save_step(update, context, kind, step, form)
@@ -123,7 +143,7 @@ async def take_typed(
         )
         return False
     return await take_moment(update, context, kind, step, reading.moment, form,
-                             end_example=end_example)
+                             saved_end=saved_end)
 
 
 def _chat_id(update: Update) -> int:
@@ -133,7 +153,7 @@ def _chat_id(update: Update) -> int:
 
 async def take_moment(
     update: Update, context: Context, kind: str, step: str, moment: datetime | None,
-    form: EventForm, *, end_example: datetime | None = None, long_meant: bool = False,
+    form: EventForm, *, saved_end: datetime | None = None, long_meant: bool = False,
 ) -> bool:
     """A start or end understood (typed, or chosen by button): refuse a start in the past, an
     end before the start; ask before taking an end more than a day after the start."""
@@ -151,9 +171,8 @@ async def take_moment(
     assert starts is not None
     problem = _end_problem(starts, moment, context.services.clock())
     if problem is not None:
-        example = end_example or starts + timedelta(hours=2)
         await save_step(update, context, kind, "end", form)
-        await reply(update, context, problem, example=clock(example, zone))
+        await reply(update, context, problem, example=example_end(context, starts, saved_end))
         return False
     assert moment is not None
     if is_long(starts, moment) and not long_meant:

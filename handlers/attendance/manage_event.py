@@ -9,11 +9,12 @@ from bot.attendance.outcomes import EventChangeOutcome
 from bot.attendance.permissions import may_manage
 from bot.attendance.rules import InvalidEvent, draft_of
 from bot.core.auth import Action, NotAllowed
-from bot.core.when import clock, when_text
+from bot.core.when import when_text
 from handlers.attendance.announcer import after_change
 from handlers.attendance.buttons import EventManage, EventManageAction
 from handlers.attendance.event_form import (
     EventForm,
+    example_end,
     example_start,
     groups_keyboard,
     manageable_groups,
@@ -171,7 +172,7 @@ async def event_managed(update: Update, context: Context, choice: EventManage) -
         step = "start" if action == "time" else action
         form = EditEventForm(event_id=event.id, saved_start=event.starts_at)
         await save_step(update, context, KIND_EDIT, step, form)
-        await send(update, context, _edit_prompt(context, step, event))
+        await send(update, context, _edit_prompt(context, step, event, form))
     elif action == "groups":
         await query.answer()
         form = EditEventForm(event_id=event.id, groups=sorted(event.group_ids))
@@ -214,7 +215,7 @@ async def edit_groups_chosen(
     await _apply_edit(update, context, event, {"group_ids": tuple(form.groups)})
 
 
-def _edit_prompt(context: Context, step: str, event: Event) -> str:
+def _edit_prompt(context: Context, step: str, event: Event, form: EditEventForm) -> str:
     zone = context.services.config.zone
     if step == "title":
         return text(context, "event.ask_new_title", title=event.title)
@@ -224,7 +225,9 @@ def _edit_prompt(context: Context, step: str, event: Event) -> str:
         return text(context, "event.ask_new_start", example=example_start(context),
                     when=when_text(context.lang, event.starts_at, event.ends_at, zone,
                                   today=context.services.today()))
-    return text(context, "event.ask_end", example=clock(event.ends_at, zone))
+    assert form.start is not None  # the end is asked after the start
+    return text(context, "event.ask_end",
+                example=example_end(context, form.start, event.ends_at))
 
 
 async def _reason_given(update: Update, context: Context, event: Event) -> str:
@@ -278,7 +281,7 @@ async def on_edit_step(update: Update, context: Context, conversation: Conversat
         await reply(update, context, "event.use_buttons")
         return
     if not await take_typed(update, context, KIND_EDIT, step, typed, form,
-                            end_example=event.ends_at):
+                            saved_end=event.ends_at):
         return
     await _moment_taken(update, context, event, form, step)
 
@@ -300,7 +303,7 @@ async def _moment_taken(
 ) -> None:
     if step == "start":
         await save_step(update, context, KIND_EDIT, "end", form)
-        await send(update, context, _edit_prompt(context, "end", event))
+        await send(update, context, _edit_prompt(context, "end", event, form))
         return
     changes: dict[str, object] = {}
     if step == "title":

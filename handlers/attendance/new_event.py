@@ -15,12 +15,12 @@ from telegram import (
 from bot.attendance.rules import MAX_RADIUS_M, MAX_TITLE, MIN_RADIUS_M, InvalidEvent
 from bot.core.auth import Action, NotAllowed
 from bot.core.numbers import parse_number
-from bot.core.when import clock
 from handlers.attendance.announcer import announce
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
 from handlers.attendance.event_form import (
     EventForm,
     draft_button,
+    example_end,
     example_start,
     groups_keyboard,
     manageable_groups,
@@ -116,8 +116,8 @@ async def _ask(update: Update, context: Context, step: str, form: NewEventForm) 
                                          example=example_start(context)))
     elif step == "end":
         assert form.start is not None
-        example = clock(form.start + timedelta(hours=2), context.services.config.zone)
-        await send(update, context, text(context, "event.ask_end", example=example))
+        await send(update, context, text(context, "event.ask_end",
+                                         example=example_end(context, form.start)))
     elif step == "place":
         await send(update, context, text(context, "event.ask_place"))
     elif step == "venue":

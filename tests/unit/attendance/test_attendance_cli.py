@@ -74,6 +74,35 @@ def test_draft_times_are_read_in_the_committee_zone() -> None:
     assert draft_from(given(groups="all"), GROUPS, config, NOW).group_ids == (1, 2)
 
 
+def test_an_end_typed_as_a_time_before_the_start_is_the_next_day() -> None:
+    """Issue 18, item 9: `--start "… 23:17" --end 00:17` ends after midnight; an end with its
+    day typed, or one that would make the event last over 12 hours, is not moved."""
+    config = config_at(Path("x.db"))
+    night = draft_from(given(start="2026-12-03 23:17", end="00:17"), GROUPS, config, NOW)
+    assert night.ends_at == datetime(2026, 12, 4, 0, 17, tzinfo=ZONE)
+    dated = draft_from(given(start="2026-12-03 23:17", end="2026-12-03 00:17"), GROUPS,
+                       config, NOW)
+    assert dated.ends_at == datetime(2026, 12, 3, 0, 17, tzinfo=ZONE)
+    typo = draft_from(given(start="2026-12-03 09:00", end="08:00"), GROUPS, config, NOW)
+    assert typo.ends_at == datetime(2026, 12, 3, 8, 0, tzinfo=ZONE)
+    same = draft_from(given(start="2026-12-03 09:00", end="09:00"), GROUPS, config, NOW)
+    assert same.ends_at == same.starts_at
+
+
+async def test_an_event_through_midnight_at_the_command_line(tmp_path: Path) -> None:
+    config = config_at(tmp_path / "t.db")
+    config.clock = clock_at(datetime(2026, 12, 8, 22, 50, tzinfo=ZONE))
+    await make_groups(config.storage.path)
+    out = io.StringIO()
+    assert await create_event_cli(
+        config, given(start="2026-12-08 23:17", end="00:17"), out=out) == 0, out.getvalue()
+    assert "created #1  2026-12-08 23:17–2026-12-09 00:17" in out.getvalue()
+    refused = io.StringIO()
+    assert await create_event_cli(
+        config, given(start="2026-12-08 23:17", end="2026-12-08 00:17"), out=refused) == 2
+    assert tr("en", "event.problem_ends_before_start") in refused.getvalue()
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.attendance.rules import read_end
 from bot.core.timeparse import parse_day, parse_local_datetime, parse_time, read_local_datetime
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -145,3 +146,32 @@ def test_a_day_without_an_hour_is_understood_as_a_day() -> None:
     assert reading.moment is None and reading.choices is None
     assert reading.day == date(2026, 12, 2)
     assert read_local_datetime("随便", ZONE, NOW).day is None
+
+
+def test_an_end_typed_as_a_time_before_the_start_is_the_next_day() -> None:
+    """Issue 18, item 9: a time alone earlier than the start is the next day, within 12 hours;
+    an end typed with its day (凌晨 or 今天 included) is as typed."""
+    starts = datetime(2026, 12, 3, 23, 10, tzinfo=ZONE)
+
+    def end(text: str, at: datetime = starts) -> datetime | None:
+        return read_end(text, at, ZONE, NOW).moment
+
+    assert end("01:10") == datetime(2026, 12, 4, 1, 10, tzinfo=ZONE)
+    assert end("凌晨1点") == datetime(2026, 12, 4, 1, 0, tzinfo=ZONE)
+    assert end("23:40") == datetime(2026, 12, 3, 23, 40, tzinfo=ZONE)  # the same day
+    assert end("23:10") == starts  # the start itself: not moved (refused by the form)
+    assert end("11:10") == datetime(2026, 12, 4, 11, 10, tzinfo=ZONE)  # 12 hours: the most
+    assert end("11:11") == datetime(2026, 12, 3, 11, 11, tzinfo=ZONE)  # more: a slip
+    assert end("12月3日 01:10") == datetime(2026, 12, 3, 1, 10, tzinfo=ZONE)
+    assert end("2026-12-03 01:10") == datetime(2026, 12, 3, 1, 10, tzinfo=ZONE)
+    assert end("25:00") is None
+    # An hour from 1 to 6: each reading moved or not by itself, morning first (14:00 after
+    # 23:10 is no end: refused if chosen).
+    assert read_end("2点", starts, ZONE, NOW).choices == (
+        datetime(2026, 12, 4, 2, 0, tzinfo=ZONE), datetime(2026, 12, 3, 14, 0, tzinfo=ZONE))
+    afternoon = datetime(2026, 12, 3, 14, 30, tzinfo=ZONE)
+    assert end("14:00", afternoon) == datetime(2026, 12, 3, 14, 0, tzinfo=ZONE)
+    assert read_end("2点", afternoon, ZONE, NOW).choices == (
+        datetime(2026, 12, 4, 2, 0, tzinfo=ZONE), datetime(2026, 12, 3, 14, 0, tzinfo=ZONE))
+    assert read_local_datetime("01:10", ZONE, NOW, day=date(2026, 12, 3)).time_only
+    assert not read_local_datetime("今天 01:10", ZONE, NOW, day=date(2026, 12, 3)).time_only
