@@ -198,9 +198,14 @@ class AttendanceService(CheckIns, LeaveRequests):
             include_cancelled=include_cancelled,
         )
 
-    async def upcoming_events(self, *, at: datetime | None = None) -> list[Event]:
-        """Scheduled events that have not ended (the ones to announce), by start."""
-        return await self.repo.events(ends_after=at or self.clock(), include_cancelled=False)
+    async def upcoming_events(
+        self, *, at: datetime | None = None, include_cancelled: bool = False
+    ) -> list[Event]:
+        """Scheduled events that have not ended (the ones to announce), by start; with
+        `include_cancelled`, the cancelled ones that had not ended either."""
+        return await self.repo.events(
+            ends_after=at or self.clock(), include_cancelled=include_cancelled
+        )
 
     async def events_run_by(
         self,

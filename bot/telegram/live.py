@@ -5,6 +5,8 @@ Telegram allows about 20 messages a minute into one group, edits included, while
 may press 签到 within seconds. Each press only marks the message stale; one task per message
 re-renders it from the database and edits it, at most once per `min_interval`, so any number
 of presses between two edits cost one edit and the last edit always shows the final state.
+The marks live in memory only: whoever owns the messages redraws them after a start (the
+announcer does, for the announcements of events not over).
 """
 
 from __future__ import annotations

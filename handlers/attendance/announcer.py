@@ -7,6 +7,8 @@ Announcements are recorded (event_announcements) right after they are
 posted; the announcer job looks every few seconds for expected groups with a bound chat and no
 announcement, so an event created at the command line or while the bot was down, a group bound
 later, or a crash between saving an event and posting it, ends with the announcement posted.
+Its first round after a start also redraws the announcements of events not over, since the
+wish to edit a count lives only in memory (bot/telegram/live.py) and dies with the process.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ class AnnouncerState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     failures: dict[tuple[int, int], int] = field(default_factory=dict)
     unpinned: set[int] = field(default_factory=set)  # events over whose pins are taken down
+    redrawn: bool = False  # the announcements were redrawn after the start
 
 
 async def announce(context: Context, event: Event) -> list[ActivityGroup]:
@@ -179,10 +182,27 @@ async def _unpin_ended(context: Context) -> None:
             await unpin_announcements(context, event)
 
 
+async def _redraw_after_start(context: Context) -> None:
+    """Once per start, every announcement of an event not over is redrawn from the database
+    (through the live messages: rate-limited, and "message is not modified" is no error). The
+    wish to redraw is kept in memory only: an edit still waiting when the bot died (SIGKILL,
+    a crash) would otherwise leave the old count up until someone else checks in."""
+    announcer = context.state.part(AnnouncerState)
+    if announcer.redrawn:
+        return
+    attendance = context.services.attendance
+    for event in await attendance.upcoming_events(include_cancelled=True):
+        for ann in await attendance.announcements(event.id):
+            touch_announcement(context, event.id, ann.chat_id, ann.message_id)
+    announcer.redrawn = True
+
+
 async def announce_pending(context: Context) -> None:
-    """The announcer job: post every announcement still missing (CLI events, late bindings)."""
+    """The announcer job: post every announcement still missing (CLI events, late bindings);
+    at its first round after a start, redraw the ones already posted."""
     services = context.services
     try:
+        await _redraw_after_start(context)
         for event in await services.attendance.upcoming_events():
             await announce(context, event)
         await _unpin_ended(context)

@@ -12,6 +12,7 @@ import asyncio
 import signal
 
 from tests.botapi import Phone
+from tests.botapi.model import ApiCall
 from tests.e2e.attendance_world import (
     announcement,
     bind_chat,
@@ -91,4 +92,46 @@ async def test_sigkill_in_a_burst_loses_and_repeats_nothing(e2e: E2E) -> None:
     assert await process.terminate() == 0
     assert not e2e.db("SELECT update_id FROM update_inbox WHERE handled_at IS NULL")
     await server.wait_until_confirmed()
+    assert process.log_problems() == []
+
+
+async def test_the_count_held_back_at_a_sigkill_is_shown_after_the_restart(e2e: E2E) -> None:
+    """Three check-ins are stored and answered while Telegram holds the group's edits back
+    (flood control), and the bot is killed with the edit still waiting: after the restart the
+    announcement shows the true count soon, though nobody checks in again."""
+    server = e2e.server
+    phones = await crowd(e2e, 4)
+    process = e2e.bot_process()
+    await process.start()
+    members = list(phones.values())
+    chat = server.add_group("第一活动组委员群", members=members, admins=[e2e.admin])
+    await chat.add_bot(by=e2e.admin, as_admin=True)
+    await bind_chat(chat, e2e.admin, "第一活动组")
+    event_id = await create_event(e2e)
+    posted = await announcement(chat, event_id)
+    assert "已签到0 / 应到4" in (posted.text or "")
+
+    server.inject_flood("editMessageText", retry_after=120)  # the edit waits two minutes
+    first_call = len(server.calls)
+
+    def edits(*, ok: bool | None = None) -> list[ApiCall]:
+        return [c for c in server.calls[first_call:] if c.method == "editMessageText"
+                and c.chat_id == chat.id and (ok is None or c.ok == ok)]
+
+    for phone in members[:3]:
+        answer = await phone.press(posted, "签到")
+        assert answer is not None and "签到成功" in (answer.text or "")
+    await wait_until(server, lambda: bool(edits()), "the edit is tried (and held back)")
+    assert await process.kill() == -signal.SIGKILL
+    assert len(e2e.db("SELECT member_id FROM checkins WHERE event_id = ?", (event_id,))) == 3
+    assert "已签到0 / 应到4" in (posted.text or "")  # the edit never went out
+    assert not edits(ok=True)
+
+    server.clear_faults()
+    presses = len(server.callbacks)
+    await process.start()
+    await chat.wait_for(lambda m: m == posted and "已签到3 / 应到4" in (m.text or ""),
+                        timeout=10)
+    assert len(server.callbacks) == presses  # nobody checked in again
+    assert await process.terminate() == 0
     assert process.log_problems() == []
