@@ -5,6 +5,10 @@ announcements): each gate serves its waiters by priority, then first come first 
 Limits: all chats together per second (granted evenly spaced, not in bursts), one group per
 minute, one private chat per second. A 429 from the server pauses that chat for
 `retry_after` seconds and the call is retried.
+
+The gates read monotonic time and wait through the `clock` and `sleep` they are given
+(`time.monotonic` and `asyncio.sleep` unless told otherwise), so a test can move time by hand
+and watch a minute's window pass without waiting a minute.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from enum import IntEnum
 from typing import Any
@@ -42,6 +46,10 @@ _MAX_RETRIES = 5
 # longer than Telegram's.
 _WINDOW_MARGIN = 1.05
 
+# Monotonic seconds, and a wait of so many of them.
+MonotonicClock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
 
 def seconds_of(period: float | timedelta) -> float:
     """A duration from PTB (seconds or timedelta) in seconds."""
@@ -56,10 +64,15 @@ class PriorityGate:
     """At most `count` grants in any `period` seconds, and `spacing` seconds at least between
     two; waiters served lowest priority first."""
 
-    def __init__(self, count: int, period: float, spacing: float = 0.0) -> None:
+    def __init__(
+        self, count: int, period: float, spacing: float = 0.0, *,
+        clock: MonotonicClock = time.monotonic, sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self.count = count
         self.period = period
         self.spacing = spacing
+        self._clock = clock
+        self._sleep = sleep
         self._last = float("-inf")
         self._granted: deque[float] = deque()
         self._paused_until = 0.0
@@ -69,11 +82,11 @@ class PriorityGate:
 
     @property
     def idle(self) -> bool:
-        self._expire(time.monotonic())
+        self._expire(self._clock())
         return not self._waiters and not self._granted
 
     def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     def _expire(self, now: float) -> None:
         while self._granted and self._granted[0] <= now - self.period:
@@ -88,16 +101,16 @@ class PriorityGate:
 
     async def _serve(self) -> None:
         while self._waiters:
-            now = time.monotonic()
+            now = self._clock()
             self._expire(now)
             if now < self._paused_until:
-                await asyncio.sleep(self._paused_until - now)
+                await self._sleep(self._paused_until - now)
                 continue
             if len(self._granted) >= self.count:
-                await asyncio.sleep(max(self._granted[0] + self.period - now, 0.001))
+                await self._sleep(max(self._granted[0] + self.period - now, 0.001))
                 continue
             if now < self._last + self.spacing:
-                await asyncio.sleep(self._last + self.spacing - now)
+                await self._sleep(self._last + self.spacing - now)
                 continue
             _, _, future = heapq.heappop(self._waiters)
             if not future.done():
@@ -115,11 +128,17 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         messages_per_second: float = 30.0,
         group_messages_per_minute: int = 20,
         private_messages_per_second: float = 1.0,
+        *,
+        clock: MonotonicClock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
+        self._clock = clock
+        self._sleep = sleep
         count = max(1, int(messages_per_second))
         # evenly spaced: a window's worth granted at once arrives as a burst whose spread
         # varies, and the next burst's first calls then land inside Telegram's window
-        self._global = PriorityGate(count, _WINDOW_MARGIN, spacing=_WINDOW_MARGIN / count)
+        self._global = PriorityGate(count, _WINDOW_MARGIN, spacing=_WINDOW_MARGIN / count,
+                                    clock=clock, sleep=sleep)
         self._group_count = group_messages_per_minute
         # a private chat: one a second on average, in bursts of up to three
         self._private_count = 3
@@ -139,9 +158,11 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 self._chats = {k: g for k, g in self._chats.items() if not g.idle}
             is_group = isinstance(chat_id, str) or chat_id < 0
             gate = (
-                PriorityGate(self._group_count, _WINDOW_MARGIN * 60.0)
+                PriorityGate(self._group_count, _WINDOW_MARGIN * 60.0,
+                             clock=self._clock, sleep=self._sleep)
                 if is_group
-                else PriorityGate(self._private_count, self._private_period)
+                else PriorityGate(self._private_count, self._private_period,
+                                  clock=self._clock, sleep=self._sleep)
             )
             self._chats[chat_id] = gate
         return gate
@@ -174,5 +195,5 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     assert chat_id is not None
                     self._chat_gate(chat_id).pause(float(seconds))
                 else:
-                    await asyncio.sleep(float(seconds))
+                    await self._sleep(float(seconds))
         raise AssertionError("unreachable")

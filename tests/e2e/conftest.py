@@ -1,7 +1,8 @@
 """Fixtures of the end-to-end tests: test server, error log, a configured world, the running bot.
 
 `bot` runs the bot in-process as `liaison-bot run` does; every test using it fails when the
-bot logged an error or the emulator saw a call it could not serve.
+bot logged an error or the emulator saw a call it could not serve. The `liaison-bot run`
+processes a test starts with `e2e.bot_process()` are killed when it ends, if still running.
 """
 
 from __future__ import annotations
@@ -55,10 +56,11 @@ def bot_limits() -> dict[str, object] | None:
 
 
 @pytest.fixture
-def e2e(
+async def e2e(
     server: BotApiServer, tmp_path: Path, error_log: ErrorLog, bot_limits: dict[str, object] | None
-) -> E2E:
-    return E2E(server, tmp_path, limits=bot_limits)
+) -> AsyncIterator[E2E]:
+    async with E2E(server, tmp_path, limits=bot_limits) as world:
+        yield world
 
 
 @pytest.fixture

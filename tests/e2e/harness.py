@@ -17,7 +17,9 @@ Typical test (fixtures from tests/e2e/conftest.py: `server`, `error_log`, `e2e`,
 
 Override the `limits` fixture with `Limits.off()` to lift the server's flood control, and
 `bot_limits` (e.g. {"private_messages_per_second": 1000.0}) to lift the bot's own limiter;
-`e2e.bot_process()` runs the real command for kill/restart tests.
+`e2e.bot_process()` runs the real command for kill/restart tests; whatever such processes
+are still running when the test ends (it failed between a start and a stop) are killed by
+`E2E.close()`, which the `e2e` fixture calls.
 """
 
 # ruff: noqa: ASYNC109  (explicit timeouts are part of the harness API, as in tests/botapi)
@@ -362,6 +364,7 @@ class BotProcess:
         self.verbose = verbose
         self.env = env
         self.process: asyncio.subprocess.Process | None = None
+        self.started: list[asyncio.subprocess.Process] = []  # every run, the current one last
         self.runs = 0
         self.stdout_path = self.stderr_path = config_path
 
@@ -377,6 +380,7 @@ class BotProcess:
                 LIAISON_BOT, *args, cwd=folder, env=self.env or cli_env(),
                 stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=err,
             )
+        self.started.append(self.process)
         ready = _polling_since(self.server, first_call, self.ready_method)
         process = self.process
         await wait_until(
@@ -416,6 +420,17 @@ class BotProcess:
             await process.wait()
             raise AssertionError(f"the bot did not exit {timeout}s after {sig.name}") from None
 
+    async def kill_leftovers(self) -> list[int]:
+        """SIGKILL every run of this bot still going (a test that failed between a start and
+        its stop) and wait for each to end; their process ids."""
+        running = [p for p in self.started if p.returncode is None]
+        for process in running:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+        for process in running:
+            await process.wait()
+        return [p.pid for p in running]
+
     def log_problems(self) -> list[str]:
         """Log lines at ERROR (or a traceback) from the last run."""
         text = self.stdout + self.stderr
@@ -439,6 +454,8 @@ class E2E:
     db_path: Path = field(init=False)
     # The clock of the bots and commands this test starts: the system's until `travel`.
     clock: Clock = field(init=False, default=SYSTEM)
+    # Every `liaison-bot run` subprocess this test made (bot_process), for `close`.
+    processes: list[BotProcess] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.server.background_pushes.append(catalog_start(BACKGROUND_PUSHES))
@@ -502,7 +519,23 @@ class E2E:
         return await InProcessBot(self.server, self.config_path, self.clock).start()
 
     def bot_process(self, *, verbose: bool = False) -> BotProcess:
-        return BotProcess(self.server, self.config_path, verbose=verbose, env=self.env())
+        process = BotProcess(self.server, self.config_path, verbose=verbose, env=self.env())
+        self.processes.append(process)
+        return process
+
+    async def close(self) -> list[int]:
+        """At the end of the test, passed or failed: kill the bot processes it started that
+        are still running; their process ids."""
+        killed: list[int] = []
+        for process in self.processes:
+            killed += await process.kill_leftovers()
+        return killed
+
+    async def __aenter__(self) -> E2E:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def bound_user(self, name: str, phone: str, *, language_code: str = "zh-hans"
                          ) -> Phone:

@@ -81,8 +81,7 @@ async def test_bad_config_key_exits_2_naming_it(server: BotApiServer, tmp_path: 
 async def test_token_never_appears_in_the_log(tmp_path: Path) -> None:
     token = "987654321:AAH-secret_TOKEN-value-42xyz"
     secret = token.split(":", 1)[1]
-    async with BotApiServer(token=token) as server:
-        e2e = E2E(server, tmp_path)
+    async with BotApiServer(token=token) as server, E2E(server, tmp_path) as e2e:
         await e2e.import_roster(ROSTER)
         process = e2e.bot_process(verbose=True)
         await process.start()

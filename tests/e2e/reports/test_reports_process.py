@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import signal
 from datetime import datetime, time
-from pathlib import Path
 
 import pytest
 
-from tests.botapi import BotApiServer, Limits
-from tests.e2e.harness import E2E, ZONE, ErrorLog, bot_config, write_config
+from tests.botapi import Limits
+from tests.e2e.harness import E2E, ZONE, bot_config, write_config
 from tests.e2e.reports.test_reports import (
     BOT_LIMITS,
     TEXT_1,
@@ -38,8 +37,8 @@ def limits() -> Limits:
 
 
 @pytest.fixture
-def e2e(server: BotApiServer, tmp_path: Path, error_log: ErrorLog) -> E2E:
-    return E2E(server, tmp_path, limits=BOT_LIMITS)
+def bot_limits() -> dict[str, object]:
+    return dict(BOT_LIMITS)
 
 
 async def test_sigkill_while_writing_then_the_draft_resumes(e2e: E2E) -> None:
