@@ -42,7 +42,8 @@ MONTHS: list[tuple[str, int, int]] = [
 ]
 LABELS = ChartLabels(
     rate_axis="出勤率",
-    month_axis="篇数",
+    count_axis="篇数",
+    month_axis="月份",
     submitted="提交",
     adopted="采用",
     rate_title="各活动组出勤率",

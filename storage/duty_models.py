@@ -9,6 +9,8 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storage.models import LeaderComment
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -100,9 +102,13 @@ class ReportLine(_Model):
     category: str | None
     status: str
     level: str | None
-    instructed: bool
     submitted_at: datetime
     coauthor: bool  # the member is a co-author, not the first author
+    comments: tuple[LeaderComment, ...] = ()  # the leaders' instructions (领导批示), in order
+
+    @property
+    def instructed(self) -> bool:
+        return bool(self.comments)
 
 
 class ProposalLine(_Model):

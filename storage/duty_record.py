@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
+from storage import report_rows
 from storage.audit import record_audit
 from storage.db import Database, to_db_time
 from storage.duty_models import (
@@ -30,6 +31,7 @@ from storage.duty_models import (
     Scope,
     YearEvent,
 )
+from storage.models import LeaderComment
 from storage.rows import fetch_rows, required_time
 
 
@@ -315,19 +317,28 @@ class DutyRepository:
         )
         query = (
             "SELECT x.member_id, r.id AS report_id, r.number, r.title, r.category, "
-            "r.status, r.level, r.submitted_at, x.coauthor, "
-            "EXISTS (SELECT 1 FROM report_comments rc WHERE rc.report_id = r.id) AS instructed "
+            "r.status, r.level, r.submitted_at, x.coauthor "
             "FROM mine x JOIN reports r ON r.id = x.report_id "
             "WHERE r.submitted_at >= :start AND r.submitted_at < :end "
             "ORDER BY x.member_id, r.submitted_at, r.id"
         )
+        instructions = (
+            "SELECT rc.* FROM report_comments rc WHERE rc.report_id IN ("
+            "SELECT x.report_id FROM mine x JOIN reports r ON r.id = x.report_id "
+            "WHERE r.submitted_at >= :start AND r.submitted_at < :end) "
+            "ORDER BY rc.report_id, rc.id"
+        )
+        comments: dict[int, list[LeaderComment]] = {}
+        for row in await self._rows(span, scope, (mine,), instructions):
+            comments.setdefault(row["report_id"], []).append(report_rows.comment(row))
         rows = await self._rows(span, scope, (mine,), query)
         return [
             ReportLine(
                 member_id=row["member_id"], report_id=row["report_id"], number=row["number"],
                 title=row["title"], category=row["category"], status=row["status"],
-                level=row["level"], instructed=bool(row["instructed"]),
-                submitted_at=required_time(row["submitted_at"]), coauthor=bool(row["coauthor"]),
+                level=row["level"], submitted_at=required_time(row["submitted_at"]),
+                coauthor=bool(row["coauthor"]),
+                comments=tuple(comments.get(row["report_id"], ())),
             )
             for row in rows
         ]

@@ -86,8 +86,9 @@ class ChartFontMissing(RuntimeError):
 class ChartLabels:
     """The chart's texts in the reader's language (from the message catalogs)."""
 
-    rate_axis: str
-    month_axis: str
+    rate_axis: str  # under the attendance bars
+    count_axis: str  # beside the reports' bars: how many
+    month_axis: str  # under the reports' bars, along the months
     submitted: str
     adopted: str
     rate_title: str
@@ -285,7 +286,8 @@ def _draw_months(
     )
     axes.set_xlim(-0.6, max(len(months), 1) - 0.4)
     axes.yaxis.grid(True, color=_GRID_COLOR)
-    ylabel, rotation = _upright(labels.month_axis)
+    axes.set_xlabel(labels.month_axis, fontproperties=fonts.text, color=_TEXT_COLOR)
+    ylabel, rotation = _upright(labels.count_axis)
     axes.set_ylabel(
         ylabel,
         rotation=rotation,

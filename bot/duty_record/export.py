@@ -7,11 +7,12 @@ on the roster by reports adopted, then points, and the groups by the same sums �
 equal figures share a rank (1, 2, 2, 4), as the plenary's 表彰 lists them. Then one sheet per
 member, named after them, laid out to print on A4 (portrait, fit to the page's width, the
 member's line on top of every page): who they are, the events of the year with the outcome,
-their reports, proposals, reading notes and the points of each item. The figures are read
-for everyone at once (DutyRecordService.records); the lines behind them BATCH members at a
-time (DutyRecordService.lines_of), each batch's sheets written into the workbook before the
-next is read, so the memory an export takes is bounded by one batch, not the committee. Only
-.xlsx: a sheet per member has no .csv form. Every export is audited.
+their reports (each leader's instruction as the 社情民意登记表 shows it), proposals, reading
+notes and the points of each item. The figures are read for everyone at once
+(DutyRecordService.records); the lines behind them BATCH members at a time
+(DutyRecordService.lines_of), each batch's sheets written into the workbook before the next
+is read, so the memory an export takes is bounded by one batch, not the committee. Only .xlsx:
+a sheet per member has no .csv form. Every export is audited.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bot.exports.spreadsheet import (
     Sheet,
     Table,
 )
+from bot.reports.export import leader_comments
 from storage.db import Database
 from storage.duty_models import Dimension, EventOutcome, Outcome, Scope, YearEvent
 from storage.members import MemberRepository
@@ -260,7 +262,7 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
         reports = [
             (r.number or "", r.title, say.label(f"report_status.{r.status}"),
              self._level_name(language, r.level) if r.level else "",
-             say("yes" if r.instructed else "no"), self._day(r.submitted_at),
+             leader_comments(language, r.comments), self._day(r.submitted_at),
              say("role_coauthor" if r.coauthor else "role_first"))
             for r in lines.reports
         ]

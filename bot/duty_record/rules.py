@@ -72,8 +72,10 @@ def share_of_year(year: int, on: date) -> float:
 
 @dataclass(frozen=True)
 class Target:
-    """The minimums due by a day: the yearly ones times the share of the year passed, rounded
-    up (a member is behind as soon as a whole item is due)."""
+    """The minimums due by a day: the yearly ones times the share of the year passed at the
+    day's end (the day itself counted, as the counts it is compared with include that day's
+    items), rounded up (a member is behind as soon as a whole item is due). In 2025: by 31
+    August 3 × 243/365 → 2 activities, by 1 September 3 × 244/365 → 3 (the README's example)."""
 
     yearly: dict[Item, int]
     due: dict[Item, int]

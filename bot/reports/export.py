@@ -139,6 +139,15 @@ def _adoption_note(moves: Sequence[ReportMove]) -> str | None:
     return adoptions[-1].note if adoptions else None
 
 
+def leader_comments(language: str, comments: Sequence[LeaderComment]) -> str | None:
+    """The leaders' instructions (领导批示) of a report, one "leader：text" a line, in the
+    order given; None without any. The 履职登记表 shows them the same way."""
+    return "\n".join(
+        plain(language, "report_export.leader_comment", leader=c.leader, text=c.text)
+        for c in comments
+    ) or None
+
+
 def _row(
     report: Report,
     moves: Sequence[ReportMove],
@@ -160,10 +169,7 @@ def _row(
         level=tr(language, f"report_level.{report.level}") if report.level else "",
         forwarded_to=report.forwarded_to or "",
         adoption_note=_adoption_note(moves),
-        leader_comments="\n".join(
-            plain(language, "report_export.leader_comment", leader=c.leader, text=c.text)
-            for c in comments
-        ) or None,
+        leader_comments=leader_comments(language, comments),
         versions=report.version,
         steps=_step_dates(moves, zone),
     )

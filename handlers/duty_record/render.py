@@ -329,7 +329,8 @@ def chart_labels(language: str) -> ChartLabels:
     def p(key: str) -> str:
         return plain(language, f"duty.chart_{key}")
 
-    return ChartLabels(rate_axis=p("rate_axis"), month_axis=p("month_axis"),
+    return ChartLabels(rate_axis=p("rate_axis"), count_axis=p("count_axis"),
+                       month_axis=p("month_axis"),
                        submitted=p("submitted"), adopted=p("adopted"),
                        rate_title=p("rate_title"), months_title=p("months_title"))
 

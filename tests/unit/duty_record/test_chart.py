@@ -26,13 +26,15 @@ from bot.duty_record.chart import (
     find_cjk_font,
     stats_chart,
 )
+from handlers.duty_record import render
 from tests.duty_world import GROUPS, MONTHS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEJAVU = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 LABELS = ChartLabels(
     rate_axis="出勤率",
-    month_axis="篇数",
+    count_axis="篇数",
+    month_axis="月份",
     submitted="提交",
     adopted="采用",
     rate_title="各活动组出勤率",
@@ -138,7 +140,15 @@ def test_a_font_without_chinese_is_an_error_not_boxes() -> None:
 
 def test_the_same_font_draws_a_chart_without_chinese() -> None:
     """So the error above is about the missing characters, not about the font file."""
-    labels = ChartLabels("rate", "reports", "submitted", "adopted", "Attendance", "Per month")
+    labels = ChartLabels(
+        rate_axis="rate",
+        count_axis="reports",
+        month_axis="month",
+        submitted="submitted",
+        adopted="adopted",
+        rate_title="Attendance",
+        months_title="Per month",
+    )
     png = stats_chart("2025", [("Group 1", 0.5)], [("Jan", 2, 1)], labels, font=DEJAVU)
     assert png_size(png)[0] == 1080
 
@@ -194,6 +204,23 @@ def test_a_dozen_long_group_names_do_not_collide() -> None:
     assert [text.get_text() for text in rates.texts][:5] == ["0%", "25%", "50%", "—", "100%"]
     for one, other in combinations(rates_boxes, 2):
         assert not one.overlaps(other)
+
+
+@pytest.mark.parametrize(
+    ("language", "rate", "count", "month"),
+    [("zh", "出勤率（%）", "篇数", "月份"), ("en", "Attendance (%)", "Reports", "Month")],
+)
+def test_each_axis_is_labelled_with_what_it_measures(
+    language: str, rate: str, count: str, month: str
+) -> None:
+    """The labels /stats passes (the catalogs'): the reports' axis counts reports, the months
+    run along the other one (a Chinese y label stands one character under the other)."""
+    labels = render.chart_labels(language)
+    figure = chart._draw("统计", SEEDED_GROUPS, SEEDED_MONTHS, labels, find_cjk_font())
+    rates, per_month = figure.axes
+    assert rates.get_xlabel() == rate
+    assert per_month.get_ylabel().replace("\n", "") == count
+    assert per_month.get_xlabel() == month
 
 
 @pytest.mark.parametrize(

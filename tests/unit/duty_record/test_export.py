@@ -43,6 +43,7 @@ REPORTS_HEADER = ("编号", "标题", "状态", "采用级别", "领导批示", 
 PROPOSALS_HEADER = ("征集批次", "截止日期", "件数")
 NOTES_HEADER = ("书名", "日期")
 POINTS_HEADER = ("项目", "数量", "积分")
+INSTRUCTION = "市长：请有关部门研究办理"  # R1's one leader's instruction (tests/duty_world.py)
 
 
 def day(month: int, day_of_month: int) -> datetime:
@@ -67,10 +68,10 @@ ALICE_SHEET = [
     (),
     ("社情民意信息",),
     REPORTS_HEADER,
-    ("2025-0001", "报告R1", "已采用", "市级", "是", day(2, 10), "第一反映人"),
-    ("2025-0002", "报告R2", "已报送", "省级", "否", day(3, 12), "第一反映人"),
-    ("2025-0003", "报告R3", "不予采用", None, "否", day(4, 8), "第一反映人"),
-    ("2025-0005", "报告R5", "已采用", "全国", "否", day(5, 28), "联名反映人"),  # R9: a draft
+    ("2025-0001", "报告R1", "已采用", "市级", INSTRUCTION, day(2, 10), "第一反映人"),
+    ("2025-0002", "报告R2", "已报送", "省级", None, day(3, 12), "第一反映人"),
+    ("2025-0003", "报告R3", "不予采用", None, None, day(4, 8), "第一反映人"),
+    ("2025-0005", "报告R5", "已采用", "全国", None, day(5, 28), "联名反映人"),  # R9: a draft
     (),
     ("提案",),
     PROPOSALS_HEADER,
@@ -112,9 +113,9 @@ BOB_SHEET = [
     (),
     ("社情民意信息",),
     REPORTS_HEADER,
-    ("2025-0011", "报告R11", "已提交", None, "否", day(1, 1), "第一反映人"),  # 00:30 local
-    ("2025-0004", "报告R4", "已提交", None, "否", day(5, 20), "第一反映人"),
-    ("2025-0005", "报告R5", "已采用", "全国", "否", day(5, 28), "第一反映人"),
+    ("2025-0011", "报告R11", "已提交", None, None, day(1, 1), "第一反映人"),  # 00:30 local
+    ("2025-0004", "报告R4", "已提交", None, None, day(5, 20), "第一反映人"),
+    ("2025-0005", "报告R5", "已采用", "全国", None, day(5, 28), "第一反映人"),
     (),
     ("提案",),
     PROPOSALS_HEADER,
@@ -228,6 +229,24 @@ async def test_the_member_sheets_of_alice_and_bob_cell_by_cell(db: Database,
     assert rows_of(book["鲍勃"]) == BOB_SHEET
     assert book.sheetnames == ["汇总", "年度排名", "爱丽丝", "鲍勃", "陈晨", "冯离", "丁丁",
                                "鄂尔"]
+
+
+async def test_the_reports_show_each_leader_and_instruction_as_the_register_does(
+        db: Database, world: DutyWorld) -> None:
+    """Who instructed and what, one per line in the order given (the 社情民意登记表's
+    form); a report without an instruction leaves the cell empty."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO report_comments(report_id, leader, text, at) VALUES (?, ?, ?, ?)",
+            (world.reports["R1"], "王书记", "同意市长意见，抓紧落实",
+             "2025-03-01T02:00:00.000000+00:00"))
+    reports = rows_of((await workbook(db, DutyFilter(YEAR)))["爱丽丝"])[15:19]
+    assert [(row[1], row[4]) for row in reports] == [
+        ("报告R1", "市长：请有关部门研究办理\n王书记：同意市长意见，抓紧落实"),
+        ("报告R2", None), ("报告R3", None), ("报告R5", None)]
+    english = rows_of((await workbook(db, DutyFilter(YEAR), language="en"))["爱丽丝"])
+    assert english[14][4] == "Leader's instruction"
+    assert english[15][4] == "市长: 请有关部门研究办理\n王书记: 同意市长意见，抓紧落实"
 
 
 async def test_this_year_is_measured_against_the_minimums_due_by_today(

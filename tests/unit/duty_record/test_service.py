@@ -3,7 +3,9 @@ against the hand-worked expectations, the committee's figures, who may see what,
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -131,6 +133,25 @@ def test_minimums_are_pro_rated_through_the_year() -> None:
     assert Target.on(config, 2027, date(2026, 12, 31)).due["activities"] == 0
     assert Target.on(config, 2025, date(2026, 1, 1)).due == Target.on(config, 2025,
                                                                       date(2025, 12, 31)).due
+
+
+def test_the_readmes_pro_rating_example_is_what_the_code_computes() -> None:
+    """The duty record section's "by 1 September, 3 × N/365 → K activities": N is the day of
+    the year (the day itself counted) and K what Target.on gives for that day."""
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The duty record", 1)[1].split("\n## ", 1)[0]
+    months = ["January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"]
+    examples = re.findall(rf"by (\d+) ({'|'.join(months)}),? (\d+) × (\d+)/(\d+) → (\d+)",
+                          " ".join(section.split()))
+    assert ("1", "September") in [example[:2] for example in examples]
+    config = DutyRecordConfig()
+    for day, month, minimum, passed, days, due in examples:
+        year = 2025 if days == "365" else 2024
+        on = date(year, months.index(month) + 1, int(day))
+        assert int(minimum) == config.minimums.activities
+        assert int(passed) == on.timetuple().tm_yday
+        assert Target.on(config, year, on).due["activities"] == int(due), (day, month)
 
 
 async def test_who_may_see_which_record(db: Database, world: DutyWorld) -> None:
