@@ -225,6 +225,14 @@ class ReminderRepository:
         )
         return [_occurrence(r) for r in rows]
 
+    async def planned_of_schedules(self) -> dict[int, ReminderOccurrence]:
+        """Per schedule, its earliest occurrence planned and not started yet."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM reminder_occurrences WHERE status = 'due' "
+            "AND schedule_id IS NOT NULL ORDER BY due_at DESC, id DESC"
+        )
+        return {int(row["schedule_id"]): _occurrence(row) for row in rows}
+
     async def upcoming(self, limit: int = 20) -> list[ReminderOccurrence]:
         rows = await self.db.fetch_all(
             "SELECT * FROM reminder_occurrences WHERE status = 'due' "

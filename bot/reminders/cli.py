@@ -18,7 +18,7 @@ from bot.reminders.audience import Audience
 from bot.reminders.calendar import DayKind
 from bot.reminders.overview import delivery_log
 from bot.reminders.service import ReminderService, audience_of, rule_of
-from bot.reminders.timing import HolidayPolicy, OneOff, Recurring
+from bot.reminders.timing import HolidayPolicy, NextSend, OneOff, Recurring
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import Role
@@ -42,6 +42,15 @@ def _rule_text(schedule: ReminderSchedule) -> str:
     return " ".join([*parts, f"at {rule.at}", f"holiday={schedule.holiday_policy}"])
 
 
+def _next_text(upcoming: NextSend | None, config: Config) -> str:
+    """2026-12-04 07:30 (the planned occurrence's time, as in chat); "(quiet hours)" after a
+    time its rule names in quiet hours; "-" for none."""
+    if upcoming is None:
+        return "-"
+    when = upcoming.due.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
+    return f"{when} (quiet hours)" if upcoming.quiet else when
+
+
 def _title(schedule: ReminderSchedule) -> str:
     return schedule.title or tr(_CLI_LANGUAGE, f"reminder_kind.{schedule.kind.value}")
 
@@ -57,7 +66,7 @@ async def list_cli(config: Config, out: TextIO) -> int:
         return 0
     for schedule in schedules:
         following = upcoming.get(schedule.id)
-        when = following.astimezone(config.zone).strftime("%Y-%m-%d %H:%M") if following else "-"
+        when = _next_text(following, config)
         audience = audience_of(schedule)
         who = "everyone" if audience.everyone else ", ".join(
             [f"group {g}" for g in audience.group_ids] + [r.value for r in audience.roles]
@@ -99,8 +108,7 @@ async def add_cli(config: Config, args: Namespace, out: TextIO) -> int:
             print(f"reminders: {tr(_CLI_LANGUAGE, f'reminder_problem.{exc.reason}')}", file=out)
             return 2
         upcoming = (await service.next_times()).get(schedule.id)
-    when = upcoming.astimezone(config.zone).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
-    print(f"reminder {schedule.id} saved; next: {when}", file=out)
+    print(f"reminder {schedule.id} saved; next: {_next_text(upcoming, config)}", file=out)
     return 0
 
 

@@ -20,10 +20,12 @@ from bot.reminders.proposals import KEY_PREFIX as PROPOSAL_PREFIX
 from bot.reminders.proposals import ProposalService
 from bot.reminders.timing import (
     HolidayPolicy,
+    NextSend,
     OneOff,
     QuietHours,
     Recurring,
     Rule,
+    held_by_quiet,
     occurrences,
     parse_clock,
 )
@@ -228,20 +230,27 @@ class ReminderService:
         assert updated is not None
         return updated
 
-    async def next_times(self) -> dict[int, datetime]:
-        """When each active schedule next goes out (looking a year ahead)."""
-        found: dict[int, datetime] = {}
+    async def next_times(self) -> dict[int, NextSend]:
+        """When each active schedule next goes out: its occurrence planned and not started
+        yet (what the loop will send), else what its rule gives (looking a year ahead)."""
+        planned = await self.repo.planned_of_schedules()
+        found: dict[int, NextSend] = {}
         for schedule in await self.repo.schedules():
             if schedule.status is not ScheduleStatus.ACTIVE:
                 continue
-            following = await self.next_time(
-                rule_of(schedule), HolidayPolicy(schedule.holiday_policy)
-            )
+            rule = rule_of(schedule)
+            occurrence = planned.get(schedule.id)
+            if occurrence is not None:
+                found[schedule.id] = NextSend(
+                    occurrence.due_at, held_by_quiet(rule, self.zone, self.quiet)
+                )
+                continue
+            following = await self.next_time(rule, HolidayPolicy(schedule.holiday_policy))
             if following is not None:
                 found[schedule.id] = following
         return found
 
-    async def next_time(self, rule: Rule, policy: HolidayPolicy) -> datetime | None:
+    async def next_time(self, rule: Rule, policy: HolidayPolicy) -> NextSend | None:
         """When a rule next goes out, holidays and quiet hours applied (a year ahead at most):
         what a schedule being made will do."""
         now = self.clock()
@@ -249,7 +258,7 @@ class ReminderService:
             rule, self.zone, await self.calendar(), self.quiet, after=now,
             until=now + timedelta(days=400), policy=policy,
         ):
-            return occurrence.due
+            return NextSend(occurrence.due, held_by_quiet(rule, self.zone, self.quiet))
         return None
 
     # -- planning -------------------------------------------------------------------------------

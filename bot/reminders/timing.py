@@ -123,6 +123,22 @@ def occurrences(
         fire = trigger.get_next_fire_time(previous, previous + timedelta(seconds=1))
 
 
+@dataclass(frozen=True)
+class NextSend:
+    """When a schedule next goes out (aware); `quiet`: its rule names a moment in quiet hours,
+    so it waits for their end."""
+
+    due: datetime
+    quiet: bool
+
+
+def held_by_quiet(rule: Rule, zone: tzinfo, quiet: QuietHours) -> bool:
+    """Whether the moment `rule` names falls in quiet hours (it goes out at their end)."""
+    if isinstance(rule, OneOff):
+        return quiet.contains(rule.at_utc.astimezone(zone).time())
+    return quiet.contains(parse_clock(rule.at))
+
+
 def delay_past_quiet(moment: datetime, quiet: QuietHours) -> datetime:
     """A push that falls in quiet hours waits for their end (the same or the next morning)."""
     if not quiet.contains(moment.timetz().replace(tzinfo=None)):

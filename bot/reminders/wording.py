@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 
 from bot.core.texts import tr
-from bot.core.when import date_text, moment_text
+from bot.core.when import clock, date_text, moment_text
 from bot.reminders.audience import Audience
 from bot.reminders.drafts import ORDINALS, WEEKDAYS
-from bot.reminders.timing import HolidayPolicy, OneOff, Recurring, Rule
+from bot.reminders.timing import HolidayPolicy, NextSend, OneOff, Recurring, Rule
 from storage.models import Role
 
 
@@ -22,6 +22,26 @@ def short_day(language: str, day: date, today: date) -> str:
 def short_moment(language: str, moment: datetime, zone: tzinfo, now: datetime) -> str:
     """12月3日（周四）14:00 in the committee's zone (bot.core.when)."""
     return moment_text(language, moment, zone, today=now.astimezone(zone).date())
+
+
+def next_moment(language: str, upcoming: NextSend, zone: tzinfo, now: datetime) -> str:
+    """When it goes out: "12月3日（周四）14:00", or, held by quiet hours, "明早07:30"."""
+    days = (upcoming.due.astimezone(zone).date() - now.astimezone(zone).date()).days
+    if upcoming.quiet and days in (0, 1):
+        key = "reminders.this_morning" if days == 0 else "reminders.tomorrow_morning"
+        return tr(language, key, time=clock(upcoming.due, zone))
+    return short_moment(language, upcoming.due, zone, now)
+
+
+def next_text(language: str, upcoming: NextSend | None, zone: tzinfo, now: datetime) -> str:
+    """When a schedule next goes out, as one line (the same in the answer to 保存, the list,
+    the card and 👀): "下次发送：12月3日（周四）14:00", or, held by quiet hours, "将于明早07:30
+    发出（夜间免打扰）"."""
+    if upcoming is None:
+        return tr(language, "reminders.next_line", when=tr(language, "reminders.next_none"))
+    when = next_moment(language, upcoming, zone, now)
+    return tr(language, "reminders.next_quiet" if upcoming.quiet else "reminders.next_line",
+              when=when)
 
 
 def repeat_text(language: str, rule: Recurring) -> str:

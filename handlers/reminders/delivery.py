@@ -102,9 +102,9 @@ async def _tell_staff_unreachable(
     if not blocked:
         return
     names = "、".join(m.name for m in blocked[:50])
-    await _tell_staff(services, f"unreachable:{occurrence.id}", lambda language, name: tr(
+    await _tell_staff(services, f"unreachable:{occurrence.id}", lambda language, _name: tr(
         language, "reminder.unreachable_staff", count=len(blocked), names=names,
-        what=rendered.text(language, name).split("\n", 1)[0],
+        what=rendered.sent_at(language),
     ))
 
 
@@ -125,9 +125,8 @@ async def _tell_staff_missed(services: Services, occurrence: ReminderOccurrence)
         return
     zone, hours = services.config.zone, services.config.reminders.grace_hours
     rendered = await Rendered.load(services, occurrence, "")
-    await _tell_staff(services, f"missed:{occurrence.id}", lambda language, name: tr(
-        language, "reminder.missed_staff", hours=f"{hours:g}",
-        what=rendered.text(language, name).split("\n", 1)[0],
+    await _tell_staff(services, f"missed:{occurrence.id}", lambda language, _name: tr(
+        language, "reminder.missed_staff", hours=f"{hours:g}", what=rendered.about(language),
         when=moment_text(language, occurrence.due_at, zone, today=services.today()),
     ))
 

@@ -20,7 +20,13 @@ from bot.reminders.drafts import (
 )
 from bot.reminders.service import MAX_BODY, MAX_TITLE
 from bot.reminders.timing import HolidayPolicy
-from bot.reminders.wording import audience_text, rule_text, short_day, short_moment
+from bot.reminders.wording import (
+    audience_text,
+    next_moment,
+    next_text,
+    rule_text,
+    short_day,
+)
 from handlers.reminders.buttons import ReminderDraftAction, ReminderDraftChoice
 from handlers.shared.common import button_rows, label, text
 from handlers.shared.context import Context
@@ -150,16 +156,18 @@ async def preview(context: Context, form: ReminderDraft, now: datetime) -> str:
     services = context.services
     zone = services.config.zone
     groups = {g.id: g.name for g in await services.members.list_groups()}
+    rule = form.rule(now)
+    following = await services.reminders.next_time(rule, form.policy)
     if form.kind is DraftKind.ONCE and form.now:
         when = text(context, "reminders.when_now")
+        if following is not None and following.quiet:  # 立即发送 waits for the morning
+            when = text(context, "reminders.when_now_quiet",
+                        when=next_moment(context.lang, following, zone, now))
     else:
-        rule = form.rule(now)
         when = rule_text(context.lang, rule, form.policy, zone, now)
-        if form.kind is DraftKind.RECURRING:
-            following = await services.reminders.next_time(rule, form.policy)
+        if form.kind is DraftKind.RECURRING or (following is not None and following.quiet):
             when = text(context, "reminders.when_recurring", rule=when,
-                        next=short_moment(context.lang, following, zone, now)
-                        if following else text(context, "reminders.next_none"))
+                        next=next_text(context.lang, following, zone, now))
     assert form.kind is not None
     return text(
         context, "reminders.preview", kind=label(context, f"reminders.kind_{form.kind.value}"),

@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core.auth import NotAllowed, Refused
-from bot.core.texts import Html, language_for
 from bot.reminders.overview import ack_sheets, delivery_log, schedule_for
 from bot.reminders.service import audience_of, rule_of
-from bot.reminders.timing import HolidayPolicy
-from bot.reminders.wording import audience_text, rule_text, short_moment
+from bot.reminders.timing import HolidayPolicy, NextSend, OneOff
+from bot.reminders.wording import audience_text, next_text, rule_text, short_moment
 from bot.telegram.sender import Delivery
 from handlers.reminders.buttons import ReminderManage, ReminderScreen
 from handlers.reminders.common import manage_button, say, screen_button, staff_allowed, title_of
@@ -60,7 +57,7 @@ async def show_list(update: Update, context: Context) -> None:
         lines.append(text(
             context, "reminders.list_item", number=number, title=title_of(context, schedule),
             status=_status(context, schedule, upcoming.get(schedule.id)),
-            next=_next(context, upcoming.get(schedule.id), now),
+            next=next_text(context.lang, upcoming.get(schedule.id), services.config.zone, now),
             audience=audience_text(context.lang, audience_of(schedule), groups),
         ))
         rows.append([InlineKeyboardButton(
@@ -76,18 +73,14 @@ async def show_list(update: Update, context: Context) -> None:
     await say(update, context, "\n\n".join(lines), InlineKeyboardMarkup(rows))
 
 
-def _status(context: Context, schedule: ReminderSchedule, following: datetime | None) -> str:
+def _status(context: Context, schedule: ReminderSchedule, following: NextSend | None) -> str:
     if schedule.status is ScheduleStatus.PAUSED:
         return text(context, "reminders.status_paused")
     if following is None:
         return text(context, "reminders.status_done")
+    if isinstance(rule_of(schedule), OneOff):  # a notice still to go out
+        return text(context, "reminders.occurrence_due")
     return text(context, "reminders.status_active")
-
-
-def _next(context: Context, following: datetime | None, now: datetime) -> str:
-    if following is None:
-        return text(context, "reminders.next_none")
-    return short_moment(context.lang, following, context.services.config.zone, now)
 
 
 async def show_card(update: Update, context: Context, schedule: ReminderSchedule) -> None:
@@ -103,7 +96,7 @@ async def show_card(update: Update, context: Context, schedule: ReminderSchedule
         status=_status(context, schedule, following),
         rule=rule_text(context.lang, rule_of(schedule), HolidayPolicy(schedule.holiday_policy),
                        services.config.zone, now),
-        next=_next(context, following, now),
+        next=next_text(context.lang, following, services.config.zone, now),
         audience=audience_text(context.lang, audience_of(schedule), groups),
         ack=text(context, "reminders.ack_yes" if schedule.ack else "reminders.ack_no"),
         body=body or "—",
@@ -198,11 +191,15 @@ async def _send_test(update: Update, context: Context, schedule: ReminderSchedul
 
 async def _show_acks(update: Update, context: Context, schedule: ReminderSchedule) -> None:
     """Per occurrence of a notice: who pressed 收到 and who has not yet, by group."""
-    _, sheets = await ack_sheets(context.services.reminders, context.actor, schedule.id)
-    zone, now = context.services.config.zone, context.services.clock()
+    services = context.services
+    _, sheets = await ack_sheets(services.reminders, context.actor, schedule.id)
+    zone, now = services.config.zone, services.clock()
     parts = [text(context, "reminders.acks_title", title=title_of(context, schedule))]
-    if not sheets:
-        parts.append(text(context, "reminders.acks_none"))
+    if not sheets:  # none gone out yet: when the first one will
+        following = (await services.reminders.next_times()).get(schedule.id)
+        parts.append(text(context, "reminders.acks_none") if following is None
+                     else text(context, "reminders.acks_next",
+                               next=next_text(context.lang, following, zone, now)))
     nobody = text(context, "reminders.nobody")
     separator = text(context, "reminders.list_separator")
     for sheet in sheets:
@@ -237,8 +234,7 @@ async def show_log(update: Update, context: Context) -> None:
              else text(context, "reminders.log_empty")]
     for line in log.lines:
         occurrence = line.occurrence
-        rendered = await Rendered.load(services, occurrence, "")
-        what = Html(rendered.text(language_for(None, context.lang), "").split("\n", 1)[0])
+        what = (await Rendered.load(services, occurrence, "")).about(context.lang)
         parts.append(text(
             context, "reminders.log_line",
             when=short_moment(context.lang, occurrence.due_at, zone, now), what=what,

@@ -22,7 +22,7 @@ from bot.reminders.drafts import (
 )
 from bot.reminders.service import MAX_BODY, MAX_TITLE
 from bot.reminders.timing import HolidayPolicy
-from bot.reminders.wording import short_moment
+from bot.reminders.wording import next_text, short_moment
 from handlers.reminders.buttons import ReminderDraftAction, ReminderDraftChoice
 from handlers.reminders.common import say, screen_button, staff_allowed
 from handlers.reminders.draft_keyboards import chosen_label, groups_markup, question
@@ -285,6 +285,5 @@ async def _save(update: Update, context: Context, form: ReminderDraft) -> None:
     zone, now = services.config.zone, services.clock()
     await say(update, context, text(
         context, "reminders.saved", title=schedule.title,
-        next=short_moment(context.lang, following, zone, now) if following
-        else text(context, "reminders.next_none"),
+        next=next_text(context.lang, following, zone, now),
     ), InlineKeyboardMarkup([[screen_button(context, "reminders.back_button", "list")]]))

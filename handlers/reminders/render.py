@@ -7,7 +7,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.attendance.links import leave_link_payload
-from bot.core.texts import tr
+from bot.core.texts import Html, tr
 from bot.core.when import clock, moment_text
 from bot.reminders.events import EventReminder, which_of
 from bot.reminders.proposals import KEY_PREFIX as PROPOSAL_PREFIX
@@ -85,6 +85,28 @@ class Rendered:
             "time": clock(event.starts_at, zone), "name": "\x00name\x00",
         }
         return tr(language, f"reminder.event_{which.value}", **values)
+
+    def about(self, language: str) -> Html:
+        """What this occurrence is, to quote it to staff: its kind and title ("“座谈会”活动提醒",
+        "通知“年终座谈会”"), never its text as written for one member."""
+        if self.window is not None:
+            return Html(tr(language, "reminder.about_proposal", title=self.window.title))
+        schedule, event = self.schedule, self.event
+        if schedule is not None:
+            if schedule.kind is ReminderKind.NOTICE:
+                return Html(tr(language, "reminder.about_notice", title=schedule.title))
+            return Html(tr(language, "reminder.about_themed",
+                           kind=tr(language, f"reminder_kind.{schedule.kind.value}")))
+        assert event is not None
+        return Html(tr(language, f"reminder.about_event_{which_of(self.occurrence).value}",
+                       title=event.title))
+
+    def sent_at(self, language: str) -> Html:
+        """The occurrence by what it is and when it went out: "3月9日（周二）18:00发出的“座谈会”
+        活动提醒"."""
+        when = moment_text(language, self.occurrence.due_at, self.services.config.zone,
+                           today=self.services.today())
+        return Html(tr(language, "reminder.sent_at", when=when, what=self.about(language)))
 
     def markup(self, language: str, member: Member | None = None) -> InlineKeyboardMarkup | None:
         """The buttons under the occurrence; those of a proposal window are `member`'s own."""
