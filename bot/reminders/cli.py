@@ -144,10 +144,15 @@ async def log_cli(config: Config, limit: int, out: TextIO) -> int:
 
 
 async def calendar_set_cli(config: Config, day: date, kind: str, out: TextIO) -> int:
-    async with Database(config.storage.path, config.clock) as db, db.transaction() as conn:
-        await ReminderRepository.set_calendar_day(
-            conn, day, None if kind == "clear" else DayKind(kind).value, None, config.clock()
-        )
+    """Set a day's kind, then plan again: reminders already planned move to what the calendar
+    now gives (as the running bot's next look would), so `reminders list` shows it at once."""
+    async with Database(config.storage.path, config.clock) as db:
+        async with db.transaction() as conn:
+            await ReminderRepository.set_calendar_day(
+                conn, day, None if kind == "clear" else DayKind(kind).value, None,
+                config.clock(),
+            )
+        await _service(db, config).plan()
     print(f"{day.isoformat()}: {kind}", file=out)
     return 0
 
