@@ -41,9 +41,10 @@ async def crowd(e2e: E2E, members: int) -> tuple[dict[str, Phone], Phone, Phone]
 
 
 async def supervision_due_now(e2e: E2E) -> str:
-    """The run of this month due at 00:00 of its 1st (made a working day by the office, so
-    that the test runs on any day), up to 31 days late; the digest off. The period's key."""
-    now = today()
+    """The clock at 10:00 on 1 December 2027 (a Wednesday; the minimums pro-rated to the
+    year's end: 3 activities are due), the run of this month due at 00:00 of its 1st (made a
+    working day by the office), up to 31 days late; the digest off. The period's key."""
+    now = e2e.travel("2027-12-01 10:00")
     first = now.date().replace(day=1)
     result = await e2e.cli("calendar", "set", first.isoformat(), "workday")
     assert result.returncode == 0, result.output

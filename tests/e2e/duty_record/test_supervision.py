@@ -19,8 +19,8 @@ NUDGE = ("【督导提醒】", "委员，您好")
 
 
 async def test_sigkill_in_the_middle_of_the_nudges(e2e: E2E) -> None:
-    phones, leader, staff = await crowd(e2e, MEMBERS)
     key = await supervision_due_now(e2e)
+    phones, leader, staff = await crowd(e2e, MEMBERS)
     bot = e2e.bot_process()
     await bot.start()
     await wait_until(e2e.server, lambda: sum(received(e2e, *NUDGE).values()) >= 100,
@@ -69,8 +69,8 @@ async def test_sigkill_in_the_middle_of_the_nudges(e2e: E2E) -> None:
 async def test_a_clean_stop_mid_run_leaves_nothing_unconfirmed(e2e: E2E) -> None:
     """SIGTERM: the pushes in flight finish and are recorded; started again, the run goes on
     and every member has the nudge exactly once."""
-    phones, leader, staff = await crowd(e2e, 150)
     key = await supervision_due_now(e2e)
+    phones, leader, staff = await crowd(e2e, 150)
     bot = e2e.bot_process()
     await bot.start()
     await wait_until(e2e.server, lambda: sum(received(e2e, *NUDGE).values()) >= 50,
