@@ -129,6 +129,16 @@ async def crowd(e2e: E2E, members: int) -> dict[str, Phone]:
     return phones
 
 
+async def crowd_chat(e2e: E2E, phones: dict[str, Phone]) -> Group:
+    """第一活动组's chat with the crowd in it, the bot added as admin and the chat bound by the
+    bootstrap admin (bot running)."""
+    chat = e2e.server.add_group("第一活动组委员群", members=list(phones.values()),
+                                admins=[e2e.admin])
+    await chat.add_bot(by=e2e.admin, as_admin=True)
+    await bind_chat(chat, e2e.admin, "第一活动组")
+    return chat
+
+
 def local_text(moment: datetime) -> str:
     return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.attendance_world import announcement, bind_chat, create_event, crowd
+from tests.e2e.attendance_world import announcement, create_event, crowd, crowd_chat
 from tests.e2e.harness import E2E
 
 MEMBERS = 200
@@ -19,10 +19,7 @@ async def test_200_members_press_within_a_second(e2e: E2E) -> None:
     phones = await crowd(e2e, MEMBERS)
     bot = await e2e.start_bot()
     try:
-        chat = server.add_group("第一活动组委员群", members=list(phones.values()),
-                                admins=[e2e.admin])
-        await chat.add_bot(by=e2e.admin, as_admin=True)
-        await bind_chat(chat, e2e.admin, "第一活动组")
+        chat = await crowd_chat(e2e, phones)
         event_id = await create_event(e2e)
         posted = await announcement(chat, event_id)
         assert f"已签到0 / 应到{MEMBERS}" in (posted.text or "")

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.e2e.attendance_world import bind_chat, create_event, crowd
+from tests.e2e.attendance_world import create_event, crowd, crowd_chat
 from tests.e2e.harness import E2E, wait_until
 
 EVENTS = 24
@@ -32,10 +32,7 @@ async def test_more_than_20_announcements_into_one_group_spread_over_the_minute(
     phones = await crowd(e2e, 3)
     bot = await e2e.start_bot()
     try:
-        chat = server.add_group("第一活动组委员群", members=list(phones.values()),
-                                admins=[e2e.admin])
-        await chat.add_bot(by=e2e.admin, as_admin=True)
-        await bind_chat(chat, e2e.admin, "第一活动组")
+        chat = await crowd_chat(e2e, phones)
         loop = asyncio.get_running_loop()
         started = loop.time()
         for number in range(1, EVENTS + 1):

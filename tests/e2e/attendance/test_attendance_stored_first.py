@@ -15,9 +15,9 @@ import asyncio
 from tests.botapi import Phone
 from tests.e2e.attendance_world import (
     announcement,
-    bind_chat,
     create_event,
     crowd,
+    crowd_chat,
     link_payload,
 )
 from tests.e2e.harness import E2E
@@ -38,10 +38,7 @@ async def test_a_check_in_is_stored_when_its_confirmation_goes_out(e2e: E2E) -> 
     by_button, by_qr = phones.values()
     bot = await e2e.start_bot()
     try:
-        chat = server.add_group("第一活动组委员群", members=list(phones.values()),
-                                admins=[e2e.admin])
-        await chat.add_bot(by=e2e.admin, as_admin=True)
-        await bind_chat(chat, e2e.admin, "第一活动组")
+        chat = await crowd_chat(e2e, phones)
         event_id = await create_event(e2e)
         posted = await announcement(chat, event_id)
         loop = asyncio.get_running_loop()
