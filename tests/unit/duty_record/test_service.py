@@ -213,3 +213,21 @@ async def test_grades_are_recorded_audited_and_shown(db: Database, world: DutyWo
     with pytest.raises(Refused):
         await duty.set_grade(bob, world.members[BOB], YEAR, Dimension.CONDUCT, "优秀")
     assert FENG  # the member who left keeps a record (test_every_member_…)
+
+
+async def test_a_check_in_counts_once_the_event_is_over(db: Database, world: DutyWorld) -> None:
+    """At 09:30 on 20 November 十一月学习 is running and 爱丽丝 has checked in: it is neither
+    attended nor filed under another group's events until it ends at 11:00."""
+    alice = world.members[ALICE]
+    during = service(db, now=datetime(2025, 11, 20, 1, 30, tzinfo=UTC))
+    [record] = await during.records(YEAR, Scope(member_id=alice))
+    assert (record.counts.expected, record.counts.attended, record.counts.attended_expected,
+            record.counts.late) == (3, 3, 3, 1)
+    lists = await during.lists(YEAR, Scope(member_id=alice))
+    assert [(e.title, e.expected) for e in lists.events] == [
+        ("三月读书会", True), ("五月建言日", True), ("九月组会", True)]
+    after = service(db, now=datetime(2025, 11, 20, 3, 0, tzinfo=UTC))
+    [record] = await after.records(YEAR, Scope(member_id=alice))
+    assert (record.counts.expected, record.counts.attended) == (4, 4)
+    assert [(e.title, e.expected) for e in (await after.lists(YEAR, Scope(
+        member_id=alice))).events][-1] == ("十一月学习", True)
