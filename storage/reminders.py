@@ -377,18 +377,26 @@ class ReminderRepository:
         rows = await self.db.fetch_all("SELECT day, kind FROM calendar_days")
         return {date.fromisoformat(r["day"]): r["kind"] for r in rows}
 
+    async def calendar_day_names(self) -> dict[date, str]:
+        """The names the office gave its days (those it gave one)."""
+        rows = await self.db.fetch_all("SELECT day, name FROM calendar_days WHERE name != ''")
+        return {date.fromisoformat(r["day"]): r["name"] for r in rows}
+
     @staticmethod
     async def set_calendar_day(
-        conn: aiosqlite.Connection, day: date, kind: str | None, by: int | None, at: datetime
+        conn: aiosqlite.Connection, day: date, kind: str | None, by: int | None, at: datetime,
+        *, name: str | None = None,
     ) -> None:
+        """Set (or with `kind` None, remove) the office's entry for `day`; `name` None keeps
+        the name the day had."""
         if kind is None:
             await conn.execute("DELETE FROM calendar_days WHERE day = ?", (day.isoformat(),))
             return
         await conn.execute(
-            "INSERT INTO calendar_days(day, kind, set_by, set_at) VALUES (?, ?, ?, ?) "
+            "INSERT INTO calendar_days(day, kind, set_by, set_at, name) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, set_by = excluded.set_by, "
-            "set_at = excluded.set_at",
-            (day.isoformat(), kind, by, to_db_time(at)),
+            "set_at = excluded.set_at, name = CASE WHEN ? THEN name ELSE excluded.name END",
+            (day.isoformat(), kind, by, to_db_time(at), name or "", name is None),
         )
 
     @staticmethod

@@ -1,11 +1,12 @@
 """`liaison-bot reminders list | add | pause | resume | remove | log` and `liaison-bot calendar
-show | set`: schedules, the delivery log and the office's calendar from the command line.
-The running bot picks up what is written here within [reminders] check_every_seconds."""
+show | set | import`: schedules, the delivery log and the office's calendar from the command
+line. The running bot picks up what is written here within [reminders] check_every_seconds."""
 
 from __future__ import annotations
 
 import sys
 from datetime import UTC, date
+from pathlib import Path
 from typing import TextIO
 
 from bot.core.auth import Refused
@@ -15,10 +16,17 @@ from bot.core.texts import tr
 from bot.core.timeparse import parse_local_datetime
 from bot.reminders import proposals_cli
 from bot.reminders.audience import Audience
-from bot.reminders.calendar import DayKind
+from bot.reminders.calendar import DayKind, MarkedDay
+from bot.reminders.calendar_import import (
+    CalendarFileError,
+    CalendarImport,
+    import_calendar,
+    read_calendar,
+)
 from bot.reminders.overview import delivery_log
 from bot.reminders.service import ReminderService, audience_of, rule_of
 from bot.reminders.timing import HolidayPolicy, NextSend, OneOff, Recurring
+from storage.audit import record_audit
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import Role
@@ -148,24 +156,86 @@ async def calendar_set_cli(config: Config, day: date, kind: str, out: TextIO) ->
     now gives (as the running bot's next look would), so `reminders list` shows it at once."""
     async with Database(config.storage.path, config.clock) as db:
         async with db.transaction() as conn:
+            now = config.clock()
             await ReminderRepository.set_calendar_day(
-                conn, day, None if kind == "clear" else DayKind(kind).value, None,
-                config.clock(),
+                conn, day, None if kind == "clear" else DayKind(kind).value, None, now,
             )
+            await record_audit(conn, "calendar_set", actor_tg_id=None,
+                               subject=day.isoformat(), detail={"kind": kind}, at=now)
         await _service(db, config).plan()
     print(f"{day.isoformat()}: {kind}", file=out)
     return 0
 
 
-async def calendar_show_cli(config: Config, year: int, out: TextIO) -> int:
+def _print_import(found: CalendarImport, out: TextIO, *, dry_run: bool) -> None:
+    for day, kind in found.not_in_file:
+        print(f"  ? {day.isoformat()} {kind.value} (set by the office before) is not in the "
+              "file (kept; calendar set DAY clear removes it)", file=out)
+    years = ", ".join(
+        f"{sum(1 for row in found.rows if row.day.year == year)} in {year}"
+        for year in found.years
+    )
+    print(
+        f"{len(found.rows)} day(s) {'would be ' if dry_run else ''}written: "
+        f"{found.count(DayKind.HOLIDAY)} holiday, {found.count(DayKind.WORKDAY)} workday "
+        f"({years}); {found.changed} new or changed"
+        + ("; dry run: nothing written" if dry_run else "; reminders planned again"),
+        file=out,
+    )
+
+
+async def calendar_import_cli(config: Config, path: Path, *, dry_run: bool, out: TextIO) -> int:
+    """`liaison-bot calendar import FILE [--dry-run]`: a year's 调休 from a file (date, kind,
+    name); a file with a bad row writes nothing. Afterwards reminders are planned again, as
+    after `calendar set`."""
+    try:
+        rows, errors = read_calendar(path)
+    except CalendarFileError as exc:
+        print(f"{path}: {exc}", file=out)
+        return 1
+    if errors:
+        for error in errors:
+            print(error, file=out)
+        bad_rows = len({error.line for error in errors})
+        print(f"{bad_rows} bad row(s); nothing written", file=out)
+        return 1
     async with Database(config.storage.path, config.clock) as db:
-        calendar = await _service(db, config).calendar()
+        service = _service(db, config)
+        found = await import_calendar(service, rows, source=path.name, dry_run=dry_run)
+        if not dry_run:
+            await service.plan()
+    _print_import(found, out, dry_run=dry_run)
+    return 0
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _marked_line(marked: MarkedDay) -> str:
+    """  2027-02-20 workday (set by the office) Sat 春节调休上班"""
+    by = "(set by the office)" if marked.by_office else ""
+    return (f"  {marked.day.isoformat()} {marked.kind.value} {by:<19} "
+            f"{_WEEKDAYS[marked.day.weekday()]}  {marked.name or '-'}")
+
+
+async def calendar_show_cli(config: Config, year: int, out: TextIO) -> int:
+    """Every holiday and 调休 working day of the year: the `holidays` library's, with the
+    office's days over them (marked), and their names where known."""
+    async with Database(config.storage.path, config.clock) as db:
+        service = _service(db, config)
+        calendar = await service.calendar()
+        names = await service.repo.calendar_day_names()
     known = calendar.swaps_known(year)
-    print(f"{year}: 调休 {'known' if known else 'NOT known yet: set them with calendar set'}",
-          file=out)
-    for day, kind in sorted(calendar.overrides.items()):
-        if day.year == year:
-            print(f"  {day.isoformat()} {kind.value} (set by the office)", file=out)
+    print(f"{year}: 调休 "
+          + ("known" if known else "NOT known yet: import them with calendar import FILE "
+             "(or set a day with calendar set DAY workday|holiday)"), file=out)
+    days = calendar.marked_days(year, names)
+    holidays = sum(1 for marked in days if marked.kind is DayKind.HOLIDAY)
+    office = sum(1 for marked in days if marked.by_office)
+    print(f"{holidays} holiday(s), {len(days) - holidays} 调休 working day(s); "
+          f"{office} set by the office", file=out)
+    for marked in days:
+        print(_marked_line(marked), file=out)
     return 0
 
 
@@ -206,7 +276,17 @@ def add_commands(commands: Subcommands) -> None:
     cset.add_argument("day", type=day_argument)
     cset.add_argument("kind", choices=["workday", "holiday", "clear"])
     cset.set_defaults(func=lambda c, a: calendar_set_cli(c, a.day, a.kind, sys.stdout))
-    show = cal.add_parser("show", help="whether a year's 调休 is known, and the office's days")
+    imp = cal.add_parser(
+        "import", help="a year's 调休 from a .csv or .xlsx: date, workday|holiday, name"
+    )
+    imp.add_argument("file", help="columns: date, workday|holiday (or 上班|放假), name; "
+                                  "a header row is optional")
+    imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    imp.set_defaults(func=lambda c, a: calendar_import_cli(
+        c, Path(a.file), dry_run=a.dry_run, out=sys.stdout))
+    show = cal.add_parser(
+        "show", help="a year's holidays and 调休 working days, the office's marked"
+    )
     show.add_argument("year", type=int)
     show.set_defaults(func=lambda c, a: calendar_show_cli(c, a.year, sys.stdout))
     proposals_cli.add_commands(commands)
