@@ -278,6 +278,12 @@ class AttendanceRepository:
         rows = await self.db.fetch_all(sql + " ORDER BY g.id, m.name, m.id", params)
         return [_member(row) for row in rows]
 
+    @staticmethod
+    async def expected_ids_in(conn: aiosqlite.Connection, event_id: int) -> set[int]:
+        """The ids of the members expected at the event, read inside a write transaction."""
+        rows = await fetch_rows(conn, _EXPECTED_IDS, (event_id,))
+        return {int(row[0]) for row in rows}
+
     async def counts(self, event_id: int, group_id: int | None = None) -> tuple[int, int]:
         """(checked in, expected) for the event, or for the expected members of one group."""
         sql = (
@@ -377,6 +383,42 @@ class AttendanceRepository:
             ],
         )
         return inserted
+
+    @staticmethod
+    async def insert_checkin_afterwards(conn: aiosqlite.Connection, checkin: CheckIn) -> bool:
+        """Store a check-in marked after the event's end (the caller writes its audit row);
+        False when the member had one already."""
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO checkins(event_id, member_id, at, method, late, marked_by) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (checkin.event_id, checkin.member_id, to_db_time(checkin.at), checkin.method.value,
+             int(checkin.late), checkin.marked_by),
+        )
+        return cursor.rowcount == 1
+
+    @staticmethod
+    async def approve_leave_afterwards(
+        conn: aiosqlite.Connection, event_id: int, member_id: int, reason: str,
+        decided_by: int | None, at: datetime,
+    ) -> int:
+        """Leave recorded after the event's end, approved at once: a new request made at `at`,
+        or one declined before replaced by it (its reason kept when none is given); returns
+        the request's id. A pending request is decided with `decide_leave_request` instead."""
+        await conn.execute(
+            "INSERT INTO leave_requests(event_id, member_id, reason, status, decided_by, "
+            "decided_at, created_at) VALUES (?, ?, ?, 'approved', ?, ?, ?) "
+            "ON CONFLICT(event_id, member_id) DO UPDATE SET "
+            "reason = CASE WHEN excluded.reason = '' THEN reason ELSE excluded.reason END, "
+            "status = 'approved', decided_by = excluded.decided_by, "
+            "decided_at = excluded.decided_at, created_at = excluded.created_at",
+            (event_id, member_id, reason, decided_by, to_db_time(at), to_db_time(at)),
+        )
+        rows = await fetch_rows(
+            conn,
+            "SELECT id FROM leave_requests WHERE event_id = ? AND member_id = ?",
+            (event_id, member_id),
+        )
+        return int(rows[0]["id"])
 
     # -- leave -------------------------------------------------------------------------------
     async def leave_requests(self, event_id: int) -> dict[int, LeaveRequest]:

@@ -317,6 +317,21 @@ class AttendanceRecord(_Model):
     checkin: CheckIn | None = None
     leave: LeaveRequest | None = None
 
+    @property
+    def marked_afterwards(self) -> bool:
+        """Whether the standing was recorded by a leader or staff after the event's end
+        (事后补记): a check-in made then (a member's own cannot be), or leave first recorded
+        then (a member asks before the end)."""
+        return marked_afterwards(self.event, self.checkin, self.leave)
+
+
+def marked_afterwards(event: Event, checkin: CheckIn | None, leave: LeaveRequest | None) -> bool:
+    """See AttendanceRecord.marked_afterwards: a check-in wins over leave, as in the standing."""
+    if checkin is not None:
+        return checkin.method is CheckInMethod.STAFF and checkin.at >= event.ends_at
+    return (leave is not None and leave.status is LeaveStatus.APPROVED
+            and leave.created_at >= event.ends_at)
+
 
 class EventDraft(_Model):
     """What an event is made of when created or edited (checked by the attendance service)."""

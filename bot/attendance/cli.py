@@ -1,4 +1,5 @@
-"""`liaison-bot events create | list | qr` and `export attendance` from the command line.
+"""`liaison-bot events create | list | qr | attendance` and `export attendance` from the
+command line.
 
 Events created here are announced by the running bot (its announcer posts every announcement
 still missing, every [attendance] announce_every_seconds). `events qr` writes the current QR
@@ -7,6 +8,9 @@ code for a projector (as .svg a whole page with the title, time and 6-digit code
 that is over (never announced); `--long` lets an event last more than a day. An --end given
 as a time alone is on the start's day, or the next day when it is earlier than the start (an
 event through midnight, at most 12 hours: `--start "2026-12-03 23:17" --end 00:17`).
+`events attendance EVENT FILE` records, after the event's end, who was present, late or on
+leave from a .csv (bot/attendance/marks_file.py): marked afterwards, audited, counted by the
+sheets and the duty record; a file with any bad row writes nothing.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from typing import TextIO
 
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.export import export_attendance_cli
+from bot.attendance.marks_file import MarkRowError, MarksFileError, read_marks
+from bot.attendance.outcomes import AfterwardsMark, MarkOutcome
 from bot.attendance.qr import projector_svg, qr_png
-from bot.attendance.rules import is_long, read_end
+from bot.attendance.rules import EventProblem, is_long, read_end
 from bot.attendance.service import (
     AttendanceService,
     InvalidEvent,
@@ -42,7 +48,15 @@ from bot.core.timeparse import TimeReading, read_local_datetime
 from bot.telegram.links import deep_link, fetch_bot_username
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import ActivityGroup, Event, EventDraft, EventPolicy, EventType, Venue
+from storage.models import (
+    ActivityGroup,
+    Event,
+    EventDraft,
+    EventPolicy,
+    EventStatus,
+    EventType,
+    Venue,
+)
 
 _CLI_LANGUAGE = "zh"
 
@@ -145,6 +159,8 @@ async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO)
             return 2
         except InvalidEvent as exc:
             problem = tr("en", f"event.problem_{exc.problem.value}")
+            if exc.problem is EventProblem.STARTS_IN_PAST:  # the chat text sends people to staff
+                problem += " (At the command line: add --past to record an event that is over.)"
             print(f"events: the event cannot be saved: {problem}", file=out)
             return 2
     event = change.event
@@ -179,6 +195,70 @@ async def list_events_cli(config: Config, *, include_past: bool, out: TextIO) ->
     if not events:
         print("no events" if include_past else "no events to come (--all lists past ones)",
               file=out)
+    return 0
+
+
+_WHY_NOT = {  # a mark the records refuse, as the row's problem
+    MarkOutcome.CHECKED_IN: "checked in as {standing} already (a check-in is not changed)",
+    MarkOutcome.NOT_EXPECTED: "not expected at the event",
+}
+
+
+async def attendance_marks_cli(
+    config: Config, event_id: int, path: Path, *, dry_run: bool, out: TextIO
+) -> int:
+    """`events attendance EVENT FILE [--dry-run]`: who was present, late or on leave at an
+    event that is over, marked afterwards; every bad row is reported and then nothing is
+    written (exit 1); an event that is missing, cancelled or not over is exit 2."""
+    async with Database(config.storage.path, config.clock) as db:
+        members = MemberRepository(db)
+        service = AttendanceService(db, members, config.zone,
+                                    rules=rules_from_config(config.attendance))
+        event = await service.event(event_id)
+        if event is None or event.status is EventStatus.CANCELLED:
+            state = "does not exist" if event is None else "was cancelled"
+            print(f"events: event {event_id} {state}", file=out)
+            return 2
+        if event.ends_at > config.clock():
+            ends = event.ends_at.astimezone(config.zone)
+            print(f"events: event {event_id} has not ended (it ends {ends:%Y-%m-%d %H:%M}); "
+                  "until then members check in, and /markpresent marks them", file=out)
+            return 2
+        expected = {m.id for m in await service.repo.expected_members(event_id)}
+        try:
+            rows, errors = read_marks(path, await members.list_members(), expected, event_id)
+        except MarksFileError as exc:
+            print(f"{path}: {exc}", file=out)
+            return 1
+        batch = None
+        if not errors:
+            batch = await service.mark_afterwards(
+                None, event_id, [AfterwardsMark(r.member.id, r.status, r.reason) for r in rows],
+                source=path.name, dry_run=dry_run,
+            )
+            for row, result in zip(rows, batch.results, strict=True):
+                if result.refused:
+                    why = _WHY_NOT.get(result.outcome, result.outcome.value)
+                    standing = result.standing.value if result.standing else ""
+                    errors.append(MarkRowError(row.line, f"{row.member.name}: "
+                                               + why.format(standing=standing)))
+    if errors:
+        for error in sorted(errors, key=lambda e: e.line):
+            print(error, file=out)
+        print(f"{len({error.line for error in errors})} bad row(s); nothing written", file=out)
+        return 1
+    assert batch is not None
+    would = "would be " if dry_run else ""
+    for row, result in zip(rows, batch.results, strict=True):
+        who = f"row {row.line}: {row.member.name} ({row.member.phone})"
+        if result.outcome is MarkOutcome.MARKED:
+            print(f"  + {who} {would}marked {row.status.value} afterwards", file=out)
+        else:
+            standing = result.standing.value if result.standing else row.status.value
+            print(f"  = {who} is {standing} already", file=out)
+    unchanged = len(batch.results) - len(batch.marked)
+    print(f"{len(batch.marked)} {would}marked afterwards, {unchanged} unchanged"
+          + (" (dry run: nothing written)" if dry_run else ""), file=out)
     return 0
 
 
@@ -262,6 +342,11 @@ async def _qr(config: Config, args: Namespace) -> int:
                         watch=args.watch, out=sys.stdout)
 
 
+async def _attendance(config: Config, args: Namespace) -> int:
+    return await attendance_marks_cli(config, args.event, Path(args.file), dry_run=args.dry_run,
+                                      out=sys.stdout)
+
+
 async def _export(config: Config, args: Namespace) -> int:
     return await export_attendance_cli(
         config, Path(args.out), event_id=args.event, date_from=args.date_from,
@@ -305,6 +390,18 @@ def add_commands(commands: Subcommands) -> None:
                     help="rewrite the file at every new code until the event ends")
     qr.add_argument("--bot", help="the bot's username (default: asked from the Bot API)")
     qr.set_defaults(func=_qr)
+    att = events.add_parser(
+        "attendance",
+        help="after an event's end: mark who was present, late or on leave, from a .csv",
+        description="FILE: a .csv with a header row, the member by phone (手机号) or name "
+                    "(姓名), the status (状态): present/已签到/出席, late/迟到 or leave/请假, "
+                    "and optionally the leave reason (事由). Marks are recorded as made "
+                    "afterwards (事后补记); a file with any bad row writes nothing.",
+    )
+    att.add_argument("event", type=number_argument, help="the event's number")
+    att.add_argument("file", help="FILE.csv")
+    att.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
+    att.set_defaults(func=_attendance)
 
 
 def add_exports(exports: Subcommands) -> None:

@@ -3,7 +3,8 @@
 Sheet 1 has one row per expected member of each exported event: the event (number, day,
 start, type, title), the member (group, name, sector), the status (present, late, on leave,
 leave pending, not yet, absent), the check-in time in the committee's zone and how it was made,
-and the leave reason. Sheet 2 counts per member: expected, attended (present or late), late,
+and the leave reason (a mark made after the end shows 事后补记 as how it was made, without a
+time). Sheet 2 counts per member: expected, attended (present or late), late,
 leave, pending, absent, and the period counted. Only events that have started count there (an
 event still to come has nobody expected or absent yet; its rows on sheet 1 show who has checked
 in early); cancelled events are left out: nobody was expected at
@@ -175,6 +176,7 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
 
     def _row(self, record: AttendanceRecord, language: str) -> SheetRow:
         event, member, checkin = record.event, record.member, record.checkin
+        afterwards = record.marked_afterwards  # no check-in time: how it was recorded instead
         starts = event.starts_at.astimezone(self.zone)
         return SheetRow(
             event_id=event.id,
@@ -186,8 +188,10 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
             name=member.name,
             sector=member.sector,
             status=tr(language, f"attendance_status.{record.status.value}"),
-            time=checkin.at.astimezone(self.zone).replace(tzinfo=None) if checkin else None,
-            method=tr(language, f"checkin_method.{checkin.method.value}") if checkin else "",
+            time=checkin.at.astimezone(self.zone).replace(tzinfo=None)
+            if checkin and not afterwards else None,
+            method=tr(language, "attendance.afterwards_label") if afterwards
+            else tr(language, f"checkin_method.{checkin.method.value}") if checkin else "",
             note=record.leave.reason if record.leave else "",
         )
 

@@ -144,6 +144,63 @@ class LeaveDecision:
     member: Member | None = None
 
 
+class MarkStatus(StrEnum):
+    """What a leader or staff member records for someone after the event's end (事后补记)."""
+
+    PRESENT = "present"
+    LATE = "late"
+    LEAVE = "leave"
+
+
+class MarkOutcome(StrEnum):
+    MARKED = "marked"  # recorded now, as marked afterwards
+    ALREADY = "already"  # the member has a standing of that kind already (`standing` says which)
+    CHECKED_IN = "checked_in"  # a check-in on record says otherwise: it is not changed
+    OWN_LEAVE = "own_leave"  # nobody records their own leave
+    NOT_OVER = "not_over"  # the event has not ended: check in the usual way until then
+    NOT_EXPECTED = "not_expected"  # not on the event's list of expected members
+    CANCELLED = "cancelled"
+    NO_SUCH_EVENT = "no_such_event"
+
+
+@dataclass(frozen=True)
+class AfterwardsMark:
+    """One mark to record after the end: the member, their status, the leave reason if any."""
+
+    member_id: int
+    status: MarkStatus
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MarkResult:
+    """What became of one mark; `standing` is the member's standing afterwards (ALREADY,
+    CHECKED_IN: the one on record)."""
+
+    mark: AfterwardsMark
+    outcome: MarkOutcome
+    member: Member | None = None
+    standing: AttendanceStatus | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome not in (MarkOutcome.MARKED, MarkOutcome.ALREADY)
+
+
+@dataclass(frozen=True)
+class MarkBatch:
+    """Marks recorded after an event's end, all or none: `written` is False when any of them
+    was refused (or on a dry run), and then nothing was stored."""
+
+    event: Event | None
+    results: tuple[MarkResult, ...]
+    written: bool
+
+    @property
+    def marked(self) -> list[MarkResult]:
+        return [r for r in self.results if r.outcome is MarkOutcome.MARKED]
+
+
 @dataclass(frozen=True)
 class AttendanceView:
     """Who is present, late, on leave, waiting for a decision, missing — at `at`."""

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.attendance.outcomes import CheckInOutcome, CheckInResult
+from bot.attendance.outcomes import CheckInOutcome, CheckInResult, MarkOutcome, MarkStatus
 from bot.core.auth import Refused
 from bot.core.config import AttendanceConfig
 from bot.core.timeparse import TimeReading, read_local_datetime
@@ -271,3 +271,54 @@ def judge_check_in(
     )
     outcome = CheckInOutcome.LATE if late else CheckInOutcome.RECORDED
     return CheckInResult(outcome, event, checkin)
+
+
+# -- marks after the end (事后补记) -------------------------------------------------------------
+# The words a leader, staff or a marks file may use for each status (compared lower-cased).
+MARK_WORDS: dict[str, MarkStatus] = {
+    "present": MarkStatus.PRESENT, "已签到": MarkStatus.PRESENT, "出席": MarkStatus.PRESENT,
+    "签到": MarkStatus.PRESENT,
+    "late": MarkStatus.LATE, "迟到": MarkStatus.LATE,
+    "leave": MarkStatus.LEAVE, "请假": MarkStatus.LEAVE,
+}
+
+
+def mark_status_of(word: str) -> MarkStatus | None:
+    """`迟到`, `late`, `出席` … → the status; None for any other word."""
+    return MARK_WORDS.get(word.strip().lower())
+
+
+def judge_mark(
+    status: MarkStatus,
+    event: Event | None,
+    *,
+    expected: bool,
+    checkin: CheckIn | None,
+    leave: LeaveRequest | None,
+    own: bool,
+    at: datetime,
+) -> MarkOutcome:
+    """Whether a leader's or staff member's mark after the end counts (pure). A check-in on
+    record is never changed (CHECKED_IN when the mark says otherwise: leave, or late for one on
+    time and the reverse); leave waiting for a decision is approved; leave declined before is
+    replaced. `own`: the one marking is the member."""
+    if event is None:
+        return MarkOutcome.NO_SUCH_EVENT
+    if event.status is EventStatus.CANCELLED:
+        return MarkOutcome.CANCELLED
+    if at < event.ends_at:
+        return MarkOutcome.NOT_OVER
+    if not expected:
+        return MarkOutcome.NOT_EXPECTED
+    if status is MarkStatus.LEAVE:
+        if own:
+            return MarkOutcome.OWN_LEAVE
+        if checkin is not None:
+            return MarkOutcome.CHECKED_IN
+        if leave is not None and leave.status is LeaveStatus.APPROVED:
+            return MarkOutcome.ALREADY
+        return MarkOutcome.MARKED
+    if checkin is None:
+        return MarkOutcome.MARKED
+    return MarkOutcome.ALREADY if checkin.late == (status is MarkStatus.LATE) else (
+        MarkOutcome.CHECKED_IN)

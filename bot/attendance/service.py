@@ -3,7 +3,8 @@
 The service knows nothing of Telegram. Handlers pass the member (or the acting person), call one
 method, and choose the text from the returned outcome (bot.attendance.outcomes). It is made of
 parts: check-ins (checkins.py, written by the batched writer in writer.py), leave (leave.py),
-and here events and the views; the rules they apply are in rules.py and permissions.py.
+marks after the end (afterwards.py), and here events and the views; the rules they apply are
+in rules.py and permissions.py.
 
 Absence is never stored: an expected member with neither a check-in nor approved leave is
 "not yet" until the event ends and "absent" afterwards.
@@ -15,6 +16,7 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
 
+from bot.attendance.afterwards import MarksAfterwards
 from bot.attendance.checkins import CheckIns
 from bot.attendance.leave import LeaveRequests
 from bot.attendance.outcomes import (
@@ -51,7 +53,7 @@ from storage.models import (
 __all__ = ["AttendanceService", "InvalidEvent", "rules_from_config"]
 
 
-class AttendanceService(CheckIns, LeaveRequests):
+class AttendanceService(CheckIns, LeaveRequests, MarksAfterwards):
     """Events, check-ins, leave and attendance views; `actor=None` means the operator's CLI."""
 
     # -- events ---------------------------------------------------------------------------------

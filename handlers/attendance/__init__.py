@@ -19,6 +19,7 @@ from handlers.attendance.buttons import (
     EventLeaveAsk,
     EventManage,
     LeaveDecide,
+    MarkAfterwardsChoice,
     MarkPresentChoice,
     QrControl,
 )
@@ -48,6 +49,7 @@ CAPABILITY = Capability(
         LeaveDecide: leave.leave_decided,
         QrControl: qr.qr_control,
         MarkPresentChoice: views.mark_present_chosen,
+        MarkAfterwardsChoice: views.mark_afterwards_chosen,
     },
     flows={
         new_event.KIND_NEW: new_event.on_new_event_step,

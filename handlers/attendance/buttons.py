@@ -82,8 +82,18 @@ class QrControl(CallbackData):
 
 
 class MarkPresentChoice(CallbackData):
-    """/attendance: mark member `member_id` present at event `event_id`."""
+    """/attendance: mark member `member_id` present at event `event_id` (once the event is
+    over: ask what to mark afterwards, with MarkAfterwardsChoice buttons)."""
 
     PREFIX = "emp"
     event_id: int
     member_id: int
+
+
+class MarkAfterwardsChoice(CallbackData):
+    """/attendance after the end: record member `member_id` as `status` (事后补记)."""
+
+    PREFIX = "ema"
+    event_id: int
+    member_id: int
+    status: Literal["present", "late", "leave"]

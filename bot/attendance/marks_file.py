@@ -1,0 +1,163 @@
+"""A file of attendance marks for an event that is over (`liaison-bot events attendance`).
+
+A .csv with a header row: the member by phone (手机号) or name (姓名), or both, the status
+(状态 or 出勤情况: present/已签到/出席, late/迟到, leave/请假) and optionally the leave reason
+(事由). Every row is checked before anything is written, and every problem is reported with
+the row's number as a spreadsheet shows it (header = row 1), as the roster import does: an
+unknown member, a name two expected members share, a member not expected at the event, a bad
+status, a member given twice. A file with any bad row writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.attendance.outcomes import MarkStatus
+from bot.attendance.rules import MAX_REASON, mark_status_of
+from bot.core.phones import normalize_roster_phone
+from storage.models import Member
+
+_HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "姓名"),
+    "phone": ("phone", "手机号", "手机", "手机号码", "电话"),
+    "status": ("status", "状态", "出勤情况", "出勤"),
+    "reason": ("reason", "事由", "请假事由", "备注", "note"),
+}
+STATUS_WORDS = "present, late or leave (or 已签到/出席, 迟到, 请假)"
+
+
+class MarksFileError(Exception):
+    """The file as a whole cannot be read: not a .csv, not text, no header, missing columns."""
+
+
+@dataclass(frozen=True)
+class MarkRow:
+    """A good row: the member it names and what to mark."""
+
+    line: int
+    member: Member
+    status: MarkStatus
+    reason: str
+
+
+@dataclass(frozen=True)
+class MarkRowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.line}: {self.reason}"
+
+
+def _cell(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def _lines(path: Path) -> list[list[str]]:
+    if not path.is_file():
+        raise MarksFileError(f"no such file: {path}")
+    if path.suffix.lower() != ".csv":
+        raise MarksFileError("use a .csv file")
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return [[_cell(cell) for cell in row] for row in csv.reader(text.splitlines())]
+    raise MarksFileError("the file is neither UTF-8 nor GB18030 text")
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, title in enumerate(header):
+        for column, names in _HEADERS.items():
+            if title.lower() in names:
+                if column in columns:
+                    raise MarksFileError(f"column {column!r} appears twice in the header")
+                columns[column] = index
+    if "status" not in columns or not ({"name", "phone"} & columns.keys()):
+        raise MarksFileError("the header row needs a column status (or 状态) and a column "
+                             "name or phone (or 姓名, 手机号)")
+    return columns
+
+
+def _member_of(
+    name: str, raw_phone: str, roster: Sequence[Member], expected: Collection[int]
+) -> tuple[Member | None, str | None]:
+    """The member a row names, or why none: by phone (the name, if given, must agree), else
+    by name (one roster member, or the one expected at the event among several)."""
+    if raw_phone:
+        phone = normalize_roster_phone(raw_phone)
+        if phone is None:
+            return None, f"malformed phone {raw_phone!r}"
+        found = next((m for m in roster if m.phone == phone), None)
+        if found is None:
+            return None, f"no member with phone {phone}"
+        if name and name != found.name:
+            return None, f"phone {phone} is {found.name}'s, not {name}'s"
+        return found, None
+    named = [m for m in roster if m.name == name]
+    if not named:
+        return None, f"no member called {name!r}"
+    if len(named) > 1:
+        named = [m for m in named if m.id in expected] or named
+        if len(named) > 1:
+            phones = ", ".join(m.phone for m in named)
+            return None, (f"ambiguous name {name!r}: {len(named)} members ({phones}); "
+                          "give the phone")
+    return named[0], None
+
+
+def read_marks(
+    path: Path, roster: Sequence[Member], expected: Collection[int], event_id: int
+) -> tuple[list[MarkRow], list[MarkRowError]]:
+    """Every good row and every problem of every bad one (a row can have several); a member
+    given twice is reported on the later row. MarksFileError when the file is unusable."""
+    header: list[str] | None = None
+    columns: dict[str, int] = {}
+    rows: list[MarkRow] = []
+    errors: list[MarkRowError] = []
+    first_line_of: dict[int, int] = {}
+    for number, cells in enumerate(_lines(path), start=1):
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            columns = _columns(header)
+            continue
+        given = {column: cells[index] if index < len(cells) else ""
+                 for column, index in columns.items()}
+        problems: list[str] = []
+        name, raw_phone = given.get("name", ""), given.get("phone", "")
+        raw_status, reason = given.get("status", ""), given.get("reason", "")
+        member = None
+        if not name and not raw_phone:
+            problems.append("no name or phone")
+        else:
+            member, problem = _member_of(name, raw_phone, roster, expected)
+            if problem is not None:
+                problems.append(problem)
+            elif member is not None and member.id not in expected:
+                problems.append(f"{member.name} is not expected at event {event_id}")
+        status = mark_status_of(raw_status) if raw_status else None
+        if not raw_status:
+            problems.append(f"missing status: {STATUS_WORDS}")
+        elif status is None:
+            problems.append(f"unknown status {raw_status!r}: use {STATUS_WORDS}")
+        if len(reason) > MAX_REASON:
+            problems.append(f"reason longer than {MAX_REASON} characters")
+        if member is not None:
+            earlier = first_line_of.setdefault(member.id, number)
+            if earlier != number:
+                problems.append(f"{member.name} is given in row {earlier} already")
+        errors += [MarkRowError(number, problem) for problem in problems]
+        if not problems and member is not None and status is not None:
+            rows.append(MarkRow(number, member, status, reason))
+    if header is None:
+        raise MarksFileError("the file is empty")
+    return rows, errors
