@@ -34,6 +34,8 @@ def draft_button(
 
 def example_start(context: Context) -> str:
     tomorrow = context.services.today() + timedelta(days=1)
+    if context.lang == "zh":  # as people write it (ZH-STYLE: no ISO dates in chat)
+        return f"{tomorrow.month}月{tomorrow.day}日 9:00"
     return f"{tomorrow:%Y-%m-%d} 09:00"
 
 
@@ -49,12 +51,22 @@ def example_end(context: Context, starts: datetime, saved_end: datetime | None =
     if saved_end is not None:
         moments.insert(0, saved_end)
     for moment in moments:
-        for typed in (clock(moment, zone), f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"):
+        dated = [f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"]
+        if context.lang == "zh":  # as people write it, the ISO form only if that fails
+            dated.insert(0, _zh_moment(moment.astimezone(zone)))
+        for typed in (clock(moment, zone), *dated):
             read = read_end(typed, starts, zone, now).moment
             if (read is not None and _end_problem(starts, read, now) is None
                     and (read == saved_end or not is_long(starts, read))):
                 return typed
-    return f"{next_hour:%Y-%m-%d %H:%M}"  # a long event: taken once confirmed
+    if context.lang == "zh":  # a long event: taken once confirmed
+        return _zh_moment(next_hour)
+    return f"{next_hour:%Y-%m-%d %H:%M}"
+
+
+def _zh_moment(moment: datetime) -> str:
+    """12月8日 09:00: a day and time as a leader types it (the parser takes it)."""
+    return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
 async def manageable_groups(context: Context) -> list[ActivityGroup]:

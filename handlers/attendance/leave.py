@@ -240,13 +240,13 @@ async def _tell_member(
         return
     language = await services.settings.language(member.telegram_user_id) or "zh"
     approved = decision.outcome is DecisionOutcome.APPROVED
-    # whom the member may contact: "张三组长", a staff member by name, or the office
+    # whom the member may contact: "张三组长", "机关工作人员李四", or the office
     if decider is None:
         name = tr(language, "leave.staff")
     elif decider.role is Role.LEADER:
         name = tr(language, "leave.leader_name", name=decider.name)
     else:
-        name = decider.name
+        name = tr(language, "leave.staff_name", name=decider.name)
     body = tr(language, "leave.approved_push" if approved else "leave.declined_push",
               title=event.title, name=name,
               when=when_text(language, event.starts_at, event.ends_at, services.config.zone,

@@ -10,6 +10,7 @@ stored, once.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -188,7 +189,7 @@ async def test_expired_forged_and_other_event_tokens(world: World) -> None:
     await world.wang.start(await link_payload(e2e, later))  # opens an hour before the start
     await expect(world.zhang, "不是您所在活动组的")
     await expect(world.li, "已过期")
-    await expect(world.wang, "签到还没开始", "起可以签到")
+    await expect(world.wang, "签到尚未开始", "以后签到")
     await world.stranger.start(await link_payload(e2e, ours))
     await expect(world.stranger, "您还没有绑定账号")
     assert e2e.db("SELECT * FROM checkins") == []
@@ -204,7 +205,7 @@ async def test_code_typed_in_the_group_is_deleted(world: World) -> None:
     typed = await world.zhang.send(f"/checkin {await code(world.e2e, event_id)}",
                                    chat=world.chat1)
     warning = await world.chat1.next_message()
-    assert "已删除群里的签到码" in (warning.text or "")
+    assert "已删除群聊中的签到码" in (warning.text or "")
     assert world.e2e.server.chats[world.chat1.id].by_id[typed.message_id].deleted
     assert world.e2e.db("SELECT * FROM checkins") == []
 
@@ -224,7 +225,7 @@ async def test_live_location_inside_and_outside_the_radius(world: World) -> None
     await world.zhang.start(await link_payload(e2e, event_id))
     await expect(world.zhang, "还差一步", "共享实时位置")
     await world.zhang.share_location(lat, lon)  # a plain location can be picked anywhere
-    await expect(world.zhang, "需要“实时位置”")
+    await expect(world.zhang, "需要共享“实时位置”")
     await world.zhang.share_location(lat + 0.009, lon, live_period=900)  # about 1 km north
     far = await expect(world.zhang, "超出签到范围（200米）")
     assert re.search(r"约(9\d\d|10\d\d)米", far.text or ""), far.text
@@ -310,8 +311,9 @@ async def test_leader_marks_present_and_sees_who_is_missing(world: World) -> Non
 
 async def test_mark_present_buttons_show_names_as_typed(world: World) -> None:
     """Button labels are plain text: a name with <, > or & shows as it is (issue 13, item 3)."""
-    write_db(world.e2e.db_path, "UPDATE members SET name = ? WHERE phone = ?",
-             ("周<八>&", "13800000014"))
+    await asyncio.to_thread(write_db, world.e2e.db_path,  # off the bot's loop: see write_db
+                            "UPDATE members SET name = ? WHERE phone = ?",
+                            ("周<八>&", "13800000014"))
     event_id = await create_event(world.e2e)
     await world.leader.send(f"/attendance {event_id}")
     view = await world.leader.next_message()

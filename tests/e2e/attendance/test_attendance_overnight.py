@@ -62,7 +62,7 @@ async def test_an_end_after_midnight_typed_as_a_time_is_the_next_day(world: Worl
     refused = await expect(staff, "结束时间要晚于开始时间")
     assert example_in(refused) == "01:10"
     await staff.send("25:00")
-    await expect(staff, "没有看懂这个时间", "01:10")
+    await expect(staff, "未能识别这个时间", "01:10")
     await staff.send("明天 23:30")  # over a day: asked about, as before
     long = await expect(staff, "确实要这么长吗")
     await staff.press(long, "重新输入结束时间")

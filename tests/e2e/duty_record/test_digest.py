@@ -91,18 +91,18 @@ async def test_the_digest_once_in_a_bound_chat_and_none_where_switched_off(e2e: 
         await wait_run_done(e2e, key, timeout=30)
         await asyncio.sleep(2.0)  # a few more ticks of the loop
         await bot.stop()
-    digests = [m.text or "" for m in first.messages if "本周简报" in (m.text or "")]
+    digests = [m.text or "" for m in first.messages if "每周简报" in (m.text or "")]
     assert len(digests) == 1, digests
     day = now.date()
     assert digests[0].split("\n") == [
-        f"【第一活动组本周简报】{date_text('zh', monday, day)}起",
+        f"【第一活动组每周简报】本周（{date_text('zh', monday, day)}起）",
         "上周活动：",
-        f"· {moment_text('zh', past, ZONE, today=day)}“组会”：已签到1人，应到4人",
+        f"· {moment_text('zh', past, ZONE, today=day)}“组会”：应到4人，已签到1人",
         "上周获采用的社情民意信息：",
         "· 《关于老旧小区加装电梯的建议》（张三委员，省级采用）",
         "本周活动：",
         f"· {moment_text('zh', coming, ZONE, today=day)}“读书会”",
     ]
-    assert [m.text for m in second.messages if "本周简报" in (m.text or "")] == []
+    assert [m.text for m in second.messages if "每周简报" in (m.text or "")] == []
     assert e2e.db("SELECT chat_id, status FROM deliveries WHERE key = ?", (key,)) == [
         {"chat_id": first.id, "status": "sent"}]

@@ -63,8 +63,8 @@ async def test_staff_switch_a_groups_digest_off_and_on_and_others_are_refused(
         assert lines(listing) == [
             "各活动组每周简报",
             "",
-            "· 第一活动组：🔔 每周简报开",
-            "· 第二活动组：🔔 每周简报开（未绑定活动组群，收不到简报）",
+            "· 第一活动组：🔔 已开启",
+            "· 第二活动组：🔔 已开启（尚未绑定群聊，暂不发送）",
             "",
             "点击下方按钮，可关闭或重新开启该组的每周简报。未绑定的活动组，请组长在本组群聊中"
             "发送 /bindgroup 绑定。",
@@ -79,7 +79,7 @@ async def test_staff_switch_a_groups_digest_off_and_on_and_others_are_refused(
                          "the list shows the switch off", timeout=5)
         shown = now(e2e, listing)
         assert lines(shown)[2:4] == ["· 第一活动组：🔕 已关闭",
-                                     "· 第二活动组：🔔 每周简报开（未绑定活动组群，收不到简报）"]
+                                     "· 第二活动组：🔔 已开启（尚未绑定群聊，暂不发送）"]
         assert shown.button_texts == ["🔔 开启第一活动组的简报", "🔕 关闭第二活动组的简报"]
         assert switches(e2e) == {"第一活动组": 1, "第二活动组": 0}
         assert audit(e2e) == [(staff.id, f"group:{first}", False)]
@@ -88,7 +88,7 @@ async def test_staff_switch_a_groups_digest_off_and_on_and_others_are_refused(
         popup = await staff.press(shown, "🔔 开启第一活动组的简报")
         assert popup is not None and popup.text == "已开启第一活动组的每周简报。"
         await wait_until(e2e.server,
-                         lambda: "· 第一活动组：🔔 每周简报开" in (now(e2e, listing).text or ""),
+                         lambda: "· 第一活动组：🔔 已开启" in (now(e2e, listing).text or ""),
                          "the list shows the switch on", timeout=5)
         assert now(e2e, listing).button_texts == ["🔕 关闭第一活动组的简报",
                                                   "🔕 关闭第二活动组的简报"]
@@ -103,7 +103,7 @@ async def test_staff_switch_a_groups_digest_off_and_on_and_others_are_refused(
             "🔔 开启第二活动组的简报"], "the second group off", timeout=5)
         popup = await staff.press(now(e2e, listing), "🔔 开启第二活动组的简报")
         assert popup is not None
-        assert popup.text == "已开启第二活动组的每周简报；该组绑定活动组群后开始发送。"
+        assert popup.text == "已开启第二活动组的每周简报；该组绑定群聊后开始发送。"
         assert len(audit(e2e)) == 4
         await wait_until(e2e.server, lambda: now(e2e, listing).button_texts[1:] == [
             "🔕 关闭第二活动组的简报"], "the second group on", timeout=5)

@@ -5,6 +5,7 @@ refused, and nothing is exported for them."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
@@ -24,7 +25,7 @@ async def test_staff_export_the_register_and_others_are_refused(e2e: E2E,
                                                                 bot: InProcessBot) -> None:
     await e2e.import_roster([(name, phone, "", group, role)
                              for name, phone, group, role in ROSTER])
-    seed_year(e2e.db_path)
+    await asyncio.to_thread(seed_year, e2e.db_path)  # off the running bot's loop (write_db)
     sun = await e2e.bound_user("孙工", STAFF)
 
     await sun.send("/export duty 2025")
@@ -65,7 +66,7 @@ async def test_staff_export_the_register_and_others_are_refused(e2e: E2E,
         person = await e2e.bound_user(name, phone)
         await person.send("/export duty 2025")
         refused = await person.next_message()
-        assert refused.document is None and "只有机关工作人员" in (refused.text or "")
+        assert refused.document is None and "仅限机关工作人员" in (refused.text or "")
     chat = e2e.server.add_group("机关工作群", members=[sun], admins=[e2e.admin])
     await chat.add_bot(by=e2e.admin, as_admin=True)
     await e2e.wait_until_handled()

@@ -54,13 +54,13 @@ async def test_sigkill_in_the_middle_of_the_nudges(e2e: E2E) -> None:
     (listed,) = [str(c.params["text"]) for c in e2e.server.calls_for("sendMessage", ok=True)
                  if "王强组长，您好" in str(c.params.get("text", ""))]
     assert f"本组以下{MEMBERS + 1}位委员" in listed  # 40 named, the rest counted
-    assert "· 委员001委员：活动差3次、提案差1件、社情民意信息差1篇" in listed
+    assert "· 委员001委员：参加活动差3次、提案差1件、社情民意信息差1篇" in listed
     assert f"另有{MEMBERS + 1 - 40}位委员未达到进度要求，请发送 /group 查看" in listed
     summary = received(e2e, "【督导提醒】孙工，您好")
     assert summary == {staff.id: 1}
     (text,) = [str(c.params["text"]) for c in e2e.server.calls_for("sendMessage", ok=True)
                if "孙工，您好" in str(c.params.get("text", ""))]
-    assert f"第一活动组：{MEMBERS + 1}人，{MEMBERS + 1}人未达到要求" in text
+    assert f"第一活动组：委员{MEMBERS + 1}位，{MEMBERS + 1}位未达到进度要求" in text
     print(f"SIGKILL after {at_kill} of {MEMBERS + 1} nudges: {in_flight} in flight, "
           f"{len(missing)} not delivered (recorded as unconfirmed), 0 delivered twice")
     assert bot.log_problems() == []

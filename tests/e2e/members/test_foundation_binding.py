@@ -177,7 +177,7 @@ async def test_invite_command_for_staff_only(e2e: E2E, bot: InProcessBot) -> Non
     await bind(zhang)
 
     await zhang.send("/invite 13800000004")
-    assert "只有机关工作人员可以这样做" in ((await zhang.next_message()).text or "")
+    assert "此项操作仅限机关工作人员使用" in ((await zhang.next_message()).text or "")
     await wang.send("/invite 13900001111")
     assert "名册中没有手机号为13900001111的委员" in ((await wang.next_message()).text or "")
     assert e2e.db("SELECT token FROM invites") == []
@@ -212,7 +212,7 @@ async def test_unbound_user_is_told_how_to_register(e2e: E2E, bot: InProcessBot)
 
     english: Phone = e2e.user("Tourist", "13755557777", language_code="en")
     await english.send("hello")
-    assert "You are not registered yet" in ((await english.next_message()).text or "")
+    assert "Your account is not bound yet" in ((await english.next_message()).text or "")
     await english.send("/start inv_AAAAAAAAAAAAAAAAAAAAAAAA")
     assert "invite link is not valid" in ((await english.next_message()).text or "")
     assert snapshot(e2e.db_path) == before

@@ -35,7 +35,7 @@ async def test_bindgroup_by_leader_works_and_others_are_refused(
     before = snapshot(e2e.db_path)
 
     await zhang.send("/bindgroup", chat=chat)
-    assert "只有组长或机关工作人员可以这样做" in ((await chat.next_message()).text or "")
+    assert "此项操作仅限组长或机关工作人员使用" in ((await chat.next_message()).text or "")
     await stranger.send("/bindgroup@liaison_test_bot", chat=chat)
     assert "您还没有绑定账号" in ((await chat.next_message()).text or "")
 
@@ -45,7 +45,7 @@ async def test_bindgroup_by_leader_works_and_others_are_refused(
     assert choose.buttons == [["第一活动组"]]  # a leader binds only their own group
 
     refused = await zhang.press(choose, "第一活动组")
-    assert refused is not None and "只有组长或机关工作人员" in (refused.text or "")
+    assert refused is not None and "仅限组长或机关工作人员" in (refused.text or "")
     assert snapshot(e2e.db_path) == before
 
     data = choose.inline_keyboard[0][0]["callback_data"]
@@ -110,7 +110,7 @@ async def test_lang_switches_later_replies(e2e: E2E, bot: InProcessBot) -> None:
     await zhang.send("/help")
     assert "You can use these commands" in ((await zhang.next_message()).text or "")
     await zhang.send("something")
-    assert "I did not understand that" in ((await zhang.next_message()).text or "")
+    assert "I could not make out your message" in ((await zhang.next_message()).text or "")
 
     await zhang.send("/lang zh")
     assert "以后我用中文回复您" in ((await zhang.next_message()).text or "")
@@ -192,14 +192,14 @@ async def test_each_role_is_greeted_as_what_it_is(e2e: E2E, bot: InProcessBot) -
     ])
     expected = {
         # phone: (on binding, on /start afterwards)
-        "13800000001": ("绑定成功！张三委员，欢迎您。您在第一活动组。",
-                        "张三委员，您好！您在第一活动组。"),
+        "13800000001": ("绑定成功！张三委员，欢迎您。您所在的活动组：第一活动组。",
+                        "张三委员，您好！您所在的活动组：第一活动组。"),
         "13800000002": ("绑定成功！李四委员，欢迎您。您是第一活动组的组长。",
                         "李四委员，您好！您是第一活动组的组长。"),
         "13800000005": ("绑定成功！卡罗尔，欢迎您。您是政协机关工作人员。",
                         "卡罗尔，您好！您是政协机关工作人员。"),
-        "13800000006": ("绑定成功！孙八，欢迎您。您是本系统的管理员。",
-                        "孙八，您好！您是本系统的管理员。"),
+        "13800000006": ("绑定成功！孙八，欢迎您。您是本助手的管理员。",
+                        "孙八，您好！您是本助手的管理员。"),
     }
     for number, (on_binding, on_start) in expected.items():
         person = e2e.user(f"P{number[-1]}", number)
@@ -215,8 +215,9 @@ async def test_each_role_is_greeted_as_what_it_is(e2e: E2E, bot: InProcessBot) -
 
     dora = e2e.user("Dora", "13800000007", language_code="en")
     bound = await bind(dora)
-    assert (bound.text or "").startswith("You are linked! Welcome, Dora. You are on the staff "
-                                         "of the liaison office."), bound.text
+    assert (bound.text or "").startswith(
+        "Your account is bound. Welcome, Dora! You are on the staff of the liaison office."
+    ), bound.text
     await dora.send("/start")
     hello = await dora.next_message()
     assert (hello.text or "").startswith("Hello, Dora! You are on the staff of the liaison "

@@ -59,7 +59,7 @@ async def test_staff_open_a_window_and_only_members_who_have_not_filed_are_remin
 
         # the first reports two by the button; a forged button and another's are refused
         answer = await first.press(announcements[first.id], "2件")
-        assert answer is not None and "已记录" in (answer.text or "")
+        assert answer is not None and "已填报" in (answer.text or "")
         genuine = announcements[first.id].button("2件")["callback_data"]
         forged = genuine.replace(":2:", ":9:")
         answer = await second.press_data(announcements[second.id], forged)
@@ -69,7 +69,7 @@ async def test_staff_open_a_window_and_only_members_who_have_not_filed_are_remin
         filings = e2e.db("SELECT member_id, count, source FROM proposal_filings")
         assert [(f["count"], f["source"]) for f in filings] == [(2, "chat")]
         await first.send("/proposals")
-        card = await first.wait_for(lambda m: "您已告知提交提案2件" in (m.text or ""))
+        card = await first.wait_for(lambda m: "您已填报提交提案2件" in (m.text or ""))
         assert TITLE in (card.text or "")
 
         # the next reminder falls due: only the two who have not filed get it
@@ -103,7 +103,7 @@ async def test_staff_open_a_window_and_only_members_who_have_not_filed_are_remin
 
         # staff see who has not filed, by group
         await staff.send("/proposals missing")
-        listed = await staff.wait_for(lambda m: "尚未告知" in (m.text or ""))
+        listed = await staff.wait_for(lambda m: "尚未填报" in (m.text or ""))
         assert "第一活动组（2位）" in (listed.text or "")
     finally:
         await bot.stop()

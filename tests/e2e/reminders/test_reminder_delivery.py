@@ -64,7 +64,7 @@ async def test_a_notice_reaches_every_reachable_member_once_through_faults(e2e: 
         assert {r["telegram_user_id"] for r in unreachable} == {p.id for p in blocked}
 
         # staff are told who could not be reached, once
-        told = await staff.wait_for(lambda m: "未能收到" in (m.text or ""), timeout=10)
+        told = await staff.wait_for(lambda m: "未能送达" in (m.text or ""), timeout=10)
         names = [e2e.db("SELECT name FROM members WHERE telegram_user_id = ?", (p.id,))[0]
                  ["name"] for p in blocked]
         assert all(name in (told.text or "") for name in names)

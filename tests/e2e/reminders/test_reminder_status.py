@@ -66,15 +66,16 @@ async def test_a_notice_saved_in_quiet_hours_says_one_thing_everywhere(e2e: E2E)
         await asyncio.sleep(4)  # past the moment 立即发送 asked for; the loop has looked
         staff.skip_pending()
         await staff.send("/reminders")
-        listing = await expect(staff, "提醒与通知（共1个）", title)
+        listing = await expect(staff, "提醒与通知（共1条）", title)
         assert WAITING in (listing.text or ""), listing.text
-        assert "已发出" not in (listing.text or "") and "下次发送：无" not in (listing.text or "")
+        assert "（已发送）" not in (listing.text or "")
+        assert "下次发送：无" not in (listing.text or "")
         await open_schedule(staff, listing, title)
-        card = await staff.wait_for(lambda m: m == listing and "👀 收到情况" in m.button_texts)
+        card = await staff.wait_for(lambda m: m == listing and "确认收到情况" in m.button_texts)
         assert WAITING in (card.text or ""), card.text
-        await staff.press(card, "👀 收到情况")
+        await staff.press(card, "确认收到情况")
         acks = await staff.wait_for(lambda m: m == listing and "收到情况" in (m.text or "")
-                                    and "👀 收到情况" not in m.button_texts)
+                                    and "确认收到情况" not in m.button_texts)
         assert WAITING in (acks.text or ""), acks.text
 
         result = await e2e.cli("reminders", "list")
@@ -97,7 +98,7 @@ async def test_staff_are_told_who_missed_a_reminder_by_its_title_and_time(e2e: E
     await members[2].block_bot()
     bot = await e2e.start_bot()
     try:
-        told = await staff.wait_for(lambda m: "未能收到" in (m.text or ""), timeout=WAIT)
+        told = await staff.wait_for(lambda m: "未能送达" in (m.text or ""), timeout=WAIT)
         words = told.text or ""
         assert STAFF_NAME not in words and "委员，" not in words, words
         assert f"“{event}”" in words and "3月9日（周二）18:00" in words, words

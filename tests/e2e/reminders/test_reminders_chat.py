@@ -142,19 +142,19 @@ async def test_staff_send_a_notice_to_a_group_by_buttons_and_see_who_received_it
 
     notice = await office.first[0].wait_for(lambda m: title in (m.text or ""))
     await office.first[0].press(notice, "收到")
-    await staff.wait_for(lambda m: "以下1位委员未能收到" in (m.text or ""))  # told once
+    await staff.wait_for(lambda m: "未能送达以下1位委员" in (m.text or ""))  # told once
     staff.skip_pending()
     await staff.send("/reminders")
     # the notice alone: the themed days are off in e2e configs (harness.bot_config)
-    listing = await expect(staff, "提醒与通知（共1个）", title, "（已发出）",
+    listing = await expect(staff, "提醒与通知（共1条）", title, "（已发送）",
                            "发给：第一活动组")
     await open_schedule(staff, listing, title)
-    card = await staff.wait_for(lambda m: m == listing and "👀 收到情况" in m.button_texts)
-    await staff.press(card, "👀 收到情况")
+    card = await staff.wait_for(lambda m: m == listing and "确认收到情况" in m.button_texts)
+    await staff.press(card, "确认收到情况")
     acks = await staff.wait_for(lambda m: m == listing and "收到情况" in (m.text or "")
-                                and "已收到1人，未收到2人" in (m.text or ""))
-    assert "已收到：委员1" in (acks.text or "")
-    assert "未收到：委员2、赵组长" in (acks.text or "")
+                                and "已确认1人，未确认2人" in (m.text or ""))
+    assert "已确认：委员1" in (acks.text or "")
+    assert "未确认：委员2、赵组长" in (acks.text or "")
 
     # the delivery log: delivered, unreachable (blocked the bot), and who that is
     await staff.press(acks, "↩ 返回")
@@ -163,8 +163,8 @@ async def test_staff_send_a_notice_to_a_group_by_buttons_and_see_who_received_it
     await staff.wait_for(lambda m: m == listing and "📋 发送记录" in m.button_texts)
     await staff.press(listing, "📋 发送记录")
     log = await staff.wait_for(lambda m: m == listing and "最近的发送记录" in (m.text or ""))
-    assert "已送达3，无法送达1，失败0，待发0" in (log.text or "")
-    assert "无法联系的委员1位（已屏蔽机器人）：委员3（第一活动组）" in (log.text or "")
+    assert "已送达3，无法送达1，失败0，待发送0" in (log.text or "")
+    assert "无法联系的委员1位（已屏蔽本助手）：委员3（第一活动组）" in (log.text or "")
 
 
 async def test_staff_set_a_recurring_reminder_pause_resume_test_and_delete_it(
@@ -174,7 +174,7 @@ async def test_staff_set_a_recurring_reminder_pause_resume_test_and_delete_it(
     title = "每月学习提醒"
     await new_draft(staff, "🔁 定期提醒", title)
     await press_on(staff, "发给谁", "全体委员")
-    await press_on(staff, "按什么规则重复", "每月第N个周X")
+    await press_on(staff, "按什么规则重复", "每月第几个星期几")
     await press_on(staff, "每月第几个", "第一个")
     await press_on(staff, "星期几", "周四")
     await press_on(staff, "几点发送", "09:00")
@@ -193,7 +193,7 @@ async def test_staff_set_a_recurring_reminder_pause_resume_test_and_delete_it(
         first = (first + timedelta(days=32)).replace(day=1)
     expected = f"{day_label(due)}09:00" if due.year == today.year else "09:00"
     preview = await expect(staff, "请核对后保存", "发给：全体委员", "下次发送：",
-                           "每月第一个周四 09:00，遇节假日顺延至下一个工作日")
+                           "每月第一个周四09:00，遇节假日顺延至下一个工作日")
     assert expected in (preview.text or "")
     await staff.press(preview, "保存")
     await staff.wait_for(lambda m: m == preview and "已保存" in (m.text or ""))

@@ -31,7 +31,7 @@ async def test_a_reading_note_from_the_reading_day(e2e: E2E) -> None:
                           "note": "费孝通先生对差序格局的分析，对理解基层治理很有启发。"}]
         # the conversation is over: a further text is not taken as another note
         await member.send("还有一点想法")
-        await member.wait_for(lambda m: "没有看懂" in (m.text or "") or "/help" in (m.text or ""),
+        await member.wait_for(lambda m: "未能识别" in (m.text or "") or "/help" in (m.text or ""),
                               timeout=5)
         assert len(e2e.db("SELECT id FROM reading_notes")) == 1
     finally:

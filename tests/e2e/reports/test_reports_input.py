@@ -90,7 +90,7 @@ async def test_bad_input_while_writing(e2e: E2E, bot: InProcessBot) -> None:
     assert draft(e2e)["body"] == "甲" * 4000
     await zhang.send("乙" * 999)
     saved = await expect(zhang, "正文共5000字")
-    await press(zhang, saved, "✅ 文字写完了")
+    await press(zhang, saved, "✅ 正文完成")
     await expect(zhang, "照片或文件")
 
     # attachments: text is not a file; ten photos in one album: nine kept, one answer
@@ -105,12 +105,12 @@ async def test_bad_input_while_writing(e2e: E2E, bot: InProcessBot) -> None:
                       (report_id,))) == 9
     await zhang.send_document(b"one more", "多余.docx")
     await expect(zhang, "共9个", "有1个没有保存")
-    await press(zhang, ack, "✅ 附件发完了")
+    await press(zhang, ack, "✅ 附件添加完毕")
 
     # co-authors: a sticker, a name nobody has
-    people_prompt = await expect(zhang, "联名委员")
+    people_prompt = await expect(zhang, "联名反映人")
     await zhang.send_sticker()
-    await expect(zhang, "请用文字发送联名委员姓名")
+    await expect(zhang, "请用文字发送联名反映人姓名")
     await zhang.send("不存在")
     await expect(zhang, "没有找到姓名含“不存在”")
     await zhang.send("张")  # the author is not offered as a co-author

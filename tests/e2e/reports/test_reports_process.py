@@ -71,14 +71,14 @@ async def test_sigkill_while_writing_then_the_draft_resumes(e2e: E2E) -> None:
     prompt = await expect(zhang, "正文已有", "继续发送")
     await zhang.send("请相关部门统筹安排。")
     saved = await expect(zhang, "已记下")
-    await press(zhang, saved, "✅ 文字写完了")
+    await press(zhang, saved, "✅ 正文完成")
     await press(zhang, await expect(zhang, "照片或文件"), "跳过")
-    await press(zhang, await expect(zhang, "联名委员"), "跳过")
+    await press(zhang, await expect(zhang, "联名反映人"), "跳过")
     number = await submit(zhang, await expect(zhang, "预览", TEXT_1, TEXT_2))
     row = report_row(e2e, number)
     assert row["body"] == f"{TEXT_1}\n{TEXT_2}\n请相关部门统筹安排。"
     assert (row["title"], row["category"]) == ("关于农贸市场改造的建议", "governance")
-    assert prompt.buttons == [["✅ 文字写完了"]]
+    assert prompt.buttons == [["✅ 正文完成"]]
     assert await process.terminate() == 0
     assert process.log_problems() == []
 

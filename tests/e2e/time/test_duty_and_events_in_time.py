@@ -146,10 +146,10 @@ async def test_the_digest_of_the_week_across_new_year_lands_on_monday_at_nine(e2
     e2e.travel(nine - timedelta(seconds=25))
     bot = await e2e.start_bot()
     try:
-        assert with_mark([chat1, chat2], "本周简报") == []
+        assert with_mark([chat1, chat2], "每周简报") == []
         assert e2e.now() < nine  # the bot ran before nine and had sent nothing
-        first = await chat1.wait_for(lambda m: "本周简报" in (m.text or ""), timeout=45)
-        second = await chat2.wait_for(lambda m: "本周简报" in (m.text or ""), timeout=10)
+        first = await chat1.wait_for(lambda m: "每周简报" in (m.text or ""), timeout=45)
+        second = await chat2.wait_for(lambda m: "每周简报" in (m.text or ""), timeout=10)
         await wait_run_done(e2e, "digest:2028-W01", timeout=10)
     finally:
         await bot.stop()
@@ -157,20 +157,20 @@ async def test_the_digest_of_the_week_across_new_year_lands_on_monday_at_nine(e2
     for digest in (first, second):
         assert nine <= dated(digest) < nine + SLACK, dated(digest)
     assert (first.text or "").split("\n") == [
-        "【第一活动组本周简报】1月3日（周一）起",
+        "【第一活动组每周简报】本周（1月3日（周一）起）",
         "上周活动：",
-        "· 2027年12月29日（周三）10:00“组会”：已签到1人，应到4人",
-        "· 1月2日（周日）15:00“新年读书会”：已签到0人，应到4人",
+        "· 2027年12月29日（周三）10:00“组会”：应到4人，已签到1人",
+        "· 1月2日（周日）15:00“新年读书会”：应到4人，已签到0人",
         "本周活动：",
         "· 1月5日（周三）14:30“委员建言日”",
     ]
     assert (second.text or "").split("\n") == [
-        "【第二活动组本周简报】1月3日（周一）起",
+        "【第二活动组每周简报】本周（1月3日（周一）起）",
         "上周活动：",
-        "· 2027年12月31日（周五）14:00“年终座谈会”：已签到0人，应到2人",
+        "· 2027年12月31日（周五）14:00“年终座谈会”：应到2人，已签到0人",
         "本周暂无活动安排。",
     ]
-    assert [len(with_mark([chat], "本周简报")) for chat in (chat1, chat2)] == [1, 1]
+    assert [len(with_mark([chat], "每周简报")) for chat in (chat1, chat2)] == [1, 1]
     (run,) = e2e.db("SELECT * FROM duty_runs")
     assert (run["key"], run["kind"], run["status"]) == ("digest:2028-W01", "digest", "done")
     assert db_time(run["due_at"]) == nine
@@ -189,15 +189,15 @@ SUPERVISION_ROSTER = [
     ("李四", "13800000012", "", "第一活动组", "member"),
     ("孙工", "13900000099", "", "", "staff"),
 ]
-NUDGE_END = "感谢您对委员履职工作的支持。如有困难，请与组长或政协机关联系。"
+NUDGE_END = "如有困难，请与本组组长或政协机关联系。感谢您的支持与配合！"
 
 
 def nudge(name: str, activities: int) -> str:
     return "\n".join([
-        f"📢 【督导提醒】{name}委员，您好：截至12月3日（周一），您今年的履职尚有以下事项未达到"
+        f"📢 【督导提醒】{name}委员，您好：截至12月3日（周一），您今年以下履职事项尚未达到"
         "进度要求：",
         "",
-        f"· 活动还差{activities}次。本组近期活动：",
+        f"· 参加活动还差{activities}次。本组近期活动：",
         "  12月5日（周三）14:00“委员读书会”",
         "  2030年1月8日（周二）09:00“新年座谈会”",
         "· 提案还差1件：下次提案征集开始时，我会通知您。",
@@ -264,15 +264,15 @@ async def test_supervision_waits_for_the_first_working_day_of_december(e2e: E2E)
     assert listed.text == "\n".join([
         "【督导提醒】王强组长，您好：截至12月3日（周一），本组以下3位委员的履职尚未达到进度要求，"
         "督导提醒已发给本人：",
-        "· 张三委员：活动差2次、提案差1件、社情民意信息差1篇",
-        "· 李四委员：活动差3次、提案差1件、社情民意信息差1篇",
-        "· 王强委员：活动差3次、提案差1件、社情民意信息差1篇",
-        "请您督促落实。",
+        "· 张三委员：参加活动差2次、提案差1件、社情民意信息差1篇",
+        "· 李四委员：参加活动差3次、提案差1件、社情民意信息差1篇",
+        "· 王强委员：参加活动差3次、提案差1件、社情民意信息差1篇",
+        "请您予以关注，协助督促。",
     ])
     (summary,) = got[sun.name]
     assert summary.text == "\n".join([
         "【督导提醒】孙工，您好：截至12月3日（周一）的督导提醒已发出。各组履职进度：",
-        "· 第一活动组：3人，3人未达到要求（活动3人、提案3人、社情民意信息3人）",
+        "· 第一活动组：委员3位，3位未达到进度要求（其中参加活动3位、提案3位、社情民意信息3位）",
         "合计：3位委员，3位未达到进度要求。",
     ])
     (run,) = e2e.db("SELECT * FROM duty_runs")
@@ -336,7 +336,7 @@ async def test_an_event_across_new_year_shows_each_day_with_its_year(e2e: E2E) -
         event_id = int(found.group(1))
         posted = await chat.wait_for(
             lambda m: f"活动通知（活动编号{event_id}）" in (m.text or ""), timeout=10)
-        assert f"🕘 {WHEN_2027}\n" in (posted.text or "")
+        assert f"时间：{WHEN_2027}\n" in (posted.text or "")
         assert "已签到0 / 应到3" in (posted.text or "")
 
         confirmed = await zhang.press(posted, "签到")
@@ -347,7 +347,7 @@ async def test_an_event_across_new_year_shows_each_day_with_its_year(e2e: E2E) -
         assert f"签到时间{zhang_at:%H:%M}" in (confirmed.text or "")
         await zhang.send("/events")
         mine = await zhang.wait_for(lambda m: "您近期的活动" in (m.text or ""))
-        assert f"🕘 {WHEN_2027}\n" in (mine.text or "")
+        assert f"时间：{WHEN_2027}\n" in (mine.text or "")
         assert f"✅ 已于{zhang_at:%H:%M}签到" in (mine.text or "")
         assert await projector_when(e2e, event_id) == WHEN_2027
     finally:
@@ -366,17 +366,17 @@ async def test_an_event_across_new_year_shows_each_day_with_its_year(e2e: E2E) -
         updated = await chat.wait_for(
             lambda m: m.message_id == posted.message_id and "已签到2 / 应到3" in (m.text or ""),
             timeout=15)
-        assert f"🕘 {WHEN_2028}\n" in (updated.text or "")
+        assert f"时间：{WHEN_2028}\n" in (updated.text or "")
 
         before = mine.message_id
         await zhang.send("/events")
         mine = await zhang.wait_for(
             lambda m: "您近期的活动" in (m.text or "") and m.message_id > before)
-        assert f"🕘 {WHEN_2028}\n" in (mine.text or "")
+        assert f"时间：{WHEN_2028}\n" in (mine.text or "")
         await leader.send(f"/attendance {event_id}")
         view = await leader.wait_for(lambda m: "出勤情况（活动编号" in (m.text or ""))
         assert (view.text or "").split("\n")[:2] == [
-            f"📋 出勤情况（活动编号{event_id}）“跨年值守座谈会”", f"🕘 {WHEN_2028}"]
+            f"📋 出勤情况（活动编号{event_id}）“跨年值守座谈会”", f"时间：{WHEN_2028}"]
         assert await projector_when(e2e, event_id) == WHEN_2028
 
         sheet = e2e.folder / "attendance.csv"

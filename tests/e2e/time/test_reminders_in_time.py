@@ -385,7 +385,7 @@ async def test_a_proposal_windows_last_two_reminders_straddle_midnight(e2e: E2E)
             await phone.wait_for(having("【提案征集】"), timeout=WAIT)
         announcement = pushes(filer, having("【提案征集】"))[0]
         answer = await filer.press(announcement, "2件")
-        assert answer is not None and "已记录" in (answer.text or "")
+        assert answer is not None and "已填报" in (answer.text or "")
     finally:
         await bot.stop()
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from benchmarks.checkin_burst.e2e import shows_count
 from bot.core.texts import DEFAULT_LANGUAGE, tr
 
-CARD = ("委员阅读日：“十二月委员阅读日”\n🕘 12月8日（周二）14:00至16:00\n📍 市政协三楼会议室\n"
-        "签到：群内“签到”按钮、扫码或签到码均可\n👥 第一活动组")
+CARD = ("委员阅读日：“十二月委员阅读日”\n时间：12月8日（周二）14:00至16:00\n"
+        "地点：市政协三楼会议室\n签到：群内“签到”按钮、扫码或签到码均可\n参加的活动组：第一活动组")
 
 
 def announcement(checked_in: int, expected: int) -> str:

@@ -1,13 +1,17 @@
 """Item 29: the zh-CN catalog speaks in the office's voice (../shared/ZH-STYLE.md).
 
-One word for one thing, statuses as members read them, dates as people read them, titles in
-their marks, event numbers in words, and a next step at the end of every refusal.
+One word for one thing (the settled words are in docs/glossary.md, which this test reads, zh and
+en side by side), no command line or English in what members and leaders read, statuses as
+members read them, dates as people read them, titles in their marks, event numbers in words,
+and a next step at the end of every refusal, in both languages.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,17 +23,10 @@ ZONE = ZoneInfo("Asia/Shanghai")
 # 12月3日（周四）14:00 in Shanghai
 THURSDAY_2PM = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
 
-# ZH-STYLE "One word for one thing" (and the format rules), as data: the thing, the word to
-# use, and what must not appear in any zh-CN text. Compounds that legitimately contain a
-# forbidden word are let through by the patterns (履职登记表, 社情民意登记表, 调研报告).
+# ZH-STYLE's format rules (and the address), as data: the thing, the way to write it, and what
+# must not appear in any zh-CN text. The words themselves ("one word for one thing") are in
+# docs/glossary.md, checked below.
 ONE_WORD: list[tuple[str, str, str]] = [
-    ("linking the account to the roster", "绑定", r"登记(?!表)"),
-    ("leaving a guided conversation (/cancel)", "退出", r"离开|放弃|取消当前操作"),
-    ("a public-opinion report", "社情民意信息", r"(?<!调研)报告"),
-    ("leave decisions", "审批；已批准／未批准／待审批", r"获批|待批|不批准"),
-    ("attendance states", "已签到／迟到／请假／未签到", r"未到|缺席|出席"),
-    ("a report's history", "办理记录", r"(?<!已)经过(?!去)"),
-    ("an event's number", "活动编号12", r"#\s*(\{number\}|\d)"),
     ("a member", "您", r"你"),
     ("the level of adoption", "本级／省级／全国", r"市/区县级"),
     ("an ellipsis", "……", r"(?<!…)…(?!…)|\.\.\."),
@@ -49,7 +46,7 @@ TYPED_EXAMPLES = {
 
 
 @pytest.mark.parametrize(("thing", "use", "forbidden"), ONE_WORD, ids=[t[0] for t in ONE_WORD])
-def test_one_word_for_one_thing(thing: str, use: str, forbidden: str) -> None:
+def test_format_rules(thing: str, use: str, forbidden: str) -> None:
     pattern = re.compile(forbidden)
     found = {key: text for key, text in catalog("zh").items()
              if key not in TYPED_EXAMPLES and pattern.search(text)}
@@ -220,3 +217,191 @@ def test_every_refusal_ends_with_a_next_step() -> None:
     without = {key: zh[key] for key in refusal_keys()
                if not NEXT_STEP.search(last_sentence(zh[key]))}
     assert without == {}
+
+
+def test_every_refusal_ends_with_a_next_step_in_english_too() -> None:
+    """The English says what the Chinese says: the next steps added to zh are in en as well."""
+    en = catalog("en")
+    next_step = re.compile(
+        r"(?i)/[a-z]+|\b(tap|press|button|please|contact|send|ask|type|choose)\b")
+    without = {}
+    for key in refusal_keys():
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", en[key].strip()) if s.strip()]
+        if not next_step.search(sentences[-1]):
+            without[key] = en[key]
+    assert without == {}
+
+
+# -- the glossary: one word for one thing, zh and en side by side -------------------------------
+GLOSSARY = Path(__file__).parents[3] / "docs" / "glossary.md"
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One row of the glossary's table."""
+
+    zh: tuple[str, ...]  # the settled word, its forms
+    en: tuple[str, ...]  # the settled English, its forms (matched at the start of a word)
+    reserved: tuple[str, ...]  # English forms used only where the zh text uses the term
+    meaning: str
+    forbidden: tuple[str, ...]  # regular expressions no text may match
+
+    @property
+    def name(self) -> str:
+        return " / ".join(self.zh)
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of a Markdown table row; `\\|` is a | inside a cell."""
+    cells = re.split(r"(?<!\\)\|", row.strip().strip("|"))
+    return [cell.strip().replace("\\|", "|") for cell in cells]
+
+
+def _section(text: str, title: str) -> str:
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def glossary_terms() -> list[Term]:
+    rows = [line for line in _section(GLOSSARY.read_text(encoding="utf-8"), "Terms").splitlines()
+            if line.startswith("|")][2:]  # the header and its rule
+    terms = []
+    for row in rows:
+        zh, en, meaning, forbidden = _cells(row)
+        forms = [form.strip() for form in en.split(" / ")]
+        terms.append(Term(
+            zh=tuple(form.strip() for form in zh.split(" / ")),
+            en=tuple(form.strip("*") for form in forms),
+            reserved=tuple(form.strip("*") for form in forms if form.startswith("**")),
+            meaning=meaning,
+            forbidden=tuple(re.findall(r"`([^`]+)`", forbidden)),
+        ))
+    return terms
+
+
+def staff_only_prefixes() -> tuple[str, ...]:
+    """The ids of texts only the office's staff read, by prefix (the glossary lists them)."""
+    section = _section(GLOSSARY.read_text(encoding="utf-8"), "Texts only the office's staff read")
+    listed = section[section.index("\n`"):]  # the list after the explanation
+    return tuple(re.findall(r"`([a-z_.]+)`", listed))
+
+
+TERMS = glossary_terms()
+FORBIDDEN = [(term, pattern) for term in TERMS for pattern in term.forbidden]
+
+
+def test_the_glossary_is_read() -> None:
+    assert len(TERMS) > 25
+    names = {term.name for term in TERMS}
+    assert {"绑定", "退出", "请假", "填报", "督导提醒"} <= names
+    assert all(term.zh and term.en and term.meaning for term in TERMS)
+    assert "告知" in next(t for t in TERMS if t.name == "填报").forbidden
+    assert len(staff_only_prefixes()) > 30
+
+
+def _english_form(forms: tuple[str, ...]) -> re.Pattern[str]:
+    """The forms at the start of a word; a hyphen reads as a space ("check-in", "check in")."""
+    spaced = (re.escape(form.replace("-", " ")) for form in forms)
+    return re.compile(r"(?i)(?<![\w/])(" + "|".join(spaced) + ")")
+
+
+def _without_commands(text: str) -> str:
+    return re.sub(r"/[a-z_]+", "", text)
+
+
+@pytest.mark.parametrize(("term", "forbidden"), FORBIDDEN,
+                         ids=[f"{term.name}: {pattern}" for term, pattern in FORBIDDEN])
+def test_no_text_uses_a_word_the_glossary_rules_out(term: Term, forbidden: str) -> None:
+    """Each row's words not to use appear in no text: Chinese ones in zh, the rest in en."""
+    language = "zh" if CJK.search(forbidden) else "en"
+    pattern = re.compile(forbidden)
+    found = {key: text for key, text in catalog(language).items() if pattern.search(text)}
+    assert found == {}, f"{term.name}: use {' / '.join(term.zh)} ({' / '.join(term.en)})"
+
+
+# what may be typed after /export, in each language: words, not sentences
+TYPED_WORDS = ("export.kind_",)
+
+
+@pytest.mark.parametrize("term", TERMS, ids=[term.name for term in TERMS])
+def test_the_english_uses_the_settled_term(term: Term) -> None:
+    """Where a zh text uses a settled word, its English uses the settled English."""
+    zh, en = catalog("zh"), catalog("en")
+    english = _english_form(term.en)
+    found = {key: en[key] for key in zh
+             if any(form in zh[key] for form in term.zh) and not key.startswith(TYPED_WORDS)
+             and not english.search(_without_commands(en[key]).replace("-", " "))}
+    assert found == {}, f"{term.name}: say {' / '.join(term.en)}"
+
+
+RESERVED = [term for term in TERMS if term.reserved]
+
+
+@pytest.mark.parametrize("term", RESERVED, ids=[term.name for term in RESERVED])
+def test_a_reserved_english_word_means_one_thing(term: Term) -> None:
+    """The word "leave" is 请假 and nothing else (/cancel is "exit"); "bind" is 绑定 (never
+    "register")."""
+    zh, en = catalog("zh"), catalog("en")
+    english = _english_form(term.reserved)
+    found = {key: en[key] for key in en
+             if english.search(_without_commands(en[key]).replace("-", " "))
+             and not any(form in zh[key] for form in term.zh)}
+    assert found == {}, f"{' / '.join(term.reserved)} is for {term.name} only"
+
+
+# -- what members and leaders read: no command line, no English ---------------------------------
+# the language picker names both languages by design
+BILINGUAL = ("lang.",)
+ALLOWED_LATIN = {"Telegram"}
+COMMAND_LINE = re.compile(r"liaison-bot|(?<![\w-])--[a-z]|\b[a-z]+\|[a-z]+\b")
+
+
+def reader_commands() -> set[str]:
+    """The /commands members and leaders have in their menus (staff's are not for them)."""
+    from bot.app import CAPABILITIES
+    from handlers.shared.capability import Menu
+
+    readers = {Menu.UNBOUND, Menu.MEMBER, Menu.LEADER, Menu.DEPUTY, Menu.GROUP}
+    return {c.name for cap in CAPABILITIES for c in cap.commands if c.menus & readers}
+
+
+def reader_texts(language: str) -> dict[str, str]:
+    """The texts members and leaders may read: every id but the staff's."""
+    staff = staff_only_prefixes()
+    return {key: text for key, text in catalog(language).items() if not key.startswith(staff)}
+
+
+def test_reader_texts_are_most_texts() -> None:
+    assert 500 < len(reader_texts("zh")) < len(catalog("zh"))
+    assert {"start", "report", "checkin", "leave", "proposals", "me", "newevent"} <= (
+        reader_commands())
+    assert not {"review", "reminders", "export", "stats", "invite"} & reader_commands()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_member_texts_name_no_command_line(language: str) -> None:
+    """No `liaison-bot …`, no --options, no a|b choices, and only the /commands members and
+    leaders can send, in what they read (staff texts may name any command)."""
+    allowed = reader_commands()
+    found = {}
+    for key, text in reader_texts(language).items():
+        plain = re.sub(r"\{[a-z_]+\}|</?[a-z]+[^>]*>", "", text)
+        commands = set(re.findall(r"(?<![\w/])/([a-z_]+)", plain)) - allowed
+        if COMMAND_LINE.search(plain) or commands:
+            found[key] = text
+    assert found == {}
+
+
+def test_member_texts_in_chinese_have_no_english() -> None:
+    """Telegram is a name; the language picker names English by design; nothing else."""
+    found = {}
+    for key, text in reader_texts("zh").items():
+        if key.startswith(BILINGUAL):
+            continue
+        plain = re.sub(r"\{[a-z_]+\}|</?[a-z]+[^>]*>|/[a-z_]+", "", text)
+        words = set(re.findall(r"[A-Za-z]+", plain)) - ALLOWED_LATIN
+        if words:
+            found[key] = sorted(words)
+    assert found == {}

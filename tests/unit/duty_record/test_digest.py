@@ -97,9 +97,9 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
     assert sent == {Delivery.SENT: 1}
     (text,) = [m.text or "" for m in first.messages]
     assert text.split("\n") == [
-        "【第一活动组本周简报】9月14日（周一）起",
+        "【第一活动组每周简报】本周（9月14日（周一）起）",
         "上周活动：",
-        "· 9月10日（周四）09:00“九月组会”：已签到2人，应到3人",
+        "· 9月10日（周四）09:00“九月组会”：应到3人，已签到2人",
         "上周获采用的社情民意信息：",
         "· 《信息1》（爱丽丝委员，市级采用）",
         "本周活动：",
@@ -120,7 +120,7 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
     await digest.begin(quiet)
     await send_digest(services, digest, quiet.key, asyncio.Event())
     assert (first.messages[-1].text or "").split("\n") == [
-        "【第一活动组本周简报】10月5日（周一）起", "上周无活动，本周暂无活动安排。"]
+        "【第一活动组每周简报】本周（10月5日（周一）起）", "上周无活动，本周暂无活动安排。"]
     assert second.messages == []
 
 

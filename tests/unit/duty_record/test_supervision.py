@@ -146,16 +146,18 @@ async def test_members_leaders_and_staff_each_read_their_part_once(
     assert "提案还差1件" in ding_nudge and "活动" not in ding_nudge and "/report" not in ding_nudge
     assert ding_list.startswith("【督导提醒】丁丁组长，您好")
     assert "· 丁丁委员：提案差1件" in ding_list
-    assert "· 鄂尔委员：活动差3次、提案差1件、社情民意信息差1篇" in ding_list
+    assert "· 鄂尔委员：参加活动差3次、提案差1件、社情民意信息差1篇" in ding_list
     (alice,) = texts(phones[ALICE])  # on track: no nudge, only her group's list
     assert alice.startswith("【督导提醒】爱丽丝组长，您好：截至9月1日（周二），本组以下2位委员")
-    assert "· 鲍勃委员：活动差3次、提案差1件、社情民意信息差1篇" in alice
-    assert "· 陈晨委员：活动差1次、社情民意信息差1篇" in alice
+    assert "· 鲍勃委员：参加活动差3次、提案差1件、社情民意信息差1篇" in alice
+    assert "· 陈晨委员：参加活动差1次、社情民意信息差1篇" in alice
     assert "冯离" not in alice  # left the roster
     (staff,) = texts(phones[STAFF])
     assert staff.startswith("【督导提醒】孙工，您好")
-    assert "· 第一活动组：3人，2人未达到要求（活动2人、社情民意信息2人、提案1人）" in staff
-    assert "· 第二活动组：2人，2人未达到要求（提案2人、活动1人、社情民意信息1人）" in staff
+    assert ("· 第一活动组：委员3位，2位未达到进度要求（其中参加活动2位、社情民意信息2位、提案1位）"
+            in staff)
+    assert ("· 第二活动组：委员2位，2位未达到进度要求（其中提案2位、参加活动1位、社情民意信息1位）"
+            in staff)
     assert "合计：5位委员，4位未达到进度要求。" in staff
     assert "其中1位未绑定或已不在名册，未能发送：鄂尔。" in staff
 

@@ -87,7 +87,7 @@ def test_rules_read_as_staff_say_them() -> None:
     assert repeat_text("zh", Recurring(day_of_week="mon")) == "每周一"
     assert "3,9" in repeat_text("zh", Recurring(month="3,9", day="1"))  # as cron says it
     assert rule_text("zh", Recurring(day="3rd thu", at="09:30"), HolidayPolicy.NEXT, ZONE,
-                     NOW) == "每月第三个周四 09:30，遇节假日顺延至下一个工作日"
+                     NOW) == "每月第三个周四09:30，遇节假日顺延至下一个工作日"
     once = OneOff(at_utc=datetime(2026, 12, 3, 1, 0, tzinfo=UTC))
     assert rule_text("zh", once, HolidayPolicy.NEXT, ZONE, NOW) == "12月3日（周四）09:00"
 
