@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
+import sys
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -16,7 +21,14 @@ import aiosqlite
 
 from domain.clock import Clock
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 10_000
+# A write transaction held longer than this, or a BEGIN that waited longer than this for
+# SQLite's write lock, is logged with where the transaction was opened.
+SLOW_WRITE_SECONDS = 2.0
+_PROJECT = str(Path(__file__).resolve().parent.parent) + "/"
+_NOT_CALLERS = (__name__, contextlib.__name__)  # modules a transaction is opened through
 
 
 def to_db_time(moment: datetime) -> str:
@@ -65,6 +77,46 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 def _prepare_target(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
+
+
+@dataclass
+class _WriteTransaction:
+    """A write transaction as its task sees it: where it was opened, and whether it still is
+    (a task started inside it sees it too, and sees it end)."""
+
+    file: str
+    line: int
+    function: str
+    open: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.file.removeprefix(_PROJECT)}:{self.line} ({self.function})"
+
+
+def _opened_here() -> _WriteTransaction:
+    """The transaction about to open, named after the code that opens it."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__") in _NOT_CALLERS:
+        frame = frame.f_back
+    return _WriteTransaction(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+
+
+_write_transaction: ContextVar[_WriteTransaction | None] = ContextVar(
+    "write_transaction", default=None
+)
+
+
+def refuse_inside_write_transaction(what: str) -> None:
+    """Raise RuntimeError if this task has a write transaction open: `what` (a Bot API call,
+    a wait for the rate limiter, a read on the other connection) would hold SQLite's write
+    lock, and keep every other writer waiting, for as long as it takes. A transaction waits on
+    its own connection only: do the rest before it or after it."""
+    current = _write_transaction.get()
+    if current is not None and current.open:
+        raise RuntimeError(
+            f"{what} inside the write transaction opened at {current}: a write transaction "
+            "must wait on nothing but its own connection"
+        )
 
 
 class Database:
@@ -149,8 +201,11 @@ class Database:
 
     @property
     def reader(self) -> aiosqlite.Connection:
+        """The connection for reads outside a write transaction (inside one, read on the
+        transaction's connection: the reader may be busy with a long export's query)."""
         if self._reader is None:
             raise RuntimeError("database is not open")
+        refuse_inside_write_transaction("a read on the reader connection")
         return self._reader
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
@@ -164,10 +219,20 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error)."""
+        """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error).
+
+        While it is open SQLite's write lock is held: other processes (the CLI) wait for it
+        up to the busy timeout and then fail with "database is locked". So the body awaits
+        its connection only: a Bot API call, a rate-limit wait or a read on the reader inside
+        it is refused (refuse_inside_write_transaction); one held longer than
+        SLOW_WRITE_SECONDS is logged with the line that opened it.
+        """
         if self._writer is None:
             raise RuntimeError("database is not open")
+        refuse_inside_write_transaction("a write transaction")  # it would wait for itself
+        opened = _opened_here()
         async with self._write_lock:
+            asked = time.monotonic()
             try:
                 await self._writer.execute("BEGIN IMMEDIATE")
             except asyncio.CancelledError:
@@ -177,12 +242,28 @@ class Database:
                 with contextlib.suppress(sqlite3.Error):
                     await asyncio.shield(self._writer.execute("ROLLBACK"))
                 raise
+            finally:  # "database is locked" included: who waited, and for how long
+                began = time.monotonic()
+                if began - asked > SLOW_WRITE_SECONDS:
+                    log.warning("the write transaction opened at %s waited %.1f s for SQLite's "
+                                "write lock (another connection held it, or the event loop "
+                                "was busy)", opened, began - asked)
+            # Seen by this task and the tasks it starts, until `open` turns False (nested
+            # transactions being refused, there is no outer one to restore).
+            _write_transaction.set(opened)
             try:
-                yield self._writer
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            await self._writer.execute("COMMIT")
+                try:
+                    yield self._writer
+                except BaseException:
+                    await self._writer.execute("ROLLBACK")
+                    raise
+                await self._writer.execute("COMMIT")
+            finally:
+                opened.open = False
+                held = time.monotonic() - began
+                if held > SLOW_WRITE_SECONDS:
+                    log.warning("the write transaction opened at %s held the write lock "
+                                "%.1f s", opened, held)
 
     async def backup(self, target: Path) -> None:
         """Copy the live database to `target` with SQLite's online backup API."""

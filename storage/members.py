@@ -9,6 +9,7 @@ import aiosqlite
 
 from storage.db import Database, from_db_time, to_db_time
 from storage.models import ActivityGroup, Invite, Member, Role
+from storage.rows import fetch_rows
 
 _MEMBER_SELECT = """
 SELECT m.id, m.name, m.phone, m.sector, m.group_id, g.name AS group_name, m.role,
@@ -74,19 +75,27 @@ class MemberRepository:
         assert row is not None
         return (_member(row) if row["id"] is not None else None), row["language"]
 
-    async def list_members(self, group_name: str | None = None) -> list[Member]:
+    async def list_members(
+        self, group_name: str | None = None, *, conn: aiosqlite.Connection | None = None
+    ) -> list[Member]:
+        """The members (of one group); read on `conn` inside the caller's transaction."""
+        on = self.db.reader if conn is None else conn
         if group_name is None:
-            rows = await self.db.fetch_all(_MEMBER_SELECT + "ORDER BY g.id, m.name, m.id")
+            rows = await fetch_rows(on, _MEMBER_SELECT + "ORDER BY g.id, m.name, m.id")
         else:
-            rows = await self.db.fetch_all(
-                _MEMBER_SELECT + "WHERE g.name = ? ORDER BY m.name, m.id", (group_name,)
+            rows = await fetch_rows(
+                on, _MEMBER_SELECT + "WHERE g.name = ? ORDER BY m.name, m.id", (group_name,)
             )
         return [_member(row) for row in rows]
 
-    async def list_groups(self) -> list[ActivityGroup]:
+    async def list_groups(
+        self, *, conn: aiosqlite.Connection | None = None
+    ) -> list[ActivityGroup]:
         """Every group in roster order: as they first appear in the imported roster (第一,
-        第二, 第三 …; by name they would sort by code point: 第一, 第三, 第二)."""
-        rows = await self.db.fetch_all("SELECT * FROM activity_groups ORDER BY id")
+        第二, 第三 …; by name they would sort by code point: 第一, 第三, 第二). Read on `conn`
+        inside the caller's transaction."""
+        rows = await fetch_rows(self.db.reader if conn is None else conn,
+                                "SELECT * FROM activity_groups ORDER BY id")
         return [_group(row) for row in rows]
 
     async def group_by_id(self, group_id: int) -> ActivityGroup | None:

@@ -185,9 +185,13 @@ class ReminderRepository:
         row = await self.db.fetch_one("SELECT * FROM reminder_occurrences WHERE key = ?", (key,))
         return _occurrence(row) if row else None
 
-    async def pending_keys(self, prefix: str) -> dict[str, ReminderOccurrence]:
-        """Occurrences whose key starts with `prefix`, by key (any status)."""
-        rows = await self.db.fetch_all(
+    async def pending_keys(
+        self, prefix: str, *, conn: aiosqlite.Connection | None = None
+    ) -> dict[str, ReminderOccurrence]:
+        """Occurrences whose key starts with `prefix`, by key (any status); read on `conn`
+        inside the caller's transaction."""
+        rows = await fetch_rows(
+            self.db.reader if conn is None else conn,
             "SELECT * FROM reminder_occurrences WHERE key >= ? AND key < ?",
             (prefix, prefix + "\uffff"),
         )
@@ -373,13 +377,21 @@ class ReminderRepository:
         return [(r["book"], r["note"], required_time(r["created_at"])) for r in rows]
 
     # -- calendar and acknowledgements ---------------------------------------------------------
-    async def calendar_days(self) -> dict[date, str]:
-        rows = await self.db.fetch_all("SELECT day, kind FROM calendar_days")
+    async def calendar_days(
+        self, *, conn: aiosqlite.Connection | None = None
+    ) -> dict[date, str]:
+        """The office's entries, by day; read on `conn` inside the caller's transaction."""
+        rows = await fetch_rows(self.db.reader if conn is None else conn,
+                                "SELECT day, kind FROM calendar_days")
         return {date.fromisoformat(r["day"]): r["kind"] for r in rows}
 
-    async def calendar_day_names(self) -> dict[date, str]:
-        """The names the office gave its days (those it gave one)."""
-        rows = await self.db.fetch_all("SELECT day, name FROM calendar_days WHERE name != ''")
+    async def calendar_day_names(
+        self, *, conn: aiosqlite.Connection | None = None
+    ) -> dict[date, str]:
+        """The names the office gave its days (those it gave one); read on `conn` inside the
+        caller's transaction."""
+        rows = await fetch_rows(self.db.reader if conn is None else conn,
+                                "SELECT day, name FROM calendar_days WHERE name != ''")
         return {date.fromisoformat(r["day"]): r["name"] for r in rows}
 
     @staticmethod

@@ -288,7 +288,8 @@ async def apply_import(
     async with db.transaction() as conn:
         # Planned inside the writer's transaction, so a concurrent change cannot slip between.
         plan = plan_import(
-            rows, await members.list_members(), [g.name for g in await members.list_groups()]
+            rows, await members.list_members(conn=conn),
+            [g.name for g in await members.list_groups(conn=conn)],
         )
         now = db.clock()
         for row in plan.added + [row for row, _ in plan.updated]:

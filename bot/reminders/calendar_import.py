@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import aiosqlite
+
 from bot.core.timeparse import parse_day
 from bot.members.roster import RosterFileError, RowError, _cell, _raw_lines
 from bot.reminders.calendar import DayKind
@@ -150,9 +152,12 @@ def read_calendar(path: Path) -> tuple[list[CalendarRow], list[RowError]]:
     return rows, errors
 
 
-async def _compare(service: ReminderService, rows: list[CalendarRow]) -> CalendarImport:
-    kinds = await service.repo.calendar_days()
-    names = await service.repo.calendar_day_names()
+async def _compare(
+    service: ReminderService, rows: list[CalendarRow], conn: aiosqlite.Connection | None = None
+) -> CalendarImport:
+    """What the rows change; read on `conn` inside the caller's transaction."""
+    kinds = await service.repo.calendar_days(conn=conn)
+    names = await service.repo.calendar_day_names(conn=conn)
     in_file = {row.day for row in rows}
     years = {row.day.year for row in rows}
     return CalendarImport(
@@ -176,7 +181,7 @@ async def import_calendar(
     if dry_run:
         return await _compare(service, rows)
     async with service.db.transaction() as conn:
-        found = await _compare(service, rows)
+        found = await _compare(service, rows, conn)
         now = service.clock()
         for row in rows:
             await ReminderRepository.set_calendar_day(

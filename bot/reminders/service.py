@@ -212,7 +212,7 @@ class ReminderService:
         async with self.db.transaction() as conn:
             if not await ReminderRepository.set_schedule_status(conn, schedule_id, status, now):
                 raise Refused(ReminderProblem.UNCHANGED)
-            planned = await self.repo.pending_keys(f"schedule:{schedule_id}:")
+            planned = await self.repo.pending_keys(f"schedule:{schedule_id}:", conn=conn)
             if status is ScheduleStatus.ACTIVE:  # what a pause withdrew and is still ahead
                 await ReminderRepository.restore(
                     conn, [k for k, o in planned.items()

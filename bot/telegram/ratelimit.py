@@ -27,6 +27,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from storage.db import refuse_inside_write_transaction
+
 log = logging.getLogger(__name__)
 
 
@@ -176,6 +178,11 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        # Every Bot API call but getUpdates comes through here (ExtBot sends them so) before
+        # any wait: none may wait on a gate or the network while its task holds the database's
+        # write lock. Refused here, and not in the transport below, where PTB would turn the
+        # error into a NetworkError that callers take for Telegram being away.
+        refuse_inside_write_transaction(f"the Bot API call {endpoint}")
         priority = int((rate_limit_args or {}).get("priority", Priority.INTERACTIVE))
         chat_id = data.get("chat_id")
         counted = _counts(endpoint) and chat_id is not None

@@ -34,6 +34,7 @@ import re
 import signal
 import sqlite3
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -224,8 +225,25 @@ def background_key(key: str) -> bool:
     return key.startswith(BACKGROUND_KEYS)
 
 
+def refuse_on_a_running_bots_loop(what: str) -> None:
+    """Fail when `what`, a synchronous write that may wait for SQLite's write lock, is done on
+    the event loop an in-process bot runs on: the wait freezes the loop, so a write transaction
+    the bot has open cannot finish, and after the timeout the write fails with "database is
+    locked" (the flake of issue #18 item 16). Off the loop, `await asyncio.to_thread(…)`, the
+    bot commits and the write goes through."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return  # a worker thread, or no loop at all: nothing to freeze
+    if any(bot.runs_on(loop) for bot in list(_IN_PROCESS_BOTS)):
+        raise AssertionError(f"{what} on the event loop of the running in-process bot would "
+                             "freeze it; await asyncio.to_thread(…) instead")
+
+
 def write_db(db_path: Path, sql: str, params: Sequence[object] = ()) -> int:
-    """A test's own change to the database (e.g. an invite's expiry moved into the past)."""
+    """A test's own change to the database (e.g. an invite's expiry moved into the past).
+    While an in-process bot runs: `await asyncio.to_thread(write_db, …)`."""
+    refuse_on_a_running_bots_loop("write_db")
     conn = sqlite3.connect(db_path, timeout=10)
     try:
         with conn:
@@ -317,6 +335,9 @@ def _polling_since(
 
 
 # -- the bot --------------------------------------------------------------------------------
+_IN_PROCESS_BOTS: weakref.WeakSet[InProcessBot] = weakref.WeakSet()  # see runs_on
+
+
 class InProcessBot:
     """`liaison-bot run` in this event loop: run_bot(load_config(file)) until stop(); its
     clock is `clock` (what `liaison-bot run` builds from $LIAISON_BOT_CLOCK_OFFSET)."""
@@ -327,6 +348,10 @@ class InProcessBot:
         self.clock = clock
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        _IN_PROCESS_BOTS.add(self)
+
+    def runs_on(self, loop: asyncio.AbstractEventLoop) -> bool:
+        return self._task is not None and not self._task.done() and self._task.get_loop() is loop
 
     async def start(self) -> InProcessBot:
         config = load_config(self.config_path)
@@ -582,6 +607,7 @@ class E2E:
     def bind_in_db(self, accounts: dict[str, Phone]) -> None:
         """Link roster phones to Telegram accounts directly in the database: the setup of a
         test about something else than binding (hundreds of members in a burst test)."""
+        refuse_on_a_running_bots_loop("bind_in_db")
         conn = sqlite3.connect(self.db_path, timeout=10)
         try:
             with conn:

@@ -8,11 +8,10 @@ error (the e2e fixtures fail a test that logs one).
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import html
 import io
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
@@ -21,7 +20,7 @@ from openpyxl import load_workbook
 from bot.core.texts import tr
 from tests.botapi import Limits
 from tests.e2e.attendance_world import World, create_event, expect, make_world
-from tests.e2e.harness import E2E
+from tests.e2e.harness import E2E, write_db
 from tests.e2e.reports.test_reports import submit, write_report
 
 ODD_NUMBERS = ["²", "99999999999999999999", "9223372036854775808", "#٣", "１²"]
@@ -86,8 +85,8 @@ async def test_control_characters_are_cleaned_and_exported(world: World) -> None
     reasons = [r["reason"] for r in e2e.db("SELECT reason FROM leave_requests")]
     assert reasons == ["家中 有事"]
     # A reason stored before cleaning existed: the writer copes anyway.
-    with contextlib.closing(sqlite3.connect(e2e.db_path)) as conn, conn:
-        conn.execute("UPDATE leave_requests SET reason = ?", ("家中\x1b有事",))
+    await asyncio.to_thread(write_db, e2e.db_path,  # off the bot's loop: see write_db
+                            "UPDATE leave_requests SET reason = ?", ("家中\x1b有事",))
     await world.staff.send(f"/export attendance {event_id}")
     sent = await world.staff.next_message(timeout=10)
     assert sent.document is not None, sent.text
