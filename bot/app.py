@@ -65,8 +65,9 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
         codec=codec,
         sender=Sender(bot, DeliveryRepository(db)),
         live=LiveMessages(bot),
-        reports=ReportService(db, members, config.zone),
-        report_export=ReportExporter(db, config.zone),
+        reports=ReportService(db, members, config.zone,
+                              levels=config.duty_record.levels),
+        report_export=ReportExporter(db, config.zone, config.duty_record.levels),
         attendance=AttendanceService(
             db, members, config.zone, rules=rules_from_config(config.attendance)
         ),
@@ -77,10 +78,13 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
 
 
 async def attach_services(application: LiaisonApplication) -> None:
-    """Open the database and services; run after initialize(), before the first update."""
+    """Open the database and services; run after initialize(), before the first update. The
+    first start is kept as the duty record's start (unless the config names one)."""
     state = application.bot_data
     services = await open_services(state.config, application.bot)
     await services.reminders.seed()
+    start = await services.duty_record.note_first_start()
+    log.info("duty record starts %s (%s)", start.day, start.source.value)
     state.open(services)
 
 

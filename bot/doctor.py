@@ -1,4 +1,5 @@
-"""`liaison-bot doctor`: check config, database, token and group rights; say what is wrong."""
+"""`liaison-bot doctor`: check config, database, token and group rights; say what is wrong, and
+where the duty record starts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from telegram import Bot, ChatMemberAdministrator
 from telegram.error import InvalidToken, TelegramError
 
 from bot.core.config import Config, ConfigError
+from bot.duty_record.record_start import RecordStart, StartSource, first_started_at
+from storage.conversations import SettingsRepository
 from storage.db import Database
 from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
@@ -26,6 +29,7 @@ async def _check_database(
         groups = await repo.list_groups()
         waiting = len(await UpdateInbox(db).pending())
         set_aside = await UpdateInbox(db).set_aside()
+        started = await first_started_at(SettingsRepository(db))
     bound = sum(m.telegram_user_id is not None for m in members)
     say(True, f"database {config.storage.path}: {len(members)} members ({bound} bound), "
               f"{len(groups)} groups")
@@ -38,7 +42,18 @@ async def _check_database(
               "the bot stopped each time it was handling it "
               f"(received {update.received_at:%Y-%m-%d %H:%M} UTC; "
               f"{_what_update(update.body)})", file=out)
+    say(True, _record_start(RecordStart.of(config.duty_record.record_starts, started,
+                                           config.zone)))
     return groups
+
+
+def _record_start(start: RecordStart) -> str:
+    """Where the duty record starts and where that comes from."""
+    if start.source is StartSource.CONFIG:
+        return f"duty record starts {start.day} ([duty_record] record_starts)"
+    if start.source is StartSource.FIRST_START:
+        return f"duty record starts {start.day}, the day the bot first started"
+    return "duty record starts on the day the bot first starts (not started yet)"
 
 
 def _what_update(body: str) -> str:
@@ -70,6 +85,8 @@ async def run_doctor(config: Config, *, out: TextIO) -> int:
         if not config.storage.path.is_file():  # opening it would create it: not a check
             say(False, f"database {config.storage.path} does not exist yet (the bot makes it "
                        "at its first start, so does `liaison-bot members import FILE`)")
+            say(True, _record_start(RecordStart.of(config.duty_record.record_starts, None,
+                                                   config.zone)))
         else:
             groups = await _check_database(config, say, out)
     except Exception as exc:

@@ -1,4 +1,5 @@
-"""Repository of per-account settings (the language chosen with /lang) and conversation steps."""
+"""Repository of settings — per account (the language chosen with /lang) and the committee's
+own (when the bot first started) — and of conversation steps."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from storage.models import Conversation
 
 
 class SettingsRepository:
-    """Per Telegram account: language override and the current conversation step per chat."""
+    """Per Telegram account: language override and the current conversation step per chat;
+    and the committee's settings the bot keeps, by name."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -30,6 +32,24 @@ class SettingsRepository:
                 "language = excluded.language, updated_at = excluded.updated_at",
                 (telegram_user_id, language, to_db_time(self.db.clock())),
             )
+
+    async def committee_setting(self, name: str) -> str | None:
+        row = await self.db.fetch_one("SELECT value FROM committee_settings WHERE name = ?",
+                                      (name,))
+        return row["value"] if row else None
+
+    async def keep_first_setting(self, name: str, value: str) -> str:
+        """Store `value` under `name` unless a value is stored already; the value that stands."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO committee_settings(name, value) VALUES (?, ?)",
+                (name, value),
+            )
+            async with conn.execute("SELECT value FROM committee_settings WHERE name = ?",
+                                    (name,)) as cursor:
+                row = await cursor.fetchone()
+        assert row is not None
+        return str(row[0])
 
     async def conversation(self, telegram_user_id: int, chat_id: int) -> Conversation | None:
         row = await self.db.fetch_one(

@@ -35,7 +35,8 @@ class DutyCounts(_Model):
     group_id: int | None
     group_name: str | None
     active: bool
-    expected: int = 0  # events over, expected of the member's group
+    joined_at: datetime | None = None  # first joined a group; None: since before the record
+    expected: int = 0  # events over that expected a group the member was in at the time
     attended: int = 0  # events checked in at (late ones included), expected or not
     late: int = 0
     on_leave: int = 0  # expected, approved leave, no check-in
@@ -101,7 +102,8 @@ class ReportLine(_Model):
     title: str
     category: str | None
     status: str
-    level: str | None
+    level: str | None  # the highest level adopted at; it stands when forwarded on
+    forwarded_to: str | None = None
     submitted_at: datetime
     coauthor: bool  # the member is a co-author, not the first author
     comments: tuple[LeaderComment, ...] = ()  # the leaders' instructions (领导批示), in order

@@ -72,6 +72,23 @@ _ENDED = (
 )
 
 
+# Each member's time in each group: [since, until), and `gone`, when they left the roster
+# (far in the future while on it); a membership without a joining day is from before the
+# record.
+_SPANS = (
+    "spans AS MATERIALIZED (SELECT g.member_id, g.group_id, coalesce(g.joined_at, '') AS since,"
+    " coalesce(g.left_at, '9999') AS until, coalesce(w.deactivated_at, '9999') AS gone "
+    "FROM who w JOIN group_memberships g ON g.member_id = w.id)"
+)
+
+# Event `e` expected member `w`: one of its groups had them at its start.
+_EXPECTED = (
+    "EXISTS (SELECT 1 FROM spans s JOIN event_groups eg ON eg.group_id = s.group_id "
+    "WHERE s.member_id = w.id AND eg.event_id = e.id AND e.starts_at >= s.since "
+    "AND e.starts_at < s.until)"
+)
+
+
 # An event `e` over in the year, before member `w` left.
 _OVER = (
     "e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end "
@@ -101,35 +118,35 @@ _COUNTS: dict[str, tuple[tuple[str, ...], str]] = {
     # kind → (the CTEs it needs, the query: member_id then the counts)
     "roster": ((), (
         "SELECT m.id AS member_id, m.name, m.phone, m.group_id, g.name AS group_name, "
-        "m.deactivated_at IS NULL AS active FROM who w JOIN members m ON m.id = w.id "
+        "m.deactivated_at IS NULL AS active, "
+        # the day the member first joined a group; NULL: since before the record
+        "(SELECT CASE WHEN count(*) = count(gm.joined_at) THEN min(gm.joined_at) END "
+        "FROM group_memberships gm WHERE gm.member_id = w.id) AS joined_at "
+        "FROM who w JOIN members m ON m.id = w.id "
         "LEFT JOIN activity_groups g ON g.id = m.group_id "
         "ORDER BY g.id IS NULL, g.id, m.id"
     )),
-    # Not every (member, expected event) pair looked up (1.2 million at 10,000 members), but
-    # counted apart: how many each group was expected at (those before a member left counted
-    # for that member alone), the member's check-ins at them and the approved leaves without
-    # one (each through the member's index, then the event's primary keys), and absent as
-    # the rest. Members of a group that was expected at nothing have no row (all 0). 0.95 →
-    # 0.27 s for 4,940 members; one member's 0.3 → 0.7 ms (`ended` is made for the year).
-    "expected": ((_ENDED,), (
+    # Expected: the events over of each group a member was in, held while they were in it
+    # (`spans`, from group_memberships) and before they left the roster; of those, the ones
+    # checked in at, and the approved leaves without a check-in; absent as the rest. Members
+    # who were in no group expected at anything have no row (all 0).
+    "expected": ((_ENDED, _SPANS), (
         "SELECT member_id, expected, attended_expected, on_leave, "
         "expected - attended_expected - on_leave AS absent FROM ("
-        "SELECT w.id AS member_id, CASE WHEN w.deactivated_at IS NULL THEN g.n ELSE "
-        "(SELECT count(*) FROM ended x WHERE x.group_id = w.group_id "
-        "AND x.starts_at < w.deactivated_at) END AS expected, "
+        "SELECT w.id AS member_id, x.n AS expected, "
         "coalesce(p.n, 0) AS attended_expected, coalesce(o.n, 0) AS on_leave "
-        "FROM who w JOIN (SELECT group_id, count(*) AS n FROM ended GROUP BY group_id) g "
-        "ON g.group_id = w.group_id "
+        "FROM who w JOIN (SELECT s.member_id, count(DISTINCT d.event_id) AS n FROM spans s "
+        "JOIN ended d ON d.group_id = s.group_id AND d.starts_at >= s.since "
+        "AND d.starts_at < s.until AND d.starts_at < s.gone GROUP BY s.member_id) x "
+        "ON x.member_id = w.id "
         "LEFT JOIN (SELECT w.id AS member_id, count(*) AS n FROM who w "
         "CROSS JOIN checkins c ON c.member_id = w.id "
-        "CROSS JOIN event_groups eg ON eg.event_id = c.event_id AND eg.group_id = w.group_id "
-        "CROSS JOIN events e ON e.id = c.event_id WHERE " + _OVER + " "
+        "CROSS JOIN events e ON e.id = c.event_id WHERE " + _OVER + " AND " + _EXPECTED + " "
         "GROUP BY w.id) p ON p.member_id = w.id "
         "LEFT JOIN (SELECT w.id AS member_id, count(*) AS n FROM who w "
         "CROSS JOIN leave_requests l ON l.member_id = w.id "
-        "CROSS JOIN event_groups eg ON eg.event_id = l.event_id AND eg.group_id = w.group_id "
         "CROSS JOIN events e ON e.id = l.event_id WHERE " + _OVER + " "
-        "AND l.status = 'approved' "
+        "AND l.status = 'approved' AND " + _EXPECTED + " "
         "AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.event_id = l.event_id "
         "AND c.member_id = l.member_id) GROUP BY w.id) o ON o.member_id = w.id)"
     )),
@@ -141,15 +158,22 @@ _COUNTS: dict[str, tuple[tuple[str, ...], str]] = {
         "WHERE e.status = 'scheduled' AND e.starts_at >= :start AND e.starts_at < :end "
         "AND e.ends_at <= :now GROUP BY c.member_id"
     )),
+    # a report counts once, at the highest level it was adopted at (`level`), which stands
+    # when a higher level it is forwarded to declines it; 未采用 is for reports adopted nowhere
     "reports": ((), (
         "SELECT r.author_member_id AS member_id, count(*) AS submitted, "
-        "sum(r.level = 'city') AS city, sum(r.level = 'province') AS province, "
-        "sum(r.level = 'national') AS national, "
         "sum(EXISTS (SELECT 1 FROM report_comments rc WHERE rc.report_id = r.id)) "
-        "AS instructed, sum(r.status = 'not_adopted') AS not_adopted "
+        "AS instructed, sum(r.status = 'not_adopted' AND r.level IS NULL) AS not_adopted "
         "FROM who w JOIN reports r ON r.author_member_id = w.id "
         "WHERE r.submitted_at >= :start AND r.submitted_at < :end "
         "GROUP BY r.author_member_id"
+    )),
+    "adopted": ((), (
+        "SELECT member_id, json_group_object(level, n) AS adopted FROM ("
+        "SELECT r.author_member_id AS member_id, r.level, count(*) AS n "
+        "FROM who w JOIN reports r ON r.author_member_id = w.id "
+        "WHERE r.submitted_at >= :start AND r.submitted_at < :end AND r.level IS NOT NULL "
+        "GROUP BY r.author_member_id, r.level) GROUP BY member_id"
     )),
     "coauthored": ((), (
         "SELECT rc.member_id, count(*) AS coauthored "
@@ -173,7 +197,14 @@ _COUNTS: dict[str, tuple[tuple[str, ...], str]] = {
     )),
 }
 
-_LEVELS = ("city", "province", "national")
+@dataclass(frozen=True)
+class GradeWrite:
+    """A grade to record for a member's year; `remarks` None keeps the ones on record."""
+
+    member_id: int
+    dimension: Dimension
+    grade: str
+    remarks: str | None = None
 
 
 def _grade(row: sqlite3.Row) -> Grade:
@@ -187,6 +218,19 @@ def _grade(row: sqlite3.Row) -> Grade:
 def _run(row: sqlite3.Row) -> DutyRun:
     return DutyRun(key=row["key"], kind=RunKind(row["kind"]),
                    due_at=required_time(row["due_at"]), done=row["status"] == "done")
+
+
+def _expected_of(by_group: dict[int, list[YearEvent]], spans: Sequence[tuple[int, str, str]],
+                 gone: str) -> list[int]:
+    """The events (of `by_group`, over, in order of time) that expected a member with these
+    memberships (group, since, until) who left the roster at `gone`: in order of time."""
+    if len(spans) == 1 and spans[0][1:] == ("", "9999"):  # one group all along: most members
+        return [e.event_id for e in by_group.get(spans[0][0], ()) if e.stored_start < gone]
+    found = {e.event_id: e for group_id, since, until in spans
+             for e in by_group.get(group_id, ())
+             if since <= e.stored_start < until and e.stored_start < gone}
+    return [e.event_id for e in sorted(found.values(),
+                                       key=lambda e: (e.stored_start, e.event_id))]
 
 
 class DutyRepository:
@@ -215,7 +259,9 @@ class DutyRepository:
             if reports is not None:
                 values.update(submitted=reports["submitted"], instructed=reports["instructed"],
                               not_adopted=reports["not_adopted"])
-                values["adopted"] = {level: reports[level] for level in _LEVELS if reports[level]}
+            adopted = figures["adopted"].get(member_id)
+            if adopted is not None:
+                values["adopted"] = json.loads(adopted["adopted"])
             values["active"] = bool(values["active"])
             result.append(DutyCounts.model_validate(values))
         return result
@@ -256,8 +302,14 @@ class DutyRepository:
         per check-in cost more to make than the rest of the join."""
         ids = json.dumps(list(member_ids))
         people = await self.db.fetch_all(
-            "SELECT id, group_id, deactivated_at FROM members "
+            "SELECT id, deactivated_at FROM members "
             "WHERE id IN (SELECT value FROM json_each(?))", (ids,))
+        spans: dict[int, list[tuple[int, str, str]]] = {}  # member → (group, since, until)
+        for member_id, group_id, since, until in await self.db.fetch_all(
+            "SELECT member_id, group_id, coalesce(joined_at, ''), coalesce(left_at, '9999') "
+            "FROM group_memberships WHERE member_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY member_id, id", (ids,)):
+            spans.setdefault(member_id, []).append((group_id, since, until))
         checkins = await self.db.fetch_all(
             "SELECT member_id, group_concat(event_id) FILTER (WHERE NOT late), "
             "group_concat(event_id) FILTER (WHERE late) FROM checkins "
@@ -289,10 +341,9 @@ class DutyRepository:
                     by_group.setdefault(group_id, []).append(event)
         on_leave, absent = line[Outcome.LEAVE, True], line[Outcome.ABSENT, True]
         result: dict[int, list[EventOutcome]] = {}
-        for member_id, group_id, left in people:
+        for member_id, left in people:
             attended = checked.get(member_id, {})
-            expected = [e.event_id for e in by_group.get(group_id, ()) if left is None
-                        or e.stored_start < left] if group_id is not None else []
+            expected = _expected_of(by_group, spans.get(member_id, ()), left or "9999")
             lines: list[EventOutcome | None] = list(map(attended.get, expected))
             if None in lines:
                 away = excused.get(member_id, set())
@@ -318,7 +369,7 @@ class DutyRepository:
         )
         query = (
             "SELECT x.member_id, r.id AS report_id, r.number, r.title, r.category, "
-            "r.status, r.level, r.submitted_at, x.coauthor "
+            "r.status, r.level, r.forwarded_to, r.submitted_at, x.coauthor "
             "FROM mine x JOIN reports r ON r.id = x.report_id "
             "WHERE r.submitted_at >= :start AND r.submitted_at < :end "
             "ORDER BY x.member_id, r.submitted_at, r.id"
@@ -337,7 +388,8 @@ class DutyRepository:
             ReportLine(
                 member_id=row["member_id"], report_id=row["report_id"], number=row["number"],
                 title=row["title"], category=row["category"], status=row["status"],
-                level=row["level"], submitted_at=required_time(row["submitted_at"]),
+                level=row["level"], forwarded_to=row["forwarded_to"],
+                submitted_at=required_time(row["submitted_at"]),
                 coauthor=bool(row["coauthor"]),
                 comments=tuple(comments.get(row["report_id"], ())),
             )
@@ -400,31 +452,45 @@ class DutyRepository:
         return [_grade(row) for row in await self.db.fetch_all(sql + " ORDER BY member_id",
                                                                params)]
 
-    async def set_grade(
-        self, member_id: int, year: int, dimension: Dimension, grade: str, remarks: str,
-        *, actor_tg_id: int | None, actor_member_id: int | None, at: datetime,
-    ) -> Grade | None:
-        """Write one grade and its audit row in one transaction; the grade it replaced."""
+    async def set_grades(
+        self, year: int, writes: Sequence[GradeWrite], *, actor_tg_id: int | None,
+        actor_member_id: int | None, at: datetime, source: str | None = None,
+    ) -> list[tuple[Grade | None, Grade]]:
+        """Write the grades, each with its audit row, in one transaction (remarks None: the
+        ones on record kept); each as (the grade it replaced, the grade now on record)."""
+        done: list[tuple[Grade | None, Grade]] = []
         async with self.db.transaction() as conn:
-            before = await fetch_rows(
-                conn, "SELECT * FROM duty_grades WHERE member_id = ? AND year = ? "
-                "AND dimension = ?", (member_id, year, dimension.value),
-            )
-            await conn.execute(
-                "INSERT INTO duty_grades(member_id, year, dimension, grade, remarks, set_by, "
-                "set_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(member_id, year, dimension) "
-                "DO UPDATE SET grade = excluded.grade, remarks = excluded.remarks, "
-                "set_by = excluded.set_by, set_at = excluded.set_at",
-                (member_id, year, dimension.value, grade, remarks, actor_tg_id, to_db_time(at)),
-            )
-            old = _grade(before[0]) if before else None
-            await record_audit(
-                conn, "duty.grade", actor_tg_id=actor_tg_id, actor_member_id=actor_member_id,
-                subject=f"member:{member_id}",
-                detail={"year": year, "dimension": dimension.value, "grade": grade,
-                        "remarks": remarks, "before": old.grade if old else None}, at=at,
-            )
-        return old
+            for write in writes:
+                before = await fetch_rows(
+                    conn, "SELECT * FROM duty_grades WHERE member_id = ? AND year = ? "
+                    "AND dimension = ?", (write.member_id, year, write.dimension.value),
+                )
+                old = _grade(before[0]) if before else None
+                remarks = write.remarks if write.remarks is not None \
+                    else old.remarks if old is not None else ""
+                await conn.execute(
+                    "INSERT INTO duty_grades(member_id, year, dimension, grade, remarks, set_by, "
+                    "set_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(member_id, year, dimension) "
+                    "DO UPDATE SET grade = excluded.grade, remarks = excluded.remarks, "
+                    "set_by = excluded.set_by, set_at = excluded.set_at",
+                    (write.member_id, year, write.dimension.value, write.grade, remarks,
+                     actor_tg_id, to_db_time(at)),
+                )
+                detail: dict[str, object] = {
+                    "year": year, "dimension": write.dimension.value, "grade": write.grade,
+                    "remarks": remarks, "before": old.grade if old else None,
+                    "remarks_before": old.remarks if old else None}
+                if source is not None:
+                    detail["source"] = source
+                await record_audit(
+                    conn, "duty.grade", actor_tg_id=actor_tg_id,
+                    actor_member_id=actor_member_id, subject=f"member:{write.member_id}",
+                    detail=detail, at=at,
+                )
+                done.append((old, Grade(member_id=write.member_id, year=year,
+                                        dimension=write.dimension, grade=write.grade,
+                                        remarks=remarks, set_by=actor_tg_id, set_at=at)))
+        return done
 
     # -- supervision and digest runs ---------------------------------------------------------
 

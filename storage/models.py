@@ -93,14 +93,6 @@ class ReportStatus(StrEnum):
     NOT_ADOPTED = "not_adopted"  # 不予采用
 
 
-class AdoptionLevel(StrEnum):
-    """At which level an adopted report was taken up."""
-
-    CITY = "city"  # 市/区县
-    PROVINCE = "province"  # 省
-    NATIONAL = "national"  # 全国
-
-
 class AttachmentKind(StrEnum):
     PHOTO = "photo"
     DOCUMENT = "document"
@@ -138,7 +130,7 @@ class Report(_Model):
     category: ReportCategory | None = None
     body: str
     status: ReportStatus
-    level: AdoptionLevel | None = None
+    level: str | None = None  # a code of [[duty_record.levels]]: the highest adopted at
     forwarded_to: str | None = None
     created_at: datetime
     updated_at: datetime
@@ -181,7 +173,7 @@ class ReportMove(_Model):
     from_status: ReportStatus
     to_status: ReportStatus
     note: str | None = None
-    level: AdoptionLevel | None = None
+    level: str | None = None  # adopted: the level adopted at (a [[duty_record.levels]] code)
     forwarded_to: str | None = None
     version: int
     undoes: int | None = None  # this move undid move `undoes` (a move back)

@@ -14,7 +14,6 @@ import aiosqlite
 
 from storage.db import from_db_time, to_db_time
 from storage.models import (
-    AdoptionLevel,
     AttachmentKind,
     LeaderComment,
     Report,
@@ -98,7 +97,7 @@ def report(
         category=ReportCategory(row["category"]) if row["category"] else None,
         body=row["body"],
         status=ReportStatus(row["status"]),
-        level=AdoptionLevel(row["level"]) if row["level"] else None,
+        level=row["level"],
         forwarded_to=row["forwarded_to"],
         created_at=required_time(row["created_at"]),
         updated_at=required_time(row["updated_at"]),
@@ -122,7 +121,7 @@ def move(row: sqlite3.Row) -> ReportMove:
         from_status=ReportStatus(row["from_status"]),
         to_status=ReportStatus(row["to_status"]),
         note=row["note"],
-        level=AdoptionLevel(row["level"]) if row["level"] else None,
+        level=row["level"],
         forwarded_to=row["forwarded_to"],
         version=row["version"],
         undoes=row["undoes"],

@@ -12,7 +12,6 @@ import aiosqlite
 from storage import report_rows
 from storage.db import Database, to_db_time
 from storage.models import (
-    AdoptionLevel,
     AttachmentKind,
     LeaderComment,
     Report,
@@ -278,7 +277,7 @@ class ReportRepository:
         expected: ReportStatus,
         to: ReportStatus,
         at: datetime,
-        level: AdoptionLevel | None = None,
+        level: str | None = None,
         forwarded_to: str | None = None,
     ) -> bool:
         """Move the report if it is still in `expected`; False when someone moved it first."""
@@ -304,7 +303,7 @@ class ReportRepository:
         to: ReportStatus,
         status_at: datetime,
         at: datetime,
-        level: AdoptionLevel | None,
+        level: str | None,
         forwarded_to: str | None,
     ) -> bool:
         """Put the report back as it was before a move (undo): status, its time, level and
@@ -343,7 +342,7 @@ class ReportRepository:
         to_status: ReportStatus,
         version: int,
         note: str | None = None,
-        level: AdoptionLevel | None = None,
+        level: str | None = None,
         forwarded_to: str | None = None,
         undoes: int | None = None,
     ) -> int:

@@ -191,7 +191,7 @@ class NaiveDuty:
                 adopted[report["level"]] = adopted.get(report["level"], 0) + 1
             is_instructed = await self._instructed(report["id"])
             instructed += is_instructed
-            not_adopted += report["status"] == "not_adopted"
+            not_adopted += report["status"] == "not_adopted" and report["level"] is None
             line(report, is_instructed, coauthor=False)
         for link in await self._all("SELECT report_id FROM report_coauthors WHERE member_id = ?",
                                     (member_id,)):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -174,13 +177,31 @@ class RemindersConfig(_Section):
 
 class LevelConfig(_Section):
     """A level at which a report can be adopted (采用), its names and its points. `code` is what
-    the review stores: city (this committee's own level: 市 for a city, 县/区 for a county),
-    province, national."""
+    the review stores (e.g. city, province, national; a county committee adds county below
+    city). The levels are listed from the committee's own upwards: a report counts at the
+    highest one it was adopted at."""
 
-    code: Literal["city", "province", "national"]
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,11}$")
     zh: str = Field(min_length=1, max_length=12)
     en: str = Field(min_length=1, max_length=24)
     points: float = Field(ge=-100, le=100)
+
+    def name(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+def level_name(levels: Sequence[LevelConfig], code: str, language: str) -> str:
+    """The name of the level `code` as the committee's config gives it (市级, 省级, 全国…); a code
+    no longer in the config reads as itself."""
+    return next((level.name(language) for level in levels if level.code == code), code)
+
+
+def highest_level(levels: Sequence[LevelConfig], codes: Iterable[str | None]) -> str | None:
+    """The highest of the levels `codes` in the config's order (a code no longer in the config
+    ranks lowest)."""
+    rank = {level.code: index for index, level in enumerate(levels)}
+    present = [code for code in codes if code is not None]
+    return max(present, key=lambda code: rank.get(code, -1), default=None)
 
 
 class PointsConfig(_Section):
@@ -229,6 +250,31 @@ class DigestConfig(_Section):
     at: str = Field(default="09:00", pattern=_CLOCK)
 
 
+MAX_GRADE_CHOICES = 10  # buttons under a member's record, a drop-down list in the template
+
+
+class GradesConfig(_Section):
+    """The grades staff may give (评议) for 作风表现 and 群众满意度, best first: the choices of
+    `duty grade`, the grades import and template, and the staff's buttons under a member's
+    record."""
+
+    conduct: list[str] = Field(default_factory=lambda: ["优秀", "良好", "一般", "较差"])
+    satisfaction: list[str] = Field(default_factory=lambda: ["满意", "基本满意", "不满意"])
+
+    @field_validator("conduct", "satisfaction")
+    @classmethod
+    def _choices(cls, grades: list[str]) -> list[str]:
+        # as a spreadsheet's cell is read (full-width letters and digits made plain), and fit
+        # for the template's drop-down list (no commas, no quotes)
+        found = [unicodedata.normalize("NFKC", grade).strip() for grade in grades]
+        if not 1 <= len(found) <= MAX_GRADE_CHOICES \
+                or any(not g or len(g) > 20 or set(g) & set(',"') for g in found) \
+                or len({g.casefold() for g in found}) != len(found):
+            raise ValueError(f"1 to {MAX_GRADE_CHOICES} grades, each once, of 1 to 20 "
+                             "characters without commas or quotes")
+        return found
+
+
 def _default_levels() -> list[LevelConfig]:
     return [
         LevelConfig(code="city", zh="市级", en="city", points=3.0),
@@ -246,6 +292,11 @@ class DutyRecordConfig(_Section):
     levels: list[LevelConfig] = Field(default_factory=_default_levels)
     supervision: SupervisionConfig = SupervisionConfig()
     digest: DigestConfig = DigestConfig()
+    grades: GradesConfig = GradesConfig()
+    # The first day of the duty record (a TOML date, 2026-01-01): nothing before it is due or
+    # judged, its year's minimums are pro-rated from it. Unset: the day the bot first started,
+    # which the bot stores then and keeps (bot/duty_record/record_start.py).
+    record_starts: date | None = Field(default=None, ge=date(2000, 1, 1))
 
     @field_validator("levels")
     @classmethod

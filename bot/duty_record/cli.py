@@ -53,6 +53,7 @@ def add_commands(commands: Subcommands) -> Subcommands:
     duty: Subcommands = parser.add_subparsers(dest="duty_command", required=True)
     _add_digest(duty)
     grades_cli.add_grade_command(duty)
+    grades_cli.add_grades_commands(duty)
     return duty
 
 

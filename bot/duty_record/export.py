@@ -26,7 +26,7 @@ from typing import Any, TextIO, TypeVar
 
 from bot.core.auth import Action, Actor
 from bot.core.cli import UsageError, groups_named
-from bot.core.config import Config, DutyRecordConfig
+from bot.core.config import Config, DutyRecordConfig, level_name
 from bot.core.phones import normalize_phone
 from bot.core.texts import plain
 from bot.duty_record.rules import Item, PointItem
@@ -41,10 +41,11 @@ from bot.exports.spreadsheet import (
     Table,
 )
 from bot.reports.export import leader_comments
+from bot.reports.wording import office_status
 from storage.db import Database
 from storage.duty_models import Dimension, EventOutcome, Outcome, Scope, YearEvent
 from storage.members import MemberRepository
-from storage.models import Role
+from storage.models import ReportStatus, Role
 
 _SUMMARY_HEAD = ("name", "group", "sector", "on_roster", "expected", "attended", "late", "leave",
                  "absent", "submitted")
@@ -187,17 +188,11 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
             if pending is not None:
                 pending.cancel()
 
-    def _level_name(self, language: str, code: str) -> str:
-        level = self.config.level(code)
-        if level is None:
-            return code
-        return level.zh if language == "zh" else level.en
-
     def _summary(self, built: DutyBook, say: _Words) -> Sheet:
         levels = self.config.levels
         header = [
             *say.columns(_SUMMARY_HEAD),
-            *(say("col_adopted_level", level=self._level_name(built.language, level.code))
+            *(say("col_adopted_level", level=level.name(built.language))
               for level in levels),
             *say.columns(_SUMMARY_TAIL),
         ]
@@ -260,8 +255,9 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
         ]
         events = [say.event_row(built, line) for line in lines.events]
         reports = [
-            (r.number or "", r.title, say.label(f"report_status.{r.status}"),
-             self._level_name(language, r.level) if r.level else "",
+            (r.number or "", r.title, office_status(language, self.config.levels,
+                                          ReportStatus(r.status), r.level, r.forwarded_to),
+             level_name(self.config.levels, r.level, language) if r.level else "",
              leader_comments(language, r.comments), self._day(r.submitted_at),
              say("role_coauthor" if r.coauthor else "role_first"))
             for r in lines.reports

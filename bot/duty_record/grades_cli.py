@@ -1,5 +1,7 @@
-"""`liaison-bot duty grade` (作风表现 and 群众满意度, entered by staff) and `export duty` (the
-履职登记表) from the command line. To be folded into bot/duty_record/cli.py with `duty digest`."""
+"""`liaison-bot duty grade` (作风表现 and 群众满意度, entered by staff), `duty grades import |
+template` (the grades of every member in one file, bot/duty_record/grades.py) and `export duty`
+(the 履职登记表) from the command line. To be folded into bot/duty_record/cli.py with `duty
+digest`."""
 
 from __future__ import annotations
 
@@ -11,18 +13,29 @@ from bot.core.auth import Refused
 from bot.core.cli import Namespace, Subcommands, UsageError
 from bot.core.config import Config
 from bot.duty_record.export import export_duty_cli, member_by_phone, parse_year
+from bot.duty_record.grades import (
+    CLEAR_REMARKS,
+    GradeEntry,
+    plan_grades,
+    read_grades,
+    save_template,
+    template_rows,
+)
 from bot.duty_record.service import DutyProblem, DutyRecordService
+from bot.members.roster import RosterFileError
 from storage.db import Database
-from storage.duty_models import Dimension
+from storage.duty_models import Dimension, Grade
 from storage.members import MemberRepository
+from storage.models import Member
 
 _NAMES = {Dimension.CONDUCT: "conduct (作风表现)",
           Dimension.SATISFACTION: "satisfaction (群众满意度)"}
 
 
-def _refusal(refused: Refused) -> str:
+def _refusal(refused: Refused, choices: list[str] | None = None) -> str:
     if refused.reason is DutyProblem.BAD_GRADE:
-        return f"the grade must be 1 to {refused.limit} characters (e.g. 优秀, 95, A)"
+        return (f"the grade must be one of {', '.join(choices or [])} ([duty_record.grades] "
+                "of the config)")
     if refused.reason is DutyProblem.REMARKS_TOO_LONG:
         return f"--remarks is {refused.length} characters; at most {refused.limit}"
     if refused.reason is DutyProblem.BAD_YEAR:
@@ -30,12 +43,35 @@ def _refusal(refused: Refused) -> str:
     return "no such member (staff have no duty record)"
 
 
+def _with_remarks(grade: str, remarks: str) -> str:
+    return grade + (f" ({remarks})" if remarks else "")
+
+
+def describe_change(member: Member, dimension: Dimension, year: int, before: Grade | None,
+                    grade: str, remarks: str, given: str | None) -> str:
+    """"conduct (作风表现) of 鲍勃 (138…) for 2025: 优秀 (积极参加) → 良好 (积极参加); remarks
+    kept": old → new, and what became of the earlier remarks (`given`: the remarks given,
+    None for none)."""
+    old = _with_remarks(before.grade, before.remarks) if before is not None else "(none)"
+    line = (f"{_NAMES[dimension]} of {member.name} ({member.phone}) for {year}: {old} → "
+            f"{_with_remarks(grade, remarks)}")
+    if before is not None and before.remarks:
+        if given is None:
+            line += "; remarks kept"
+        elif not given:
+            line += "; remarks cleared"
+        elif given != before.remarks:
+            line += "; remarks changed"
+    return line
+
+
 async def grade_cli(
     config: Config, *, year: str | None, member: str, conduct: str | None,
-    satisfaction: str | None, remarks: str, out: TextIO,
+    satisfaction: str | None, remarks: str | None, out: TextIO,
 ) -> int:
-    """Record one grade of a member's year (audited) and say what it replaced; 0, or 2 with
-    one line saying what was wrong."""
+    """Record one grade of a member's year (audited) and say what it replaced and what became
+    of the earlier remarks (kept when `remarks` is None; "" or "-" deletes them); 0, or 2
+    with one line saying what was wrong."""
     if (conduct is None) == (satisfaction is None):
         print("duty grade: give either --conduct or --satisfaction (one grade at a time)",
               file=out)
@@ -43,26 +79,107 @@ async def grade_cli(
     dimension = Dimension.CONDUCT if conduct is not None else Dimension.SATISFACTION
     grade = conduct if conduct is not None else satisfaction
     assert grade is not None
+    given = None if remarks is None else "" if remarks.strip() in CLEAR_REMARKS \
+        else " ".join(remarks.split())
     async with Database(config.storage.path, config.clock) as db:
         members = MemberRepository(db)
         service = DutyRecordService(db, members, config.zone, config.duty_record)
         try:
             chosen = parse_year(year, service.today().year)
             member_id = await member_by_phone(members, member)
-            before = await service.set_grade(None, member_id, chosen, dimension, grade, remarks)
+            before = await service.set_grade(None, member_id, chosen, dimension, grade, given)
         except UsageError as exc:
             print(f"duty grade: {exc}", file=out)
             return 2
         except Refused as refused:
-            print(f"duty grade: {_refusal(refused)}", file=out)
+            print(f"duty grade: {_refusal(refused, service.grade_choices(dimension))}",
+                  file=out)
             return 2
         found = await members.by_id(member_id)
+        after = next(g for g in await service.repo.grades(chosen, [member_id])
+                     if g.dimension is dimension)
     assert found is not None
-    old = f"{before.grade}" + (f" ({before.remarks})" if before.remarks else "") if before \
-        else "(none)"
-    new = grade.strip() + (f" ({' '.join(remarks.split())})" if remarks.strip() else "")
-    print(f"{_NAMES[dimension]} of {found.name} ({found.phone}) for {chosen}: {old} → {new}",
+    print(describe_change(found, dimension, chosen, before, after.grade, after.remarks, given),
           file=out)
+    return 0
+
+
+def _entry_line(entry: GradeEntry, year: int) -> str:
+    mark = "~" if entry.before is not None else "+"
+    return f"  {mark} row {entry.line}: " + describe_change(
+        entry.member, entry.write.dimension, year, entry.before, entry.write.grade,
+        entry.remarks, entry.write.remarks)
+
+
+async def import_grades_cli(config: Config, path: Path, *, year: str | None, dry_run: bool,
+                            out: TextIO) -> int:
+    """`liaison-bot duty grades import FILE [--year Y] [--dry-run]`: every grade of the file
+    written in one transaction, each audited, or, when a row is bad, every problem of every
+    bad row and nothing written (1); 2 for a bad --year."""
+    try:
+        sheet = read_grades(path)
+    except RosterFileError as exc:
+        print(f"{path}: {exc}", file=out)
+        return 1
+    async with Database(config.storage.path, config.clock) as db:
+        service = DutyRecordService(db, MemberRepository(db), config.zone, config.duty_record)
+        try:
+            chosen = parse_year(year, service.today().year)
+        except UsageError as exc:
+            print(f"duty grades import: {exc}", file=out)
+            return 2
+        if sheet.year is not None and sheet.year != chosen:
+            print(f"{path}: the sheet is named {sheet.sheet}: give --year {sheet.year} to "
+                  f"import it for {sheet.year}", file=out)
+            return 1
+        plan = await plan_grades(service, chosen, sheet.rows)
+        if plan.errors:
+            for error in plan.errors:
+                print(error, file=out)
+            print(f"{plan.bad_rows} bad row(s); nothing written", file=out)
+            return 1
+        entries = plan.entries
+        if not dry_run and entries:
+            try:
+                done = await service.set_grades(None, chosen, [e.write for e in entries],
+                                                source=path.name)
+            except Refused as refused:
+                print(f"duty grades import: {_refusal(refused)}", file=out)
+                return 2
+            entries = [GradeEntry(e.line, e.member, e.write, before)
+                       for e, (before, _) in zip(entries, done, strict=True)]
+    for entry in entries:
+        print(_entry_line(entry, chosen), file=out)
+    would = "would be " if dry_run else ""
+    empty = f", {plan.empty} row(s) with no grade" if plan.empty else ""
+    print(f"{chosen}: {len(entries)} grade(s) {would}set, {plan.unchanged} unchanged{empty}"
+          + (" (dry run: nothing written)" if dry_run else ""), file=out)
+    return 0
+
+
+async def grades_template_cli(config: Config, target: Path, *, year: str | None,
+                              out: TextIO) -> int:
+    """`liaison-bot duty grades template [--year Y] --out FILE.xlsx`: the members of the year
+    with their grades, to fill in and import; 0, or 2 with one line saying what was wrong."""
+    if target.suffix.lower() != ".xlsx":
+        print(f"duty grades template: {target.name}: name a .xlsx file (its grade columns "
+              "are drop-down lists)", file=out)
+        return 2
+    async with Database(config.storage.path, config.clock) as db:
+        service = DutyRecordService(db, MemberRepository(db), config.zone, config.duty_record)
+        try:
+            chosen = parse_year(year, service.today().year)
+        except UsageError as exc:
+            print(f"duty grades template: {exc}", file=out)
+            return 2
+        rows = await template_rows(service, chosen)
+        choices = {dimension: service.grade_choices(dimension) for dimension in Dimension}
+    try:
+        await save_template(target, chosen, rows, choices)
+    except OSError as exc:
+        print(f"duty grades template: cannot write {target}: {exc.strerror or exc}", file=out)
+        return 2
+    print(f"written: {target} ({len(rows)} members, {chosen})", file=out)
     return 0
 
 
@@ -78,10 +195,41 @@ def add_grade_command(duty: Subcommands) -> None:
     grade = duty.add_parser("grade", help="record 作风表现 or 群众满意度 of a member's year")
     grade.add_argument("--year", help="the year (default: this year)")
     grade.add_argument("--member", required=True, help="the member's phone number")
-    grade.add_argument("--conduct", help="作风表现: a grade or score, e.g. 优秀")
-    grade.add_argument("--satisfaction", help="群众满意度: a grade or score, e.g. 95")
-    grade.add_argument("--remarks", default="", help="a line of remarks (at most 200 characters)")
+    grade.add_argument("--conduct",
+                       help="作风表现: one of [duty_record.grades] conduct, e.g. 优秀")
+    grade.add_argument("--satisfaction",
+                       help="群众满意度: one of [duty_record.grades] satisfaction, e.g. 满意")
+    grade.add_argument("--remarks", help="a line of remarks (at most 200 characters); without "
+                       "it the earlier remarks are kept, - deletes them")
     grade.set_defaults(func=_grade)
+
+
+async def _import(config: Config, args: Namespace) -> int:
+    return await import_grades_cli(config, Path(args.file), year=args.year,
+                                   dry_run=args.dry_run, out=sys.stdout)
+
+
+async def _template(config: Config, args: Namespace) -> int:
+    return await grades_template_cli(config, Path(args.out), year=args.year, out=sys.stdout)
+
+
+def add_grades_commands(duty: Subcommands) -> None:
+    """`grades import | template` under `liaison-bot duty`."""
+    grades = duty.add_parser(
+        "grades", help="作风表现 and 群众满意度 of every member: a template to fill, its import",
+    ).add_subparsers(dest="grades_command", required=True)
+    imp = grades.add_parser(
+        "import", help="import grades from .xlsx or .csv: 姓名/手机号, 作风表现, 作风表现备注, "
+        "群众满意度, 群众满意度备注 (nothing written if a row is bad)")
+    imp.add_argument("file")
+    imp.add_argument("--year", help="the year (default: this year)")
+    imp.add_argument("--dry-run", action="store_true", help="show changes, write nothing")
+    imp.set_defaults(func=_import)
+    template = grades.add_parser(
+        "template", help="a .xlsx of the year's members and grades, to fill in and import")
+    template.add_argument("--year", help="the year (default: this year)")
+    template.add_argument("--out", required=True, help="FILE.xlsx")
+    template.set_defaults(func=_template)
 
 
 async def _export(config: Config, args: Namespace) -> int:

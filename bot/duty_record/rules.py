@@ -1,5 +1,6 @@
 """The rules of the duty record, Telegram- and SQL-free: points from the config's table, the
-yearly minimums pro-rated through the year, and what a member is short of."""
+yearly minimums pro-rated through the year (from the record's start in the year it starts),
+and what a member is short of."""
 
 from __future__ import annotations
 
@@ -61,13 +62,16 @@ def progress(counts: DutyCounts) -> dict[Item, int]:
     }
 
 
-def share_of_year(year: int, on: date) -> float:
-    """How much of `year` has passed at the end of `on`: 0 before it, 1 after it."""
-    if on.year < year:
+def share_of_year(year: int, on: date, starts: date | None = None) -> float:
+    """How much of `year` is on record at the end of `on`: the days from 1 January, or from
+    `starts` (the record's first day) in the year it starts, to `on`, both counted, over the
+    days of the year. 0 before it (and for a year before `starts`), 1 after a whole year."""
+    first, last = date(year, 1, 1), min(on, date(year, 12, 31))
+    if starts is not None and starts > first:
+        first = starts
+    if last < first:
         return 0.0
-    if on.year > year:
-        return 1.0
-    return on.timetuple().tm_yday / (366 if isleap(year) else 365)
+    return ((last - first).days + 1) / (366 if isleap(year) else 365)
 
 
 @dataclass(frozen=True)
@@ -75,23 +79,33 @@ class Target:
     """The minimums due by a day: the yearly ones times the share of the year passed at the
     day's end (the day itself counted, as the counts it is compared with include that day's
     items), rounded up (a member is behind as soon as a whole item is due). In 2025: by 31
-    August 3 × 243/365 → 2 activities, by 1 September 3 × 244/365 → 3 (the README's example)."""
+    August 3 × 243/365 → 2 activities, by 1 September 3 × 244/365 → 3 (the README's example).
+
+    The record starts on `starts` (None: it has always been kept): in that year the days are
+    counted from it, and the yearly minimums are those of the days on record (from 1 July
+    2025: by 1 September 3 × 63/365 → 1 activity, in the year 3 × 184/365 → 2); a year after it
+    is whole; a year before it has no record: nothing is due."""
 
     yearly: dict[Item, int]
     due: dict[Item, int]
 
     @classmethod
-    def on(cls, config: DutyRecordConfig, year: int, day: date) -> Target:
-        share = share_of_year(year, day)
+    def on(cls, config: DutyRecordConfig, year: int, day: date,
+           starts: date | None = None) -> Target:
         minimums = config.minimums
-        yearly = {
+        whole = {
             Item.ACTIVITIES: minimums.activities,
             Item.PROPOSALS: minimums.proposals,
             Item.REPORTS: minimums.reports,
         }
-        # 1e-9: 3 × 0.3333… is 1, not 2
-        due = {item: math.ceil(value * share - 1e-9) for item, value in yearly.items()}
-        return cls(yearly, due)
+
+        def part(share: float) -> dict[Item, int]:
+            # 1e-9: 3 × 0.3333… is 1, not 2
+            return {item: math.ceil(value * share - 1e-9) for item, value in whole.items()}
+
+        yearly = whole if starts is None or starts.year < year else part(
+            share_of_year(year, date(year, 12, 31), starts))
+        return cls(yearly, part(share_of_year(year, day, starts)))
 
     def shortfall(self, counts: DutyCounts) -> dict[Item, int]:
         """Item → how many the member is short of what is due (only the items short)."""

@@ -4,6 +4,7 @@ all from the repository's SQL aggregates."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
@@ -11,8 +12,15 @@ from enum import StrEnum
 
 from bot.core.auth import Action, Actor, NotAllowed, Refused, audited_as
 from bot.core.config import DutyRecordConfig
+from bot.duty_record.record_start import (
+    RecordStart,
+    StartSource,
+    first_started_at,
+)
+from bot.duty_record.record_start import note_first_start as store_first_start
 from bot.duty_record.rules import Item, PointItem, Target, points
 from domain.clock import Now
+from storage.conversations import SettingsRepository
 from storage.db import Database, to_db_time
 from storage.duty_models import (
     Dimension,
@@ -27,7 +35,7 @@ from storage.duty_models import (
     Scope,
     YearEvent,
 )
-from storage.duty_record import DutyRepository, Span
+from storage.duty_record import DutyRepository, GradeWrite, Span
 from storage.members import MemberRepository
 from storage.models import ActivityGroup, Member, Role
 
@@ -48,9 +56,19 @@ class DutyProblem(StrEnum):
     LEADERS_ONLY = "leaders_only"  # a member asked for a group's records
     STAFF_ONLY = "staff_only"  # the committee's figures, grades, exports
     BAD_YEAR = "bad_year"  # before FIRST_YEAR or after this year
+    BEFORE_RECORD = "before_record"  # a year before the record's start: the bot kept none
     NO_SUCH_MEMBER = "no_such_member"
-    BAD_GRADE = "bad_grade"  # empty or longer than MAX_GRADE
+    BAD_GRADE = "bad_grade"  # not one of the grades of the config ([duty_record.grades])
     REMARKS_TOO_LONG = "remarks_too_long"
+
+
+class BeforeRecord(Refused):
+    """A member's record of a year before the record starts: there is none."""
+
+    def __init__(self, year: int, starts: date) -> None:
+        super().__init__(DutyProblem.BEFORE_RECORD, limit=year)
+        self.year = year
+        self.starts = starts
 
 
 @dataclass(frozen=True)
@@ -152,6 +170,8 @@ class DutyRecordService:
         self.config = config or DutyRecordConfig()
         self.clock = clock or db.clock
         self.repo = DutyRepository(db)
+        self.settings = SettingsRepository(db)
+        self._start: RecordStart | None = None  # once known, it does not change
 
     # -- time --------------------------------------------------------------------------------
 
@@ -173,21 +193,66 @@ class DutyRecordService:
             raise Refused(DutyProblem.BAD_YEAR, limit=this_year)
         return year
 
+    # -- where the record starts --------------------------------------------------------------
+
+    async def record_start(self) -> RecordStart:
+        """[duty_record] record_starts, else the day the bot first started (stored then), else
+        not started yet: then nothing is known before and years count whole."""
+        if self._start is None:
+            configured = self.config.record_starts
+            started = None if configured is not None else await first_started_at(self.settings)
+            start = RecordStart.of(configured, started, self.zone)
+            if start.source is StartSource.NOT_STARTED:
+                return start  # the bot may start meanwhile: read again next time
+            self._start = start
+        return self._start
+
+    async def note_first_start(self) -> RecordStart:
+        """At the bot's start: now is the first start unless one is stored (kept even when the
+        config names the start, which wins); where the record starts."""
+        await store_first_start(self.settings, self.clock())
+        self._start = None
+        return await self.record_start()
+
+    async def _kept(self, year: int) -> None:
+        """A member's record of `year` is refused when the record starts after that year."""
+        starts = (await self.record_start()).day
+        if starts is not None and year < starts.year:
+            raise BeforeRecord(year, starts)
+
     # -- the figures -------------------------------------------------------------------------
+
+    async def target(self, year: int, on: date | None = None) -> Target:
+        """The minimums of `year` due by `on` (default today), from the record's start."""
+        return Target.on(self.config, year, on or self.today(),
+                         (await self.record_start()).day)
 
     async def records(
         self, year: int, scope: Scope, *, on: date | None = None
     ) -> list[DutyRecord]:
         """The records of everyone in `scope`, in roster order; the minimums due by `on`
-        (default today). No rights are checked: the callers below check them."""
+        (default today), from the record's start (a year before it: nothing is due), or from
+        the day a member joined, if later. No rights are checked: the callers below check
+        them."""
         counts = await self.repo.counts(self.span(year), scope)
-        target = Target.on(self.config, year, on or self.today())
+        day, starts = on or self.today(), (await self.record_start()).day
+        targets: dict[date | None, Target] = {}
+
+        def target_of(c: DutyCounts) -> Target:
+            """From the record's start, or from the day the member joined if later."""
+            joined = c.joined_at.astimezone(self.zone).date() if c.joined_at else None
+            since = starts if joined is None or (starts and joined <= starts) else joined
+            if since not in targets:
+                targets[since] = Target.on(self.config, year, day, since)
+            return targets[since]
+
         ids = [c.member_id for c in counts]
         grades: dict[int, dict[Dimension, Grade]] = {}
         for grade in await self.repo.grades(year, ids if scope.member_id is not None else None):
             grades.setdefault(grade.member_id, {})[grade.dimension] = grade
         return [
-            DutyRecord(year, c, points(c, self.config), target, grades.get(c.member_id, {}))
+            DutyRecord(year, c, points(c, self.config), target_of(c),
+                       grades.get(c.member_id, {}))
             for c in counts
         ]
 
@@ -250,9 +315,11 @@ class DutyRecordService:
 
     async def record(self, actor: Actor, member_id: int | None = None,
                      year: int | None = None) -> tuple[Member, DutyRecord]:
-        """A member's record: their own, or one of their group for a leader, any for staff."""
+        """A member's record: their own, or one of their group for a leader, any for staff;
+        none for a year before the record starts."""
         member = await self._member_for(actor, member_id)
         year = self.check_year(year)
+        await self._kept(year)
         found = await self.records(year, Scope(member_id=member.id))
         if not found:  # staff or a member who left before the year: nothing to count
             raise Refused(DutyProblem.NO_SUCH_MEMBER)
@@ -264,6 +331,7 @@ class DutyRecordService:
                            year: int | None) -> tuple[Member, DutyLists]:
         member = await self._member_for(actor, member_id)
         year = self.check_year(year)
+        await self._kept(year)
         return member, await self.lists(year, Scope(member_id=member.id))
 
     async def group_records(self, actor: Actor, group_id: int | None = None,
@@ -307,24 +375,53 @@ class DutyRecordService:
 
     # -- grades staff enter ------------------------------------------------------------------
 
+    def grade_choices(self, dimension: Dimension) -> list[str]:
+        """The grades staff may give for `dimension`, best first ([duty_record.grades])."""
+        return list(getattr(self.config.grades, dimension.value))
+
+    def allowed_grade(self, dimension: Dimension, typed: str) -> str | None:
+        """`typed` as the grade of the config it names (width, case and spaces aside); None
+        when it names none."""
+        wanted = "".join(unicodedata.normalize("NFKC", typed).split()).casefold()
+        return next((grade for grade in self.grade_choices(dimension)
+                     if "".join(grade.split()).casefold() == wanted), None)
+
     async def set_grade(
         self, actor: Actor | None, member_id: int, year: int, dimension: Dimension,
-        grade: str, remarks: str = "",
+        grade: str, remarks: str | None = None,
     ) -> Grade | None:
-        """Record 作风表现 or 群众满意度 of a member for a year (audited); the grade replaced."""
+        """Record 作风表现 or 群众满意度 of a member for a year (audited): one of the grades of
+        the config; remarks None keeps the ones on record. The grade replaced."""
+        done = await self.set_grades(actor, year, [GradeWrite(member_id, dimension, grade,
+                                                              remarks)])
+        return done[0][0]
+
+    async def set_grades(
+        self, actor: Actor | None, year: int, writes: Sequence[GradeWrite], *,
+        source: str | None = None,
+    ) -> list[tuple[Grade | None, Grade]]:
+        """Record grades of members for a year in one transaction, each audited (`source`: the
+        file they came from), or none when one is refused; each as (the grade it replaced,
+        the grade now on record)."""
         if actor is not None and not actor.can(Action.MANAGE_DUTY_RECORDS):
             raise NotAllowed()
         year = self.check_year(year)
-        grade, remarks = grade.strip(), " ".join(remarks.split())
-        if not grade or len(grade) > MAX_GRADE:
-            raise Refused(DutyProblem.BAD_GRADE, length=len(grade), limit=MAX_GRADE)
-        if len(remarks) > MAX_REMARKS:
-            raise Refused(DutyProblem.REMARKS_TOO_LONG, length=len(remarks), limit=MAX_REMARKS)
-        member = await self.members.by_id(member_id)
-        if member is None or member.role in _NOT_ASSESSED:
-            raise Refused(DutyProblem.NO_SUCH_MEMBER)
+        checked = []
+        for write in writes:
+            grade = self.allowed_grade(write.dimension, write.grade)
+            if grade is None:
+                raise Refused(DutyProblem.BAD_GRADE, length=len(write.grade.strip()),
+                              limit=MAX_GRADE)
+            remarks = None if write.remarks is None else " ".join(write.remarks.split())
+            if remarks is not None and len(remarks) > MAX_REMARKS:
+                raise Refused(DutyProblem.REMARKS_TOO_LONG, length=len(remarks),
+                              limit=MAX_REMARKS)
+            member = await self.members.by_id(write.member_id)
+            if member is None or member.role in _NOT_ASSESSED:
+                raise Refused(DutyProblem.NO_SUCH_MEMBER)
+            checked.append(replace(write, grade=grade, remarks=remarks))
         who = audited_as(actor)
-        return await self.repo.set_grade(
-            member_id, year, dimension, grade, remarks, actor_tg_id=who["actor_tg_id"],
-            actor_member_id=who["actor_member_id"], at=self.clock(),
+        return await self.repo.set_grades(
+            year, checked, actor_tg_id=who["actor_tg_id"],
+            actor_member_id=who["actor_member_id"], at=self.clock(), source=source,
         )

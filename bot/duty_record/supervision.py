@@ -1,8 +1,9 @@
 """督导提醒, Telegram-free: the supervision periods (key "supervision:YYYY-Qn"), when each falls
 due (the first working day of each configured month at [duty_record.supervision] at, in the
-committee's zone, out of quiet hours), whether one is due now (up to catch_up_days late), and a
-run: who is below the pro-rated minimums is computed once and written with the run in one
-transaction before anything is sent; a restart resumes from what was written, never computing
+committee's zone, out of quiet hours), whether one is due now (up to catch_up_days late; never
+one due before the duty record starts: the bot knows nothing of that time), and a run: who is
+below the pro-rated minimums is computed once and written with the run in one transaction
+before anything is sent; a restart resumes from what was written, never computing
 again who is nudged. What each recipient is told is worked out here as data (the handlers
 choose the words and send)."""
 
@@ -114,17 +115,20 @@ class SupervisionService:
 
     async def due(self, now: datetime | None = None) -> Period | None:
         """The period due at `now` (due_at ≤ now ≤ due_at + catch_up_days) whose run is not
-        done yet; None when there is none, in quiet hours, or when supervision is off."""
+        done yet; None when there is none, in quiet hours, or when supervision is off. A check
+        due before the record starts is none: a first start in its catch-up window (even the
+        same day, after its time) judges nobody on months the bot never saw."""
         now = now or self.duty.clock()
         local = now.astimezone(self.zone)
         if not self.config.enabled or self.reminders.quiet.contains(local.time()):
             return None
         calendar = await self.reminders.calendar()
         late = timedelta(days=self.config.catch_up_days)
+        starts = (await self.duty.record_start()).at
         due = [
             period for year in (local.year - 1, local.year) for month in self.config.months
             if (period := self.period(year, month, calendar)).due_at <= now
-            <= period.due_at + late
+            <= period.due_at + late and (starts is None or period.due_at >= starts)
         ]
         if not due:
             return None
@@ -139,8 +143,9 @@ class SupervisionService:
     # -- a run ---------------------------------------------------------------------------------
 
     async def begin(self, period: Period) -> list[Nudge]:
-        """Start the period's run: the members below the minimums due by its day, written with
-        the run in one transaction; a run started before keeps the nudges on record."""
+        """Start the period's run: the members below the minimums due by its day (from the
+        record's start), written with the run in one transaction; a run started before keeps
+        the nudges on record."""
         if await self.duty.repo.run(period.key) is None:
             records = await self.duty.records(period.day.year, Scope(active_only=True),
                                               on=period.day)

@@ -136,6 +136,15 @@ def _raw_lines(path: Path) -> Sequence[Sequence[object]]:
     raise RosterFileError("use a .xlsx or .csv file")
 
 
+def read_lines(path: Path) -> list[tuple[int, list[str]]]:
+    """The lines of a .xlsx (its first sheet) or .csv file that have something in them, as
+    (row number as the spreadsheet shows it, the cells as text the way the roster reads them);
+    RosterFileError when the file cannot be read. The grades import reads files with it."""
+    lines = ((number, [_cell(value) for value in raw])
+             for number, raw in enumerate(_raw_lines(path), start=1))
+    return [(number, cells) for number, cells in lines if any(cells)]
+
+
 def _columns(header: list[str]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, title in enumerate(header):

@@ -1,10 +1,13 @@
-"""What every part of the report service holds (database, roster, zone, clock) and shares."""
+"""What every part of the report service holds (database, roster, zone, clock, adoption levels)
+and shares."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import tzinfo
 
 from bot.core.auth import Action, Actor, NotAllowed, Refused
+from bot.core.config import DutyRecordConfig, LevelConfig
 from bot.reports.workflow import Refusal
 from domain.clock import Now
 from storage.db import Database
@@ -14,7 +17,8 @@ from storage.reports import ReportRepository
 
 
 class ReportServiceBase:
-    """The database, roster, committee zone and clock the report service works with."""
+    """The database, roster, committee zone, clock and adoption levels the report service
+    works with."""
 
     def __init__(
         self,
@@ -22,11 +26,14 @@ class ReportServiceBase:
         members: MemberRepository,
         zone: tzinfo,
         clock: Now | None = None,
+        levels: Sequence[LevelConfig] | None = None,
     ) -> None:
         self.db = db
         self.members = members
         self.zone = zone
         self.clock = clock or db.clock
+        # the levels a report can be adopted at, lowest first ([[duty_record.levels]])
+        self.levels = levels if levels is not None else DutyRecordConfig().levels
         self.reports = ReportRepository(db)
 
     def _require_reviewer(self, actor: Actor) -> None:

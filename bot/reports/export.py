@@ -5,7 +5,9 @@ title, status, level, addressee, the adoption note, the leaders' instructions (�
 date of each step) and, per member on the roster (those without a report too), how many they
 submitted, co-authored and had adopted at each level. Counts are by first author; co-authored
 reports are counted in their own column; a report adopted and then forwarded to a higher level
-still counts as adopted at the level it was adopted. Dates are days in the committee's zone;
+still counts as adopted at the highest level it was adopted at, whatever the higher level did
+with it (the status says both: 市级采用；报送省政协未采用). Level names and columns come from
+`[[duty_record.levels]]`. Dates are days in the committee's zone;
 the date filters apply to the first submission, both days included. Every export is audited.
 """
 
@@ -18,15 +20,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.auth import Action
-from bot.core.config import Config
+from bot.core.config import Config, DutyRecordConfig, LevelConfig, level_name
 from bot.core.texts import labels_lookup, plain, tr
 from bot.exports.exporter import Exporter, export_from_cli
 from bot.exports.spreadsheet import Sheet
+from bot.reports.wording import office_status
 from bot.reports.workflow import effective_moves
 from storage.db import Database
 from storage.members import MemberRepository
 from storage.models import (
-    AdoptionLevel,
     LeaderComment,
     Member,
     Report,
@@ -48,8 +50,7 @@ _REGISTER_COLUMNS = (
 )
 _MEMBER_COLUMNS = (
     "name", "group", "sector", "count_submitted", "count_coauthored", "count_adopted",
-    "count_city", "count_province", "count_national",
-)
+)  # then one column per adoption level of the config
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,12 @@ class MemberCount:
     sector: str
     submitted: int = 0
     coauthored: int = 0
-    adopted: dict[AdoptionLevel, int] = field(
-        default_factory=lambda: dict.fromkeys(AdoptionLevel, 0)
-    )
+    adopted: dict[str, int] = field(default_factory=dict)  # level code → reports
 
-    def values(self) -> list[object]:
+    def values(self, levels: Sequence[LevelConfig]) -> list[object]:
         return [
             self.name, self.group, self.sector, self.submitted, self.coauthored,
-            sum(self.adopted.values()), *(self.adopted[level] for level in AdoptionLevel),
+            sum(self.adopted.values()), *(self.adopted.get(level.code, 0) for level in levels),
         ]
 
 
@@ -111,12 +110,16 @@ class Register:
     language: str
     rows: list[RegisterRow]
     members: list[MemberCount]
+    levels: Sequence[LevelConfig]
 
     def register_header(self) -> list[str]:
         return [tr(self.language, f"report_export.col_{name}") for name in _REGISTER_COLUMNS]
 
     def member_header(self) -> list[str]:
-        return [tr(self.language, f"report_export.col_{name}") for name in _MEMBER_COLUMNS]
+        return [tr(self.language, f"report_export.col_{name}") for name in _MEMBER_COLUMNS] + [
+            tr(self.language, "report_export.col_count_level", level=level.name(self.language))
+            for level in self.levels
+        ]
 
 
 def _step_dates(moves: Sequence[ReportMove], zone: tzinfo) -> dict[str, date | None]:
@@ -154,6 +157,7 @@ def _row(
     comments: Sequence[LeaderComment],
     zone: tzinfo,
     language: str,
+    levels: Sequence[LevelConfig],
 ) -> RegisterRow:
     assert report.number is not None and report.submitted_at is not None
     return RegisterRow(
@@ -165,8 +169,9 @@ def _row(
         sector=report.author_sector,
         category=tr(language, f"report_category.{report.category}") if report.category else "",
         title=report.title,
-        status=tr(language, f"report_status.{report.status}"),
-        level=tr(language, f"report_level.{report.level}") if report.level else "",
+        status=office_status(language, levels, report.status, report.level,
+                             report.forwarded_to),
+        level=level_name(levels, report.level, language) if report.level else "",
         forwarded_to=report.forwarded_to or "",
         adoption_note=_adoption_note(moves),
         leader_comments=leader_comments(language, comments),
@@ -198,8 +203,8 @@ def _member_counts(reports: Sequence[Report], roster: Sequence[Member]) -> list[
     for report in reports:
         author = count_of(report.author_member_id, report.author_name)
         author.submitted += 1
-        if report.level is not None:  # adopted (and maybe forwarded on since)
-            author.adopted[report.level] += 1
+        if report.level is not None:  # adopted (and maybe forwarded on, or declined above)
+            author.adopted[report.level] = author.adopted.get(report.level, 0) + 1
         for coauthor in report.coauthors:
             count_of(coauthor.member_id, coauthor.name).coauthored += 1
     return sorted(counts.values(), key=lambda c: (c.group, c.name))
@@ -213,9 +218,11 @@ class ReportExporter(Exporter[RegisterFilter, Register]):
     default_name = "reports"
     csv_suffixes = ("", "_members")
 
-    def __init__(self, db: Database, zone: tzinfo) -> None:
+    def __init__(self, db: Database, zone: tzinfo,
+                 levels: Sequence[LevelConfig] | None = None) -> None:
         super().__init__(db)
         self.zone = zone
+        self.levels = levels if levels is not None else DutyRecordConfig().levels
         self.reports = ReportRepository(db)
 
     def _day_start(self, day: date) -> datetime:
@@ -245,11 +252,11 @@ class ReportExporter(Exporter[RegisterFilter, Register]):
         moves = await self.reports.moves(ids)
         comments = await self.reports.comments(ids)
         rows = [
-            _row(r, moves.get(r.id, []), comments.get(r.id, []), self.zone, language)
+            _row(r, moves.get(r.id, []), comments.get(r.id, []), self.zone, language, self.levels)
             for r in reports
         ]
         roster = await MemberRepository(self.db).list_members()
-        return Register(language, rows, _member_counts(reports, roster))
+        return Register(language, rows, _member_counts(reports, roster), self.levels)
 
     def sheets(self, built: Register) -> list[Sheet]:
         """The register, then the counts per member."""
@@ -262,7 +269,7 @@ class ReportExporter(Exporter[RegisterFilter, Register]):
             Sheet(
                 tr(built.language, "report_export.sheet_members"),
                 built.member_header(),
-                [count.values() for count in built.members],
+                [count.values(built.levels) for count in built.members],
             ),
         ]
 
@@ -295,6 +302,6 @@ async def export_reports_cli(
     filters = RegisterFilter(date_from, date_to, chosen)
 
     async def make(db: Database) -> tuple[ReportExporter, RegisterFilter]:
-        return ReportExporter(db, config.zone), filters
+        return ReportExporter(db, config.zone, config.duty_record.levels), filters
 
     return await export_from_cli(config, target, out, make)

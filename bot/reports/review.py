@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.auth import Actor, Refused
+from bot.core.config import highest_level
 from bot.reports.base import (
     ReportServiceBase,
     audit_subject,
@@ -30,7 +31,7 @@ from bot.reports.workflow import (
     review_moves,
 )
 from storage.audit import record_audit
-from storage.models import AdoptionLevel, LeaderComment, Report, ReportMove, ReportStatus
+from storage.models import LeaderComment, Report, ReportMove, ReportStatus
 from storage.reports import ReportRepository
 
 MAX_NOTE = 1000
@@ -109,7 +110,7 @@ class ReportReview(ReportServiceBase):
         *,
         expected_status: ReportStatus,
         note: str | None = None,
-        level: AdoptionLevel | None = None,
+        level: str | None = None,
         forwarded_to: str | None = None,
     ) -> MoveResult:
         """Move a report from `expected_status` to `to_status`, if it is still there.
@@ -132,8 +133,10 @@ class ReportReview(ReportServiceBase):
                 raise Refused(Refusal.NOTE_REQUIRED)
             if clean_note is not None:
                 check_length(clean_note, MAX_NOTE, Refusal.NOTE_TOO_LONG)
-            if to_status in LEVEL_REQUIRED and level is None:
-                raise Refused(Refusal.LEVEL_REQUIRED)
+            if to_status in LEVEL_REQUIRED and level not in {x.code for x in self.levels}:
+                raise Refused(Refusal.LEVEL_REQUIRED)  # none, or not one of the config's
+            if level is not None:  # an adoption made at one level stands: keep the highest
+                level = highest_level(self.levels, (report.level, level))
             if to_status in ADDRESSEE_REQUIRED:
                 if clean_to is None:
                     raise Refused(Refusal.FORWARDED_TO_REQUIRED)
@@ -192,7 +195,7 @@ class ReportReview(ReportServiceBase):
             if report.status is not last.to_status or report.updated_at > last.at:
                 raise Refused(Refusal.ALREADY_HANDLED, status=report.status)
             before = effective_moves(moves[:-1])
-            level = next((m.level for m in reversed(before) if m.level is not None), None)
+            level = highest_level(self.levels, (m.level for m in before))
             addressee = next(
                 (m.forwarded_to for m in reversed(before) if m.forwarded_to is not None), None
             )

@@ -1,11 +1,13 @@
-"""The duty record in chat: /me, /group, /stats, the supervision reminder and the weekly
-digest (and /digest, its switch per group)."""
+"""The duty record in chat: /me, /group (where staff also grade a member), /stats, the
+supervision reminder and the weekly digest (and /digest, its switch per group)."""
 
 from __future__ import annotations
 
-from handlers.duty_record import digest_switch, export, group, jobs, me, stats
+from handlers.duty_record import digest_switch, export, grading, group, jobs, me, stats
 from handlers.duty_record.buttons import (
     DigestSwitchPress,
+    GradeChoice,
+    GradeMenu,
     GroupMemberRecord,
     GroupPick,
     RecordView,
@@ -24,6 +26,8 @@ CAPABILITY = Capability(
         RecordView: me.record_view_pressed,
         GroupMemberRecord: me.group_member_pressed,
         GroupPick: group.group_picked,
+        GradeMenu: grading.grade_menu_pressed,
+        GradeChoice: grading.grade_chosen,
         DigestSwitchPress: digest_switch.digest_switch_pressed,
     },
     exports={"duty": export.export_duty},

@@ -7,7 +7,8 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.core.auth import Refused
 from bot.core.numbers import parse_number
-from bot.duty_record.service import FIRST_YEAR, DutyProblem
+from bot.core.when import date_text
+from bot.duty_record.service import FIRST_YEAR, BeforeRecord, DutyProblem
 from handlers.shared.common import edit_pressed_message, is_private, reply, require_bound, tell
 from handlers.shared.context import Context
 
@@ -55,9 +56,14 @@ async def refuse(update: Update, context: Context, refused: Refused, command: st
     if refused.reason is DutyProblem.NO_SUCH_MEMBER and update.callback_query is None \
             and context.actor.is_staff and command == "me":
         key = "duty.staff_no_record"  # staff are not assessed: they have no record of their own
+    year, start = "", ""
+    if isinstance(refused, BeforeRecord):  # which year, and from when the record is kept
+        year = str(refused.year)
+        start = date_text(context.lang, refused.starts, context.services.duty_record.today())
     await tell(update, context, key, command=command, first=FIRST_YEAR,
                limit=refused.limit or "", length=refused.length or 0,
-               name=context.actor.member.name if context.actor.member else "")
+               name=context.actor.member.name if context.actor.member else "",
+               year=year, start=start)
 
 
 async def send(update: Update, context: Context, body: str,

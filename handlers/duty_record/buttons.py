@@ -7,7 +7,9 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from bot.core.config import MAX_GRADE_CHOICES
 from bot.telegram.callbacks import CallbackData
+from storage.duty_models import Dimension
 
 
 class RecordScreen(StrEnum):
@@ -44,6 +46,26 @@ class GroupPick(CallbackData):
     PREFIX = "dgp"
     group_id: int = Field(ge=1)
     year: int = Field(ge=0, le=9999)
+
+
+class GradeMenu(CallbackData):
+    """Staff's 评议 button under a member's record: the grades of `dimension` to choose from,
+    in the pressed message."""
+
+    PREFIX = "dgr"
+    member_id: int = Field(ge=1)
+    year: int = Field(ge=0, le=9999)
+    dimension: Dimension
+
+
+class GradeChoice(CallbackData):
+    """A grade chosen under GradeMenu: `choice` is its place in [duty_record.grades]."""
+
+    PREFIX = "dgc"
+    member_id: int = Field(ge=1)
+    year: int = Field(ge=0, le=9999)
+    dimension: Dimension
+    choice: int = Field(ge=0, lt=MAX_GRADE_CHOICES)
 
 
 class DigestSwitchPress(CallbackData):

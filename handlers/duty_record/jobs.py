@@ -107,7 +107,8 @@ def _once(services: Services, key: str, chat_id: int, text: str) -> Push:
 async def send_supervision(services: Services, supervision: SupervisionService,
                            run: DutyRun, stopping: asyncio.Event) -> Counter[Delivery]:
     """Members first (each exactly what they are short of), then the leaders' lists, then
-    the staff's summary; every push at most once."""
+    the staff's summary; every push at most once. Each says "截至" the day it is sent (a run
+    caught up days late is not dated its due day)."""
     plan = await supervision.plan(run)
     zone = services.config.zone
     today = services.duty_record.today()
@@ -115,14 +116,14 @@ async def send_supervision(services: Services, supervision: SupervisionService,
     def member_push(nudge: MemberNudge) -> Push:
         chat_id = nudge.member.telegram_user_id
         assert chat_id is not None
-        text = notices.member_nudge(language_for(None, nudge.language), nudge, plan.day, zone,
+        text = notices.member_nudge(language_for(None, nudge.language), nudge, today, zone,
                                     today)
         return _once(services, plan.key, chat_id, text)
 
     def leader_push(leader: LeaderList) -> Push:
         chat_id = leader.leader.telegram_user_id
         assert chat_id is not None
-        text = notices.leader_list(language_for(None, leader.language), leader, plan.day, today)
+        text = notices.leader_list(language_for(None, leader.language), leader, today, today)
         return _once(services, leader_key(plan.key), chat_id, text)
 
     members = await _push_all([member_push(n) for n in plan.members], stopping)
@@ -133,7 +134,7 @@ async def send_supervision(services: Services, supervision: SupervisionService,
         assert chat_id is not None
         text = notices.staff_summary(language_for(None, recipient.language),
                                      recipient.member.name, plan.summary, plan.not_reachable,
-                                     plan.day, today)
+                                     today, today)
         staff_pushes.append(_once(services, staff_key(plan.key), chat_id, text))
     staff = await _push_all(staff_pushes, stopping)
     await supervision.finish(plan.key)

@@ -5,19 +5,36 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.core.auth import Refused
+from bot.core.auth import Action, Refused
 from bot.duty_record.service import DutyRecord
 from handlers.duty_record import render
 from handlers.duty_record.answers import NoYear, prologue, refuse, send, show, year_argument
-from handlers.duty_record.buttons import GroupMemberRecord, RecordScreen, RecordView
+from handlers.duty_record.buttons import GradeMenu, GroupMemberRecord, RecordScreen, RecordView
 from handlers.shared.common import button_rows, label, reply
 from handlers.shared.context import Context
+from storage.duty_models import Dimension
 from storage.models import Member
+
+
+def grade_rows(context: Context, member: Member, record: DutyRecord
+               ) -> list[list[InlineKeyboardButton]]:
+    """Staff's 评议 buttons under a member's record, one per grade with the grade now: each
+    opens the grades to choose from (handlers/duty_record/grading.py)."""
+    codec = context.services.codec
+    return [[InlineKeyboardButton(
+        label(context, "duty.staff_grade_button",
+              dimension=label(context, f"duty.staff_dimension_{dimension.value}"),
+              grade=record.grades[dimension].grade if dimension in record.grades
+              else label(context, "duty.staff_grade_none")),
+        callback_data=codec.encode(GradeMenu(member_id=member.id, year=record.year,
+                                             dimension=dimension)),
+    )] for dimension in Dimension]
 
 
 def summary(context: Context, member: Member, record: DutyRecord
             ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The record's summary and a button per list with something in it."""
+    """The record's summary and a button per list with something in it; for staff, a button
+    per grade they give."""
     services = context.services
     body = render.record_text(context.lang, member, record, services.config.duty_record.levels,
                               services.duty_record.today())
@@ -29,7 +46,10 @@ def summary(context: Context, member: Member, record: DutyRecord
         )
         for screen in render.list_buttons(record)
     ]
-    return body, InlineKeyboardMarkup(button_rows(buttons, 2)) if buttons else None
+    rows = button_rows(buttons, 2)
+    if context.actor.can(Action.MANAGE_DUTY_RECORDS):
+        rows += grade_rows(context, member, record)
+    return body, InlineKeyboardMarkup(rows) if rows else None
 
 
 async def me_command(update: Update, context: Context) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, tzinfo
 
-from bot.core.config import DutyRecordConfig
+from bot.core.config import DutyRecordConfig, level_name
 from bot.core.texts import Html, tr
 from bot.core.when import date_text, moment_text
 from bot.duty_record.digest import GroupDigest
@@ -115,8 +115,7 @@ def group_digest(language: str, digest: GroupDigest, config: DutyRecordConfig, z
     if digest.adopted:
         parts.append(tr(language, "digest.adopted"))
         for report in digest.adopted:
-            level = config.level(report.level) if report.level else None
-            label = (level.zh if language == "zh" else level.en) if level else ""
+            label = level_name(config.levels, report.level, language) if report.level else ""
             parts.append(tr(language, "digest.adopted_line", title=report.title,
                             author=report.author, level=label))
     if digest.this_week:

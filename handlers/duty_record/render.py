@@ -8,14 +8,15 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
-from bot.core.config import LevelConfig
+from bot.core.config import LevelConfig, level_name
 from bot.core.texts import plain, tr
 from bot.duty_record.chart import ChartLabels
 from bot.duty_record.rules import Item
 from bot.duty_record.service import CommitteeStats, DutyLists, DutyRecord, GroupFigures
+from bot.reports.wording import status_detail
 from handlers.duty_record.buttons import RecordScreen
 from storage.duty_models import Dimension, EventLine, Nudge, Outcome, ReportLine
-from storage.models import ActivityGroup, Member
+from storage.models import ActivityGroup, Member, ReportStatus
 
 # A page of a list, or a chunk of a group's overview, leaves room under Telegram's 4096 for
 # its title and page mark (counted as sent, tags included: more than Telegram counts).
@@ -24,7 +25,6 @@ BAR_CELLS = 10  # a progress bar is at most this many cells wide
 _RUN_QUARTER = re.compile(r"supervision:(\d{4})-Q([1-4])")
 _RUN_YEAR = re.compile(r"supervision:(\d{4})\b")
 _SEPARATOR = {"zh": "、", "en": ", "}
-_MEMBER_WORDING = {"kept", "not_adopted"}  # statuses an author reads gently (ZH-STYLE)
 
 
 # -- small pieces -----------------------------------------------------------------------------
@@ -45,14 +45,6 @@ def bar(done: int, due: int) -> str:
 
 def percent(rate: float) -> str:
     return f"{round(rate * 100)}%"
-
-
-def level_name(language: str, levels: Sequence[LevelConfig], code: str) -> str:
-    """A level's name from the committee's config (本级 / 省级 / 全国 …)."""
-    for level in levels:
-        if level.code == code:
-            return level.zh if language == "zh" else level.en
-    return tr(language, f"report_level.{code}")
 
 
 def short_day(language: str, moment: datetime | date, zone: tzinfo) -> str:
@@ -101,7 +93,7 @@ def record_text(
     ]
     if c.attended > c.attended_expected:
         lines.append(t("duty.events_elsewhere", count=c.attended - c.attended_expected))
-    adopted = [t("duty.level_count", level=level_name(language, levels, code), count=count)
+    adopted = [t("duty.level_count", level=level_name(levels, code, language), count=count)
                for code, count in _in_level_order(c.adopted, levels)]
     lines += [
         "",
@@ -182,13 +174,9 @@ def _event_line(language: str, line: EventLine, zone: tzinfo) -> str:
 
 
 def report_status(language: str, line: ReportLine, levels: Sequence[LevelConfig]) -> str:
-    """The status as the author reads it: 已采用（全国）, 未采用, 留存备用."""
-    key = "report_member_status" if line.status in _MEMBER_WORDING else "report_status"
-    status = tr(language, f"{key}.{line.status}")
-    if line.status == "adopted" and line.level:
-        return tr(language, "report.status_with_level", status=status,
-                  level=level_name(language, levels, line.level))
-    return status
+    """The status as the author reads it: 已采用（全国）, 未采用, 市级采用；报送省政协未采用."""
+    return status_detail(language, levels, ReportStatus(line.status), line.level,
+                         line.forwarded_to, member=True)
 
 
 def _report_line(language: str, line: ReportLine, levels: Sequence[LevelConfig],

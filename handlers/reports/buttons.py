@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from bot.telegram.callbacks import CallbackData
-from storage.models import AdoptionLevel, ReportCategory, ReportStatus
+from storage.models import ReportCategory, ReportStatus
 
 ReportAction = Literal[
     "resume",  # continue writing this draft (or returned report)
@@ -83,7 +85,7 @@ class ReviewLevel(CallbackData):
 
     PREFIX = "rvv"
     report_id: int
-    level: AdoptionLevel
+    level: str = Field(pattern=r"^[a-z][a-z0-9_]{0,11}$")
     expected: ReportStatus
 
 

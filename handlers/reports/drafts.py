@@ -10,6 +10,7 @@ from handlers.reports.render import (
     TEXT_ROOM,
     choice_button,
     history_lines,
+    levels_of,
     local_time,
     report_status_detail,
     send,
@@ -68,10 +69,11 @@ async def my_reports(update: Update, context: Context) -> None:
         report = history.report
         lines = [text(context, "report.mine_item", number=report.number or "",
                       title=title_of(context.lang, report),
-                      status=report_status_detail(context.lang, report, member=True))]
+                      status=report_status_detail(context, report, member=True))]
         if report.author_member_id != member.id:
             lines.append(text(context, "report.mine_coauthored", author=report.author_name))
-        lines += history_lines(context.lang, history, zone, today, with_actor=False)
+        lines += history_lines(context.lang, levels_of(context), history, zone, today,
+                               with_actor=False)
         blocks.append("\n".join(lines))
         if report.status is ReportStatus.RETURNED and report.author_member_id == member.id:
             rework.append(report)

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from telegram import Update
 
 from handlers.shared.context import Context
-from storage.models import AdoptionLevel, ReportStatus
+from storage.models import ReportStatus
 
 # -- writing a report (handlers.reports.write) ------------------------------------------------
 WRITE_KIND = "report"
@@ -63,7 +63,7 @@ class ReviewNoteFlow(BaseModel):
     report_id: int
     expected: ReportStatus  # the status the staff member saw: the move is from there
     to: ReportStatus | None = None  # the move asked for (the note and addressee steps)
-    level: AdoptionLevel | None = None  # adopting: the level already chosen
+    level: str | None = None  # adopting: the level already chosen
     card: int | None = None  # the message with the report's card, to show the new status
     leader: str | None = None  # a leader comment: who commented (the comment step)
 

@@ -18,6 +18,7 @@ from handlers.reports.flows import REVIEW_KIND, NoteStep, ReviewNoteFlow, save_f
 from handlers.reports.render import (
     answer,
     level_label,
+    levels_of,
     notify_comment,
     notify_move,
     refuse,
@@ -42,7 +43,7 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import AdoptionLevel, Conversation, Report, ReportStatus
+from storage.models import Conversation, Report, ReportStatus
 
 _S = ReportStatus
 
@@ -106,12 +107,12 @@ def _level_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup:
     codec = context.services.codec
     levels = [
         InlineKeyboardButton(
-            level_label(context.lang, level),
+            level.name(context.lang),
             callback_data=codec.encode(
-                ReviewLevel(report_id=report.id, level=level, expected=report.status)
+                ReviewLevel(report_id=report.id, level=level.code, expected=report.status)
             ),
         )
-        for level in AdoptionLevel
+        for level in levels_of(context)
     ]
     back = InlineKeyboardButton(
         text(context, "review.button_back"),
@@ -127,7 +128,7 @@ async def _ask(
     step: NoteStep,
     *,
     to: ReportStatus | None = None,
-    level: AdoptionLevel | None = None,
+    level: str | None = None,
     card: int | None = None,
     leader: str | None = None,
 ) -> None:
@@ -146,7 +147,7 @@ async def _ask(
     if step is NoteStep.NOTE and flow.to is _S.ADOPTED:
         assert flow.level is not None  # chosen before the note is asked for
         prompt = text(context, "review.ask_note_adopted", number=number,
-                      level=level_label(context.lang, flow.level))
+                      level=level_label(context, flow.level))
         buttons.insert(0, InlineKeyboardButton(
             text(context, "review.button_no_note"),
             callback_data=codec.encode(ReviewStep(report_id=report.id, action="no_note")),

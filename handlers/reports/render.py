@@ -7,21 +7,22 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 
 from bot.core.auth import Refused
+from bot.core.config import LevelConfig, level_name
 from bot.core.texts import language_for, tr
 from bot.core.when import moment_text
 from bot.reports.review import CommentResult, MoveResult
+from bot.reports.wording import status_detail, status_label
 from handlers.reports.buttons import ReportAction, ReportChoice
 from handlers.shared.common import text
 from handlers.shared.context import Context
 from storage.models import (
-    AdoptionLevel,
     LeaderComment,
     Report,
     ReportCategory,
@@ -40,49 +41,24 @@ DAY = 24 * HOUR
 
 
 # -- labels -----------------------------------------------------------------------------------
-# Staff read the office's terms; authors read the same facts gently (留存 → 留存备用,
-# 不予采用 → 未采用).
-_MEMBER_WORDING = {ReportStatus.KEPT, ReportStatus.NOT_ADOPTED}
-
-
-def status_label(language: str, status: ReportStatus, *, member: bool = False) -> str:
-    if member and status in _MEMBER_WORDING:
-        return tr(language, f"report_member_status.{status}")
-    return tr(language, f"report_status.{status}")
-
-
 def category_label(language: str, category: ReportCategory | None) -> str:
     if category is None:
         return tr(language, "report.not_yet")
     return tr(language, f"report_category.{category}")
 
 
-def level_label(language: str, level: AdoptionLevel) -> str:
-    return tr(language, f"report_level.{level}")
+def levels_of(context: Context) -> list[LevelConfig]:
+    """The adoption levels, from the committee's config: the only source of their names."""
+    return context.services.config.duty_record.levels
 
 
-def status_detail(
-    language: str,
-    status: ReportStatus,
-    level: AdoptionLevel | None = None,
-    forwarded_to: str | None = None,
-    *,
-    member: bool = False,
-) -> str:
-    """The status as a person reads it: 已采用（本级）, 已报送：市委办公室; as an author
-    (`member`) reads it: 未采用, 留存备用."""
-    label = status_label(language, status, member=member)
-    if status is ReportStatus.ADOPTED and level is not None:
-        return tr(language, "report.status_with_level", status=label,
-                  level=level_label(language, level))
-    if status is ReportStatus.FORWARDED and forwarded_to:
-        return tr(language, "report.status_with_addressee", status=label, to=forwarded_to)
-    return label
+def level_label(context: Context, code: str) -> str:
+    return level_name(levels_of(context), code, context.lang)
 
 
-def report_status_detail(language: str, report: Report, *, member: bool = False) -> str:
-    return status_detail(language, report.status, report.level, report.forwarded_to,
-                         member=member)
+def report_status_detail(context: Context, report: Report, *, member: bool = False) -> str:
+    return status_detail(context.lang, levels_of(context), report.status, report.level,
+                         report.forwarded_to, member=member)
 
 
 def refusal_text(language: str, refused: Refused) -> str:
@@ -122,15 +98,15 @@ def title_of(language: str, report: Report) -> str:
 
 # -- history ----------------------------------------------------------------------------------
 def move_line(
-    language: str, move: ReportMove, zone: tzinfo, today: date, *, with_actor: bool,
-    note_limit: int = 0,
+    language: str, levels: Sequence[LevelConfig], move: ReportMove, zone: tzinfo, today: date,
+    *, with_actor: bool, note_limit: int = 0,
 ) -> str:
     """One move: when, to what (by whom), and its note (cut to `note_limit` if given).
     Without the actor it is the author's view, in the author's words."""
     values: dict[str, object] = {
         "date": local_time(language, move.at, zone, today),
-        "status": status_detail(language, move.to_status, move.level, move.forwarded_to,
-                                member=not with_actor),
+        "status": status_detail(language, levels, move.to_status, move.level,
+                                move.forwarded_to, member=not with_actor),
     }
     if move.to_status is ReportStatus.SUBMITTED and move.from_status is ReportStatus.RETURNED:
         values["status"] = tr(language, "report.resubmitted_label", version=move.version)
@@ -154,12 +130,13 @@ def comment_line(
 
 
 def history_lines(
-    language: str, history: ReportHistory, zone: tzinfo, today: date, *, with_actor: bool,
-    note_limit: int = 0,
+    language: str, levels: Sequence[LevelConfig], history: ReportHistory, zone: tzinfo,
+    today: date, *, with_actor: bool, note_limit: int = 0,
 ) -> list[str]:
     """Every move and leader comment of a report, oldest first, one line each."""
     dated: list[tuple[datetime, str]] = [
-        (m.at, move_line(language, m, zone, today, with_actor=with_actor, note_limit=note_limit))
+        (m.at, move_line(language, levels, m, zone, today, with_actor=with_actor,
+                         note_limit=note_limit))
         for m in history.moves
     ]
     dated += [
@@ -273,13 +250,16 @@ async def push_to(
         await context.services.sender.push(key, telegram_id, text_html, reply_markup=markup)
 
 
-def move_notice(language: str, report: Report, move: ReportMove) -> str:
+def move_notice(language: str, levels: Sequence[LevelConfig], report: Report,
+                move: ReportMove) -> str:
+    """The author's notice of `move`, which left `report` as it is: its status reads with
+    the report's level and addressee (an adoption stands when it is forwarded on)."""
     notice = "report.notice_undo" if move.undoes is not None else "report.notice_move"
     lines = [
         tr(language, notice, title=title_of(language, report),
            number=report.number or "",
-           status=status_detail(language, move.to_status, move.level, move.forwarded_to,
-                                member=True))
+           status=status_detail(language, levels, move.to_status, report.level,
+                                report.forwarded_to, member=True))
     ]
     if move.note:
         lines.append(tr(language, "report.notice_note", note=move.note))
@@ -304,7 +284,7 @@ async def notify_move(context: Context, result: MoveResult) -> None:
                 tr(language, "report.button_rework"),
                 callback_data=codec.encode(ReportChoice(report_id=report.id, action="resume")),
             )]])
-        return move_notice(language, report, move), markup
+        return move_notice(language, levels_of(context), report, move), markup
 
     await push_to(
         context, f"report:{report.id}:move:{move.id}", result.notify_telegram_ids, render

@@ -28,6 +28,7 @@ from handlers.reports.render import (
     answer,
     category_label,
     history_lines,
+    levels_of,
     local_time,
     notify_move,
     refuse,
@@ -45,7 +46,7 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import AdoptionLevel, AttachmentKind, Report, ReportHistory, ReportStatus
+from storage.models import AttachmentKind, Report, ReportHistory, ReportStatus
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _card(
     today = now.astimezone(zone).date()
     lines = [
         text(context, "review.card_heading", number=report.number or "",
-             status=report_status_detail(context.lang, report)),
+             status=report_status_detail(context, report)),
         text(context, "report.field_title", title=title_of(context.lang, report)),
         text(context, "review.card_author", author=report.author_name,
              group=report.author_group_name or text(context, "common.no_group"),
@@ -84,7 +85,8 @@ def _card(
                           version=report.version))
     lines.append(text(context, "report.field_files", count=len(report.attachments)))
     history_text = history_lines(
-        context.lang, history, zone, today, with_actor=True, note_limit=_CARD_NOTE
+        context.lang, levels_of(context), history, zone, today, with_actor=True,
+        note_limit=_CARD_NOTE,
     )
     if history_text:
         lines.append(text(context, "review.card_history"))
@@ -187,7 +189,7 @@ async def refresh_pressed_card(update: Update, context: Context, report_id: int)
 def done_already(context: Context, report: Report) -> str:
     """The popup for a move this person made already (plain text)."""
     return label(context, "review.done_already", number=report.number or "",
-                 status=report_status_detail(context.lang, report))
+                 status=report_status_detail(context, report))
 
 
 # -- moves ------------------------------------------------------------------------------------
@@ -226,7 +228,7 @@ async def make_move(
     expected: ReportStatus,
     *,
     note: str | None = None,
-    level: AdoptionLevel | None = None,
+    level: str | None = None,
     forwarded_to: str | None = None,
     card: int | None = None,
 ) -> None:
@@ -257,7 +259,7 @@ async def make_move(
     await _end_review(update, context)
     report = result.report
     done = text(context, "review.moved", number=report.number or "",
-                status=report_status_detail(context.lang, report),
+                status=report_status_detail(context, report),
                 people=len(result.notify_telegram_ids))
     chat = update.effective_chat
     if chat is not None and card is not None:
@@ -297,7 +299,7 @@ async def undo_chosen(update: Update, context: Context, data: ReviewUndo) -> Non
     await send(
         update, context,
         text(context, "review.undone", number=report.number or "",
-             status=report_status_detail(context.lang, report),
+             status=report_status_detail(context, report),
              people=len(result.notify_telegram_ids)),
         card_keyboard(context, report),
     )

@@ -116,7 +116,7 @@ async def write_report(
         await phone.send(piece)
         saved = await expect(phone, "已记下")
     assert saved is not None
-    await press(phone, saved, "✅ 文字写完了")
+    await press(phone, saved, "✅ 正文完成")
     files_prompt = await expect(phone, "照片或文件", "第4/5步")
     if photos or document:
         for _ in range(photos):
@@ -125,16 +125,16 @@ async def write_report(
             await phone.send_document(b"%PDF-1.4 report", "调研材料.pdf", "application/pdf")
         ack = await expect(phone, f"共{photos + int(document)}个")
         await phone.expect_no_message(within=1.2)  # one answer for the album and the file
-        await press(phone, ack, "✅ 附件发完了")
+        await press(phone, ack, "✅ 附件添加完毕")
     else:
         await press(phone, files_prompt, "跳过")
-    people = await expect(phone, "联名委员", "第5/5步")
+    people = await expect(phone, "联名反映人", "第5/5步")
     if coauthor is not None:
         await phone.send(coauthor[:1])
         found = await expect(phone, "请点选")
         [button] = [b for b in found.button_texts if b.startswith(coauthor)]
         await press(phone, found, button)
-        added = await phone.wait_for(lambda m: "已添加联名委员" in text_of(m))
+        added = await phone.wait_for(lambda m: "已添加联名反映人" in text_of(m))
         await press(phone, added, "✅ 完成")
     else:
         await press(phone, people, "跳过")
@@ -178,7 +178,7 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
         coauthor="李四",
     )
     shown = text_of(preview)
-    for part in ("关于加快老旧小区加装电梯的建议", "民生保障", "附件：3个", "联名委员：李四",
+    for part in ("关于加快老旧小区加装电梯的建议", "民生保障", "附件：3个", "联名反映人：李四",
                  TEXT_1, TEXT_2):
         assert part in shown, part
     # one clear set: ⏸ 暂存退出 keeps the draft, 🗑 删除 deletes it (issue 13, item 14)
@@ -220,12 +220,12 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     await zhang.expect_no_message(within=0.3)
 
     await press(wang, card, "采用")
-    levels = await wang.wait_for(lambda m: m == card and "本级" in m.button_texts)
-    await press(wang, levels, "本级")
-    await expect(wang, "采用级别：本级", "说明")
+    levels = await wang.wait_for(lambda m: m == card and "市级" in m.button_texts)
+    await press(wang, levels, "市级")
+    await expect(wang, "采用级别：市级", "说明")
     await wang.send("已转市政府研究室，列入年度重点督办。")
-    await expect(wang, f"{number}已改为：已采用（本级）")
-    adopted = await expect(zhang, number, "已采用（本级）", "已转市政府研究室")
+    await expect(wang, f"{number}已改为：已采用（市级）")
+    adopted = await expect(zhang, number, "已采用（市级）", "已转市政府研究室")
     assert "说明：" in text_of(adopted)
 
     row = report_row(e2e, number)
@@ -254,14 +254,14 @@ async def test_full_report_reviewed_to_adopted_with_every_step_told(
     await expect(wang, "刘市长", "批示内容")
     await wang.send("请住建局牵头研究落实。")
     await expect(wang, "已记录刘市长对", number)
-    await expect(zhang, "领导批示", "刘市长：请住建局牵头研究落实。")
+    await expect(zhang, "获刘市长批示：\n请住建局牵头研究落实。")
     assert e2e.db("SELECT leader, text FROM report_comments") == [
         {"leader": "刘市长", "text": "请住建局牵头研究落实。"}
     ]
 
     # /myreports: the status and the history, for the author and the co-author
     await zhang.send("/myreports")
-    mine = await expect(zhang, number, "已采用（本级）", "已受理", "刘市长")
+    mine = await expect(zhang, number, "已采用（市级）", "已受理", "刘市长")
     assert "已转市政府研究室" in text_of(mine)
     await expect(li, number, "已采用")
     await expect(li, "刘市长")
@@ -282,7 +282,7 @@ async def test_returned_with_a_note_then_reworked_and_resubmitted(
     await press(wang, prompt, "✖️ 退出")  # changed their mind
     await expect(wang, "已退出，这篇信息的状态没有改变")
     await wang.send("这句话不是说明")
-    await expect(wang, "我没有看懂")
+    await expect(wang, "未能识别您的消息")
     await press(wang, card, "退回修改")
     await expect(wang, "退回修改", "必填")
     await wang.send("   ")  # an empty note is no note
@@ -304,7 +304,7 @@ async def test_returned_with_a_note_then_reworked_and_resubmitted(
     saved = await expect(zhang, "已记下")
     await zhang.send("建议划定固定区域、错峰经营。")
     saved = await expect(zhang, "已记下")
-    await press(zhang, saved, "✅ 文字写完了")
+    await press(zhang, saved, "✅ 正文完成")
     preview = await expect(zhang, "被退回修改", "全市夜市摊位约1200个", "错峰经营")
     assert TEXT_1 not in text_of(preview)
     await press(zhang, preview, "✅ 提交修改稿")
@@ -380,9 +380,9 @@ async def test_members_cannot_review_and_staff_not_their_own(
     assert {"report", "drafts", "myreports"} <= menu and "review" not in menu
     assert {"report", "review", "export"} <= {c["command"] for c in wang.visible_commands()}
     await zhang.send("/review")
-    await expect(zhang, "只有机关工作人员可以这样做")
+    await expect(zhang, "此项操作仅限机关工作人员使用")
     await zhang.send("/export reports")
-    await expect(zhang, "只有机关工作人员可以这样做")
+    await expect(zhang, "此项操作仅限机关工作人员使用")
 
     # 钱七 is staff and a member: writes a report, which others review but not 钱七
     number = await submit(qian, await write_report(qian, "关于基层医疗的建议", [TEXT_1]))
@@ -398,7 +398,7 @@ async def test_members_cannot_review_and_staff_not_their_own(
     zhang_message = zhang.last_message
     assert zhang_message is not None
     answer = await zhang.press_data(zhang_message, data)
-    assert answer is not None and "只有机关工作人员" in (answer.text or "")
+    assert answer is not None and "仅限机关工作人员" in (answer.text or "")
     assert snapshot(e2e.db_path) == before
 
     card = await open_report(wang, number)
@@ -455,7 +455,7 @@ async def test_drafts_are_listed_resumed_saved_and_deleted(e2e: E2E, bot: InProc
     await press(zhang, preview, "⏸ 暂存退出")
     await expect(zhang, "草稿已保存", "/drafts")
     await zhang.send(TEXT_2)  # the conversation is over: not added to the draft
-    await expect(zhang, "我没有看懂")
+    await expect(zhang, "未能识别您的消息")
 
     await zhang.send("/report")
     offer = await expect(zhang, "第一份草稿", "继续写")
@@ -512,7 +512,7 @@ async def test_export_reports_in_chat_matches_the_database(e2e: E2E, bot: InProc
         (r[column["编号"]], r[column["标题"]], r[column["作者"]], r[column["状态"]]) for r in rows
     ] == [(d["number"], d["title"], d["name"], labels[str(d["status"])]) for d in database]
     assert [r[column["编号"]] for r in rows] == [first, second]
-    assert rows[0][column["联名委员"]] == "李四" and rows[1][column["类别"]] == "文化教育"
+    assert rows[0][column["联名反映人"]] == "李四" and rows[1][column["类别"]] == "文化教育"
     members = workbook.worksheets[1]
     assert members.title == "委员统计" and members.max_row == 3  # header + 张三, 李四
     audit = e2e.db("SELECT actor_tg_id, detail FROM audit_log WHERE action = 'report_export'")
@@ -576,8 +576,8 @@ async def test_search_filters_forwarding_and_an_english_author(
     await press(wang, card, "报送")
     await expect(wang, "报送给哪个单位")
     await wang.send("市教育局")
-    await expect(wang, "已报送：市教育局")
-    await expect(li, "is now: forwarded: 市教育局")
+    await expect(wang, "已报送市教育局")
+    await expect(li, "is now: forwarded to 市教育局")
     card = await wang.wait_for(lambda m: m == card and "已报送" in text_of(m))
     assert card.buttons == [["采用", "不予采用"]]
     await press(wang, card, "不予采用")
@@ -651,14 +651,14 @@ async def test_button_labels_show_titles_and_names_as_typed(e2e: E2E, bot: InPro
     drafts = await expect(zhang, "草稿")
     assert drafts.button_texts[0].startswith(f"《{title}》")
     await press(zhang, preview, "✏️ 修改")
-    menu = await zhang.wait_for(lambda m: m == preview and "联名委员" in m.button_texts)
-    await press(zhang, menu, "联名委员")
-    await expect(zhang, "联名委员")
+    menu = await zhang.wait_for(lambda m: m == preview and "联名反映人" in m.button_texts)
+    await press(zhang, menu, "联名反映人")
+    await expect(zhang, "联名反映人")
     await zhang.send("欧阳")
     found = await expect(zhang, "请点选")
     assert found.button_texts[0] == "欧阳<小>&明（第一活动组）"
     await press(zhang, found, found.button_texts[0])
-    added = await zhang.wait_for(lambda m: "已添加联名委员" in text_of(m))
+    added = await zhang.wait_for(lambda m: "已添加联名反映人" in text_of(m))
     assert "❌ 欧阳<小>&明" in added.button_texts
     await press(zhang, added, "✅ 完成")
     number = await submit(zhang, await expect(zhang, "预览"))
@@ -700,9 +700,9 @@ async def test_adopted_forwarded_on_and_a_wrong_move_undone(e2e: E2E, bot: InPro
     assert again is not None and "不能撤销" in (again.text or "")
 
     await press(wang, undone, "采用")
-    levels = await wang.wait_for(lambda m: m == undone and "本级" in m.button_texts)
-    await press(wang, levels, "本级")
-    prompt = await expect(wang, "采用级别：本级")
+    levels = await wang.wait_for(lambda m: m == undone and "市级" in m.button_texts)
+    await press(wang, levels, "市级")
+    prompt = await expect(wang, "采用级别：市级")
     await press(wang, prompt, "不填说明")
     await expect(wang, f"{number}已改为：已采用")
     await expect(zhang, number, "已采用")
@@ -711,9 +711,77 @@ async def test_adopted_forwarded_on_and_a_wrong_move_undone(e2e: E2E, bot: InPro
     await press(wang, card, "报送")
     await expect(wang, "报送给哪个单位")
     await wang.send("省政协")
-    await expect(wang, "已报送：省政协")
-    await expect(zhang, number, "已报送：省政协")
+    # an adoption stands when the report goes on: both facts, in the config's level name
+    await expect(wang, "市级采用；已报送省政协")
+    await expect(zhang, number, "市级采用；已报送省政协")
     row = report_row(e2e, number)
     assert (row["status"], row["level"], row["forwarded_to"]) == ("forwarded", "city", "省政协")
     await zhang.send("/myreports")
     await expect(zhang, number, "撤销")
+
+    # the province does not adopt it: the adoption here still stands (issue 18, item 2)
+    card = await open_report(wang, number)
+    assert card.buttons == [["采用", "不予采用"]]
+    await press(wang, card, "不予采用")
+    await expect(wang, "不予采用", "必填")
+    await wang.send("省政协未采用。")
+    await expect(wang, f"{number}已改为：市级采用；报送省政协未采用")
+    await expect(zhang, number, "市级采用；报送省政协未采用")
+    row = report_row(e2e, number)
+    assert (row["status"], row["level"]) == ("not_adopted", "city")
+    await zhang.send("/me")
+    record = await expect(zhang, "提交1篇，采用1篇（市级1篇）", "未采用0篇")
+    assert "市级3" not in text_of(record)
+
+
+COUNTY_LEVELS = [
+    {"code": "county", "zh": "县级", "en": "county", "points": 2.0},
+    {"code": "city", "zh": "市级", "en": "city", "points": 3.0},
+    {"code": "province", "zh": "省级", "en": "provincial", "points": 5.0},
+    {"code": "national", "zh": "全国", "en": "national", "points": 10.0},
+]
+
+
+async def test_a_county_committee_adopts_at_its_own_four_levels(e2e: E2E) -> None:
+    """The levels of `[[duty_record.levels]]` are the only ones, by the config's names: the
+    review offers four, the author's notice, /myreports and /me say 县级, and the register
+    counts per configured level (issue 18, item 3)."""
+    e2e.configure("duty_record", levels=COUNTY_LEVELS)
+    running = await e2e.start_bot()
+    try:
+        people = await bind_all(e2e)
+        zhang, wang = people["张三"], people["王五"]
+        number = await submit(zhang, await write_report(zhang, "关于乡村公路养护的建议",
+                                                        [TEXT_1]))
+        card = await open_report(wang, number)
+        await press(wang, card, "受理")
+        await expect(wang, "已改为：已受理")
+        await expect(zhang, number, "已受理")
+        card = await wang.wait_for(lambda m: m == card and "采用" in m.button_texts)
+        await press(wang, card, "采用")
+        levels = await wang.wait_for(lambda m: m == card and "县级" in m.button_texts)
+        assert levels.buttons[0] == ["县级", "市级", "省级", "全国"]
+        await press(wang, levels, "县级")
+        prompt = await expect(wang, "采用级别：县级")
+        await press(wang, prompt, "不填说明")
+        await expect(wang, f"{number}已改为：已采用（县级）")
+        await expect(zhang, number, "已采用（县级）")
+        assert (report_row(e2e, number)["status"], report_row(e2e, number)["level"]) == (
+            "adopted", "county")
+        await zhang.send("/myreports")
+        await expect(zhang, number, "已采用（县级）")
+        await zhang.send("/me")
+        await expect(zhang, "采用1篇（县级1篇）")
+        await wang.send("/export reports")
+        sent = await wang.next_message()
+        assert sent.document is not None
+        book = load_workbook(io.BytesIO(e2e.server.files[sent.document["file_id"]].data))
+        register, members = book.worksheets
+        header, row = [list(r) for r in register.iter_rows(values_only=True)]
+        assert row[header.index("采用级别")] == "县级"
+        counted, *people_rows = [list(r) for r in members.iter_rows(values_only=True)]
+        assert counted[-4:] == ["县级采用", "市级采用", "省级采用", "全国采用"]
+        [zhang_counts] = [r for r in people_rows if r[0] == "张三"]
+        assert zhang_counts[-4:] == [1, 0, 0, 0]
+    finally:
+        await running.stop()

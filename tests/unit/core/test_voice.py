@@ -69,14 +69,16 @@ def test_leaving_a_conversation_is_exiting() -> None:
 
 # -- statuses as members read them ------------------------------------------------------------
 def test_members_read_not_adopted_and_kept_gently() -> None:
-    from handlers.reports.render import status_detail
+    from bot.core.config import DutyRecordConfig
+    from bot.reports.wording import status_detail
     from storage.models import ReportStatus
 
-    assert status_detail("zh", ReportStatus.NOT_ADOPTED, member=True) == "未采用"
-    assert status_detail("zh", ReportStatus.KEPT, member=True) == "留存备用"
+    levels = DutyRecordConfig().levels
+    assert status_detail("zh", levels, ReportStatus.NOT_ADOPTED, member=True) == "未采用"
+    assert status_detail("zh", levels, ReportStatus.KEPT, member=True) == "留存备用"
     # staff keep the office terms
-    assert status_detail("zh", ReportStatus.NOT_ADOPTED) == "不予采用"
-    assert status_detail("zh", ReportStatus.KEPT) == "留存"
+    assert status_detail("zh", levels, ReportStatus.NOT_ADOPTED) == "不予采用"
+    assert status_detail("zh", levels, ReportStatus.KEPT) == "留存"
 
 
 def test_a_late_check_in_is_a_success() -> None:

@@ -35,7 +35,7 @@ NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 2 March 2026, 10:00 in Shanghai
 SUMMARY_HEADER = [
     "姓名", "活动组", "界别", "在册", "应参加活动", "参加活动", "迟到", "请假", "未签到",
     "提交社情民意信息", "采用（市级）", "采用（省级）", "采用（全国）", "领导批示", "不予采用",
-    "联名", "提案", "读书心得", "履职积分", "活动差额", "提案差额", "社情民意信息差额",
+    "联名反映", "提案", "读书心得", "履职积分", "活动差额", "提案差额", "社情民意信息差额",
     "作风表现", "作风表现备注", "群众满意度", "群众满意度备注",
 ]
 EVENTS_HEADER = ("日期", "活动", "类型", "签到情况")
@@ -68,9 +68,9 @@ ALICE_SHEET = [
     (),
     ("社情民意信息",),
     REPORTS_HEADER,
-    ("2025-0001", "报告R1", "已采用", "市级", INSTRUCTION, day(2, 10), "第一反映人"),
-    ("2025-0002", "报告R2", "已报送", "省级", None, day(3, 12), "第一反映人"),
-    ("2025-0003", "报告R3", "不予采用", None, None, day(4, 8), "第一反映人"),
+    ("2025-0001", "报告R1", "已采用", "市级", INSTRUCTION, day(2, 10), "反映人"),
+    ("2025-0002", "报告R2", "已报送", "省级", None, day(3, 12), "反映人"),
+    ("2025-0003", "报告R3", "不予采用", None, None, day(4, 8), "反映人"),
     ("2025-0005", "报告R5", "已采用", "全国", None, day(5, 28), "联名反映人"),  # R9: a draft
     (),
     ("提案",),
@@ -113,9 +113,9 @@ BOB_SHEET = [
     (),
     ("社情民意信息",),
     REPORTS_HEADER,
-    ("2025-0011", "报告R11", "已提交", None, None, day(1, 1), "第一反映人"),  # 00:30 local
-    ("2025-0004", "报告R4", "已提交", None, None, day(5, 20), "第一反映人"),
-    ("2025-0005", "报告R5", "已采用", "全国", None, day(5, 28), "第一反映人"),
+    ("2025-0011", "报告R11", "已提交", None, None, day(1, 1), "反映人"),  # 00:30 local
+    ("2025-0004", "报告R4", "已提交", None, None, day(5, 20), "反映人"),
+    ("2025-0005", "报告R5", "已采用", "全国", None, day(5, 28), "反映人"),
     (),
     ("提案",),
     PROPOSALS_HEADER,
@@ -450,10 +450,11 @@ async def test_grades_at_the_command_line(db: Database, world: DutyWorld) -> Non
     out = io.StringIO()
     given: dict[str, Any] = {"year": "2025", "member": ALICE, "satisfaction": None, "out": out}
     assert await grade_cli(config, conduct="优秀", remarks="积极  参加", **given) == 0
-    assert await grade_cli(config, conduct=" 良好 ", remarks="", **given) == 0
+    assert await grade_cli(config, conduct=" 良好 ", remarks="", **given) == 0  # deleted
     assert out.getvalue().splitlines() == [
         "conduct (作风表现) of 爱丽丝 (13800000001) for 2025: (none) → 优秀 (积极 参加)",
-        "conduct (作风表现) of 爱丽丝 (13800000001) for 2025: 优秀 (积极 参加) → 良好",
+        "conduct (作风表现) of 爱丽丝 (13800000001) for 2025: 优秀 (积极 参加) → 良好; "
+        "remarks cleared",
     ]
     rows = await db.fetch_all("SELECT grade, remarks, set_by FROM duty_grades")
     assert [tuple(r) for r in rows] == [("良好", "", None)]
@@ -470,8 +471,9 @@ async def test_grades_at_the_command_line(db: Database, world: DutyWorld) -> Non
     [
         ({"conduct": None}, "either --conduct or --satisfaction"),
         ({"satisfaction": "满意"}, "either --conduct or --satisfaction"),
-        ({"conduct": "优" * 21}, "the grade must be 1 to 20 characters"),
-        ({"conduct": "   "}, "the grade must be 1 to 20 characters"),
+        ({"conduct": "优" * 21}, "the grade must be one of 优秀, 良好, 一般, 较差"),
+        ({"conduct": "   "}, "the grade must be one of 优秀, 良好, 一般, 较差"),
+        ({"conduct": "95"}, "the grade must be one of 优秀, 良好, 一般, 较差"),
         ({"remarks": "很" * 201}, "--remarks is 201 characters; at most 200"),
         ({"member": "13800000099"}, "no one on the roster has this phone number"),
         ({"member": STAFF}, "staff have no duty record"),
@@ -499,9 +501,9 @@ async def test_the_commands_are_declared(db: Database, world: DutyWorld, tmp_pat
                         "--group", "第一活动组", "--out", str(target)])
     assert code == 0 and capsys.readouterr().out == f"written: {target}\n"
     code = await _main(["--config", str(config), "duty", "grade", "--year", "2025",
-                        "--member", BOB, "--satisfaction", "95", "--remarks", "好评"])
+                        "--member", BOB, "--satisfaction", "满意", "--remarks", "好评"])
     assert code == 0
-    assert capsys.readouterr().out.endswith(": (none) → 95 (好评)\n")
+    assert capsys.readouterr().out.endswith(": (none) → 满意 (好评)\n")
 
 
 async def _main(argv: list[str]) -> int:

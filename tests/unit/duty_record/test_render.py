@@ -62,11 +62,11 @@ def test_the_reason_of_a_nudge() -> None:
     nudge = Nudge(run_key="supervision:2026-Q4", member_id=7, group_id=1,
                   shortfall={"proposals": 1, "reports": 2, "unknown": 4})
     assert render.nudge_line("zh", nudge) == (
-        "📢 2026年第四季度督导提醒：尚差提案1件、社情民意信息2篇。")
+        "【督导提醒】2026年第四季度尚差提案1件、社情民意信息2篇。")
     assert render.nudge_line("en", nudge) == (
-        "📢 Supervision reminder, Q4 2026: short of 1 proposal(s), 2 report(s).")
+        "Progress reminder, Q4 2026: short of 1 proposal(s), 2 report(s).")
     other = nudge.model_copy(update={"run_key": "supervision:2026-12-01"})
-    assert render.nudge_line("zh", other) == "📢 2026年督导提醒：尚差提案1件、社情民意信息2篇。"
+    assert render.nudge_line("zh", other) == "【督导提醒】2026年尚差提案1件、社情民意信息2篇。"
     assert render.nudge_line("zh", nudge.model_copy(update={"shortfall": {}})) is None
 
 
@@ -122,7 +122,8 @@ def test_every_refusal_is_a_sentence_with_a_next_step(language: str) -> None:
     for problem in DutyProblem:
         key = f"duty.problem.{problem.value}"
         assert key in texts, key
-        shown = tr(language, key, command="me", first=2000, limit=2026, length=30)
+        shown = tr(language, key, command="me", first=2000, limit=2026, length=30,
+                   year=2025, start="2026年3月5日（周四）")
         assert len(shown) <= 200, key  # a popup under a button holds 200 characters
         if language == "zh":
             assert NEXT_STEP.search(last_sentence(shown)), key

@@ -12,7 +12,7 @@ import pytest
 
 from bot.core.auth import Actor, Refused
 from bot.core.config import DutyRecordConfig, LevelConfig
-from bot.duty_record.rules import Target
+from bot.duty_record.rules import Item, Target
 from bot.duty_record.service import DutyProblem, DutyRecordService
 from storage.db import Database
 from storage.duty_models import Dimension, Outcome, Scope
@@ -192,16 +192,18 @@ async def test_grades_are_recorded_audited_and_shown(db: Database, world: DutyWo
                                 "  积极  参加 ") is None
     old = await duty.set_grade(staff, world.members[BOB], YEAR, Dimension.CONDUCT, "良好")
     assert old is not None and old.grade == "优秀" and old.remarks == "积极 参加"
-    await duty.set_grade(None, world.members[BOB], YEAR, Dimension.SATISFACTION, "96")
+    await duty.set_grade(None, world.members[BOB], YEAR, Dimension.SATISFACTION, "满意")
     _, record = await duty.record(bob, None, YEAR)
     assert {d: g.grade for d, g in record.grades.items()} == {
-        Dimension.CONDUCT: "良好", Dimension.SATISFACTION: "96"}
+        Dimension.CONDUCT: "良好", Dimension.SATISFACTION: "满意"}
+    assert record.grades[Dimension.CONDUCT].remarks == "积极 参加"  # kept by the regrade
     audit = await db.fetch_all("SELECT actor_tg_id, detail FROM audit_log "
                                "WHERE action = 'duty.grade' ORDER BY id")
     assert len(audit) == 3 and audit[0]["actor_tg_id"] == staff.telegram_user_id
     assert audit[2]["actor_tg_id"] is None
     for problem, args in [
         (DutyProblem.BAD_GRADE, ("",)), (DutyProblem.BAD_GRADE, ("优" * 21,)),
+        (DutyProblem.BAD_GRADE, ("96",)),  # not one of [duty_record.grades]
         (DutyProblem.REMARKS_TOO_LONG, ("优秀", "长" * 201)),
     ]:
         with pytest.raises(Refused) as refused:
@@ -231,3 +233,70 @@ async def test_a_check_in_counts_once_the_event_is_over(db: Database, world: Dut
     assert (record.counts.expected, record.counts.attended) == (4, 4)
     assert [(e.title, e.expected) for e in (await after.lists(YEAR, Scope(
         member_id=alice))).events][-1] == ("十一月学习", True)
+
+
+async def test_expected_events_follow_the_groups_a_member_was_in(db: Database,
+                                                                 world: DutyWorld) -> None:
+    """鲍勃 moves to 第二活动组 by the roster import of 1 July; 庚新 joins 第一活动组 by
+    the import of 1 August. Each is expected at a group's events held while they were in it:
+    鲍勃 at 第一活动组's 三月读书会 and 五月建言日, then at 十一月学习 (both groups'),
+    not at 第二活动组's June 河道视察 (attended: one of the others) nor at 第一活动组's
+    September meeting (his approved leave there no longer counts); 庚新 at the two events
+    after 1 August."""
+    from bot.members.roster import RosterRow, apply_import
+    from storage.models import Role
+    from tests.clock import FrozenClock
+
+    def row(name: str, phone: str, group: str) -> RosterRow:
+        return RosterRow(line=2, name=name, phone=phone, sector="", group=group,
+                         role=Role.MEMBER)
+
+    for moment, rows in (
+        (datetime(2025, 6, 30, 16, 0, tzinfo=UTC), [row("鲍勃", BOB, "第二活动组")]),
+        (datetime(2025, 7, 31, 16, 0, tzinfo=UTC), [row("庚新", "13800000008", "第一活动组")]),
+    ):
+        async with Database(db.path, FrozenClock(moment)) as at_the_time:
+            await apply_import(at_the_time, rows, source="roster.xlsx")
+    newcomer = (await MemberRepository(db).by_phone("13800000008"))
+    assert newcomer is not None
+    records = {r.counts.member_id: r.counts for r in await service(db).records(YEAR, Scope())}
+    bob, geng = records[world.members[BOB]], records[newcomer.id]
+    assert (bob.expected, bob.attended, bob.attended_expected, bob.on_leave, bob.absent) == (
+        3, 3, 2, 0, 1)
+    assert (geng.expected, geng.absent) == (2, 2)
+    lists = await service(db).lists(YEAR, Scope(member_id=world.members[BOB]))
+    assert [(e.title, e.outcome, e.expected) for e in lists.events] == [
+        ("三月读书会", Outcome.PRESENT, True), ("五月建言日", Outcome.LATE, True),
+        ("河道视察", Outcome.PRESENT, False), ("十一月学习", Outcome.ABSENT, True),
+    ]
+    # the others keep their figures: one group all along
+    assert records[world.members[ALICE]].expected == EXPECTED[ALICE].expected
+    assert records[world.members[E_ER]].expected == EXPECTED[E_ER].expected
+
+
+async def test_the_minimums_of_a_member_who_joined_are_pro_rated_from_that_day(
+    db: Database, world: DutyWorld
+) -> None:
+    """庚新 joins 第一活动组 by the roster import of 1 July 2025: by 1 September, 63 of the 365
+    days are hers (3 × 63/365 → 1 activity due, 1 × 63/365 → 1 proposal and 1 report), and her
+    year asks 3 × 184/365 → 2 activities; the others' targets stay those of the whole year."""
+    from bot.members.roster import RosterRow, apply_import
+    from storage.models import Role
+    from tests.clock import FrozenClock
+
+    joined = datetime(2025, 6, 30, 16, 0, tzinfo=UTC)  # 1 July 00:00 in Shanghai
+    async with Database(db.path, FrozenClock(joined)) as at_the_time:
+        await apply_import(at_the_time, [RosterRow(
+            line=2, name="庚新", phone="13800000008", sector="", group="第一活动组",
+            role=Role.MEMBER)], source="roster.xlsx")
+    newcomer = await MemberRepository(db).by_phone("13800000008")
+    assert newcomer is not None
+    records = {r.counts.member_id: r for r in await service(db).records(
+        YEAR, Scope(), on=date(2025, 9, 1))}
+    geng = records[newcomer.id]
+    assert {k.value: v for k, v in geng.target.due.items()} == {
+        "activities": 1, "proposals": 1, "reports": 1}
+    assert geng.target.yearly[Item.ACTIVITIES] == 2
+    alice = records[world.members[ALICE]]
+    assert {k.value: v for k, v in alice.target.due.items()} == {
+        "activities": 3, "proposals": 1, "reports": 1}

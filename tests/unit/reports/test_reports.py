@@ -20,7 +20,6 @@ from bot.reports.writing import MAX_ATTACHMENTS, MAX_BODY, MAX_TITLE
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
 from storage.models import (
-    AdoptionLevel,
     AttachmentKind,
     Member,
     Report,
@@ -106,7 +105,7 @@ class World:
             ReportStatus.RETURNED: [(ReportStatus.RETURNED, {"note": "请补充数据"})],
             ReportStatus.ADOPTED: [
                 (ReportStatus.ACCEPTED, {}),
-                (ReportStatus.ADOPTED, {"level": AdoptionLevel.CITY, "note": "市政府采用"}),
+                (ReportStatus.ADOPTED, {"level": "city", "note": "市政府采用"}),
             ],
             ReportStatus.FORWARDED: [
                 (ReportStatus.ACCEPTED, {}),

@@ -15,7 +15,7 @@ from bot.core.auth import Why
 from bot.core.config import Config, StorageConfig
 from bot.exports.spreadsheet import ExportFormat, format_for
 from bot.reports.export import RegisterFilter, ReportExporter, export_reports_cli
-from storage.models import AdoptionLevel, ReportStatus
+from storage.models import ReportStatus
 from tests.unit.reports.test_reports import SHANGHAI, World, open_world, refused
 
 S = ReportStatus
@@ -28,7 +28,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 REGISTER_HEADER = [
-    "编号", "日期", "作者", "联名委员", "活动组", "界别", "类别", "标题", "状态", "采用级别",
+    "编号", "日期", "作者", "联名反映人", "活动组", "界别", "类别", "标题", "状态", "采用级别",
     "报送单位", "采用说明", "领导批示", "提交次数", "提交日期", "受理日期", "退回日期",
     "重新提交日期", "采用日期", "报送日期", "留存日期", "不予采用日期",
 ]
@@ -55,7 +55,7 @@ async def fill(world: World) -> None:
     await world.service.move(first.id, staff, S.ACCEPTED, expected_status=S.SUBMITTED)
     world.clock.now = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)
     await world.service.move(
-        first.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level=AdoptionLevel.CITY,
+        first.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level="city",
         note="市政府采用",
     )
     await world.service.add_leader_comment(first.id, staff, "刘市长", "请住建局牵头落实。")
@@ -73,7 +73,7 @@ async def fill(world: World) -> None:
     await world.service.move(third.id, staff, S.ACCEPTED, expected_status=S.SUBMITTED)
     await world.service.move(
         third.id, staff, S.ADOPTED, expected_status=S.ACCEPTED,
-        level=AdoptionLevel.PROVINCE,
+        level="province",
     )
     await world.complete_draft("张三", title="草稿不进登记表")
 
@@ -86,8 +86,8 @@ async def test_xlsx_rows_match_the_database(world: World, tmp_path: Path) -> Non
     assert written == [target]
 
     workbook = load_workbook(target, read_only=True)
-    assert workbook.sheetnames == ["社情民意登记表", "委员统计"]
-    rows = list(workbook["社情民意登记表"].iter_rows(values_only=True))
+    assert workbook.sheetnames == ["社情民意信息登记表", "委员统计"]
+    rows = list(workbook["社情民意信息登记表"].iter_rows(values_only=True))
     workbook.close()
     assert list(rows[0]) == REGISTER_HEADER
     db_rows = await world.db.fetch_all(
@@ -108,9 +108,9 @@ async def test_xlsx_rows_match_the_database(world: World, tmp_path: Path) -> Non
         assert cells["界别"] == "经济界"
     by_title = {row[7]: dict(zip(REGISTER_HEADER, row, strict=True)) for row in rows[1:]}
     elevator = by_title["加装电梯"]
-    assert elevator["联名委员"] == "李四"
+    assert elevator["联名反映人"] == "李四"
     assert elevator["活动组"] == "第一活动组"
-    assert elevator["采用级别"] == "本级"
+    assert elevator["采用级别"] == "市级"
     assert [elevator[k].date() for k in ("提交日期", "受理日期", "采用日期")] == [
         date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4),
     ]
@@ -137,7 +137,7 @@ async def test_columns_fit_their_text_and_the_header_stays(world: World, tmp_pat
     workbook = load_workbook(target)
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2"
-    sheet = workbook["社情民意登记表"]
+    sheet = workbook["社情民意信息登记表"]
     widths = {
         cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]
     }
@@ -236,8 +236,8 @@ async def test_english_labels_and_in_memory_files(world: World) -> None:
     )
     assert [f.name for f in files] == ["reports.xlsx"]
     workbook = load_workbook(io.BytesIO(files[0].content), read_only=True)
-    assert workbook.sheetnames == ["Register", "Per member"]
-    rows = list(workbook["Register"].iter_rows(values_only=True))
+    assert workbook.sheetnames == ["Register of reports", "Per member"]
+    rows = list(workbook["Register of reports"].iter_rows(values_only=True))
     workbook.close()
     assert rows[0][:3] == ("Number", "Date", "Author")
     assert rows[1][6] == "Livelihood and welfare"

@@ -7,7 +7,7 @@ from handlers.reports.flows import ReviewNoteFlow, WriteFlow
 from handlers.shared.common import flow_data
 from storage.conversations import SettingsRepository
 from storage.db import Database
-from storage.models import AdoptionLevel, ReportStatus
+from storage.models import ReportStatus
 
 USER, CHAT = 501, 501
 
@@ -44,7 +44,7 @@ async def test_review_note_data_of_an_earlier_version_reads(db: Database) -> Non
     assert conversation is not None
     assert flow_data(conversation, ReviewNoteFlow) == ReviewNoteFlow(
         report_id=3, expected=ReportStatus.ACCEPTED, to=ReportStatus.ADOPTED,
-        level=AdoptionLevel.PROVINCE, card=42,
+        level="province", card=42,
     )
 
 

@@ -14,7 +14,7 @@ from bot.reports.service import ReportService
 from bot.reports.workflow import Refusal, is_allowed_move, review_moves
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import AdoptionLevel, ReportCategory, ReportStatus
+from storage.models import ReportCategory, ReportStatus
 from storage.reports import ReportRepository
 from tests.clock import SYSTEM
 from tests.unit.reports.test_reports import SHANGHAI, World, open_world, refused
@@ -50,7 +50,7 @@ ALL_PAIRS = list(itertools.product(ReportStatus, ReportStatus))
 EXTRA: dict[ReportStatus, dict[str, object]] = {
     S.RETURNED: {"note": "请补充"},
     S.NOT_ADOPTED: {"note": "不予采用的理由"},
-    S.ADOPTED: {"level": AdoptionLevel.PROVINCE, "note": "省委办公厅采用"},
+    S.ADOPTED: {"level": "province", "note": "省委办公厅采用"},
     S.FORWARDED: {"forwarded_to": "市政府办公室"},
 }
 
@@ -160,12 +160,12 @@ async def test_forwarded_then_adopted_keeps_both(world: World) -> None:
     report = await world.report_in(S.FORWARDED)
     result = await world.service.move(
         report.id, staff, S.ADOPTED, expected_status=S.FORWARDED,
-        level=AdoptionLevel.NATIONAL, note="全国政协采用",
+        level="national", note="全国政协采用",
     )
     assert (result.report.level, result.report.forwarded_to) == (
-        AdoptionLevel.NATIONAL, "省政协"
+        "national", "省政协"
     )
-    assert (result.move.level, result.move.note) == (AdoptionLevel.NATIONAL, "全国政协采用")
+    assert (result.move.level, result.move.note) == ("national", "全国政协采用")
     row = await world.db.fetch_one(
         "SELECT detail FROM audit_log WHERE action = 'report_move' ORDER BY id DESC LIMIT 1"
     )
@@ -244,7 +244,7 @@ async def test_two_processes_pressing_at_once_one_wins(world: World) -> None:
         second = ReportService(other, MemberRepository(other), SHANGHAI, world.clock)
         outcomes = await asyncio.gather(
             world.service.move(
-                report.id, wang, S.ADOPTED, expected_status=S.ACCEPTED, level=AdoptionLevel.CITY
+                report.id, wang, S.ADOPTED, expected_status=S.ACCEPTED, level="city"
             ),
             second.move(report.id, zhao, S.KEPT, expected_status=S.ACCEPTED),
             return_exceptions=True,
@@ -397,7 +397,7 @@ async def test_my_reports_with_history(world: World) -> None:
     await world.service.move(mine.id, staff, S.ACCEPTED, expected_status=S.SUBMITTED)
     world.clock.advance(hours=1)
     await world.service.move(
-        mine.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level=AdoptionLevel.CITY,
+        mine.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level="city",
         note="区政府采用",
     )
     world.clock.advance(hours=1)
@@ -411,7 +411,7 @@ async def test_my_reports_with_history(world: World) -> None:
     assert [(m.to_status, m.note) for m in history.moves] == [
         (S.SUBMITTED, None), (S.ACCEPTED, None), (S.ADOPTED, "区政府采用"),
     ]
-    assert history.moves[2].level is AdoptionLevel.CITY
+    assert history.moves[2].level == "city"
     # the co-author sees it too, but not the author's draft
     assert [h.report.title for h in await world.service.my_reports(li)] == ["李四的", "我的"]
     li_actor = await world.actor("李四")
@@ -442,7 +442,7 @@ async def test_accepted_returned_and_adopted_forwarded_on(world: World) -> None:
         adopted.id, staff, S.FORWARDED, expected_status=S.ADOPTED, forwarded_to="省政协"
     )
     assert (forwarded.report.status, forwarded.report.level, forwarded.report.forwarded_to) == (
-        S.FORWARDED, AdoptionLevel.CITY, "省政协"
+        S.FORWARDED, "city", "省政协"
     )
 
 
@@ -450,7 +450,7 @@ async def test_a_wrong_move_is_undone_within_the_time_and_audited(world: World) 
     staff = await world.actor("王五")
     report = await world.report_in(S.ACCEPTED)
     adopted = await world.service.move(
-        report.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level=AdoptionLevel.CITY,
+        report.id, staff, S.ADOPTED, expected_status=S.ACCEPTED, level="city",
     )
     world.clock.advance(minutes=9)
     undone = await world.service.undo_move(
@@ -529,3 +529,73 @@ async def test_the_batched_notice_lists_what_was_submitted_in_its_window(world: 
         start + timedelta(minutes=60), start + timedelta(minutes=120)
     )
     assert [r.id for r in later] == [late.id]
+
+
+async def test_an_adoption_stands_when_the_level_it_is_forwarded_to_declines(
+    world: World
+) -> None:
+    """Adopted at the committee's own level, forwarded (报送) to the province, not adopted
+    there: the adoption stands. The duty record counts it once, at the highest level adopted
+    at, and not as 未采用; the author and the lists read both facts."""
+    from bot.core.config import DutyRecordConfig
+    from bot.duty_record.service import DutyRecordService
+    from bot.reports.wording import office_status, status_detail
+    from storage.duty_models import Scope
+
+    staff = await world.actor("王五")
+    declined = await world.report_in(S.ADOPTED)
+    await world.service.move(declined.id, staff, S.FORWARDED, expected_status=S.ADOPTED,
+                             forwarded_to="省政协")
+    result = await world.service.move(declined.id, staff, S.NOT_ADOPTED,
+                                      expected_status=S.FORWARDED, note="省级未采用")
+    report = result.report
+    assert (report.status, report.level, report.forwarded_to) == (
+        S.NOT_ADOPTED, "city", "省政协")
+    levels = DutyRecordConfig().levels
+    assert status_detail("zh", levels, report.status, report.level, report.forwarded_to,
+                         member=True) == "市级采用；报送省政协未采用"
+    assert office_status("zh", levels, report.status, report.level,
+                         report.forwarded_to) == "市级采用；报送省政协未采用"
+    # adopted at the province, forwarded on, then adopted again lower down: the province stands
+    higher = await world.report_in(S.ACCEPTED)
+    await world.service.move(higher.id, staff, S.FORWARDED, expected_status=S.ACCEPTED,
+                             forwarded_to="省政协")
+    await world.service.move(higher.id, staff, S.ADOPTED, expected_status=S.FORWARDED,
+                             level="province")
+    await world.service.move(higher.id, staff, S.FORWARDED, expected_status=S.ADOPTED,
+                             forwarded_to="全国政协")
+    lower = await world.service.move(higher.id, staff, S.ADOPTED, expected_status=S.FORWARDED,
+                                     level="city")
+    assert lower.report.level == "province"
+    nowhere = await world.report_in(S.NOT_ADOPTED)
+    author = await world.member("张三")
+    duty = DutyRecordService(world.db, MemberRepository(world.db), SHANGHAI,
+                             clock=world.clock)
+    [record] = await duty.records(2026, Scope(member_id=author.id))
+    assert (record.counts.submitted, record.counts.adopted, record.counts.not_adopted) == (
+        3, {"city": 1, "province": 1}, 1)
+    lines = {line.report_id: line for line in (await duty.lists(
+        2026, Scope(member_id=author.id))).reports}
+    assert (lines[declined.id].level, lines[declined.id].forwarded_to) == ("city", "省政协")
+    assert lines[nowhere.id].level is None
+
+
+async def test_the_levels_are_the_configs(world: World) -> None:
+    """A county committee adopts at county, city, province and national level; a code the
+    config does not have is refused, a fourth level is stored and counted."""
+    from bot.core.config import LevelConfig
+
+    county = [LevelConfig(code="county", zh="县级", en="county", points=2),
+              LevelConfig(code="city", zh="市级", en="city", points=3),
+              LevelConfig(code="province", zh="省级", en="provincial", points=5),
+              LevelConfig(code="national", zh="全国", en="national", points=10)]
+    service = ReportService(world.db, MemberRepository(world.db), SHANGHAI, world.clock,
+                            levels=county)
+    staff = await world.actor("王五")
+    report = await world.report_in(S.ACCEPTED)
+    assert (await refused(service.move(report.id, staff, S.ADOPTED, expected_status=S.ACCEPTED,
+                                       level="township"))).reason is Refusal.LEVEL_REQUIRED
+    adopted = await service.move(report.id, staff, S.ADOPTED, expected_status=S.ACCEPTED,
+                                 level="county")
+    assert adopted.report.level == adopted.move.level == "county"
+    assert (await ReportRepository(world.db).get(report.id)).level == "county"  # type: ignore[union-attr]

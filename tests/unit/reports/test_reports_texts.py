@@ -9,7 +9,7 @@ from bot.core.auth import Refused, Why
 from bot.core.texts import LANGUAGES, catalog
 from bot.reports.workflow import REVIEW_MOVES, Refusal
 from handlers.reports.render import refusal_text, split_text
-from storage.models import AdoptionLevel, ReportCategory, ReportStatus
+from storage.models import ReportCategory, ReportStatus
 
 POPUP_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
 
@@ -20,7 +20,6 @@ def test_every_code_has_its_text(language: str) -> None:
     keys += [f"review.move_{to}" for moves in REVIEW_MOVES.values() for to in moves]
     keys += [f"report_status.{status}" for status in ReportStatus]
     keys += [f"report_category.{category}" for category in ReportCategory]
-    keys += [f"report_level.{level}" for level in AdoptionLevel]
     keys += [f"report.history_move{by}{note}" for by in ("", "_by") for note in ("", "_note")]
     assert [key for key in keys if key not in catalog(language)] == []
 

@@ -1,6 +1,7 @@
-"""Migration 0013 (the 副组长 role): `members` rebuilt with every row, column, index and the
-references of the other tables intact, foreign keys enforced afterwards; and the runner, which
-applies each migration with foreign keys off and rolls back one that breaks a reference."""
+"""Migrations 0013 (the 副组长 role) and 0016 (adoption levels from the config): `members`, then
+`reports`, rebuilt with every row, column, index and the references of the other tables intact,
+foreign keys enforced afterwards; and the runner, which applies each migration with foreign keys
+off and rolls back one that breaks a reference."""
 
 from __future__ import annotations
 
@@ -96,9 +97,9 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
         "ORDER BY name")]
 
 
-def _picture(path: Path) -> dict[str, Any]:
-    """Everything migration 0013 must keep: every row of every table, the columns, indexes
-    and foreign keys of every table, and the SQL of every object but `members` itself."""
+def _picture(path: Path, rebuilt: str = "members") -> dict[str, Any]:
+    """Everything a rebuild must keep: every row of every table, the columns, indexes and
+    foreign keys of every table, and the SQL of every object but the `rebuilt` table itself."""
     conn = sqlite3.connect(path)
     try:
         tables = _tables(conn)
@@ -119,7 +120,8 @@ def _picture(path: Path) -> dict[str, Any]:
             "foreign_keys": {t: conn.execute(f'PRAGMA foreign_key_list("{t}")').fetchall()
                              for t in tables},
             "schema": sorted(conn.execute(
-                "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name != 'members'")),
+                "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name != ?",
+                (rebuilt,))),
         }
     finally:
         conn.close()
@@ -213,3 +215,42 @@ async def test_a_migration_breaking_a_reference_is_rolled_back(
             assert await db.fetch_all("SELECT * FROM reading_notes") == []
             assert await db.fetch_all(
                 "SELECT name FROM sqlite_master WHERE name = 'scratch'") == []
+
+
+LEVELS_FROM_CONFIG = 16  # reports.level takes any level of [[duty_record.levels]]
+
+
+async def test_0016_keeps_every_report_and_takes_a_county_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bot.db"
+    monkeypatch.setattr(storage.db, "migrations", _only_up_to(LEVELS_FROM_CONFIG - 1))
+    async with Database(path, SYSTEM):
+        pass
+    monkeypatch.undo()
+    world = seed_year(path)
+    _seed_more(path)
+    conn = _connect(path)
+    with conn, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute("UPDATE reports SET level = 'county' WHERE id = ?", (world.reports["R1"],))
+    conn.close()
+    before = _picture(path, "reports")
+    assert len(before["rows"]["reports"]) == 11 and before["rows"]["report_coauthors"]
+    monkeypatch.setattr(storage.db, "migrations", _only_up_to(LEVELS_FROM_CONFIG))
+    async with Database(path, SYSTEM) as db:
+        assert (await db.fetch_one("PRAGMA user_version"))[0] == 16  # type: ignore[index]
+        async with db.transaction() as conn_:
+            await conn_.execute("UPDATE reports SET level = 'county' WHERE id = ?",
+                                (world.reports["R1"],))
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            async with db.transaction() as conn_:
+                await conn_.execute("INSERT INTO report_coauthors(report_id, member_id) "
+                                    "VALUES (424242, 1)")
+    monkeypatch.undo()
+    after = _picture(path, "reports")
+    changed = [(*r[:7], "county", *r[8:]) if r[0] == world.reports["R1"] else r
+               for r in before["rows"]["reports"]]
+    assert sorted(after["rows"].pop("reports"), key=repr) == sorted(changed, key=repr)
+    before["rows"].pop("reports")
+    for part in ("rows", "columns", "indexes", "index_columns", "foreign_keys", "schema"):
+        assert after[part] == before[part], part
