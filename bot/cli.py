@@ -17,6 +17,7 @@ from bot.core.cli import Command
 from bot.core.config import Config, ConfigError, load_config
 from bot.duty_record import cli as duty_cli
 from bot.members import cli as members_cli
+from bot.members import groups_cli
 from bot.reminders import cli as reminders_cli
 from bot.reports import cli as reports_cli
 
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Each capability adds its own commands, and its kinds of export under `export`.
     members_cli.add_commands(sub)
+    groups_cli.add_commands(sub)
     attendance_cli.add_commands(sub)
     reminders_cli.add_commands(sub)
     duty_cli.add_commands(sub)

@@ -202,6 +202,15 @@ class MemberRepository:
         return cursor.rowcount == 1
 
     @staticmethod
+    async def group_id_of_chat(conn: aiosqlite.Connection, chat_id: int) -> int | None:
+        """The group a chat is bound to, read inside the caller's transaction."""
+        async with conn.execute(
+            "SELECT id FROM activity_groups WHERE chat_id = ?", (chat_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else None
+
+    @staticmethod
     async def bind_group_chat(
         conn: aiosqlite.Connection, group_id: int, chat_id: int, title: str | None, *,
         now: datetime,

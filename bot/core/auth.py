@@ -13,6 +13,7 @@ class Action(StrEnum):
     """Everything that needs more than being a bound member."""
 
     BIND_GROUP = "bind_group"
+    REBIND_GROUP = "rebind_group"  # move a chat bound to one group to another
     INVITE = "invite"
     UNBIND = "unbind"
     VIEW_ROSTER = "view_roster"
@@ -38,6 +39,7 @@ class Scope(StrEnum):
 # The permission table: action → the roles that may do it, and how far.
 PERMISSIONS: dict[Action, dict[Role, Scope]] = {
     Action.BIND_GROUP: {Role.LEADER: Scope.OWN_GROUP, Role.STAFF: Scope.ANY_GROUP},
+    Action.REBIND_GROUP: {Role.STAFF: Scope.ANY_GROUP},
     Action.INVITE: {Role.STAFF: Scope.ANY_GROUP},
     Action.UNBIND: {Role.STAFF: Scope.ANY_GROUP},
     Action.VIEW_ROSTER: {

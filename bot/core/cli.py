@@ -4,6 +4,7 @@ the one error for an argument the operator has to correct."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Any
@@ -17,6 +18,8 @@ Namespace = argparse.Namespace
 Subcommands = argparse._SubParsersAction  # what add_subparsers() returns
 # A subcommand: given the config and the parsed arguments, returns the exit status.
 Command = Callable[[Config, Namespace], Coroutine[Any, Any, int]]
+# How a command asks the operator a yes/no question: the question in, the answer out.
+Ask = Callable[[str], str]
 
 
 class UsageError(ValueError):
@@ -50,3 +53,28 @@ def number_argument(text: str) -> int:
     if number is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number like 12")
     return number
+
+
+def confirmation(yes: bool) -> Ask:
+    """How a command asks before a change: with --yes the answer is yes (and is printed); at a
+    terminal the operator is asked; from a script or a pipe, where no one can answer, the
+    answer is no, and the operator is told to add --yes."""
+    if yes:
+        def answer_yes(question: str) -> str:
+            print(question + "yes (--yes)")
+            return "yes"
+
+        return answer_yes
+    if sys.stdin.isatty():
+        return input
+
+    def answer_no(question: str) -> str:
+        print(question + "no (not a terminal: add --yes to confirm)")
+        return "no"
+
+    return answer_no
+
+
+def confirmed(answer: str) -> bool:
+    """Whether the operator's answer is yes."""
+    return answer.strip().lower() in ("y", "yes", "是")

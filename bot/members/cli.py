@@ -4,11 +4,10 @@ command line."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.cli import Namespace, Subcommands
+from bot.core.cli import Ask, Namespace, Subcommands, confirmation, confirmed
 from bot.core.config import Config
 from bot.core.phones import normalize_phone
 from bot.core.texts import columns
@@ -39,6 +38,7 @@ def _print_plan(
         print(f"  ~ row {row.line}: {row.name} ({row.phone}) {would}updated: {fields}", file=out)
     for group in plan.new_groups:
         print(f"  + group {group} {would}created", file=out)
+    _print_lookalikes(plan, out)
     if deactivating:
         for member in plan.not_in_file:
             where = f"{member.group_name or 'no group'}, {member.role.value}"
@@ -56,6 +56,16 @@ def _print_plan(
     )
 
 
+def _print_lookalikes(plan: ImportPlan, out: TextIO) -> None:
+    """A warning for each new group whose name looks like another's, with the rows naming it."""
+    rows = plan.added + [row for row, _ in plan.updated] + plan.unchanged
+    for new, other in plan.lookalike_groups:
+        lines = ", ".join(str(row.line) for row in sorted(rows, key=lambda r: r.line)
+                          if row.group == new)
+        print(f"  ! group {new} (row{'s' if ',' in lines else ''} {lines}) looks like the group "
+              f"{other}: a slip in the file?", file=out)
+
+
 async def _plan(db: Database, rows: list[RosterRow]) -> ImportPlan:
     members = MemberRepository(db)
     return plan_import(
@@ -65,12 +75,13 @@ async def _plan(db: Database, rows: list[RosterRow]) -> ImportPlan:
 
 async def import_roster_cli(
     config: Config, path: Path, *, dry_run: bool, out: TextIO,
-    deactivate_missing: bool = False, ask: Callable[[str], str] = input,
+    deactivate_missing: bool = False, ask: Ask = input,
 ) -> int:
     """`liaison-bot members import FILE [--dry-run] [--deactivate-missing]`.
 
-    With --deactivate-missing, the members not in the file are listed and `ask` asks the
-    operator to confirm; anything but yes writes nothing at all."""
+    A new group whose name looks like another's (第 一活动组, 第一活动组) is shown and `ask` asks
+    the operator to confirm creating it; with --deactivate-missing, the members not in the file
+    are listed and `ask` asks likewise. Anything but yes writes nothing at all."""
     try:
         rows, errors = read_roster(path)
     except RosterFileError as exc:
@@ -84,17 +95,27 @@ async def import_roster_cli(
         return 1
     async with Database(config.storage.path, config.clock) as db:
         plan = await _plan(db, rows)
-        confirmed: list[int] = []
+        if plan.lookalike_groups and not dry_run:
+            _print_lookalikes(plan, out)
+            out.flush()
+            names = [new for new, _ in plan.lookalike_groups]
+            answer = ask(f"Create the group{'s' if len(names) > 1 else ''} {', '.join(names)} "
+                         "all the same? [y/N] ")
+            if not confirmed(answer):
+                print("nothing written: correct the group names in the file "
+                      "(or confirm to create them)", file=out)
+                return 1
+        deactivating: list[int] = []
         if deactivate_missing and plan.not_in_file and not dry_run:
             _print_plan(plan, out, dry_run=dry_run, deactivating=True)
             out.flush()
             answer = ask(f"Deactivate these {len(plan.not_in_file)} member(s)? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
+            if not confirmed(answer):
                 print("nothing written", file=out)
                 return 1
-            confirmed = [member.id for member in plan.not_in_file]
+            deactivating = [member.id for member in plan.not_in_file]
         if not dry_run:
-            plan = await apply_import(db, rows, source=path.name, deactivate=confirmed)
+            plan = await apply_import(db, rows, source=path.name, deactivate=deactivating)
     _print_plan(plan, out, dry_run=dry_run)
     return 0
 
@@ -192,15 +213,10 @@ async def deactivate_cli(config: Config, phone: str, *, out: TextIO) -> int:
     return 0
 
 
-def _answer_yes(question: str) -> str:
-    print(question + "yes (--yes)")
-    return "yes"
-
-
 async def _import(config: Config, args: Namespace) -> int:
     return await import_roster_cli(
         config, Path(args.file), dry_run=args.dry_run, out=sys.stdout,
-        deactivate_missing=args.deactivate_missing, ask=_answer_yes if args.yes else input,
+        deactivate_missing=args.deactivate_missing, ask=confirmation(args.yes),
     )
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.core.auth import Action, Actor, NotAllowed
+from bot.core.auth import Action, Actor, NotAllowed, Refused, audited_as
 from bot.core.phones import normalize_phone
 from storage.audit import record_audit
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import ActivityGroup, Member
+from storage.models import ActivityGroup, Member, Role
 
 INVITE_PREFIX = "inv_"
 INVITE_LIFETIME = timedelta(days=7)
@@ -36,6 +36,24 @@ class BindOutcome(StrEnum):
 class BindResult:
     outcome: BindOutcome
     member: Member | None = None
+
+
+class ChatBindingWhy(StrEnum):
+    """Why a group chat's binding was left as it was."""
+
+    BOUND_ELSEWHERE = "bound_elsewhere"  # the chat serves another group: staff move it, asked
+    CHANGED_MEANWHILE = "changed_meanwhile"  # a rebind confirmed after the binding changed
+
+
+@dataclass(frozen=True)
+class Rebound:
+    """A confirmed rebind: the chat's group now, the one it served before (None when nothing
+    changed: it served `group` already) and that group's leaders with an account, to be told."""
+
+    group: ActivityGroup
+    previous: ActivityGroup | None
+    old_leaders: list[Member]
+    at: datetime
 
 
 class RegistrationService:
@@ -159,6 +177,9 @@ class RegistrationService:
             return group
         now = self.db.clock()
         async with self.db.transaction() as conn:
+            # A chat that serves another group is moved only by rebind_group_chat, once asked.
+            if await MemberRepository.group_id_of_chat(conn, chat_id) not in (None, group_id):
+                raise Refused(ChatBindingWhy.BOUND_ELSEWHERE)
             await MemberRepository.bind_group_chat(conn, group_id, chat_id, title, now=now)
             await record_audit(
                 conn, "group_bind", actor_tg_id=actor.telegram_user_id,
@@ -169,6 +190,44 @@ class RegistrationService:
         bound = await self.members.group_by_id(group_id)
         assert bound is not None
         return bound
+
+    async def group_of_chat(self, chat_id: int) -> ActivityGroup | None:
+        """The activity group a chat is bound to, if any."""
+        return await self.members.group_by_chat(chat_id)
+
+    async def rebind_group_chat(
+        self, actor: Actor, group_id: int, chat_id: int, title: str | None, *, replacing: int
+    ) -> Rebound:
+        """Move a chat bound to group `replacing` to group `group_id`: staff only, once they
+        confirmed. Refused(CHANGED_MEANWHILE) when the chat no longer serves `replacing` (the
+        question is stale); nothing changes when it serves `group_id` already (a double tap)."""
+        if not actor.can(Action.REBIND_GROUP, group_id):
+            raise NotAllowed
+        group = await self.members.group_by_id(group_id)
+        previous = await self.members.group_by_id(replacing)
+        if group is None or previous is None:
+            raise Refused(ChatBindingWhy.CHANGED_MEANWHILE)
+        now = self.db.clock()
+        async with self.db.transaction() as conn:
+            current = await MemberRepository.group_id_of_chat(conn, chat_id)
+            if current == group_id:
+                return Rebound(group, None, [], now)
+            if current != replacing:
+                raise Refused(ChatBindingWhy.CHANGED_MEANWHILE)
+            await MemberRepository.bind_group_chat(conn, group_id, chat_id, title, now=now)
+            await record_audit(
+                conn, "group_rebind", **audited_as(actor), subject=f"group:{group_id}",
+                detail={"chat_id": chat_id, "title": title, "from_group_id": previous.id,
+                        "from_group": previous.name, "to_group": group.name},
+                at=now,
+            )
+        bound = await self.members.group_by_id(group_id)
+        assert bound is not None
+        leaders = [
+            m for m in await self.members.list_members(previous.name)
+            if m.role is Role.LEADER and m.active and m.telegram_user_id is not None
+        ]
+        return Rebound(bound, previous, leaders, now)
 
 
 class _Rollback(Exception):

@@ -22,6 +22,7 @@ import aiosqlite
 
 from bot.core.phones import normalize_roster_phone
 from bot.members.departures import deactivate_in
+from bot.members.group_names import lookalike
 from storage.audit import record_audit
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
@@ -89,6 +90,8 @@ class ImportPlan:
     not_in_file: list[Member] = field(default_factory=list)  # active ones only
     new_groups: list[str] = field(default_factory=list)
     deactivated: list[Member] = field(default_factory=list)
+    # new groups whose name differs from another's only by a slip: (the new name, the other)
+    lookalike_groups: list[tuple[str, str]] = field(default_factory=list)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -255,7 +258,8 @@ def plan_import(
     rows: list[RosterRow], existing: list[Member], groups: Iterable[str]
 ) -> ImportPlan:
     by_phone = {member.phone: member for member in existing}
-    known_groups = set(groups)
+    named = list(groups)
+    known_groups = set(named)
     plan = ImportPlan()
     for row in rows:
         member = by_phone.pop(row.phone, None)
@@ -266,7 +270,11 @@ def plan_import(
         else:
             plan.unchanged.append(row)
         if row.group and row.group not in known_groups:
+            similar = lookalike(row.group, named)
+            if similar is not None:
+                plan.lookalike_groups.append((row.group, similar))
             known_groups.add(row.group)
+            named.append(row.group)
             plan.new_groups.append(row.group)
     plan.not_in_file = sorted((m for m in by_phone.values() if m.active), key=lambda m: m.id)
     return plan
@@ -317,6 +325,8 @@ async def apply_import(
                 "updated": len(plan.updated),
                 "unchanged": len(plan.unchanged),
                 "new_groups": plan.new_groups,
+                **({"lookalike_groups": [new for new, _ in plan.lookalike_groups]}
+                   if plan.lookalike_groups else {}),
                 "deactivated": len(plan.deactivated),
             },
             at=now,

@@ -7,7 +7,7 @@ from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.members.registration import INVITE_PREFIX
 from handlers.members import admin, groups, settings, start
-from handlers.members.buttons import BindGroupChoice, LanguageChoice
+from handlers.members.buttons import BindGroupChoice, LanguageChoice, RebindAnswer
 from handlers.shared.capability import Capability, Menu, command
 
 _private_message = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
@@ -25,6 +25,7 @@ CAPABILITY = Capability(
     ),
     buttons={
         BindGroupChoice: groups.bind_group_chosen,
+        RebindAnswer: groups.rebind_answered,
         LanguageChoice: settings.language_chosen,
     },
     deep_links={INVITE_PREFIX: start.invite_link},

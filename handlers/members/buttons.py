@@ -1,4 +1,5 @@
-"""The members' inline buttons (binding a group chat, language) as typed callback data."""
+"""The members' inline buttons (binding or rebinding a group chat, language) as typed callback
+data."""
 
 from __future__ import annotations
 
@@ -12,6 +13,16 @@ class BindGroupChoice(CallbackData):
 
     PREFIX = "bg"
     group_id: int
+
+
+class RebindAnswer(CallbackData):
+    """/bindgroup in a chat bound to group `replacing`: staff's answer to "bind it to group
+    `group_id` instead?" (checked against the chat's binding when pressed)."""
+
+    PREFIX = "bgr"
+    group_id: int
+    replacing: int
+    answer: Literal["yes", "no"]
 
 
 class LanguageChoice(CallbackData):

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.auth import Actor, NotAllowed
-from bot.members.registration import BindOutcome, RegistrationService
+from bot.core.auth import Actor, NotAllowed, Refused
+from bot.members.registration import BindOutcome, ChatBindingWhy, RegistrationService
 from storage.conversations import SettingsRepository
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
@@ -133,11 +133,31 @@ async def test_group_binding_respects_scope(db: Database) -> None:
     again = await service.bind_group_chat(leader, own, -1001, "一组群")  # type: ignore[arg-type]
     assert again == bound
     assert await audit_count(db, "group_bind") == 1  # a double tap is not a second binding
-    # the same chat moved to another group by staff: the old binding is cleared
+    # the same chat moved to another group: not by a plain binding, even by staff; by staff
+    # once they confirmed (rebind), which clears the old binding; a stale confirmation is refused
     staff = Actor.resolve(11, await member(db, "13800000003"), set())
-    await service.bind_group_chat(staff, other, -1001, "一组群")
+    assert own is not None
+    own_id: int = own
+    with pytest.raises(Refused) as refused:
+        await service.bind_group_chat(staff, other, -1001, "一组群")
+    assert refused.value.reason is ChatBindingWhy.BOUND_ELSEWHERE
+    with pytest.raises(NotAllowed):
+        await service.rebind_group_chat(leader, other, -1001, "一组群", replacing=own_id)
+    async with db.transaction() as conn:
+        third = await MemberRepository.ensure_group(conn, "第三活动组", now=SYSTEM())
+    with pytest.raises(Refused) as refused:  # asked when the chat was the other group's
+        await service.rebind_group_chat(staff, third, -1001, "一组群", replacing=other)
+    assert refused.value.reason is ChatBindingWhy.CHANGED_MEANWHILE
+    assert (await repo.group_by_chat(-1001)).id == own_id  # type: ignore[union-attr]
+    rebound = await service.rebind_group_chat(staff, other, -1001, "一组群", replacing=own_id)
+    assert rebound.previous is not None
+    assert (rebound.group.id, rebound.previous.id) == (other, own_id)
+    assert rebound.old_leaders == []  # 李四 has no account to be told on
     assert (await repo.group_by_chat(-1001)).id == other  # type: ignore[union-attr]
-    assert (await repo.group_by_id(own)).chat_id is None  # type: ignore[arg-type,union-attr]
+    assert (await repo.group_by_id(own_id)).chat_id is None  # type: ignore[union-attr]
+    twice = await service.rebind_group_chat(staff, other, -1001, "一组群", replacing=own_id)
+    assert twice.previous is None  # a double tap changes nothing
+    assert await audit_count(db, "group_rebind") == 1
     assert Role.LEADER in leader.roles
 
 
