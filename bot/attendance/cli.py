@@ -25,7 +25,7 @@ from typing import TextIO
 
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.export import export_attendance_cli
-from bot.attendance.marks_file import MarkRowError, MarksFileError, read_marks
+from bot.attendance.marks_file import read_marks
 from bot.attendance.outcomes import AfterwardsMark, MarkOutcome
 from bot.attendance.qr import projector_svg, qr_png
 from bot.attendance.rules import EventProblem, is_long, read_end
@@ -43,6 +43,7 @@ from bot.core.cli import (
     number_argument,
 )
 from bot.core.config import Config
+from bot.core.tables import RowError, TableFileError
 from bot.core.texts import catalog, tr
 from bot.core.timeparse import TimeReading, read_local_datetime
 from bot.telegram.links import deep_link, fetch_bot_username
@@ -227,7 +228,7 @@ async def attendance_marks_cli(
         expected = {m.id for m in await service.repo.expected_members(event_id)}
         try:
             rows, errors = read_marks(path, await members.list_members(), expected, event_id)
-        except MarksFileError as exc:
+        except TableFileError as exc:
             print(f"{path}: {exc}", file=out)
             return 1
         batch = None
@@ -240,7 +241,7 @@ async def attendance_marks_cli(
                 if result.refused:
                     why = _WHY_NOT.get(result.outcome, result.outcome.value)
                     standing = result.standing.value if result.standing else ""
-                    errors.append(MarkRowError(row.line, f"{row.member.name}: "
+                    errors.append(RowError(row.line, f"{row.member.name}: "
                                                + why.format(standing=standing)))
     if errors:
         for error in sorted(errors, key=lambda e: e.line):

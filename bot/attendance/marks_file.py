@@ -1,6 +1,6 @@
 """A file of attendance marks for an event that is over (`liaison-bot events attendance`).
 
-A .csv with a header row: the member by phone (手机号) or name (姓名), or both, the status
+A .csv or .xlsx with a header row: the member by phone (手机号) or name (姓名), or both, the status
 (状态 or 出勤情况: present/已签到/出席, late/迟到, leave/请假) and optionally the leave reason
 (事由). Every row is checked before anything is written, and every problem is reported with
 the row's number as a spreadsheet shows it (header = row 1), as the roster import does: an
@@ -10,8 +10,6 @@ status, a member given twice. A file with any bad row writes nothing.
 
 from __future__ import annotations
 
-import csv
-import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 from bot.attendance.outcomes import MarkStatus
 from bot.attendance.rules import MAX_REASON, mark_status_of
 from bot.core.phones import normalize_roster_phone
+from bot.core.tables import RowError, TableFileError, read_lines
 from storage.models import Member
 
 _HEADERS: dict[str, tuple[str, ...]] = {
@@ -28,10 +27,6 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "reason": ("reason", "事由", "请假事由", "备注", "note"),
 }
 STATUS_WORDS = "present, late or leave (or 已签到/出席, 迟到, 请假)"
-
-
-class MarksFileError(Exception):
-    """The file as a whole cannot be read: not a .csv, not text, no header, missing columns."""
 
 
 @dataclass(frozen=True)
@@ -44,44 +39,16 @@ class MarkRow:
     reason: str
 
 
-@dataclass(frozen=True)
-class MarkRowError:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.line}: {self.reason}"
-
-
-def _cell(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
-
-
-def _lines(path: Path) -> list[list[str]]:
-    if not path.is_file():
-        raise MarksFileError(f"no such file: {path}")
-    if path.suffix.lower() != ".csv":
-        raise MarksFileError("use a .csv file")
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return [[_cell(cell) for cell in row] for row in csv.reader(text.splitlines())]
-    raise MarksFileError("the file is neither UTF-8 nor GB18030 text")
-
-
 def _columns(header: list[str]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
         for column, names in _HEADERS.items():
             if title.lower() in names:
                 if column in columns:
-                    raise MarksFileError(f"column {column!r} appears twice in the header")
+                    raise TableFileError(f"column {column!r} appears twice in the header")
                 columns[column] = index
     if "status" not in columns or not ({"name", "phone"} & columns.keys()):
-        raise MarksFileError("the header row needs a column status (or 状态) and a column "
+        raise TableFileError("the header row needs a column status (or 状态) and a column "
                              "name or phone (or 姓名, 手机号)")
     return columns
 
@@ -115,17 +82,15 @@ def _member_of(
 
 def read_marks(
     path: Path, roster: Sequence[Member], expected: Collection[int], event_id: int
-) -> tuple[list[MarkRow], list[MarkRowError]]:
+) -> tuple[list[MarkRow], list[RowError]]:
     """Every good row and every problem of every bad one (a row can have several); a member
-    given twice is reported on the later row. MarksFileError when the file is unusable."""
+    given twice is reported on the later row. TableFileError when the file is unusable."""
     header: list[str] | None = None
     columns: dict[str, int] = {}
     rows: list[MarkRow] = []
-    errors: list[MarkRowError] = []
+    errors: list[RowError] = []
     first_line_of: dict[int, int] = {}
-    for number, cells in enumerate(_lines(path), start=1):
-        if not any(cells):
-            continue
+    for number, cells in read_lines(path):
         if header is None:
             header = cells
             columns = _columns(header)
@@ -155,9 +120,9 @@ def read_marks(
             earlier = first_line_of.setdefault(member.id, number)
             if earlier != number:
                 problems.append(f"{member.name} is given in row {earlier} already")
-        errors += [MarkRowError(number, problem) for problem in problems]
+        errors += [RowError(number, problem) for problem in problems]
         if not problems and member is not None and status is not None:
             rows.append(MarkRow(number, member, status, reason))
     if header is None:
-        raise MarksFileError("the file is empty")
+        raise TableFileError("the file is empty")
     return rows, errors

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.phones import normalize_roster_phone
+from bot.core.tables import RowError, TableFileError, read_lines
 from bot.core.texts import DEFAULT_LANGUAGE, LANGUAGES, plain
 from bot.duty_record.service import MAX_REMARKS, DutyRecordService
-from bot.members.roster import RosterFileError, RowError, read_lines
 from storage.duty_models import Dimension, Grade, Scope
 from storage.duty_record import GradeWrite
 from storage.models import Member, Role
@@ -123,26 +123,26 @@ def _columns(header: list[str]) -> dict[str, int]:
         for column, accepted in names.items():
             if key in accepted:
                 if column in columns:
-                    raise RosterFileError(f"the column {title} appears twice in the header")
+                    raise TableFileError(f"the column {title} appears twice in the header")
                 columns[column] = index
     if "remarks" in columns:
-        raise RosterFileError(
+        raise TableFileError(
             f"a {header[columns['remarks']]} column: write the remarks under "
             f"{column_title('conduct_remarks')} or {column_title('satisfaction_remarks')}")
     if "name" not in columns and "phone" not in columns:
-        raise RosterFileError(f"the header row needs a {column_title('name')} or "
+        raise TableFileError(f"the header row needs a {column_title('name')} or "
                               f"{column_title('phone')} column")
     if "conduct" not in columns and "satisfaction" not in columns:
-        raise RosterFileError(f"the header row needs a {column_title('conduct')} or "
+        raise TableFileError(f"the header row needs a {column_title('conduct')} or "
                               f"{column_title('satisfaction')} column")
     return columns
 
 
 def read_grades(path: Path) -> GradesFile:
-    """The rows of a grades file (.xlsx or .csv); RosterFileError when it cannot be used."""
+    """The rows of a grades file (.xlsx or .csv); TableFileError when it cannot be used."""
     lines = read_lines(path)
     if not lines:
-        raise RosterFileError("the file is empty")
+        raise TableFileError("the file is empty")
     columns = _columns(lines[0][1])
 
     def cell(cells: list[str], column: str) -> str:

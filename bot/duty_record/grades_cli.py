@@ -12,6 +12,7 @@ from typing import TextIO
 from bot.core.auth import Refused
 from bot.core.cli import Namespace, Subcommands, UsageError
 from bot.core.config import Config
+from bot.core.tables import TableFileError
 from bot.duty_record.export import export_duty_cli, member_by_phone, parse_year
 from bot.duty_record.grades import (
     CLEAR_REMARKS,
@@ -22,7 +23,6 @@ from bot.duty_record.grades import (
     template_rows,
 )
 from bot.duty_record.service import DutyProblem, DutyRecordService
-from bot.members.roster import RosterFileError
 from storage.db import Database
 from storage.duty_models import Dimension, Grade
 from storage.members import MemberRepository
@@ -118,7 +118,7 @@ async def import_grades_cli(config: Config, path: Path, *, year: str | None, dry
     bad row and nothing written (1); 2 for a bad --year."""
     try:
         sheet = read_grades(path)
-    except RosterFileError as exc:
+    except TableFileError as exc:
         print(f"{path}: {exc}", file=out)
         return 1
     async with Database(config.storage.path, config.clock) as db:

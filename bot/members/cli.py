@@ -10,12 +10,12 @@ from typing import TextIO
 from bot.core.cli import Ask, Namespace, Subcommands, confirmation, confirmed
 from bot.core.config import Config
 from bot.core.phones import normalize_phone
+from bot.core.tables import TableFileError
 from bot.core.texts import columns
 from bot.members.departures import deactivate_members
 from bot.members.registration import RegistrationService
 from bot.members.roster import (
     ImportPlan,
-    RosterFileError,
     RosterRow,
     apply_import,
     plan_import,
@@ -84,7 +84,7 @@ async def import_roster_cli(
     are listed and `ask` asks likewise. Anything but yes writes nothing at all."""
     try:
         rows, errors = read_roster(path)
-    except RosterFileError as exc:
+    except TableFileError as exc:
         print(f"{path}: {exc}", file=out)
         return 1
     if errors:

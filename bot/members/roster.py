@@ -11,9 +11,7 @@ back.
 
 from __future__ import annotations
 
-import csv
-import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.core.phones import normalize_roster_phone
+from bot.core.tables import RowError, TableFileError, read_lines
 from bot.members.departures import deactivate_in
 from bot.members.group_names import lookalike
 from storage.audit import record_audit
@@ -57,10 +56,6 @@ _ROLES: dict[str, Role] = {
 _GROUP_ROLES = (Role.LEADER, Role.DEPUTY)
 
 
-class RosterFileError(Exception):
-    """The file as a whole cannot be read: wrong type, no header, missing columns."""
-
-
 @dataclass(frozen=True)
 class RosterRow:
     line: int
@@ -69,15 +64,6 @@ class RosterRow:
     sector: str
     group: str | None
     role: Role
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.line}: {self.reason}"
 
 
 @dataclass
@@ -95,59 +81,6 @@ class ImportPlan:
 
 
 # -- reading --------------------------------------------------------------------------------
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a phone typed into a number cell
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
-def _csv_lines(path: Path) -> list[list[str]]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return list(csv.reader(text.splitlines()))
-    raise RosterFileError("the file is neither UTF-8 nor GB18030 text")
-
-
-def _xlsx_lines(path: Path) -> list[list[object]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise RosterFileError(f"cannot open the spreadsheet ({type(exc).__name__})") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _raw_lines(path: Path) -> Sequence[Sequence[object]]:
-    if not path.is_file():
-        raise RosterFileError(f"no such file: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _csv_lines(path)
-    if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_lines(path)
-    raise RosterFileError("use a .xlsx or .csv file")
-
-
-def read_lines(path: Path) -> list[tuple[int, list[str]]]:
-    """The lines of a .xlsx (its first sheet) or .csv file that have something in them, as
-    (row number as the spreadsheet shows it, the cells as text the way the roster reads them);
-    RosterFileError when the file cannot be read. The grades import reads files with it."""
-    lines = ((number, [_cell(value) for value in raw])
-             for number, raw in enumerate(_raw_lines(path), start=1))
-    return [(number, cells) for number, cells in lines if any(cells)]
-
-
 def _columns(header: list[str]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
@@ -155,11 +88,11 @@ def _columns(header: list[str]) -> dict[str, int]:
         for column, names in _HEADERS.items():
             if key in names:
                 if column in columns:
-                    raise RosterFileError(f"column {column!r} appears twice in the header")
+                    raise TableFileError(f"column {column!r} appears twice in the header")
                 columns[column] = index
     missing = [c for c in _REQUIRED_COLUMNS if c not in columns]
     if missing:
-        raise RosterFileError(
+        raise TableFileError(
             "the header row needs the columns name, phone (or 姓名, 手机号); missing: "
             + ", ".join(missing)
         )
@@ -207,19 +140,13 @@ def _parse_row(
 def read_roster(path: Path) -> tuple[list[RosterRow], list[RowError]]:
     """Every good row and every problem of every bad one, in one pass (a row can have several:
     a phone that repeats an earlier row's is reported even when the earlier row is bad too);
-    RosterFileError when the file is unusable."""
-    lines: Iterator[tuple[int, list[str]]] = (
-        (number, [_cell(value) for value in raw])
-        for number, raw in enumerate(_raw_lines(path), start=1)
-    )
+    TableFileError when the file is unusable."""
     header: list[str] | None = None
     columns: dict[str, int] = {}
     rows: list[RosterRow] = []
     errors: list[RowError] = []
     first_line_of: dict[str, int] = {}
-    for number, cells in lines:
-        if not any(cells):
-            continue
+    for number, cells in read_lines(path):
         if header is None:
             header = cells
             columns = _columns(header)
@@ -234,7 +161,7 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[RowError]]:
         if row is not None and not problems:
             rows.append(row)
     if header is None:
-        raise RosterFileError("the file is empty")
+        raise TableFileError("the file is empty")
     return rows, errors
 
 

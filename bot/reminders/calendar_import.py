@@ -20,8 +20,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.core.tables import RowError, TableFileError, cell, raw_lines
 from bot.core.timeparse import parse_day
-from bot.members.roster import RosterFileError, RowError, _cell, _raw_lines
 from bot.reminders.calendar import DayKind
 from bot.reminders.service import ReminderService
 from storage.audit import record_audit
@@ -44,7 +44,7 @@ _KINDS: dict[str, DayKind] = {
 _KIND_WORDS = "workday/holiday, 上班/放假"
 
 
-class CalendarFileError(RosterFileError):
+class CalendarFileError(TableFileError):
     """The file as a whole cannot be read: not there, wrong type, empty, no days."""
 
 
@@ -79,7 +79,7 @@ def _text(value: object) -> str:
         value = value.date()
     if isinstance(value, date):
         return value.isoformat()
-    return _cell(value)
+    return cell(value)
 
 
 def _kind(text: str) -> DayKind | None:
@@ -121,14 +121,14 @@ def read_calendar(path: Path) -> tuple[list[CalendarRow], list[RowError]]:
     earlier row's is reported, even when either row is bad otherwise); CalendarFileError when
     the file is unusable."""
     try:
-        raw_lines = _raw_lines(path)
-    except RosterFileError as exc:
+        lines = raw_lines(path)
+    except TableFileError as exc:
         raise CalendarFileError(str(exc)) from exc
     rows: list[CalendarRow] = []
     errors: list[RowError] = []
     first_line_of: dict[date, int] = {}
     seen_any = False
-    for number, raw in enumerate(raw_lines, start=1):
+    for number, raw in enumerate(lines, start=1):
         cells = [_text(value) for value in raw]
         if not any(cells):
             continue

@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.core.auth import Action, Actor, NotAllowed, audited_as
 from bot.core.numbers import parse_number
 from bot.core.phones import normalize_phone
-from bot.members.roster import RosterFileError, _cell, _raw_lines
+from bot.core.tables import TableFileError, cell, raw_lines
 from bot.reminders.proposals import MAX_COUNT, ProposalService
 from storage.audit import record_audit
 from storage.models import Member
@@ -27,7 +27,7 @@ _HEADERS: dict[str, tuple[str, ...]] = {
 }
 
 
-class FilingFileError(RosterFileError):
+class FilingFileError(TableFileError):
     """The file as a whole cannot be read: wrong type, no header, no name or phone column."""
 
 
@@ -81,8 +81,8 @@ def read_filings(path: Path, filers: list[Member]) -> FilingImport:
     found = FilingImport()
     counts: Counter[int] = Counter()
     header: dict[str, int] | None = None
-    for line, raw in enumerate(_raw_lines(path), start=1):
-        cells = [_cell(value) for value in raw]
+    for line, raw in enumerate(raw_lines(path), start=1):
+        cells = [cell(value) for value in raw]
         if not any(cells):
             continue
         if header is None:

@@ -12,8 +12,8 @@ from bot.core.auth import Refused
 from bot.core.cli import Namespace, Subcommands, UsageError, day_argument
 from bot.core.config import Config
 from bot.core.phones import normalize_phone
+from bot.core.tables import TableFileError
 from bot.core.texts import plain
-from bot.members.roster import RosterFileError
 from bot.reminders.proposal_import import import_filings
 from bot.reminders.service import ReminderService
 from storage.db import Database
@@ -85,7 +85,7 @@ async def import_cli(config: Config, args: Namespace, out: TextIO) -> int:
             window = await _window_of(service, args.window)
             found = await import_filings(service.proposals, None, window.id, Path(args.file),
                                          dry_run=args.dry_run)
-        except (UsageError, RosterFileError) as exc:
+        except (UsageError, TableFileError) as exc:
             print(f"proposals: {exc}", file=out)
             return 2
         except Refused as exc:

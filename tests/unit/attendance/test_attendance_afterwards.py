@@ -283,3 +283,27 @@ def test_every_outcome_of_a_mark_has_its_sentence_in_both_catalogs() -> None:
         assert [key for key in keys if key not in catalog(language)] == [], language
     assert catalog("zh")["attendance.afterwards_label"] == "事后补记"
     assert catalog("en")["attendance.afterwards_label"] == "marked afterwards"
+
+
+async def test_the_marks_may_come_as_a_spreadsheet(config: Config, tmp_path: Path) -> None:
+    """A .xlsx as the office keeps it: the phone typed into a number cell, full-width words."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "手机号", "状态", "事由"])
+    sheet.append(["张三", None, "出席", None])
+    sheet.append([None, 13800000012, "迟到", None])
+    sheet.append(["王五", None, "请假", "外地出差"])
+    path = tmp_path / "march.xlsx"
+    book.save(path)
+    out = io.StringIO()
+    assert await attendance_marks_cli(config, 1, path, dry_run=False, out=out) == 0
+    assert out.getvalue().splitlines() == [
+        "  + row 2: 张三 (13800000011) marked present afterwards",
+        "  + row 3: 李四 (13800000012) marked late afterwards",
+        "  + row 4: 王五 (13800000013) marked leave afterwards",
+        "3 marked afterwards, 0 unchanged",
+    ]
+    assert len((await stored(config))["leaves"]) == 1

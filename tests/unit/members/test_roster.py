@@ -8,9 +8,9 @@ import pytest
 from openpyxl import Workbook
 
 from bot.core.config import Config
+from bot.core.tables import TableFileError
 from bot.members.cli import format_table, import_roster_cli, list_members_cli
 from bot.members.roster import (
-    RosterFileError,
     apply_import,
     read_roster,
 )
@@ -98,14 +98,14 @@ def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
     ],
 )
 def test_unusable_files(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(RosterFileError, match=message):
+    with pytest.raises(TableFileError, match=message):
         read_roster(write(tmp_path, text))
 
 
 def test_wrong_file_type(tmp_path: Path) -> None:
-    with pytest.raises(RosterFileError, match=r"\.xlsx or \.csv"):
+    with pytest.raises(TableFileError, match=r"\.xlsx or \.csv"):
         read_roster(write(tmp_path, "x", name="roster.txt"))
-    with pytest.raises(RosterFileError, match="cannot open"):
+    with pytest.raises(TableFileError, match="cannot open"):
         read_roster(write(tmp_path, "not a zip", name="roster.xlsx"))
 
 

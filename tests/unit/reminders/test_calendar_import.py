@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 import storage.db
 from bot.core.config import Config, StorageConfig
-from bot.members.roster import RowError
+from bot.core.tables import RowError
 from bot.reminders.audience import Audience
 from bot.reminders.calendar import DayKind
 from bot.reminders.calendar_import import (
