@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import aiosqlite
+
 from bot.attendance.base import AttendanceBase
 from bot.attendance.outcomes import DecisionOutcome, LeaveDecision, LeaveOutcome, LeaveResult
 from bot.attendance.permissions import may_decide_leave
@@ -32,6 +34,38 @@ class LeaveRequests(AttendanceBase):
     async def _deciders(self, member: Member) -> tuple[Member, ...]:
         return await deciders_of(self.repo, member)
 
+    @staticmethod
+    async def _leave_refusal(
+        conn: aiosqlite.Connection, member: Member, event_id: int, at: datetime
+    ) -> LeaveResult | None:
+        """Why `member` cannot ask for leave from the event at `at`, whatever the reason; None
+        when they can."""
+        event = (await AttendanceRepository.events_in(conn, [event_id])).get(event_id)
+        if event is None:
+            return LeaveResult(LeaveOutcome.NO_SUCH_EVENT)
+        if event.status is EventStatus.CANCELLED:
+            return LeaveResult(LeaveOutcome.CANCELLED, event)
+        if member.group_id not in event.group_ids:
+            return LeaveResult(LeaveOutcome.NOT_EXPECTED, event)
+        if at >= event.ends_at:
+            return LeaveResult(LeaveOutcome.EVENT_OVER, event)
+        if await AttendanceRepository.checkin_of(conn, event_id, member.id) is not None:
+            return LeaveResult(LeaveOutcome.CHECKED_IN, event)
+        existing = await AttendanceRepository.leave_of(conn, event_id, member.id)
+        if existing is not None and existing.status is LeaveStatus.PENDING:
+            return LeaveResult(LeaveOutcome.ALREADY_PENDING, event, existing)
+        if existing is not None and existing.status is LeaveStatus.APPROVED:
+            return LeaveResult(LeaveOutcome.ALREADY_APPROVED, event, existing)
+        return None
+
+    async def leave_refusal(
+        self, member: Member, event_id: int, *, at: datetime | None = None
+    ) -> LeaveResult | None:
+        """Before the reason is asked for: why leave cannot be asked (checked in already, asked
+        or approved already, over, cancelled, not their event, no such event), or None. Asking
+        checks all this again."""
+        return await self._leave_refusal(self.db.reader, member, event_id, at or self.clock())
+
     async def ask_leave(
         self, member: Member, event_id: int, reason: str, *, at: datetime | None = None
     ) -> LeaveResult:
@@ -43,22 +77,10 @@ class LeaveRequests(AttendanceBase):
             return LeaveResult(LeaveOutcome.REASON_TOO_LONG)
         at = at or self.clock()
         async with self.db.transaction() as conn:
-            event = (await AttendanceRepository.events_in(conn, [event_id])).get(event_id)
-            if event is None:
-                return LeaveResult(LeaveOutcome.NO_SUCH_EVENT)
-            if event.status is EventStatus.CANCELLED:
-                return LeaveResult(LeaveOutcome.CANCELLED, event)
-            if member.group_id not in event.group_ids:
-                return LeaveResult(LeaveOutcome.NOT_EXPECTED, event)
-            if at >= event.ends_at:
-                return LeaveResult(LeaveOutcome.EVENT_OVER, event)
-            if await AttendanceRepository.checkin_of(conn, event_id, member.id) is not None:
-                return LeaveResult(LeaveOutcome.CHECKED_IN, event)
-            existing = await AttendanceRepository.leave_of(conn, event_id, member.id)
-            if existing is not None and existing.status is LeaveStatus.PENDING:
-                return LeaveResult(LeaveOutcome.ALREADY_PENDING, event, existing)
-            if existing is not None and existing.status is LeaveStatus.APPROVED:
-                return LeaveResult(LeaveOutcome.ALREADY_APPROVED, event, existing)
+            refused = await self._leave_refusal(conn, member, event_id, at)
+            if refused is not None:
+                return refused
+            event = (await AttendanceRepository.events_in(conn, [event_id]))[event_id]
             request_id = await AttendanceRepository.save_leave_request(
                 conn, event_id, member.id, reason, at
             )

@@ -34,6 +34,8 @@ LINK_PREFIX = "ci_"
 _MAC_BYTES = 12  # 16 characters of base64url
 _LINK = re.compile(r"ci_([1-9][0-9]{0,11})_([1-9][0-9]{0,11})_([A-Za-z0-9_-]{16})")
 _CODE = re.compile(r"[0-9]{6}")
+# A Chinese keyboard types full-width digits (１２３４５６): the same code.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 class TokenVerdict(StrEnum):
@@ -147,9 +149,9 @@ def verify_code(
     `event_ids` are the events the member may check in to (tried in order; the first match
     wins), `other_event_ids` the other events a code could currently be shown for: a current
     code of one of those is OTHER_EVENT. A code of any of them from shortly before the grace
-    is EXPIRED; anything else is FORGED (a wrong code).
+    is EXPIRED; anything else is FORGED (a wrong code). Full-width digits are digits.
     """
-    code = code.strip()
+    code = code.strip().translate(_FULL_WIDTH_DIGITS)
     if _CODE.fullmatch(code) is None:
         return TokenCheck(TokenVerdict.FORGED)
     now_step = step_at(now)

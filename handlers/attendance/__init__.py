@@ -59,6 +59,7 @@ CAPABILITY = Capability(
     },
     deep_links={CHECKIN_PREFIX: checkin.checkin_link, leave.LEAVE_PREFIX: leave.leave_link},
     exports={"attendance": export.export_attendance},
+    words={"请假": leave.leave_command},  # typed alone in private chat: /leave
     jobs=(announcer.schedule_announcer, qr.schedule_qr_screens),
     # before the private catch-all: a bare code or 签到 in private chat
     handlers=(checkin.CODE_OR_WORD_HANDLER,),

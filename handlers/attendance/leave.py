@@ -4,7 +4,6 @@ private chat, the push with 批准 / 拒绝 to whoever decides, and the member t
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -32,7 +31,7 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context, Services
-from storage.models import Conversation, Event, EventStatus, LeaveRequest, Member, Role
+from storage.models import Conversation, Event, LeaveRequest, Member, Role
 
 log = logging.getLogger(__name__)
 
@@ -51,31 +50,24 @@ async def _ask_reason(update: Update, context: Context, event_id: int) -> None:
     if member is None:
         await reply(update, context, "auth.not_registered")
         return
-    event = await context.services.attendance.event(event_id)
-    problem = _leave_problem(member, event, context.services.clock())
-    if problem is not None:
-        await reply(update, context, problem, number=event_id)
+    # checked in, asked or approved already, …: said at once, not after the reason is typed
+    refused = await context.services.attendance.leave_refusal(member, event_id)
+    if refused is not None:
+        outcome = refused.outcome
+        key = ("event.no_such_event" if outcome is LeaveOutcome.NO_SUCH_EVENT
+               else f"leave.{outcome.value}")
+        await reply(update, context, key, number=event_id)
         return
-    assert event is not None
+    event = await context.services.attendance.event(event_id)
+    if event is None:  # deleted in between: as if it had never been
+        await reply(update, context, "event.no_such_event", number=event_id)
+        return
     await save_step(update, context, KIND, "reason", LeaveReasonStep(event_id=event.id))
     zone = context.services.config.zone
     await reply(update, context, "leave.ask_reason", title=event.title,
                 when=when_text(context.lang, event.starts_at, event.ends_at, zone,
                                today=context.services.today()),
                 limit=MAX_REASON)
-
-
-def _leave_problem(member: Member, event: Event | None, now: datetime) -> str | None:
-    """Why leave cannot be asked from `event`, as a text key (or None when it can)."""
-    if event is None:
-        return "event.no_such_event"
-    if event.status is EventStatus.CANCELLED:
-        return "leave.cancelled"
-    if member.group_id not in event.group_ids:
-        return "leave.not_expected"
-    if now >= event.ends_at:
-        return "leave.event_over"
-    return None
 
 
 async def leave_button(update: Update, context: Context, choice: EventLeaveAsk) -> None:

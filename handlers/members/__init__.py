@@ -29,6 +29,7 @@ CAPABILITY = Capability(
         LanguageChoice: settings.language_chosen,
     },
     deep_links={INVITE_PREFIX: start.invite_link},
+    words={"帮助": settings.show_help},
     handlers=(
         ChatMemberHandler(groups.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(_private_message & filters.CONTACT, start.contact_shared),

@@ -64,10 +64,19 @@ async def show_help(update: Update, context: Context) -> None:
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """/cancel: leave whatever conversation is under way."""
+    """/cancel: exit whatever conversation is under way (its capability may say more: that a
+    draft is kept)."""
     assert update.effective_chat is not None and update.effective_user is not None
-    ended = await context.services.settings.end_conversation(
-        update.effective_user.id, update.effective_chat.id
-    )
-    await reply(update, context, "common.cancelled" if ended else "common.nothing_to_cancel")
+    settings = context.services.settings
+    user_id, chat_id = update.effective_user.id, update.effective_chat.id
+    conversation = await settings.conversation(user_id, chat_id)
+    ended = await settings.end_conversation(user_id, chat_id)
+    if not ended:
+        await reply(update, context, "common.nothing_to_cancel")
+        return
+    on_exit = context.state.registry.exits.get(conversation.kind) if conversation else None
+    if conversation is None or on_exit is None:
+        await reply(update, context, "common.cancelled")
+        return
+    await on_exit(update, context, conversation)
 

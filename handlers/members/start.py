@@ -144,9 +144,13 @@ async def contact_shared(update: Update, context: Context) -> None:
 
 
 async def private_fallback(update: Update, context: Context) -> None:
-    """Anything else said in private: a pointer to what the bot understands."""
+    """Anything else said in private: a pointer to what the bot understands (a photo or a file:
+    where they are attached)."""
     if context.actor.is_bound or context.actor.is_staff:
-        await reply(update, context, "common.not_understood")
+        message = update.effective_message
+        attached = message is not None and bool(message.photo or message.document)
+        await reply(update, context,
+                    "common.attachment_outside_report" if attached else "common.not_understood")
     else:
         assert update.effective_chat is not None
         await context.bot.send_message(

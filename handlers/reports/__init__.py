@@ -48,6 +48,7 @@ CAPABILITY = Capability(
         ReviewUndo: review.undo_chosen,
     },
     flows={flows.WRITE_KIND: write.on_step, flows.REVIEW_KIND: notes.on_step},
+    exits={flows.WRITE_KIND: write.on_exit},
     deep_links={ADVICE_PREFIX: write.advice_link},
     exports={"reports": export.export_reports},
     jobs=(nudge.schedule_nudge, staff_notice.schedule_batches),

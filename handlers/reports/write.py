@@ -339,6 +339,26 @@ async def category_chosen(update: Update, context: Context, data: ReportCategory
     await _next_after(update, context, report, WriteStep.CATEGORY, editing)
 
 
+async def on_exit(update: Update, context: Context, conversation: Conversation) -> None:
+    """/cancel while writing (the conversation is over): the report keeps what was typed, so
+    say so and how to go on, as ⏸ 暂存退出 does."""
+    member = context.actor.member
+    report: Report | None = None
+    if member is not None:
+        try:
+            report = await context.services.reports.editable_report(
+                member, flow_data(conversation, WriteFlow).report_id
+            )
+        except Refused:  # submitted or deleted meanwhile: nothing is kept here
+            report = None
+    if report is None or not (report.title or report.body or report.attachments):
+        await reply(update, context, "common.cancelled")
+    elif report.status is ReportStatus.RETURNED:
+        await reply(update, context, "report.left_returned", number=report.number or "")
+    else:
+        await reply(update, context, "report.exited_saved")
+
+
 # -- messages while the conversation is open --------------------------------------------------
 async def on_step(update: Update, context: Context, conversation: Conversation) -> None:
     """A private message while writing a report: the input of the current step."""

@@ -58,6 +58,10 @@ class Capability:
       its steps; private messages go there while it is open;
     - deep_links: /start <prefix>… payloads and the handler of each;
     - exports: /export <word> … and the handler of each (which checks rights);
+    - exits: what /cancel says on ending a guided conversation of this kind (instead of
+      "已退出。"), e.g. that a draft is kept;
+    - words: a word typed alone in private chat that stands for a command (帮助 for /help),
+      when no guided conversation is waiting for an answer;
     - jobs: started once when the handlers are registered (timers of the job queue);
     - handlers: other PTB handlers (contacts, chat-member updates), in order;
     - private_fallback / unknown_command: the answers to anything else in private chat (one
@@ -70,6 +74,8 @@ class Capability:
     flows: Mapping[str, StepHandler] = field(default_factory=dict)
     deep_links: Mapping[str, DeepLinkHandler] = field(default_factory=dict)
     exports: Mapping[str, ExportHandler] = field(default_factory=dict)
+    exits: Mapping[str, StepHandler] = field(default_factory=dict)
+    words: Mapping[str, Callback] = field(default_factory=dict)
     jobs: tuple[JobStarter, ...] = ()
     handlers: tuple[BaseHandler[Any, Any, Any], ...] = ()
     private_fallback: Callback | None = None
@@ -109,6 +115,8 @@ class Registry:
             "deep link", (cap.deep_links for cap in caps)
         )
         self.exports: dict[str, ExportHandler] = _merge("export", (cap.exports for cap in caps))
+        self.exits: dict[str, StepHandler] = _merge("exit", (cap.exits for cap in caps))
+        self.words: dict[str, Callback] = _merge("word", (cap.words for cap in caps))
         self.private_fallback = _only("private_fallback", (c.private_fallback for c in caps))
         self.unknown_command = _only("unknown_command", (c.unknown_command for c in caps))
 

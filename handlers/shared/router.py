@@ -15,14 +15,16 @@ from handlers.shared.errors import on_error
 
 
 def export_names(kind: str) -> list[str]:
-    """What may be typed for the export `kind`: the word it is registered under and its name in
-    each language (catalog key export.kind_<kind>, e.g. 社情民意 for reports), if it has one."""
+    """What may be typed for the export `kind`: the word it is registered under and its names in
+    each language (catalog key export.kind_<kind>, names separated by " / ", e.g. 社情民意 and
+    社情民意登记表 for reports), if it has any."""
     names = [kind]
     for language in LANGUAGES:
         try:
-            names.append(tr(language, f"export.kind_{kind}"))
+            names.extend(tr(language, f"export.kind_{kind}").split("/"))
         except KeyError:
             continue
+    names = [name.strip() for name in names if name.strip()]
     return list(dict.fromkeys(name.lower() for name in names))
 
 
@@ -41,8 +43,16 @@ async def route_export(update: Update, context: Context) -> None:
     await export(update, context, args[1:])
 
 
+def typed_word(update: Update) -> str:
+    """A private message's text as a word typed alone: without blanks or a closing 。/！."""
+    message = update.effective_message
+    typed = (message.text or "") if message is not None else ""
+    return typed.strip().rstrip("。！!").strip()
+
+
 async def route_private_message(update: Update, context: Context) -> None:
-    """A private message that is not a command: the next step of an open conversation, if any."""
+    """A private message that is not a command: the next step of an open conversation, if any;
+    else a word that stands for a command (帮助 is /help), else the private fallback."""
     assert update.effective_user is not None and update.effective_chat is not None
     registry = context.state.registry
     conversation = await context.services.settings.conversation(
@@ -50,7 +60,8 @@ async def route_private_message(update: Update, context: Context) -> None:
     )
     flow = registry.flows.get(conversation.kind) if conversation is not None else None
     if conversation is None or flow is None:
-        await registry.private_fallback(update, context)
+        word = registry.words.get(typed_word(update))
+        await (word or registry.private_fallback)(update, context)
         return
     await flow(update, context, conversation)
 

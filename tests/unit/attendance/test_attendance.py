@@ -415,6 +415,18 @@ async def test_typed_codes(world: World) -> None:
     assert result.event is not None and result.event.id == event_id
 
 
+async def test_a_code_in_full_width_digits_checks_in(world: World) -> None:
+    """/checkin １２３４５６ (a Chinese keyboard's digits) records as /checkin 123456 does."""
+    event_id = await world.event()
+    secret = await world.service.token_secret()
+    world.clock.now = START + timedelta(minutes=5)
+    typed = checkin_tokens.code_for(secret, event_id, checkin_tokens.step_at(world.clock.now))
+    full_width = typed.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    result = await world.service.check_in_by_code(world.people["委员一"], full_width)
+    assert result.outcome is CheckInOutcome.RECORDED
+    assert result.event is not None and result.event.id == event_id
+
+
 async def test_wrong_codes_are_throttled(world: World) -> None:
     event_id = await world.event()
     secret = await world.service.token_secret()

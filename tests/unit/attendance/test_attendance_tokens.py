@@ -146,6 +146,22 @@ def test_codes_name_the_event() -> None:
     assert both.verdict is TokenVerdict.VALID
 
 
+FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_a_code_typed_in_full_width_digits_is_the_code() -> None:
+    """A Chinese keyboard types "１２３４５６": the same code as "123456"; other scripts'
+    digits (Arabic-Indic) are no code."""
+    step = step_at(NOW)
+    code = code_for(SECRET, 11, step)
+    wide = code.translate(FULL_WIDTH_DIGITS)
+    for typed in (wide, f"\u3000{wide} ", code[:3] + wide[3:]):
+        check = verify_code(SECRET, typed, NOW, event_ids=[11])
+        assert (check.verdict, check.event_id) == (TokenVerdict.VALID, 11), typed
+    arabic = code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert verify_code(SECRET, arabic, NOW, event_ids=[11]).verdict is TokenVerdict.FORGED
+
+
 @given(st.integers(min_value=1, max_value=10**6), st.integers(min_value=1, max_value=10**8))
 def test_codes_are_six_digits_and_differ_between_purposes(event_id: int, step: int) -> None:
     code = code_for(SECRET, event_id, step)
