@@ -278,6 +278,26 @@ class AttendanceRepository:
         rows = await self.db.fetch_all(sql + " ORDER BY g.id, m.name, m.id", params)
         return [_member(row) for row in rows]
 
+    async def told_members(self, event_id: int) -> list[Member]:
+        """The members expected at the event who were told of it: its announcement was posted
+        in their group's chat, something about it was delivered to them (a reminder, a notice
+        of a change, a leave request to decide: see the deliveries' keys), or they checked in
+        or asked for leave themselves."""
+        sql = _MEMBER_SELECT + f"""WHERE m.id IN ({_EXPECTED_IDS}) AND (
+  EXISTS (SELECT 1 FROM event_announcements a JOIN activity_groups ag ON ag.chat_id = a.chat_id
+          WHERE a.event_id = ?1 AND ag.id = m.group_id)
+  OR EXISTS (SELECT 1 FROM deliveries d
+             WHERE d.chat_id = m.telegram_user_id AND d.status = 'sent'
+               AND (d.key LIKE 'event:' || ?1 || ':%'
+                    OR d.key IN (SELECT 'occ:' || o.id FROM reminder_occurrences o
+                                 WHERE o.event_id = ?1)
+                    OR d.key IN (SELECT 'leave:' || l.id || ':ask' FROM leave_requests l
+                                 WHERE l.event_id = ?1)))
+  OR m.id IN (SELECT member_id FROM checkins WHERE event_id = ?1)
+  OR m.id IN (SELECT member_id FROM leave_requests WHERE event_id = ?1))"""
+        rows = await self.db.fetch_all(sql + " ORDER BY g.id, m.name, m.id", (event_id,))
+        return [_member(row) for row in rows]
+
     @staticmethod
     async def expected_ids_in(conn: aiosqlite.Connection, event_id: int) -> set[int]:
         """The ids of the members expected at the event, read inside a write transaction."""

@@ -1,16 +1,17 @@
 """Attendance sheets as .xlsx or .csv: one row per expected member per event, and a summary.
 
-Sheet 1 has one row per expected member of each exported event: the event (number, day,
-start, type, title), the member (group, name, sector), the status (present, late, on leave,
-leave pending, not yet, absent), the check-in time in the committee's zone and how it was made,
-and the leave reason (a mark made after the end shows 事后补记 as how it was made, without a
-time). Sheet 2 counts per member: expected, attended (present or late), late,
-leave, pending, absent, and the period counted. Only events that have started count there (an
-event still to come has nobody expected or absent yet; its rows on sheet 1 show who has checked
-in early); cancelled events are left out: nobody was expected at
-them. Without an event or days, the period is this year up to today, in chat and at the
-command line alike. As .csv the two sheets are two files. Every export is audited (who, when,
-which filter, how many rows).
+Sheet 1 has one row per expected member of each exported event: the event (number, day, start,
+type, title), the member (group, name, sector), the status (present, late, on leave, leave
+pending, not yet, absent; after a declined leave 未签到（请假未批准）), the check-in time in the
+committee's zone and how it was made, and the leave reason (a mark made after the end shows
+事后补记 as how it was made, without a time). Sheet 2 counts per member: expected, attended
+(present or late), late, leave, pending, absent, and the period counted. Only events that have
+started count there (an event still to come has nobody expected or absent yet; its rows on
+sheet 1 show who has checked in early); cancelled events are left out: nobody was expected at
+them. Without an event or days, the period is this year up to today, in chat and at the command
+line alike. Both sheets print on A4 across the page, fit to its width, the header row on every
+page. As .csv the two sheets are two files. Every export is audited (who, when, which filter,
+how many rows).
 """
 
 from __future__ import annotations
@@ -26,10 +27,16 @@ from bot.core.cli import UsageError
 from bot.core.config import Config
 from bot.core.texts import tr
 from bot.exports.exporter import Exporter, export_from_cli
-from bot.exports.spreadsheet import Sheet
+from bot.exports.spreadsheet import PageLayout, Sheet
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import AttendanceRecord, AttendanceStatus, Event, EventStatus
+from storage.models import (
+    AttendanceRecord,
+    AttendanceStatus,
+    Event,
+    EventStatus,
+    LeaveStatus,
+)
 
 _RECORD_COLUMNS = (
     "event_id", "date", "start", "type", "title", "group", "name", "sector", "status",
@@ -140,6 +147,19 @@ class AttendanceSheet:
         return [tr(self.language, f"attendance_export.col_{name}") for name in _SUMMARY_COLUMNS]
 
 
+def _status_label(record: AttendanceRecord, language: str) -> str:
+    """The standing as the sheet shows it: 未签到 after a refused leave says so (未签到（请假未
+    批准）), so that a leave asked for is not read as none asked."""
+    declined = (
+        record.status in (AttendanceStatus.ABSENT, AttendanceStatus.NOT_YET)
+        and record.leave is not None and record.leave.status is LeaveStatus.DECLINED
+    )
+    if declined:
+        return tr(language, "attendance_export.status_leave_declined",
+                  status=tr(language, f"attendance_status.{record.status.value}"))
+    return tr(language, f"attendance_status.{record.status.value}")
+
+
 class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
     """Builds attendance sheets from the attendance service (see bot.exports.exporter)."""
 
@@ -187,7 +207,7 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
             group=member.group_name or "",
             name=member.name,
             sector=member.sector,
-            status=tr(language, f"attendance_status.{record.status.value}"),
+            status=_status_label(record, language),
             time=checkin.at.astimezone(self.zone).replace(tzinfo=None)
             if checkin and not afterwards else None,
             method=tr(language, "attendance.afterwards_label") if afterwards
@@ -230,11 +250,13 @@ class AttendanceExporter(Exporter[AttendanceFilter, AttendanceSheet]):
                 tr(built.language, "attendance_export.sheet_records"),
                 built.record_header(),
                 [r.values() for r in built.rows],
+                layout=PageLayout(orientation="landscape"),
             ),
             Sheet(
                 tr(built.language, "attendance_export.sheet_summary"),
                 built.summary_header(),
                 [s.values() for s in built.summary],
+                layout=PageLayout(orientation="landscape"),
             ),
         ]
 

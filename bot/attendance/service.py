@@ -71,6 +71,13 @@ class AttendanceService(CheckIns, LeaveRequests, MarksAfterwards):
                     found[member.id] = member
         return tuple(found.values())
 
+    async def members_told(self, event_id: int) -> tuple[Member, ...]:
+        """The expected members, with a Telegram account, who were told of the event (its
+        announcement in their group's chat, a reminder or notice of it, their own check-in or
+        leave request): the ones its cancellation is told to."""
+        return tuple(m for m in await self.repo.told_members(event_id)
+                     if m.telegram_user_id is not None and m.active)
+
     async def create_event(
         self, actor: Actor | None, draft: EventDraft, *, for_the_record: bool = False
     ) -> EventChange:
@@ -151,7 +158,8 @@ class AttendanceService(CheckIns, LeaveRequests, MarksAfterwards):
     async def cancel_event(
         self, actor: Actor | None, event_id: int, reason: str = ""
     ) -> EventChange:
-        """Cancel an event that has not ended; everyone expected is to be told."""
+        """Cancel an event that has not ended; the members who were told of it are to be told
+        (nobody, for one cancelled before anyone was told: see `members_told`)."""
         event = await self.repo.event(event_id)
         if event is None:
             return EventChange(EventChangeOutcome.NO_SUCH_EVENT)
@@ -179,7 +187,7 @@ class AttendanceService(CheckIns, LeaveRequests, MarksAfterwards):
             frozenset({"status"}),
             groups=await self._groups(cancelled.group_ids),
             announcements=tuple(await self.repo.announcements(event_id)),
-            notify=await self._bound_members_of([event_id]),
+            notify=await self.members_told(event_id),
         )
 
     async def event(self, event_id: int) -> Event | None:

@@ -9,6 +9,8 @@ still counts as adopted at the highest level it was adopted at, whatever the hig
 with it (the status says both: 市级采用；报送省政协未采用). Level names and columns come from
 `[[duty_record.levels]]`. Dates are days in the committee's zone;
 the date filters apply to the first submission, both days included. Every export is audited.
+Both sheets print on A4 fit to the page's width, the header row on every page: the register
+across the page, the counts per member up.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from bot.core.auth import Action
 from bot.core.config import Config, DutyRecordConfig, LevelConfig, level_name
 from bot.core.texts import labels_lookup, plain, tr
 from bot.exports.exporter import Exporter, export_from_cli
-from bot.exports.spreadsheet import Sheet
+from bot.exports.spreadsheet import PageLayout, Sheet
 from bot.reports.wording import office_status
 from bot.reports.workflow import effective_moves
 from storage.db import Database
@@ -265,11 +267,13 @@ class ReportExporter(Exporter[RegisterFilter, Register]):
                 tr(built.language, "report_export.sheet_register"),
                 built.register_header(),
                 [row.values() for row in built.rows],
+                layout=PageLayout(orientation="landscape"),
             ),
             Sheet(
                 tr(built.language, "report_export.sheet_members"),
                 built.member_header(),
                 [count.values(built.levels) for count in built.members],
+                layout=PageLayout(),
             ),
         ]
 

@@ -133,15 +133,24 @@ async def _ask_cancel(
             callback_data=codec.encode(EventManage(event_id=event.id, action="cancel_no")),
         ),
     ]])
-    count = await context.services.attendance.counts(event.id)
+    told = await _told_count(context, event)
     details = await event_card(context.services, context.lang, event)
-    body = text(context, "event.cancel_confirm", card=details, expected=count.expected)
+    if told:
+        body = text(context, "event.cancel_confirm", card=details, told=told)
+    else:  # made by mistake and cancelled before anyone was told: nobody is told now
+        body = text(context, "event.cancel_confirm_untold", card=details)
     if reason:
         body += "\n" + text(context, "event.cancel_reason", reason=reason)
     if edit and update.callback_query is not None:
         await edit_pressed_message(update, body, keyboard)  # a second tap: "not modified"
     else:
         await send(update, context, body, keyboard)
+
+
+async def _told_count(context: Context, event: Event) -> int:
+    """How many members a cancellation would be told to now (not whoever cancels it)."""
+    told = await context.services.attendance.members_told(event.id)
+    return sum(m.telegram_user_id != context.actor.telegram_user_id for m in told)
 
 
 async def event_managed(update: Update, context: Context, choice: EventManage) -> None:
@@ -254,8 +263,9 @@ async def _cancel(update: Update, context: Context, event: Event) -> None:
         return
     if change.outcome is EventChangeOutcome.CANCELLED:
         told = await after_change(context, change, reason)
-        await say(update, context, text(context, "event.cancelled", number=event.id,
-                                        title=event.title, told=told))
+        key = "event.cancelled" if told else "event.cancelled_untold"
+        await say(update, context, text(context, key, number=event.id, title=event.title,
+                                        told=told))
     elif change.outcome is EventChangeOutcome.ENDED:
         await say(update, context, text(context, "event.ended", number=event.id))
     else:

@@ -9,10 +9,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.attendance.permissions import may_reach
 from bot.core.auth import Action
 from bot.core.numbers import parse_number
-from bot.core.when import clock
+from bot.core.when import short_moment_text
 from handlers.attendance.buttons import EventManage, EventManageAction
 from handlers.attendance.render import LIST_LIMIT
-from handlers.shared.common import reply, text
+from handlers.shared.common import label, reply, text
 from handlers.shared.context import Context
 from storage.models import Event
 
@@ -50,11 +50,12 @@ async def pick_event(
     if not events:
         await reply(update, context, "event.none_to_pick")
         return None
-    zone = services.config.zone
+    zone, today = services.config.zone, services.today()
     codec = services.codec
     buttons = [
         [InlineKeyboardButton(
-            f"#{e.id} {clock(e.starts_at, zone)} {e.title}"[:60],
+            label(context, "event.pick_button", number=e.id, title=e.title,
+                  when=short_moment_text(context.lang, e.starts_at, zone, today=today))[:60],
             callback_data=codec.encode(EventManage(event_id=e.id, action=then)),
         )]
         for e in events[:LIST_LIMIT]

@@ -49,7 +49,8 @@ def percent(rate: float) -> str:
 
 def short_day(language: str, moment: datetime | date, zone: tzinfo) -> str:
     day = moment.astimezone(zone).date() if isinstance(moment, datetime) else moment
-    return tr(language, "duty.day", month=day.month, day=day.day)
+    return tr(language, "duty.day", month=day.month, day=day.day,
+              month_name=tr(language, f"month.{day.month}"))
 
 
 def shortfall_text(language: str, shortfall: dict[str, int]) -> str:

@@ -8,6 +8,7 @@ from datetime import date, datetime, tzinfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.texts import plain, tr
+from bot.core.when import date_text
 from bot.reminders.proposals import ProposalReminder, WindowView, parse_proposal_key
 from bot.telegram.callbacks import CallbackCodec
 from handlers.reminders.proposal_buttons import ProposalFiled
@@ -19,10 +20,8 @@ OFFERED = (1, 2, 3)
 
 
 def day_text(language: str, day: date, today: date) -> str:
-    """12月3日（周四）; with the year when it is not this year."""
-    key = "proposal.day" if day.year == today.year else "proposal.day_year"
-    return plain(language, key, year=day.year, month=day.month, day=day.day,
-                 weekday=tr(language, f"weekday.{day.weekday()}"))
+    """12月3日（周四） / Thu 3 Dec; with the year when it is not this year (bot.core.when)."""
+    return date_text(language, day, today)
 
 
 def occurrence_text(

@@ -223,7 +223,7 @@ async def test_change_and_cancel_tell_the_members(world: World) -> None:
     await expect(leader, "取消原因请控制在200字以内")
     reason = "受台风<暴雨>影响，改期另行通知"  # the brackets are shown, not read as HTML
     await leader.send(f"/cancelevent {event_id} {reason}")
-    confirm = await expect(leader, "确定要取消这个活动吗", "应到的5位委员", reason)
+    confirm = await expect(leader, "确定要取消这个活动吗", "已获知此活动的3位委员", reason)
     await leader.press(confirm, "确认取消活动")
     await leader.wait_for(lambda m: m == confirm and "已取消活动" in (m.text or ""))
     for member in (world.zhang, world.li, world.wang):
@@ -511,3 +511,55 @@ async def test_a_running_event_keeps_its_start_when_its_end_is_moved(world: Worl
     await expect(leader, "已修改")
     [row] = world.e2e.db("SELECT starts_at, ends_at FROM events WHERE id = ?", (running,))
     assert datetime.fromisoformat(row["ends_at"]) == later
+
+
+async def test_an_event_cancelled_before_anyone_was_told_tells_nobody(e2e: E2E) -> None:
+    """Only members who were told of an event (its announcement reached their group's chat, a
+    reminder or notice of it reached them) get its cancellation: one made by mistake for a
+    group whose chat is not bound, and cancelled at once, sends nothing to its members."""
+    e2e.travel("2026-12-07 10:00")
+    world = await make_world(e2e, bind_chat2=False)
+    try:
+        staff = world.staff
+        mistake = await create_event(e2e, "误建的活动", starts_in=timedelta(hours=6),
+                                     groups="第二活动组")
+        await staff.send(f"/cancelevent {mistake}")
+        confirm = await expect(staff, "确定要取消", "尚未通知到任何委员，取消后不另行通知")
+        await staff.press(confirm, "确认取消活动")
+        done = await staff.wait_for(lambda m: m == confirm and "已取消活动" in (m.text or ""))
+        assert "此前尚未通知到任何委员，不另行通知" in (done.text or ""), done.text
+        await world.qian.expect_no_message(within=1.0)  # never told of it: not told now
+        await world.leader2.expect_no_message(within=0.1)
+        assert e2e.db("SELECT * FROM deliveries WHERE key = ?", (f"event:{mistake}:cancel",)) == []
+
+        # for both groups: announced in 第一活动组's chat only (第二活动组 has none bound)
+        both = await create_event(e2e, "联组视察", starts_in=timedelta(hours=5), groups="all")
+        await announcement(world.chat1, both)
+        await staff.send(f"/cancelevent {both}")
+        confirm = await expect(staff, "确定要取消这个活动吗", "将通知已获知此活动的4位委员")
+        await staff.press(confirm, "确认取消活动")
+        await staff.wait_for(lambda m: m == confirm and "正在通知4位委员" in (m.text or ""))
+        for member in (world.leader, world.zhang, world.li, world.wang):
+            await expect(member, "活动取消通知", "联组视察")
+        await world.qian.expect_no_message(within=1.0)
+        await world.leader2.expect_no_message(within=0.1)
+    finally:
+        await world.bot.stop()
+
+
+async def test_event_pickers_show_the_day_with_the_time(e2e: E2E) -> None:
+    """/attendance, /qr, /editevent and /cancelevent without a number offer the events as
+    buttons: each with its day and time (the year only when it is not this year)."""
+    e2e.travel("2026-12-30 10:00")
+    world = await make_world(e2e)
+    try:
+        today = await create_event(e2e, "年末座谈会", starts_in=timedelta(hours=5))
+        new_year = await create_event(e2e, "新年委员阅读日", starts_in=timedelta(days=2))
+        expected = [f"活动编号{today}：12月30日 15:00“年末座谈会”",
+                    f"活动编号{new_year}：2027年1月1日 10:00“新年委员阅读日”"]
+        for command in ("/attendance", "/qr", "/editevent", "/cancelevent"):
+            await world.leader.send(command)
+            pick = await expect(world.leader, "请选择活动")
+            assert pick.button_texts == expected, command
+    finally:
+        await world.bot.stop()

@@ -23,6 +23,7 @@ from bot.attendance.rules import EventProblem, GeoPoint, InvalidEvent, draft_of
 from bot.attendance.service import AttendanceService
 from bot.core.auth import Actor, NotAllowed
 from storage.db import Database, to_db_time
+from storage.deliveries import DeliveryRepository
 from storage.members import MemberRepository
 from storage.models import (
     AttendanceStatus,
@@ -208,8 +209,18 @@ async def test_edit_tells_everyone_concerned(world: World) -> None:
         await world.service.edit_event(world.actor("组长甲"), event_id, later)
 
 
+async def _announce_in_group_chat(world: World, event_id: int, group_id: int) -> None:
+    """The group's chat bound, and the event's announcement posted there."""
+    chat_id = -100 - group_id
+    async with world.db.transaction() as conn:
+        await conn.execute("UPDATE activity_groups SET chat_id = ? WHERE id = ?",
+                           (chat_id, group_id))
+    await world.service.save_announcement(event_id, chat_id, 55)
+
+
 async def test_cancel_tells_members_and_stops_check_in(world: World) -> None:
     event_id = await world.event()
+    await _announce_in_group_chat(world, event_id, world.group1)
     with pytest.raises(NotAllowed):
         await world.service.cancel_event(world.actor("组长乙"), event_id)
     change = await world.service.cancel_event(world.actor("组长甲"), event_id, "下雨")
@@ -225,6 +236,41 @@ async def test_cancel_tells_members_and_stops_check_in(world: World) -> None:
     edited = await world.service.edit_event(None, event_id, world.draft(title="x"))
     assert edited.outcome is EventChangeOutcome.ALREADY_CANCELLED
     assert await world.service.events_for_member(world.people["委员一"]) == []
+
+
+async def test_cancel_tells_only_the_members_who_were_told_of_the_event(world: World) -> None:
+    """Made by mistake and cancelled before anyone was told: nobody is told. Otherwise those
+    whose group's chat had the announcement, those a reminder or notice of it reached, and
+    those who asked for leave from it; not those a reminder did not reach."""
+    mistake = await world.event(group_ids=(world.group1, world.group2))
+    change = await world.service.cancel_event(world.actor("工作人员"), mistake)
+    assert change.outcome is EventChangeOutcome.CANCELLED
+    assert change.notify == ()
+
+    event_id = await world.event(group_ids=(world.group1, world.group2))
+    await world.service.ask_leave(world.people["委员一"], event_id, "出差")
+    async with world.db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO reminder_occurrences(key, kind, event_id, due_at, created_at) "
+            "VALUES (?, 'event_evening', ?, ?, ?)",
+            (f"event:{event_id}:evening", event_id, to_db_time(START), to_db_time(START)),
+        )
+        occurrence = cursor.lastrowid
+    deliveries = DeliveryRepository(world.db)
+    for key, chat_id, status in (
+        (f"occ:{occurrence}", 1021, "sent"),  # 委员四: the evening reminder reached them
+        (f"occ:{occurrence}", 1002, "failed"),  # 组长乙: it did not
+        (f"event:{event_id}:edit:1.0", 1012, "sent"),  # 委员二: a notice of a change
+    ):
+        await deliveries.claim(key, chat_id, 3)
+        await deliveries.finish(key, chat_id, status)
+    change = await world.service.cancel_event(world.actor("工作人员"), event_id)
+    assert {m.name for m in change.notify} == {"委员一", "委员二", "委员四"}
+
+    announced = await world.event(group_ids=(world.group1, world.group2))
+    await _announce_in_group_chat(world, announced, world.group2)
+    change = await world.service.cancel_event(world.actor("工作人员"), announced)
+    assert {m.name for m in change.notify} == {"组长乙", "委员四"}
 
 
 async def test_ended_events_are_neither_edited_nor_cancelled(world: World) -> None:

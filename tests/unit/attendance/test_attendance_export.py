@@ -22,7 +22,7 @@ from tests.unit.attendance.test_attendance import END, START, ZONE, World, build
 
 STATUS_ZH = {
     "present": "已签到", "late": "迟到", "leave": "请假", "pending": "请假待审批",
-    "not_yet": "未签到", "absent": "未签到",
+    "not_yet": "未签到", "absent": "未签到", "declined": "未签到（请假未批准）",
 }
 METHOD_ZH = {
     "qr": "扫码签到", "code": "签到码", "button": "群内签到按钮", "location": "位置签到",
@@ -92,6 +92,8 @@ async def expected_rows(world: World, event_ids: list[int]) -> dict[tuple[int, s
             status = "leave"
         elif row["leave"] == "pending":
             status = "pending"
+        elif row["leave"] == "declined":
+            status = "declined"  # 未签到, the refused leave said
         else:
             status = "absent"  # both events are over
         at = datetime.fromisoformat(row["at"]).astimezone(ZONE) if row["at"] else None
@@ -148,7 +150,8 @@ async def test_xlsx_rows_match_the_database(world: World, tmp_path: Path) -> Non
         (first, "请假待审批"): 1,
         (first, "未签到"): 2,  # 组长甲, 委员四
         (second, "已签到"): 1,
-        (second, "未签到"): 4,  # 委员一 (leave declined), 委员三, 组长甲, 无手机
+        (second, "未签到（请假未批准）"): 1,  # 委员一
+        (second, "未签到"): 3,  # 委员三, 组长甲, 无手机
     })
     staff_row = next(r for r in rows if r[0] == first and r[6] == "无手机")
     assert staff_row[10] == "工作人员代签"
@@ -217,6 +220,41 @@ async def test_csv_in_english_and_staff_only(world: World) -> None:
     assert await world.count(
         "SELECT count(*) FROM audit_log WHERE action = 'attendance_export'"
     ) == 1
+
+
+async def test_a_declined_leave_is_shown_beside_not_checked_in(world: World) -> None:
+    """委员一 asked for leave from the second event and was refused: the sheet says so, in both
+    languages; the summary still counts it as not checked in."""
+    exporter = AttendanceExporter(world.db, world.service)
+    _, second = [e.id for e in await world.service.list_events(include_cancelled=False)][:2]
+    for language, expected, plain_absent in (
+        ("zh", "未签到（请假未批准）", "未签到"),
+        ("en", "Not checked in (leave declined)", "Not checked in"),
+    ):
+        built = await exporter.build(AttendanceFilter(event_id=second), language)
+        status = {r.name: r.status for r in built.rows}
+        assert status["委员一"] == expected, language
+        assert status["委员三"] == plain_absent, language  # no leave asked
+        assert {s.name: s.absent for s in built.summary}["委员一"] == 1
+
+
+async def test_every_sheet_prints_on_a4_fit_to_width_with_its_header_on_each_page(
+    world: World, tmp_path: Path
+) -> None:
+    """Like the 履职登记表: A4, one page wide, the header row repeated, across the page (the
+    rows are wide)."""
+    exporter = AttendanceExporter(world.db, world.service)
+    target = tmp_path / "print.xlsx"
+    await exporter.export_to(target, AttendanceFilter(date_from=date(2025, 3, 1)))
+    workbook = load_workbook(target)
+    assert len(workbook.worksheets) == 2
+    for sheet in workbook.worksheets:
+        setup = sheet.page_setup
+        assert setup.paperSize is not None and int(setup.paperSize) == 9, sheet.title  # A4
+        assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        assert setup.orientation == "landscape", sheet.title
 
 
 async def test_command_line_export(world: World, tmp_path: Path) -> None:

@@ -197,9 +197,9 @@ async def test_a_year_before_the_start_has_no_record(db: Database) -> None:
     zh = tr("zh", "duty.problem.before_record", year=2025, start="2026年3月5日（周四）",
             command="me")
     assert zh.startswith("2025年没有履职档案") and "2026年3月5日（周四）" in zh and "/me" in zh
-    en = tr("en", "duty.problem.before_record", year=2025, start="Thu 5.3.2026",
+    en = tr("en", "duty.problem.before_record", year=2025, start="Thu 5 Mar 2026",
             command="me")
-    assert "2025" in en and "Thu 5.3.2026" in en and "/me" in en
+    assert "2025" in en and "Thu 5 Mar 2026" in en and "/me" in en
 
 
 # -- supervision judges nothing before the start ---------------------------------------------

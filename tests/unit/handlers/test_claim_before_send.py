@@ -175,6 +175,11 @@ async def test_the_notices_of_a_cancelled_event_claim_each_member_before_sending
     committee: Committee,
 ) -> None:
     services, world = committee.services, committee.world
+    # announced in 第一活动组's chat: its members were told of it, so they are told again
+    async with services.db.transaction() as conn:
+        await MemberRepository.bind_group_chat(conn, world.groups["第一活动组"], GROUP_CHAT,
+                                               "第一活动组群", now=committee.clock())
+    await services.attendance.save_announcement(world.events["E4"], GROUP_CHAT, 1)
     change = await services.attendance.cancel_event(None, world.events["E4"], "改期")
     assert change.event is not None and len(change.notify) >= 3
     await _notify(services, f"event:{change.event.id}:cancel", change.notify,

@@ -77,7 +77,7 @@ def test_days_read_with_the_year_only_when_it_is_not_this_year() -> None:
     assert short_day("zh", date(2027, 1, 5), date(2026, 12, 30)) == "2027年1月5日（周二）"
     moment = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
     assert short_moment("zh", moment, ZONE, NOW) == "12月3日（周四）14:00"
-    assert short_moment("en", moment, ZONE, NOW) == "Thu 3.12 14:00"  # one formatter
+    assert short_moment("en", moment, ZONE, NOW) == "Thu 3 Dec 14:00"  # one formatter
 
 
 def test_rules_read_as_staff_say_them() -> None:

@@ -147,6 +147,26 @@ async def test_columns_fit_their_text_and_the_header_stays(world: World, tmp_pat
     assert widths["日期"] >= len("2026-03-02")
 
 
+async def test_every_sheet_prints_on_a4_fit_to_width_with_its_header_on_each_page(
+    world: World, tmp_path: Path
+) -> None:
+    """Like the 履职登记表: A4, one page wide, the header row repeated; the register (many
+    columns) across the page, the counts per member up."""
+    await fill(world)
+    target = tmp_path / "register.xlsx"
+    await ReportExporter(world.db, SHANGHAI).export_to(target, RegisterFilter())
+    workbook = load_workbook(target)
+    orientations = {}
+    for sheet in workbook.worksheets:
+        setup = sheet.page_setup
+        assert setup.paperSize is not None and int(setup.paperSize) == 9, sheet.title  # A4
+        assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        orientations[sheet.title] = setup.orientation
+    assert orientations == {"社情民意信息登记表": "landscape", "委员统计": "portrait"}
+
+
 async def test_counts_per_member(world: World, tmp_path: Path) -> None:
     await fill(world)
     target = tmp_path / "register.xlsx"
