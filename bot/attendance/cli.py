@@ -43,7 +43,7 @@ from bot.core.cli import (
     number_argument,
 )
 from bot.core.config import Config
-from bot.core.tables import RowError, TableFileError
+from bot.core.tables import RowError, TableFileError, print_row_errors
 from bot.core.texts import catalog, tr
 from bot.core.timeparse import TimeReading, read_local_datetime
 from bot.telegram.links import deep_link, fetch_bot_username
@@ -244,9 +244,7 @@ async def attendance_marks_cli(
                     errors.append(RowError(row.line, f"{row.member.name}: "
                                                + why.format(standing=standing)))
     if errors:
-        for error in sorted(errors, key=lambda e: e.line):
-            print(error, file=out)
-        print(f"{len({error.line for error in errors})} bad row(s); nothing written", file=out)
+        print_row_errors(errors, out)
         return 1
     assert batch is not None
     would = "would be " if dry_run else ""

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 
 class TableFileError(Exception):
@@ -79,3 +80,11 @@ def read_lines(path: Path) -> list[tuple[int, list[str]]]:
     lines = ((number, [cell(value) for value in raw])
              for number, raw in enumerate(raw_lines(path), start=1))
     return [(number, cells) for number, cells in lines if any(cells)]
+
+
+def print_row_errors(errors: Sequence[RowError], out: TextIO) -> None:
+    """Every problem by row, then how many rows are bad: the answer of an import that writes
+    nothing because of them."""
+    for error in sorted(errors, key=lambda e: e.line):
+        print(error, file=out)
+    print(f"{len({error.line for error in errors})} bad row(s); nothing written", file=out)

@@ -185,10 +185,6 @@ class GradesPlan:
     empty: int = 0  # rows of a member with no grade in them
     errors: list[RowError] = field(default_factory=list)
 
-    @property
-    def bad_rows(self) -> int:
-        return len({error.line for error in self.errors})
-
 
 def _key(name: str) -> str:
     """A name as compared: without spaces ("王  强" aligned by hand is 王强)."""

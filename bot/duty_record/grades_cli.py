@@ -12,7 +12,7 @@ from typing import TextIO
 from bot.core.auth import Refused
 from bot.core.cli import Namespace, Subcommands, UsageError
 from bot.core.config import Config
-from bot.core.tables import TableFileError
+from bot.core.tables import TableFileError, print_row_errors
 from bot.duty_record.export import export_duty_cli, member_by_phone, parse_year
 from bot.duty_record.grades import (
     CLEAR_REMARKS,
@@ -134,9 +134,7 @@ async def import_grades_cli(config: Config, path: Path, *, year: str | None, dry
             return 1
         plan = await plan_grades(service, chosen, sheet.rows)
         if plan.errors:
-            for error in plan.errors:
-                print(error, file=out)
-            print(f"{plan.bad_rows} bad row(s); nothing written", file=out)
+            print_row_errors(plan.errors, out)
             return 1
         entries = plan.entries
         if not dry_run and entries:

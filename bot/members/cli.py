@@ -10,7 +10,7 @@ from typing import TextIO
 from bot.core.cli import Ask, Namespace, Subcommands, confirmation, confirmed
 from bot.core.config import Config
 from bot.core.phones import normalize_phone
-from bot.core.tables import TableFileError
+from bot.core.tables import TableFileError, print_row_errors
 from bot.core.texts import columns
 from bot.members.departures import deactivate_members
 from bot.members.registration import RegistrationService
@@ -88,10 +88,7 @@ async def import_roster_cli(
         print(f"{path}: {exc}", file=out)
         return 1
     if errors:
-        for error in errors:
-            print(error, file=out)
-        bad_rows = len({error.line for error in errors})
-        print(f"{bad_rows} bad row(s); nothing written", file=out)
+        print_row_errors(errors, out)
         return 1
     async with Database(config.storage.path, config.clock) as db:
         plan = await _plan(db, rows)

@@ -12,6 +12,7 @@ from typing import TextIO
 from bot.core.auth import Refused
 from bot.core.cli import Namespace, Subcommands, UsageError, day_argument, groups_named
 from bot.core.config import Config
+from bot.core.tables import print_row_errors
 from bot.core.texts import tr
 from bot.core.timeparse import parse_local_datetime
 from bot.reminders import proposals_cli
@@ -194,10 +195,7 @@ async def calendar_import_cli(config: Config, path: Path, *, dry_run: bool, out:
         print(f"{path}: {exc}", file=out)
         return 1
     if errors:
-        for error in errors:
-            print(error, file=out)
-        bad_rows = len({error.line for error in errors})
-        print(f"{bad_rows} bad row(s); nothing written", file=out)
+        print_row_errors(errors, out)
         return 1
     async with Database(config.storage.path, config.clock) as db:
         service = _service(db, config)
