@@ -20,6 +20,7 @@ from bot.reports.export import ReportExporter
 from bot.reports.service import ReportService
 from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.jobs import NonOverlappingJobQueue
 from bot.telegram.live import LiveMessages
 from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.sender import Sender
@@ -127,6 +128,8 @@ def build_application(config: Config) -> LiaisonApplication:
         # opened and closed with the bot; used by the poller (bot/updates.py), not by PTB
         .get_updates_request(updates_request)
         .updater(None)
+        # a repeating job whose run outlasts its interval skips a run quietly (no WARNING)
+        .job_queue(NonOverlappingJobQueue())
         .build()
     )
     application.bot_data.config = config

@@ -17,6 +17,7 @@ from bot.core.auth import Action
 from bot.core.timeparse import read_local_datetime
 from bot.core.when import clock, day_text, when_text
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
+from handlers.attendance.render import name_list
 from handlers.attendance.steps import save_step
 from handlers.shared.common import button_rows, edit_pressed_markup, popup, reply, text
 from handlers.shared.context import Context
@@ -103,6 +104,13 @@ async def groups_keyboard(context: Context, form: EventForm) -> InlineKeyboardMa
         [draft_button(context, text(context, "event.all_groups_button"), "all_groups"),
          draft_button(context, text(context, "event.groups_done_button"), "groups_done")],
     ])
+
+
+async def groups_chosen(context: Context, form: EventForm) -> str:
+    """What the groups question says once 完成 is pressed: 参加的活动组：第一活动组、第二活动组."""
+    chosen = set(form.groups)
+    names = [g.name for g in await context.services.members.list_groups() if g.id in chosen]
+    return text(context, "event.chosen_groups", groups=name_list(context.lang, names))
 
 
 async def take_typed(

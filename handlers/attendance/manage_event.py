@@ -16,6 +16,7 @@ from handlers.attendance.event_form import (
     EventForm,
     example_end,
     example_start,
+    groups_chosen,
     groups_keyboard,
     manageable_groups,
     take_typed,
@@ -220,7 +221,7 @@ async def edit_groups_chosen(
         await popup(update, context, "callback.invalid")
         return
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await edit_pressed_message(update, await groups_chosen(context, form))
     await _apply_edit(update, context, event, {"group_ids": tuple(form.groups)})
 
 

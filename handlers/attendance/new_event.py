@@ -22,6 +22,7 @@ from handlers.attendance.event_form import (
     draft_button,
     example_end,
     example_start,
+    groups_chosen,
     groups_keyboard,
     manageable_groups,
     moment_chosen,
@@ -282,7 +283,7 @@ async def draft_chosen(update: Update, context: Context, choice: EventDraftChoic
             await popup(update, context, "event.pick_a_group")
             return
         await query.answer()
-        await query.edit_message_reply_markup(None)
+        await edit_pressed_message(update, await groups_chosen(context, form))
         await _ask(update, context, "preview", form)
     elif action == "publish":
         await _publish(update, context, form)

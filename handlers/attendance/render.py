@@ -23,6 +23,11 @@ def type_label(language: str, kind: EventType) -> str:
     return tr(language, f"event_type.{kind.value}")
 
 
+def name_list(language: str, names: Iterable[str]) -> str:
+    """Names in a row: 第一活动组、第二活动组 (in English separated by commas)."""
+    return ("、" if language == "zh" else ", ").join(names)
+
+
 def checkin_rule(language: str, policy: EventPolicy, venue: Venue | None) -> str:
     """How members check in at this event, in one line."""
     if policy is EventPolicy.VENUE:
@@ -47,7 +52,7 @@ def card(
         when=when_text(language, draft.starts_at, draft.ends_at, zone, today=today),
         place=draft.place or tr(language, "event.place_none"),
         rule=checkin_rule(language, draft.policy, draft.venue),
-        groups="、".join(names) if language == "zh" else ", ".join(names),
+        groups=name_list(language, names),
     ))
 
 

@@ -151,6 +151,12 @@ def chosen_label(context: Context, form: ReminderDraft, action: str, value: str)
     return value
 
 
+async def groups_chosen(context: Context, form: ReminderDraft) -> str:
+    """The groups chosen, as the groups question says after 完成: 第一活动组、第二活动组."""
+    groups = {g.id: g.name for g in await context.services.members.list_groups()}
+    return audience_text(context.lang, form.audience_of(), groups)
+
+
 async def preview(context: Context, form: ReminderDraft, now: datetime) -> str:
     """The reminder as it will be saved, with when it goes out first."""
     services = context.services

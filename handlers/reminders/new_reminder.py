@@ -25,7 +25,12 @@ from bot.reminders.timing import HolidayPolicy
 from bot.reminders.wording import next_text, short_moment
 from handlers.reminders.buttons import ReminderDraftAction, ReminderDraftChoice
 from handlers.reminders.common import say, screen_button, staff_allowed
-from handlers.reminders.draft_keyboards import chosen_label, groups_markup, question
+from handlers.reminders.draft_keyboards import (
+    chosen_label,
+    groups_chosen,
+    groups_markup,
+    question,
+)
 from handlers.shared.common import (
     edit_pressed_markup,
     edit_pressed_message,
@@ -155,12 +160,9 @@ async def draft_chosen(update: Update, context: Context, choice: ReminderDraftCh
     if following is None:
         return
     await query.answer()
-    if action != "groups_done":
-        await edit_pressed_message(update, text(context, "reminders.chosen",
-                                                choice=chosen_label(context, form, action,
-                                                                    value)))
-    else:
-        await edit_pressed_markup(update, None)
+    chosen = (await groups_chosen(context, form) if action == "groups_done"
+              else chosen_label(context, form, action, value))
+    await edit_pressed_message(update, text(context, "reminders.chosen", choice=chosen))
     await _ask(update, context, following, form)
 
 

@@ -165,6 +165,9 @@ async def test_staff_event_for_two_groups_with_a_venue_point(world: World) -> No
     await staff.press(groups, "全选")
     await staff.wait_for(lambda m: m == groups and "☑️ 第二活动组" in m.button_texts)
     await staff.press(groups, "完成")
+    # the question is replaced by what was chosen, as at the other steps
+    await staff.wait_for(lambda m: m == groups and (m.text, m.buttons)
+                         == ("参加的活动组：第一活动组、第二活动组", []))
     preview = await expect(staff, "请核对", "500米内共享实时位置", "第一活动组、第二活动组")
     await staff.press(preview, "✅ 发布")
     told = await expect(staff, "通知暂未发出：第二活动组")  # its chat is not bound yet
@@ -280,6 +283,8 @@ async def test_staff_moves_an_event_to_another_group(world: World) -> None:
     await staff.press(groups, "⬜ 第二活动组")
     await staff.wait_for(lambda m: m == groups and "☑️ 第二活动组" in m.button_texts)
     await staff.press(groups, "完成")
+    await staff.wait_for(lambda m: m == groups and (m.text, m.buttons)
+                         == ("参加的活动组：第二活动组", []))
     # those expected before (4 with an account) and after (2) are told
     await expect(staff, "已修改活动", "第二活动组", "已通知6位委员")
     for member in (leader, world.zhang, world.li, world.wang, world.leader2, world.qian):

@@ -118,6 +118,8 @@ async def test_staff_send_a_notice_to_a_group_by_buttons_and_see_who_received_it
     await staff.press(groups, "▫️ 第一活动组")
     await staff.wait_for(lambda m: m == groups and "☑️ 第一活动组" in m.button_texts)
     await staff.press(groups, "完成")
+    # the question is replaced by what was chosen, as at the other steps
+    await staff.wait_for(lambda m: m == groups and (m.text, m.buttons) == ("已选：第一活动组", []))
     day = await expect(staff, "哪天发送")
     assert day.button_texts[0] == "立即发送" and len(day.button_texts) == 15
     await staff.press(day, "立即发送")
@@ -142,6 +144,12 @@ async def test_staff_send_a_notice_to_a_group_by_buttons_and_see_who_received_it
 
     notice = await office.first[0].wait_for(lambda m: title in (m.text or ""))
     await office.first[0].press(notice, "收到")
+    # the notice shows it is done; the marked button still answers, and changes nothing more
+    await office.first[0].wait_for(lambda m: m == notice and m.buttons == [["✅ 已确认收到"]])
+    again = await office.first[0].press(notice, "✅ 已确认收到")
+    assert again is not None and "您已确认过收到" in (again.text or "")
+    await e2e.wait_until_handled()
+    assert notice.edit_count == 1
     await staff.wait_for(lambda m: "未能送达以下1位委员" in (m.text or ""))  # told once
     staff.skip_pending()
     await staff.send("/reminders")
