@@ -18,11 +18,14 @@ from tests.e2e.harness import cli_env
 ROOT = Path(__file__).parents[3]
 
 
-def offline_terminals() -> dict[str, list[str]]:
-    """The commands of each terminal in the README's offline section, in order."""
+def offline_section() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Trying it offline", 1)[1].split("\n## ", 1)[0]
-    block = section.split("```", 2)[1]
+    return readme.split("## Trying it offline", 1)[1].split("\n## ", 1)[0]
+
+
+def offline_terminals() -> dict[str, list[str]]:
+    """The commands of each terminal in the README's offline section's first block, in order."""
+    block = offline_section().split("```", 2)[1]
     terminals: dict[str, list[str]] = {}
     current: list[str] | None = None
     for line in block.splitlines():
@@ -76,6 +79,8 @@ async def test_readme_offline_path_ends_with_the_bot_greeting_alice(tmp_path: Pa
             )
             out, _ = await done.communicate()
             assert done.returncode == 0, f"{command}\n{out.decode()}"
+        shown = offline_section().split("```", 4)[3].strip("\n")  # the roster as printed
+        assert (tmp_path / "roster.csv").read_text(encoding="utf-8").strip("\n") == shown
         bot = await asyncio.create_subprocess_shell(
             run_command, cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
