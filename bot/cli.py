@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram.error import InvalidToken
 
 from bot.attendance import cli as attendance_cli
-from bot.core.cli import Command
+from bot.core.cli import Command, Parser, language_of, say, speaking
 from bot.core.config import Config, ConfigError, load_config
 from bot.duty_record import cli as duty_cli
 from bot.members import cli as members_cli
@@ -41,15 +41,15 @@ async def _cmd_doctor(config: Config, args: argparse.Namespace) -> int:
 def _backup_refusal(config: Config, out: Path, *, force: bool) -> str | None:
     """Why the backup must not be written to `out`, or None when it may."""
     if not config.storage.path.is_file():
-        return f"the database {config.storage.path} does not exist: nothing to back up"
+        return say("cli.backup_no_database", path=config.storage.path)
     if out.resolve() == config.storage.path.resolve():
-        return f"{out} is the database itself; name another file"
+        return say("cli.backup_is_database", path=out)
     if force:
         return None
     if not out.parent.is_dir():
-        return f"the folder {out.parent.resolve()} does not exist; create it, or add --force"
+        return say("cli.backup_no_folder", folder=out.parent.resolve())
     if out.exists():
-        return f"{out} exists already; name a new file, or add --force to replace it"
+        return say("cli.backup_exists", path=out)
     return None
 
 
@@ -63,30 +63,24 @@ async def _cmd_backup(config: Config, args: argparse.Namespace) -> int:
         return 1
     async with Database(config.storage.path, config.clock) as db:
         await db.backup(out)
-    print(f"backup written to {out}")
+    print(say("cli.backup_written", path=out))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="liaison-bot", description="委员联络助手 · Member Liaison Bot"
-    )
-    parser.add_argument(
-        "--config", help="config file (default: $LIAISON_BOT_CONFIG, else ./config.toml)"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
+    """The whole command line, in the language `speaking` set."""
+    parser = Parser(prog="liaison-bot", description=say("cli.description"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                title=say("cli.commands"))
 
-    sub.add_parser("run", help="run the bot").set_defaults(func=_cmd_run)
-    sub.add_parser("doctor", help="check config, database, token and group rights").set_defaults(
-        func=_cmd_doctor
-    )
-    backup = sub.add_parser("backup", help="copy the database while the bot runs")
-    backup.add_argument("out", help="the backup file to write (a new file)")
-    backup.add_argument(
-        "--force", action="store_true",
-        help="create missing folders and replace an existing file",
-    )
+    sub.add_parser("run", help=say("cli.help_run"), description=say("cli.help_run")
+                   ).set_defaults(func=_cmd_run)
+    sub.add_parser("doctor", help=say("cli.help_doctor"), description=say("cli.help_doctor")
+                   ).set_defaults(func=_cmd_doctor)
+    backup = sub.add_parser("backup", help=say("cli.help_backup"),
+                            description=say("cli.help_backup"))
+    backup.add_argument("out", metavar="OUT.db", help=say("cli.help_backup_out"))
+    backup.add_argument("--force", action="store_true", help=say("cli.help_backup_force"))
     backup.set_defaults(func=_cmd_backup)
 
     # Each capability adds its own commands, and its kinds of export under `export`.
@@ -95,9 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     attendance_cli.add_commands(sub)
     reminders_cli.add_commands(sub)
     duty_cli.add_commands(sub)
-    export = sub.add_parser("export", help="spreadsheets for the committee").add_subparsers(
-        dest="export_command", required=True
-    )
+    export = sub.add_parser(
+        "export", help=say("cli.help_export"), description=say("cli.help_export")
+    ).add_subparsers(dest="export_command", required=True, metavar="KIND",
+                     title=say("cli.kinds"))
     reports_cli.add_exports(export)
     attendance_cli.add_exports(export)
     duty_cli.add_exports(export)
@@ -146,8 +141,12 @@ def redact_token_in_logs(config: Config) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    with speaking(language_of(arguments)):
+        return _main(build_parser().parse_args(arguments))
+
+
+def _main(args: argparse.Namespace) -> int:
     configure_logging(args.verbose)
     try:
         config = load_config(args.config)
@@ -158,8 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"liaison-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except InvalidToken:
-        print("liaison-bot: the Bot API refused the token; check it with @BotFather",
-              file=sys.stderr)
+        print(f"liaison-bot: {say('cli.token_refused')}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -1,5 +1,5 @@
 """`liaison-bot doctor`: check config, database, token and group rights; say what is wrong, and
-where the duty record starts."""
+where the duty record starts, in the command line's language."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TextIO
 from telegram import Bot, ChatMemberAdministrator
 from telegram.error import InvalidToken, TelegramError
 
+from bot.core.cli import local_minute, say
 from bot.core.config import Config, ConfigError
 from bot.duty_record.record_start import RecordStart, StartSource, first_started_at
 from storage.conversations import SettingsRepository
@@ -18,10 +19,26 @@ from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
 from storage.models import ActivityGroup
 
+# A check's line: whether it passed, and what it found.
+Check = Callable[[bool, str], None]
 
-async def _check_database(
-    config: Config, say: Callable[[bool, str], None], out: TextIO
-) -> list[ActivityGroup]:
+# a chat member's status (ChatMember.status) → its text; another status reads as itself
+_STATUSES = {
+    "creator": "cli_doctor.status_creator",
+    "administrator": "cli_doctor.status_administrator",
+    "member": "cli_doctor.status_member",
+    "restricted": "cli_doctor.status_restricted",
+    "left": "cli_doctor.status_left",
+    "kicked": "cli_doctor.status_kicked",
+}
+
+
+def _status(status: str) -> str:
+    key = _STATUSES.get(status)
+    return say(key) if key else status
+
+
+async def _check_database(config: Config, check: Check, out: TextIO) -> list[ActivityGroup]:
     """Members, groups, waiting and set-aside updates of an existing database; its groups."""
     async with Database(config.storage.path, config.clock) as db:
         repo = MemberRepository(db)
@@ -31,29 +48,29 @@ async def _check_database(
         set_aside = await UpdateInbox(db).set_aside()
         started = await first_started_at(SettingsRepository(db))
     bound = sum(m.telegram_user_id is not None for m in members)
-    say(True, f"database {config.storage.path}: {len(members)} members ({bound} bound), "
-              f"{len(groups)} groups")
-    if waiting:
-        noun = "update" if waiting == 1 else "updates"
-        say(True, f"{waiting} {noun} received and not yet handled (the bot handles them "
-                  "when it runs)")
+    check(True, say("cli_doctor.database", path=config.storage.path, members=len(members),
+                     bound=bound, groups=len(groups)))
+    if waiting == 1:
+        check(True, say("cli_doctor.waiting_one", count=waiting))
+    elif waiting:
+        check(True, say("cli_doctor.waiting", count=waiting))
     for update in set_aside:
-        print(f"WARN update {update.update_id} set aside after {update.attempts + 1} tries: "
-              "the bot stopped each time it was handling it "
-              f"(received {update.received_at:%Y-%m-%d %H:%M} UTC; "
-              f"{_what_update(update.body)})", file=out)
-    say(True, _record_start(RecordStart.of(config.duty_record.record_starts, started,
-                                           config.zone)))
+        line = say("cli_doctor.set_aside", update_id=update.update_id, tries=update.attempts + 1,
+                   received=local_minute(update.received_at, config.zone),
+                   what=_what_update(update.body))
+        print(say("cli_doctor.warn", line=line), file=out)
+    check(True, _record_start(RecordStart.of(config.duty_record.record_starts, started,
+                                             config.zone)))
     return groups
 
 
 def _record_start(start: RecordStart) -> str:
     """Where the duty record starts and where that comes from."""
     if start.source is StartSource.CONFIG:
-        return f"duty record starts {start.day} ([duty_record] record_starts)"
+        return say("cli_doctor.record_starts_config", day=start.day)
     if start.source is StartSource.FIRST_START:
-        return f"duty record starts {start.day}, the day the bot first started"
-    return "duty record starts on the day the bot first starts (not started yet)"
+        return say("cli_doctor.record_starts_first", day=start.day)
+    return say("cli_doctor.record_starts_unstarted")
 
 
 def _what_update(body: str) -> str:
@@ -65,58 +82,64 @@ def _what_update(body: str) -> str:
         sender = content.get("from", {}).get("id", "?")
         typed = content.get("text") or content.get("data") or ""
     except (ValueError, StopIteration, AttributeError):
-        return "not readable"
-    return f"{kind} from user {sender}" + (f": {typed[:40]!r}" if typed else "")
+        return say("cli_doctor.update_unreadable")
+    if typed:
+        return say("cli_doctor.update_from_text", kind=kind, sender=sender, text=repr(typed[:40]))
+    return say("cli_doctor.update_from", kind=kind, sender=sender)
 
 
 async def run_doctor(config: Config, *, out: TextIO) -> int:
     """Print one line per check; exit status 1 when any check failed."""
     problems = 0
 
-    def say(ok: bool, line: str) -> None:
+    def check(ok: bool, line: str) -> None:
         nonlocal problems
         problems += not ok
-        print(("ok   " if ok else "FAIL ") + line, file=out)
+        print(say("cli_doctor.ok", line=line) if ok else say("cli_doctor.fail", line=line),
+              file=out)
 
     committee = config.committee
-    say(True, f"config read; committee {committee.name!r}, zone {committee.timezone}")
+    check(True, say("cli_doctor.config_read", name=committee.name, zone=committee.timezone))
     groups = []
     try:
         if not config.storage.path.is_file():  # opening it would create it: not a check
-            say(False, f"database {config.storage.path} does not exist yet (the bot makes it "
-                       "at its first start, so does `liaison-bot members import FILE`)")
-            say(True, _record_start(RecordStart.of(config.duty_record.record_starts, None,
-                                                   config.zone)))
+            check(False, say("cli_doctor.no_database", path=config.storage.path))
+            check(True, _record_start(RecordStart.of(config.duty_record.record_starts, None,
+                                                     config.zone)))
         else:
-            groups = await _check_database(config, say, out)
+            groups = await _check_database(config, check, out)
     except Exception as exc:
-        say(False, f"database {config.storage.path}: {exc}")
+        check(False, say("cli_doctor.database_error", path=config.storage.path, error=exc))
     try:
         token = config.token_value()
     except ConfigError as exc:
-        say(False, str(exc))
+        check(False, str(exc))
         return 1
     bot = Bot(token, base_url=config.telegram.base_url,
               base_file_url=config.telegram.base_file_url)
     try:
         async with bot:
-            say(True, f"token accepted: the bot is @{bot.username}")
+            check(True, say("cli_doctor.token_accepted", username=bot.username))
             for group in groups:
                 if group.chat_id is None:
-                    say(False, f"group {group.name}: no chat bound (run /bindgroup in its chat)")
+                    check(False, say("cli_doctor.group_no_chat", group=group.name))
                     continue
                 try:
                     me = await bot.get_chat_member(group.chat_id, bot.id)
                 except TelegramError as exc:
-                    say(False, f"group {group.name}: cannot reach its chat ({exc.message})")
+                    check(False, say("cli_doctor.group_unreachable", group=group.name,
+                                     error=exc.message))
                     continue
                 rights = isinstance(me, ChatMemberAdministrator) and bool(
                     me.can_delete_messages and me.can_pin_messages
                 )
-                say(rights, f"group {group.name}: bot is {me.status}"
-                    + ("" if rights else " — make it an admin with delete and pin rights"))
+                status = _status(me.status)
+                check(rights, say("cli_doctor.group_rights_ok", group=group.name, status=status)
+                      if rights else
+                      say("cli_doctor.group_rights_missing", group=group.name, status=status))
     except InvalidToken:
-        say(False, "the Bot API refused the token: check it with @BotFather")
+        check(False, say("cli.token_refused"))
     except TelegramError as exc:
-        say(False, f"Bot API at {config.telegram.base_url} not reachable: {exc.message}")
+        check(False, say("cli_doctor.api_unreachable", url=config.telegram.base_url,
+                         error=exc.message))
     return 1 if problems else 0

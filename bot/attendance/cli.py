@@ -40,7 +40,9 @@ from bot.core.cli import (
     UsageError,
     day_argument,
     groups_named,
+    local_minute,
     number_argument,
+    say,
 )
 from bot.core.config import Config
 from bot.core.tables import RowError, TableFileError, print_row_errors
@@ -59,6 +61,8 @@ from storage.models import (
     Venue,
 )
 
+# Event type names typed at the command line, and the projector page, are Chinese whatever
+# the command line speaks (the page is for the members in the room).
 _CLI_LANGUAGE = "zh"
 
 
@@ -87,17 +91,18 @@ def event_type_of(text: str) -> EventType:
         label = catalog(_CLI_LANGUAGE)[f"event_type.{kind.value}"]
         if wanted in (kind.value, label, label.removeprefix("委员")):
             return kind
-    names = ", ".join(k.value for k in EventType)
-    raise UsageError(f"unknown event type {text!r} (one of: {names}, or the Chinese name)")
+    names = say("cli_events.list_separator").join(k.value for k in EventType)
+    raise UsageError(say("cli_events.unknown_type", text=text, names=names))
 
 
-def _moment(option: str, typed: str, reading: TimeReading, like: str) -> datetime:
+def _moment(option: str, typed: str, reading: TimeReading, unreadable: str) -> datetime:
+    """The moment read, or UsageError: `unreadable` is the text saying the time is none."""
     if reading.choices is not None:
         early, late = (f"{c:%H:%M}" for c in reading.choices)
-        raise UsageError(f"{option} {typed!r} could be {early} or {late}: write 上午/下午, or "
-                         "the 24-hour time")
+        raise UsageError(say("cli_events.ambiguous_time", option=option, text=typed,
+                             early=early, late=late))
     if reading.moment is None:
-        raise UsageError(f"{option} {typed!r} is not {like}")
+        raise UsageError(unreadable)
     return reading.moment
 
 
@@ -107,19 +112,19 @@ def draft_from(
     """The event the arguments describe, times read in the committee's zone."""
     zone = config.zone
     starts = _moment("--start", args.start, read_local_datetime(args.start, zone, now),
-                     "a time like \"2026-12-03 09:00\"")
+                     say("cli_events.not_a_start", text=args.start))
     ends = _moment("--end", args.end, read_end(args.end, starts, zone, now),
-                   "a time like \"11:30\" or a date and time")
+                   say("cli_events.not_an_end", text=args.end))
     venue = None
     points = (args.lat, args.lon, args.radius)
     if any(p is not None for p in points):
         if args.lat is None or args.lon is None:
-            raise UsageError("--lat and --lon go together (and --radius, default 200 m)")
+            raise UsageError(say("cli_events.lat_lon"))
         venue = Venue(lat=args.lat, lon=args.lon, radius_m=args.radius or 200)
     try:
         policy = EventPolicy(args.policy.strip().lower())
     except ValueError:
-        raise UsageError(f"--policy must be open or venue, not {args.policy!r}") from None
+        raise UsageError(say("cli_events.bad_policy", text=args.policy)) from None
     return EventDraft(
         type=event_type_of(args.type), title=args.title, starts_at=starts, ends_at=ends,
         place=args.place, venue=venue, policy=policy,
@@ -127,18 +132,30 @@ def draft_from(
     )
 
 
+_POLICY_WORDS = {
+    EventPolicy.OPEN: "cli_events.policy_open",
+    EventPolicy.VENUE: "cli_events.policy_venue",
+}
+
+
 def describe(event: Event, groups: list[ActivityGroup], config: Config) -> str:
-    """One line per event: number, time, type, title, place, groups, state."""
+    """One line per event: number, time (in the committee's zone), type, title, place, groups,
+    check-in rule, state."""
     zone = config.zone
     starts, ends = event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
-    end_text = f"{ends:%H:%M}" if ends.date() == starts.date() else f"{ends:%Y-%m-%d %H:%M}"
-    names = ",".join(g.name for g in groups if g.id in event.group_ids)
-    kind = tr(_CLI_LANGUAGE, f"event_type.{event.type.value}")
-    point = (f" point {event.venue.lat:.5f},{event.venue.lon:.5f} r={event.venue.radius_m}m"
+    end_text = f"{ends:%H:%M}" if ends.date() == starts.date() else local_minute(ends, zone)
+    names = say("cli_events.group_separator").join(
+        g.name for g in groups if g.id in event.group_ids)
+    point = (say("cli_events.point", lat=f"{event.venue.lat:.5f}",
+                 lon=f"{event.venue.lon:.5f}", radius=event.venue.radius_m)
              if event.venue else "")
-    state = " CANCELLED" if event.status.value == "cancelled" else ""
-    return (f"#{event.id}  {starts:%Y-%m-%d %H:%M}–{end_text}  {kind}  {event.title}"
-            f"  @{event.place or '-'}  [{names}]  check-in {event.policy.value}{point}{state}")
+    state = say("cli_events.cancelled") if event.status is EventStatus.CANCELLED else ""
+    return say(
+        "cli_events.line", number=event.id, start=local_minute(starts, zone), end=end_text,
+        kind=say(f"event_type.{event.type.value}"), title=event.title,
+        place=event.place or "-", groups=names, policy=say(_POLICY_WORDS[event.policy]),
+        point=point, state=state,
+    )
 
 
 async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO) -> int:
@@ -152,32 +169,33 @@ async def create_event_cli(config: Config, args: EventArguments, *, out: TextIO)
             draft = draft_from(args, groups, config, config.clock())
             if is_long(draft.starts_at, draft.ends_at) and not args.long:
                 days = (draft.ends_at - draft.starts_at).total_seconds() / 86400
-                raise UsageError(f"the event would last {days:.1f} days; check --end, or add "
-                                 "--long if it is meant to last more than a day")
+                raise UsageError(say("cli_events.too_long", days=f"{days:.1f}"))
             change = await service.create_event(None, draft, for_the_record=args.past)
         except UsageError as exc:
             print(f"events: {exc}", file=out)
             return 2
         except InvalidEvent as exc:
-            problem = tr("en", f"event.problem_{exc.problem.value}")
+            problem = say(f"event.problem_{exc.problem.value}")
             if exc.problem is EventProblem.STARTS_IN_PAST:  # the chat text sends people to staff
-                problem += " (At the command line: add --past to record an event that is over.)"
-            print(f"events: the event cannot be saved: {problem}", file=out)
+                print(f"events: {say('cli_events.cannot_save_past', problem=problem)}",
+                      file=out)
+            else:
+                print(f"events: {say('cli_events.cannot_save', problem=problem)}", file=out)
             return 2
     event = change.event
     assert event is not None
     if args.past:
-        print(f"recorded for the record {describe(event, groups, config)}", file=out)
-        print("it is over, so it is not announced", file=out)
+        print(say("cli_events.recorded", event=describe(event, groups, config)), file=out)
+        print(say("cli_events.not_announced"), file=out)
         return 0
-    print(f"created {describe(event, groups, config)}", file=out)
+    print(say("cli_events.created", event=describe(event, groups, config)), file=out)
+    separator = say("cli_events.list_separator")
     unbound = [g.name for g in change.groups if g.chat_id is None]
     bound = [g.name for g in change.groups if g.chat_id is not None]
     if bound:
-        print(f"the running bot announces it in the chats of: {', '.join(bound)}", file=out)
+        print(say("cli_events.announced_in", groups=separator.join(bound)), file=out)
     if unbound:
-        print(f"no chat bound yet (announced once /bindgroup is done): {', '.join(unbound)}",
-              file=out)
+        print(say("cli_events.not_bound", groups=separator.join(unbound)), file=out)
     return 0
 
 
@@ -194,15 +212,30 @@ async def list_events_cli(config: Config, *, include_past: bool, out: TextIO) ->
     for event in events:
         print(describe(event, groups, config), file=out)
     if not events:
-        print("no events" if include_past else "no events to come (--all lists past ones)",
+        print(say("cli_events.no_events") if include_past else say("cli_events.no_upcoming"),
               file=out)
     return 0
 
 
-_WHY_NOT = {  # a mark the records refuse, as the row's problem
-    MarkOutcome.CHECKED_IN: "checked in as {standing} already (a check-in is not changed)",
-    MarkOutcome.NOT_EXPECTED: "not expected at the event",
+_STATUS_WORDS = {  # a mark or a standing, as the lines of `events attendance` name it
+    "present": "cli_events.status_present",
+    "late": "cli_events.status_late",
+    "leave": "cli_events.status_leave",
 }
+
+
+def _status_word(value: str) -> str:
+    key = _STATUS_WORDS.get(value)
+    return say(key) if key else say(f"attendance_status.{value}")
+
+
+def _refusal(outcome: MarkOutcome, name: str, standing: str) -> str:
+    """A mark the records refuse, as the row's problem."""
+    if outcome is MarkOutcome.CHECKED_IN:
+        return say("cli_events.mark_checked_in", name=name, standing=standing)
+    if outcome is MarkOutcome.NOT_EXPECTED:
+        return say("cli_events.mark_not_expected", name=name)
+    return say("cli_events.mark_refused", name=name, outcome=outcome.value)
 
 
 async def attendance_marks_cli(
@@ -217,13 +250,14 @@ async def attendance_marks_cli(
                                     rules=rules_from_config(config.attendance))
         event = await service.event(event_id)
         if event is None or event.status is EventStatus.CANCELLED:
-            state = "does not exist" if event is None else "was cancelled"
-            print(f"events: event {event_id} {state}", file=out)
+            state = (say("cli_events.event_missing", number=event_id) if event is None
+                     else say("cli_events.event_cancelled", number=event_id))
+            print(f"events: {state}", file=out)
             return 2
         if event.ends_at > config.clock():
-            ends = event.ends_at.astimezone(config.zone)
-            print(f"events: event {event_id} has not ended (it ends {ends:%Y-%m-%d %H:%M}); "
-                  "until then members check in, and /markpresent marks them", file=out)
+            ends = local_minute(event.ends_at, config.zone)
+            print(f"events: {say('cli_events.not_ended', number=event_id, ends=ends)}",
+                  file=out)
             return 2
         expected = {m.id for m in await service.repo.expected_members(event_id)}
         try:
@@ -239,25 +273,27 @@ async def attendance_marks_cli(
             )
             for row, result in zip(rows, batch.results, strict=True):
                 if result.refused:
-                    why = _WHY_NOT.get(result.outcome, result.outcome.value)
-                    standing = result.standing.value if result.standing else ""
-                    errors.append(RowError(row.line, f"{row.member.name}: "
-                                               + why.format(standing=standing)))
+                    standing = _status_word(result.standing.value) if result.standing else ""
+                    errors.append(RowError(row.line, _refusal(result.outcome, row.member.name,
+                                                              standing)))
     if errors:
         print_row_errors(errors, out)
         return 1
     assert batch is not None
-    would = "would be " if dry_run else ""
     for row, result in zip(rows, batch.results, strict=True):
-        who = f"row {row.line}: {row.member.name} ({row.member.phone})"
+        who = {"line": row.line, "name": row.member.name, "phone": row.member.phone}
         if result.outcome is MarkOutcome.MARKED:
-            print(f"  + {who} {would}marked {row.status.value} afterwards", file=out)
+            status = _status_word(row.status.value)
+            marked = (say("cli_events.would_mark", **who, status=status) if dry_run
+                      else say("cli_events.marked", **who, status=status))
+            print(f"  + {marked}", file=out)
         else:
             standing = result.standing.value if result.standing else row.status.value
-            print(f"  = {who} is {standing} already", file=out)
-    unchanged = len(batch.results) - len(batch.marked)
-    print(f"{len(batch.marked)} {would}marked afterwards, {unchanged} unchanged"
-          + (" (dry run: nothing written)" if dry_run else ""), file=out)
+            print(f"  = {say('cli_events.unchanged', **who, standing=_status_word(standing))}",
+                  file=out)
+    counts = {"marked": len(batch.marked), "unchanged": len(batch.results) - len(batch.marked)}
+    print(say("cli_events.would_mark_count", **counts) if dry_run
+          else say("cli_events.marked_count", **counts), file=out)
     return 0
 
 
@@ -297,9 +333,9 @@ async def qr_cli(
             token = await service.rotating_token(None, event_id)
             if token is None:
                 event = await service.event(event_id)
-                print(f"events: event {event_id} "
-                      f"{'does not exist' if event is None else 'is over or cancelled'}",
-                      file=out)
+                state = (say("cli_events.event_missing", number=event_id) if event is None
+                         else say("cli_events.event_over", number=event_id))
+                print(f"events: {state}", file=out)
                 return 0 if watch and event is not None else 2
             link = deep_link(username, token.payload)
             if target.suffix.lower() == ".svg":
@@ -315,8 +351,8 @@ async def qr_cli(
             else:
                 await asyncio.to_thread(_write_file, target, qr_png(link))
             until = token.valid_until.astimezone(config.zone)
-            print(f"{target}: code {token.code}, valid until {until:%H:%M:%S}, link {link}",
-                  file=out, flush=True)
+            print(say("cli_events.qr_written", path=target, code=token.code,
+                      until=f"{until:%H:%M:%S}", link=link), file=out, flush=True)
             if not watch:
                 return 0
             wait = checkin_tokens.delay_until_rotation(config.clock()).total_seconds() + 0.2
@@ -355,60 +391,55 @@ async def _export(config: Config, args: Namespace) -> int:
 
 def add_commands(commands: Subcommands) -> None:
     """`events …` under the `liaison-bot` command."""
-    events = commands.add_parser("events", help="attendance events").add_subparsers(
-        dest="events_command", required=True
-    )
-    new = events.add_parser("create", help="create an event (the running bot announces it)")
-    new.add_argument("--type", required=True,
-                     help="reading|advice|inspection|consultation|meeting|study|other or 会议…")
-    new.add_argument("--title", required=True)
-    new.add_argument("--start", required=True, help='"2026-12-03 09:00" (committee time zone)')
-    new.add_argument("--end", required=True,
-                     help='"11:30" (the start\'s day; earlier than the start: the next day, up '
-                          'to 12 hours on) or a date and time')
-    new.add_argument("--place", default="")
-    new.add_argument("--groups", default="all", help="G1,G2 by name (default: all groups)")
-    new.add_argument("--policy", default="open", help="open (any path) or venue (QR/code only)")
-    new.add_argument("--lat", type=float, help="venue point: latitude")
-    new.add_argument("--lon", type=float, help="venue point: longitude")
-    new.add_argument("--radius", type=number_argument, help="venue radius in metres (default 200)")
-    new.add_argument("--past", action="store_true",
-                     help="record an event that is over, for the record (it is not announced)")
-    new.add_argument("--long", action="store_true",
-                     help="the event is meant to last more than a day")
+    events = commands.add_parser(
+        "events", help=say("cli_events.help_events"), description=say("cli_events.help_events")
+    ).add_subparsers(dest="events_command", required=True, metavar="COMMAND",
+                     title=say("cli.commands"))
+    new = events.add_parser("create", help=say("cli_events.help_create"),
+                            description=say("cli_events.help_create"))
+    new.add_argument("--type", required=True, help=say("cli_events.help_type"))
+    new.add_argument("--title", required=True, help=say("cli_events.help_title"))
+    new.add_argument("--start", required=True, help=say("cli_events.help_start"))
+    new.add_argument("--end", required=True, help=say("cli_events.help_end"))
+    new.add_argument("--place", default="", help=say("cli_events.help_place"))
+    new.add_argument("--groups", default="all", help=say("cli_events.help_groups"))
+    new.add_argument("--policy", default="open", help=say("cli_events.help_policy"))
+    new.add_argument("--lat", type=float, help=say("cli_events.help_lat"))
+    new.add_argument("--lon", type=float, help=say("cli_events.help_lon"))
+    new.add_argument("--radius", type=number_argument, help=say("cli_events.help_radius"))
+    new.add_argument("--past", action="store_true", help=say("cli_events.help_past"))
+    new.add_argument("--long", action="store_true", help=say("cli_events.help_long"))
     new.set_defaults(func=_create)
-    evl = events.add_parser("list", help="events not yet over")
-    evl.add_argument("--all", action="store_true", help="past events too")
+    evl = events.add_parser("list", help=say("cli_events.help_list"),
+                            description=say("cli_events.help_list"))
+    evl.add_argument("--all", action="store_true", help=say("cli_events.help_all"))
     evl.set_defaults(func=_list)
-    qr = events.add_parser("qr", help="the event's current check-in QR code as a PNG")
-    qr.add_argument("event", type=number_argument, help="the event's number")
-    qr.add_argument("--out", required=True,
-                    help="FILE.svg (a projector page: code, title, time, 6-digit code in large "
-                         "type; open it in a browser) or FILE.png (the QR code alone)")
-    qr.add_argument("--watch", action="store_true",
-                    help="rewrite the file at every new code until the event ends")
-    qr.add_argument("--bot", help="the bot's username (default: asked from the Bot API)")
+    qr = events.add_parser("qr", help=say("cli_events.help_qr"),
+                           description=say("cli_events.help_qr"))
+    qr.add_argument("event", metavar="EVENT", type=number_argument,
+                    help=say("cli_events.help_event"))
+    qr.add_argument("--out", required=True, metavar="FILE", help=say("cli_events.help_qr_out"))
+    qr.add_argument("--watch", action="store_true", help=say("cli_events.help_watch"))
+    qr.add_argument("--bot", help=say("cli_events.help_bot"))
     qr.set_defaults(func=_qr)
-    att = events.add_parser(
-        "attendance",
-        help="after an event's end: mark who was present, late or on leave, from a .csv",
-        description="FILE: a .csv with a header row, the member by phone (手机号) or name "
-                    "(姓名), the status (状态): present/已签到/出席, late/迟到 or leave/请假, "
-                    "and optionally the leave reason (事由). Marks are recorded as made "
-                    "afterwards (事后补记); a file with any bad row writes nothing.",
-    )
-    att.add_argument("event", type=number_argument, help="the event's number")
-    att.add_argument("file", help="FILE.csv")
-    att.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
+    att = events.add_parser("attendance", help=say("cli_events.help_attendance"),
+                            description=say("cli_events.about_attendance"))
+    att.add_argument("event", metavar="EVENT", type=number_argument,
+                     help=say("cli_events.help_event"))
+    att.add_argument("file", metavar="FILE", help=say("cli_events.help_file"))
+    att.add_argument("--dry-run", action="store_true", help=say("cli_events.help_dry_run"))
     att.set_defaults(func=_attendance)
 
 
 def add_exports(exports: Subcommands) -> None:
     """`export attendance` under the `liaison-bot` command."""
-    att = exports.add_parser("attendance", help="attendance sheets: per member per event, summary")
-    att.add_argument("--event", type=number_argument, help="only this event (its number)")
-    att.add_argument("--from", dest="date_from", type=day_argument, help="first day (YYYY-MM-DD)")
-    att.add_argument("--to", dest="date_to", type=day_argument, help="last day (YYYY-MM-DD)")
-    att.add_argument("--group", help="only this activity group")
-    att.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    att = exports.add_parser("attendance", help=say("cli_export.help_attendance"),
+                             description=say("cli_export.help_attendance"))
+    att.add_argument("--event", type=number_argument, help=say("cli_export.help_event"))
+    att.add_argument("--from", dest="date_from", metavar="DATE", type=day_argument,
+                     help=say("cli_export.help_from"))
+    att.add_argument("--to", dest="date_to", metavar="DATE", type=day_argument,
+                     help=say("cli_export.help_to"))
+    att.add_argument("--group", metavar="G", help=say("cli_export.help_group"))
+    att.add_argument("--out", required=True, metavar="FILE", help=say("cli_export.help_out"))
     att.set_defaults(func=_export)

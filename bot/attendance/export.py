@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from bot.attendance.service import AttendanceService
 from bot.core.auth import Action
-from bot.core.cli import UsageError
+from bot.core.cli import UsageError, say
 from bot.core.config import Config
 from bot.core.texts import tr
 from bot.exports.exporter import Exporter, export_from_cli
@@ -284,7 +284,7 @@ async def export_attendance_cli(
 ) -> int:
     """`liaison-bot export attendance [--event ID | --from --to] [--group G] --out FILE`."""
     if event_id is not None and (date_from is not None or date_to is not None):
-        print("export: give either --event or --from/--to, not both", file=out)
+        print(f"export: {say('cli_export.event_or_days')}", file=out)
         return 2
 
     async def make(db: Database) -> tuple[AttendanceExporter, AttendanceFilter]:
@@ -293,7 +293,7 @@ async def export_attendance_cli(
         if group is not None:
             found = [g for g in await members.list_groups() if g.name == group]
             if not found:
-                raise UsageError(f"no activity group called {group!r}")
+                raise UsageError(say("cli_export.no_group", name=group))
             group_id = found[0].id
         service = AttendanceService(db, members, config.zone)
         filters = AttendanceFilter(event_id, date_from, date_to, group_id)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.attendance.outcomes import MarkStatus
 from bot.attendance.rules import MAX_REASON, mark_status_of
+from bot.core.cli import say
 from bot.core.phones import normalize_roster_phone
 from bot.core.tables import RowError, TableFileError, read_lines
 from storage.models import Member
@@ -26,7 +27,13 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "status": ("status", "状态", "出勤情况", "出勤"),
     "reason": ("reason", "事由", "请假事由", "备注", "note"),
 }
-STATUS_WORDS = "present, late or leave (or 已签到/出席, 迟到, 请假)"
+# Each column as the operator reads it (in a problem with the header).
+_COLUMN_NAMES = {
+    "name": "cli_events.marks_col_name",
+    "phone": "cli_events.marks_col_phone",
+    "status": "cli_events.marks_col_status",
+    "reason": "cli_events.marks_col_reason",
+}
 
 
 @dataclass(frozen=True)
@@ -45,11 +52,11 @@ def _columns(header: list[str]) -> dict[str, int]:
         for column, names in _HEADERS.items():
             if title.lower() in names:
                 if column in columns:
-                    raise TableFileError(f"column {column!r} appears twice in the header")
+                    raise TableFileError(say("cli_events.marks_column_twice",
+                                             column=say(_COLUMN_NAMES[column])))
                 columns[column] = index
     if "status" not in columns or not ({"name", "phone"} & columns.keys()):
-        raise TableFileError("the header row needs a column status (or 状态) and a column "
-                             "name or phone (or 姓名, 手机号)")
+        raise TableFileError(say("cli_events.marks_no_columns"))
     return columns
 
 
@@ -61,22 +68,23 @@ def _member_of(
     if raw_phone:
         phone = normalize_roster_phone(raw_phone)
         if phone is None:
-            return None, f"malformed phone {raw_phone!r}"
+            return None, say("cli_events.marks_bad_phone", phone=raw_phone)
         found = next((m for m in roster if m.phone == phone), None)
         if found is None:
-            return None, f"no member with phone {phone}"
+            return None, say("cli_events.marks_no_phone", phone=phone)
         if name and name != found.name:
-            return None, f"phone {phone} is {found.name}'s, not {name}'s"
+            return None, say("cli_events.marks_phone_other", phone=phone, owner=found.name,
+                             name=name)
         return found, None
     named = [m for m in roster if m.name == name]
     if not named:
-        return None, f"no member called {name!r}"
+        return None, say("cli_events.marks_no_name", name=name)
     if len(named) > 1:
         named = [m for m in named if m.id in expected] or named
         if len(named) > 1:
-            phones = ", ".join(m.phone for m in named)
-            return None, (f"ambiguous name {name!r}: {len(named)} members ({phones}); "
-                          "give the phone")
+            phones = say("cli_events.list_separator").join(m.phone for m in named)
+            return None, say("cli_events.marks_ambiguous", name=name, count=len(named),
+                             phones=phones)
     return named[0], None
 
 
@@ -102,27 +110,29 @@ def read_marks(
         raw_status, reason = given.get("status", ""), given.get("reason", "")
         member = None
         if not name and not raw_phone:
-            problems.append("no name or phone")
+            problems.append(say("cli_events.marks_nobody"))
         else:
             member, problem = _member_of(name, raw_phone, roster, expected)
             if problem is not None:
                 problems.append(problem)
             elif member is not None and member.id not in expected:
-                problems.append(f"{member.name} is not expected at event {event_id}")
+                problems.append(say("cli_events.marks_not_expected", name=member.name,
+                                    number=event_id))
         status = mark_status_of(raw_status) if raw_status else None
         if not raw_status:
-            problems.append(f"missing status: {STATUS_WORDS}")
+            problems.append(say("cli_events.marks_no_status"))
         elif status is None:
-            problems.append(f"unknown status {raw_status!r}: use {STATUS_WORDS}")
+            problems.append(say("cli_events.marks_bad_status", status=raw_status))
         if len(reason) > MAX_REASON:
-            problems.append(f"reason longer than {MAX_REASON} characters")
+            problems.append(say("cli_events.marks_long_reason", max=MAX_REASON))
         if member is not None:
             earlier = first_line_of.setdefault(member.id, number)
             if earlier != number:
-                problems.append(f"{member.name} is given in row {earlier} already")
+                problems.append(say("cli_events.marks_twice", name=member.name,
+                                    earlier=earlier))
         errors += [RowError(number, problem) for problem in problems]
         if not problems and member is not None and status is not None:
             rows.append(MarkRow(number, member, status, reason))
     if header is None:
-        raise TableFileError("the file is empty")
+        raise TableFileError(say("cli_events.marks_empty"))
     return rows, errors

@@ -23,7 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from domain.clock import Clock
+from bot.core.texts import say
+from domain.clock import OFFSET_ENV, Clock
 
 TOKEN_ENV = "LIAISON_BOT_TOKEN"  # noqa: S105 (a variable name, not a secret)
 CONFIG_ENV = "LIAISON_BOT_CONFIG"
@@ -64,7 +65,7 @@ class TelegramConfig(_Section):
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> TelegramConfig:
         if self.mode == "webhook" and not self.webhook.public_url.startswith("https://"):
-            raise ValueError("mode = \"webhook\" needs webhook.public_url (https://…)")
+            raise ValueError(say("cli_config.webhook_needs_url"))
         return self
 
 
@@ -75,6 +76,8 @@ class StorageConfig(_Section):
 class CommitteeConfig(_Section):
     name: str = "政协委员会"
     timezone: str = "Asia/Shanghai"
+    # The office's language: what the command line (liaison-bot) speaks; --lang overrides it.
+    language: Literal["zh", "en"] = "zh"
 
     @field_validator("timezone")
     @classmethod
@@ -82,7 +85,7 @@ class CommitteeConfig(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError(say("cli_config.unknown_zone", zone=value)) from exc
         return value
 
 
@@ -238,7 +241,7 @@ class SupervisionConfig(_Section):
     @classmethod
     def _months(cls, months: list[int]) -> list[int]:
         if not months or any(not 1 <= m <= 12 for m in months) or len(set(months)) != len(months):
-            raise ValueError("months are 1 to 12, each once, at least one")
+            raise ValueError(say("cli_config.bad_months"))
         return sorted(months)
 
 
@@ -270,8 +273,7 @@ class GradesConfig(_Section):
         if not 1 <= len(found) <= MAX_GRADE_CHOICES \
                 or any(not g or len(g) > 20 or set(g) & set(',"') for g in found) \
                 or len({g.casefold() for g in found}) != len(found):
-            raise ValueError(f"1 to {MAX_GRADE_CHOICES} grades, each once, of 1 to 20 "
-                             "characters without commas or quotes")
+            raise ValueError(say("cli_config.bad_grades", count=MAX_GRADE_CHOICES))
         return found
 
 
@@ -303,7 +305,7 @@ class DutyRecordConfig(_Section):
     def _levels(cls, levels: list[LevelConfig]) -> list[LevelConfig]:
         codes = [level.code for level in levels]
         if not levels or len(set(codes)) != len(codes):
-            raise ValueError("each level once, at least one")
+            raise ValueError(say("cli_config.bad_levels"))
         return levels
 
     def level(self, code: str) -> LevelConfig | None:
@@ -338,17 +340,10 @@ class Config(_Section):
 
     def token_value(self) -> str:
         if self.telegram.token is None or not self.telegram.token.get_secret_value().strip():
-            raise ConfigError(
-                "no bot token: ask @BotFather in Telegram for one (/newbot), then put it in "
-                f"[telegram] token of the config file or in the {TOKEN_ENV} environment variable"
-            )
+            raise ConfigError(say("cli_config.no_token", env=TOKEN_ENV))
         token = self.telegram.token.get_secret_value().strip()
         if not _TOKEN_FORM.fullmatch(token):  # the token itself is never shown
-            raise ConfigError(
-                "the bot token is malformed: a token from @BotFather looks like "
-                "123456789:AAH… (digits, a colon, then letters, digits, _ and -); check "
-                f"[telegram] token of the config file or the {TOKEN_ENV} environment variable"
-            )
+            raise ConfigError(say("cli_config.bad_token", env=TOKEN_ENV))
         return token
 
 
@@ -359,12 +354,16 @@ def config_path(explicit: str | Path | None = None) -> Path:
     return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
 
 
-def _describe(error: ValidationError) -> str:
+def _describe(file: Path, error: ValidationError) -> str:
+    """The first problem pydantic found, in one line naming the file and the key. Our own
+    validators' words are catalog text already; pydantic's own detail stays as it is."""
     first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    key = ".".join(str(part) for part in first["loc"]) or say("cli_config.top_level")
     if first["type"] == "extra_forbidden":
-        return f"unknown key {key}"
-    return f"key {key}: {first['msg']}"
+        return say("cli_config.unknown_key", path=file, key=key)
+    cause = first.get("ctx", {}).get("error")
+    detail = str(cause) if first["type"] == "value_error" and cause else first["msg"]
+    return say("cli_config.bad_value", path=file, key=key, detail=detail)
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -376,22 +375,21 @@ def load_config(path: str | Path | None = None) -> Config:
     """
     file = config_path(path)
     if not file.is_file():
-        raise ConfigError(
-            f"no config file {file.resolve()} (looked for --config, else ${CONFIG_ENV}, else "
-            "config.toml in the current folder); copy config.example.toml there and fill it in"
-        )
+        raise ConfigError(say("cli_config.no_file", path=file.resolve(), env=CONFIG_ENV))
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+        raise ConfigError(say("cli_config.not_toml", path=file, error=exc)) from exc
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{file}: {_describe(exc)}") from exc
+        raise ConfigError(_describe(file, exc)) from exc
     try:
         config.clock = Clock.from_environment(os.environ)
     except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
+        offset = os.environ.get(OFFSET_ENV, "").strip()
+        raise ConfigError(say("cli_config.bad_clock_offset", name=OFFSET_ENV,
+                               value=offset)) from exc
     env_token = os.environ.get(TOKEN_ENV)
     if env_token:
         config.telegram.token = SecretStr(env_token)

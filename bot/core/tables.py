@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from bot.core.cli import say
+
 
 class TableFileError(Exception):
     """The file as a whole cannot be used: missing, wrong type, unreadable, no header or
@@ -24,7 +26,7 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"row {self.line}: {self.reason}"
+        return say("cli.row", line=self.line, reason=self.reason)
 
 
 def cell(value: object) -> str:
@@ -45,7 +47,7 @@ def _csv_lines(path: Path) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
         return list(csv.reader(text.splitlines()))
-    raise TableFileError("the file is neither UTF-8 nor GB18030 text")
+    raise TableFileError(say("cli_table.not_text"))
 
 
 def _xlsx_lines(path: Path) -> list[list[object]]:
@@ -54,7 +56,7 @@ def _xlsx_lines(path: Path) -> list[list[object]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise TableFileError(f"cannot open the spreadsheet ({type(exc).__name__})") from exc
+        raise TableFileError(say("cli_table.cannot_open", error=type(exc).__name__)) from exc
     try:
         sheet = workbook.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -65,13 +67,13 @@ def _xlsx_lines(path: Path) -> list[list[object]]:
 def raw_lines(path: Path) -> Sequence[Sequence[object]]:
     """Every line of the file, cells as stored (an xlsx date cell stays a datetime)."""
     if not path.is_file():
-        raise TableFileError(f"no such file: {path}")
+        raise TableFileError(say("cli_table.no_file", path=path))
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _csv_lines(path)
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx_lines(path)
-    raise TableFileError("use a .xlsx or .csv file")
+    raise TableFileError(say("cli_table.wrong_type"))
 
 
 def read_lines(path: Path) -> list[tuple[int, list[str]]]:
@@ -87,4 +89,4 @@ def print_row_errors(errors: Sequence[RowError], out: TextIO) -> None:
     nothing because of them."""
     for error in sorted(errors, key=lambda e: e.line):
         print(error, file=out)
-    print(f"{len({error.line for error in errors})} bad row(s); nothing written", file=out)
+    print(say("cli.bad_rows", count=len({error.line for error in errors})), file=out)

@@ -65,6 +65,29 @@ def plain(language: str, key: str, /, **values: object) -> str:
     return template.format(**values) if values else template
 
 
+class _CommandLine:
+    """The language the command line speaks (bot.core.cli.speaking sets it for a run)."""
+
+    language = DEFAULT_LANGUAGE
+
+
+def say(key: str, /, **values: object) -> str:
+    """The text `key` in the command line's language, values as they are (a terminal shows
+    text as it stands)."""
+    return plain(_CommandLine.language, key, **values)
+
+
+def command_line_language() -> str:
+    return _CommandLine.language
+
+
+def set_command_line_language(language: str) -> str:
+    """Makes `language` the command line's; returns the one it replaces."""
+    previous = _CommandLine.language
+    _CommandLine.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return previous
+
+
 def labels_lookup(prefix: str, values: list[str]) -> dict[str, str]:
     """Every language's label of `values` (and each value itself), lower-cased → value: what
     a person may type for a status or a category they have seen in a text or a sheet."""

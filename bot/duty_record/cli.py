@@ -8,7 +8,7 @@ import sys
 from typing import TextIO
 
 from bot.core.auth import Refused
-from bot.core.cli import Subcommands
+from bot.core.cli import Subcommands, say
 from bot.core.config import Config
 from bot.duty_record import grades_cli
 from bot.duty_record.digest import DigestService
@@ -29,28 +29,32 @@ async def digest_cli(config: Config, group: str, on: bool, out: TextIO) -> int:
         try:
             switch = await service.set_digest(None, group, on)
         except Refused:
-            known = ", ".join(g.name for g in await service.duty.repo.digest_switches())
-            print(f"duty digest: unknown group {group!r} (known: {known or 'none'})",
-                  file=out)
+            known = say("cli_duty.separator").join(
+                g.name for g in await service.duty.repo.digest_switches())
+            print("duty digest: " + say("cli.unknown_group", names=group,
+                                        known=known or say("cli.no_groups_yet")), file=out)
             return 2
-    chat = "bound to a group chat" if switch.chat_id is not None else "no group chat bound"
-    state = "off" if switch.digest_off else "on"
-    print(f"{switch.name}: weekly digest {state} ({chat})", file=out)
+    chat = say("cli_duty.chat_bound" if switch.chat_id is not None else "cli_duty.chat_unbound")
+    print(say("cli_duty.digest_off" if switch.digest_off else "cli_duty.digest_on",
+              name=switch.name, chat=chat), file=out)
     return 0
 
 
 def _add_digest(duty: Subcommands) -> None:
-    digest = duty.add_parser("digest", help="switch a group's weekly digest off or on")
-    digest.add_argument("state", choices=["off", "on"])
-    digest.add_argument("--group", required=True, help="the group's name, e.g. 第一活动组")
+    digest = duty.add_parser("digest", help=say("cli_duty.help_digest"),
+                             description=say("cli_duty.help_digest_full"))
+    digest.add_argument("state", choices=["off", "on"], help=say("cli_duty.help_state"))
+    digest.add_argument("--group", required=True, metavar="G", help=say("cli_duty.help_group"))
     digest.set_defaults(
         func=lambda c, a: digest_cli(c, a.group, a.state == "on", sys.stdout))
 
 
 def add_commands(commands: Subcommands) -> Subcommands:
     """`duty …` under the `liaison-bot` command; returns its subparsers for more verbs."""
-    parser = commands.add_parser("duty", help="the duty record (履职档案)")
-    duty: Subcommands = parser.add_subparsers(dest="duty_command", required=True)
+    parser = commands.add_parser("duty", help=say("cli_duty.help"),
+                                 description=say("cli_duty.help"))
+    duty: Subcommands = parser.add_subparsers(dest="duty_command", required=True,
+                                              metavar="COMMAND", title=say("cli.commands"))
     _add_digest(duty)
     grades_cli.add_grade_command(duty)
     grades_cli.add_grades_commands(duty)

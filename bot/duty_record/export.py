@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from bot.core.auth import Action, Actor
-from bot.core.cli import UsageError, groups_named
+from bot.core.cli import UsageError, groups_named, say
 from bot.core.config import Config, DutyRecordConfig, level_name
 from bot.core.phones import normalize_phone
 from bot.core.texts import plain
@@ -142,7 +142,7 @@ class DutyExporter(Exporter[DutyFilter, DutyBook]):
         language: str = "zh", name: str | None = None,
     ) -> list[ExportedFile]:
         if fmt is not ExportFormat.XLSX:
-            raise BadFileName("the 履职登记表 has a sheet per member: write it as .xlsx")
+            raise BadFileName(say("cli_duty.export_xlsx_only"))
         return await super().export(actor, fmt, filters, language=language, name=name)
 
     async def build(self, filters: DutyFilter, language: str = "zh") -> DutyBook:
@@ -343,7 +343,7 @@ def parse_year(text: str | None, this_year: int) -> int:
         return this_year
     typed = text.strip()
     if not (typed.isascii() and typed.isdigit() and FIRST_YEAR <= int(typed) <= this_year):
-        raise UsageError(f"--year {text!r}: give a year from {FIRST_YEAR} to {this_year}")
+        raise UsageError(say("cli_duty.bad_year", text=text, first=FIRST_YEAR, last=this_year))
     return int(typed)
 
 
@@ -353,11 +353,10 @@ async def export_duty_cli(
 ) -> int:
     """`liaison-bot export duty [--year Y] [--group G | --member PHONE] --out FILE.xlsx`."""
     if group is not None and member is not None:
-        print("export: give either --group or --member, not both", file=out)
+        print("export: " + say("cli_duty.group_or_member"), file=out)
         return 2
     if target.suffix.lower() != ".xlsx":  # a sheet per member has no .csv form
-        print(f"export: {target.name}: the 履职登记表 has a sheet per member; name a .xlsx "
-              "file", file=out)
+        print("export: " + say("cli_duty.export_name_xlsx", name=target.name), file=out)
         return 2
 
     async def make(db: Database) -> tuple[DutyExporter, DutyFilter]:
@@ -368,7 +367,7 @@ async def export_duty_cli(
         if group is not None:
             ids = groups_named(group, await members.list_groups())
             if len(ids) != 1:
-                raise UsageError(f"--group {group!r}: name one group")
+                raise UsageError(say("cli_duty.one_group", text=group))
             group_id = ids[0]
         if member is not None:
             member_id = await member_by_phone(members, member)
@@ -381,11 +380,10 @@ async def member_by_phone(members: MemberRepository, typed: str) -> int:
     """The id of the member (not staff) with this phone number; UsageError otherwise."""
     phone = normalize_phone(typed)
     if phone is None:
-        raise UsageError(f"--member {typed!r} is not a phone number like 13800000001")
+        raise UsageError(say("cli_duty.not_a_phone", text=typed))
     found = await members.by_phone(phone)
     if found is None:
-        raise UsageError(f"--member {typed!r}: no one on the roster has this phone number")
+        raise UsageError(say("cli_duty.no_such_phone", text=typed))
     if found.role in (Role.STAFF, Role.ADMIN):
-        raise UsageError(f"--member {typed!r} is staff ({found.name}): staff have no duty "
-                         "record")
+        raise UsageError(say("cli_duty.member_is_staff", text=typed, name=found.name))
     return found.id

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.cli import say
 from bot.core.phones import normalize_roster_phone
 from bot.core.tables import RowError, TableFileError, read_lines
 from bot.core.texts import DEFAULT_LANGUAGE, LANGUAGES, plain
@@ -123,18 +124,19 @@ def _columns(header: list[str]) -> dict[str, int]:
         for column, accepted in names.items():
             if key in accepted:
                 if column in columns:
-                    raise TableFileError(f"the column {title} appears twice in the header")
+                    raise TableFileError(say("cli_duty.column_twice", title=title))
                 columns[column] = index
     if "remarks" in columns:
-        raise TableFileError(
-            f"a {header[columns['remarks']]} column: write the remarks under "
-            f"{column_title('conduct_remarks')} or {column_title('satisfaction_remarks')}")
+        raise TableFileError(say(
+            "cli_duty.remarks_column", title=header[columns["remarks"]],
+            conduct=column_title("conduct_remarks"),
+            satisfaction=column_title("satisfaction_remarks")))
     if "name" not in columns and "phone" not in columns:
-        raise TableFileError(f"the header row needs a {column_title('name')} or "
-                              f"{column_title('phone')} column")
+        raise TableFileError(say("cli_duty.needs_column", first=column_title("name"),
+                                 second=column_title("phone")))
     if "conduct" not in columns and "satisfaction" not in columns:
-        raise TableFileError(f"the header row needs a {column_title('conduct')} or "
-                              f"{column_title('satisfaction')} column")
+        raise TableFileError(say("cli_duty.needs_column", first=column_title("conduct"),
+                                 second=column_title("satisfaction")))
     return columns
 
 
@@ -142,7 +144,7 @@ def read_grades(path: Path) -> GradesFile:
     """The rows of a grades file (.xlsx or .csv); TableFileError when it cannot be used."""
     lines = read_lines(path)
     if not lines:
-        raise TableFileError("the file is empty")
+        raise TableFileError(say("cli_duty.empty"))
     columns = _columns(lines[0][1])
 
     def cell(cells: list[str], column: str) -> str:
@@ -208,27 +210,28 @@ class _Roster:
         if row.phone:
             phone = normalize_roster_phone(row.phone)
             if phone is None:
-                return None, f"malformed phone {row.phone!r}"
+                return None, say("cli_duty.bad_phone", text=row.phone)
             member = self.by_phone.get(phone)
             if member is None:
-                return None, f"no one on the roster has the phone {phone}"
+                return None, say("cli_duty.phone_not_on_roster", phone=phone)
             if member.role in _NOT_ASSESSED:
-                return None, (f"{member.name} ({member.phone}) is staff: staff have no duty "
-                              "record")
+                return None, say("cli_duty.row_is_staff", name=member.name, phone=member.phone)
             if row.name and _key(row.name) != _key(member.name):
-                return None, f"the phone {phone} is {member.name}'s, not {row.name}'s"
+                return None, say("cli_duty.phone_of_another", phone=phone, owner=member.name,
+                                 name=row.name)
             if member.id not in self.of_year:
-                return None, (f"{member.name} ({member.phone}) was not on the roster in "
-                              f"{self.year}")
+                return None, say("cli_duty.not_in_year", name=member.name, phone=member.phone,
+                                 year=self.year)
             return member, None
         if not row.name:
-            return None, "missing name and phone"
+            return None, say("cli_duty.no_name_or_phone")
         found = self.by_name.get(_key(row.name), [])
         if not found:
-            return None, f"no member named {row.name} on the roster (give the phone)"
+            return None, say("cli_duty.name_not_on_roster", name=row.name)
         if len(found) > 1:
-            phones = ", ".join(member.phone for member in found)
-            return None, f"{len(found)} members named {row.name} ({phones}): give the phone"
+            phones = say("cli_duty.separator").join(member.phone for member in found)
+            return None, say("cli_duty.several_named", count=len(found), name=row.name,
+                             phones=phones)
         return found[0], None
 
 
@@ -256,7 +259,8 @@ async def plan_grades(service: DutyRecordService, year: int,
         elif member is not None:
             earlier = first_line.setdefault(member.id, row.line)
             if earlier != row.line:
-                problems.append(f"same member as row {earlier} ({member.name}, {member.phone})")
+                problems.append(say("cli_duty.same_member", line=earlier, name=member.name,
+                                    phone=member.phone))
         entries: list[GradeEntry] = []
         unchanged = 0
         for dimension, (typed, typed_remarks) in row.grades.items():
@@ -264,7 +268,8 @@ async def plan_grades(service: DutyRecordService, year: int,
             remarks = _remarks(typed_remarks)
             if not typed:
                 if remarks is not None:
-                    problems.append(f"{remarks_title} without a {grade_title} grade")
+                    problems.append(say("cli_duty.remarks_without_grade",
+                                        remarks=remarks_title, grade=grade_title))
                 continue
             before = on_record.get((member.id, dimension)) if member is not None else None
             grade = service.allowed_grade(dimension, typed)
@@ -273,11 +278,12 @@ async def plan_grades(service: DutyRecordService, year: int,
                 unchanged += 1  # as on record (even a grade no longer allowed)
                 continue
             if grade is None:
-                choices = ", ".join(service.grade_choices(dimension))
-                problems.append(f"{grade_title} {typed!r} is not one of {choices}")
+                choices = say("cli_duty.separator").join(service.grade_choices(dimension))
+                problems.append(say("cli_duty.grade_not_allowed", grade=grade_title, text=typed,
+                                    choices=choices))
             if remarks is not None and len(remarks) > MAX_REMARKS:
-                problems.append(f"{remarks_title} is {len(remarks)} characters; at most "
-                                f"{MAX_REMARKS}")
+                problems.append(say("cli_duty.remarks_too_long_in_row", remarks=remarks_title,
+                                    length=len(remarks), limit=MAX_REMARKS))
             if member is not None and grade is not None:
                 entries.append(GradeEntry(row.line, member,
                                           GradeWrite(member.id, dimension, grade, remarks),

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core.auth import Refused
-from bot.core.cli import Namespace, Subcommands, UsageError
+from bot.core.cli import Namespace, Subcommands, UsageError, say
 from bot.core.config import Config
-from bot.core.tables import TableFileError, print_row_errors
+from bot.core.tables import RowError, TableFileError, print_row_errors
 from bot.duty_record.export import export_duty_cli, member_by_phone, parse_year
 from bot.duty_record.grades import (
     CLEAR_REMARKS,
@@ -22,46 +22,47 @@ from bot.duty_record.grades import (
     save_template,
     template_rows,
 )
-from bot.duty_record.service import DutyProblem, DutyRecordService
+from bot.duty_record.service import FIRST_YEAR, DutyProblem, DutyRecordService
 from storage.db import Database
 from storage.duty_models import Dimension, Grade
 from storage.members import MemberRepository
 from storage.models import Member
 
-_NAMES = {Dimension.CONDUCT: "conduct (作风表现)",
-          Dimension.SATISFACTION: "satisfaction (群众满意度)"}
+_NAMES = {Dimension.CONDUCT: "cli_duty.conduct", Dimension.SATISFACTION: "cli_duty.satisfaction"}
 
 
 def _refusal(refused: Refused, choices: list[str] | None = None) -> str:
     if refused.reason is DutyProblem.BAD_GRADE:
-        return (f"the grade must be one of {', '.join(choices or [])} ([duty_record.grades] "
-                "of the config)")
+        return say("cli_duty.bad_grade",
+                   choices=say("cli_duty.separator").join(choices or []))
     if refused.reason is DutyProblem.REMARKS_TOO_LONG:
-        return f"--remarks is {refused.length} characters; at most {refused.limit}"
+        return say("cli_duty.remarks_too_long", length=refused.length, limit=refused.limit)
     if refused.reason is DutyProblem.BAD_YEAR:
-        return f"--year: give a year from 2000 to {refused.limit}"
-    return "no such member (staff have no duty record)"
+        return say("cli_duty.year_out_of_range", first=FIRST_YEAR, last=refused.limit)
+    return say("cli_duty.no_such_member")
 
 
 def _with_remarks(grade: str, remarks: str) -> str:
-    return grade + (f" ({remarks})" if remarks else "")
+    return say("cli_duty.with_remarks", grade=grade, remarks=remarks) if remarks else grade
 
 
 def describe_change(member: Member, dimension: Dimension, year: int, before: Grade | None,
                     grade: str, remarks: str, given: str | None) -> str:
-    """"conduct (作风表现) of 鲍勃 (138…) for 2025: 优秀 (积极参加) → 良好 (积极参加); remarks
-    kept": old → new, and what became of the earlier remarks (`given`: the remarks given,
-    None for none)."""
-    old = _with_remarks(before.grade, before.remarks) if before is not None else "(none)"
-    line = (f"{_NAMES[dimension]} of {member.name} ({member.phone}) for {year}: {old} → "
-            f"{_with_remarks(grade, remarks)}")
+    """"鲍勃（138…）2025年作风表现：优秀（积极参加） → 良好（积极参加）；备注保留" ("conduct
+    (作风表现) of 鲍勃 (138…) for 2025: 优秀 (积极参加) → 良好 (积极参加); remarks kept"): old →
+    new, and what became of the earlier remarks (`given`: the remarks given, None for
+    none)."""
+    old = (_with_remarks(before.grade, before.remarks) if before is not None
+           else say("cli_duty.no_grade"))
+    line = say("cli_duty.change", what=say(_NAMES[dimension]), name=member.name,
+               phone=member.phone, year=year, old=old, new=_with_remarks(grade, remarks))
     if before is not None and before.remarks:
         if given is None:
-            line += "; remarks kept"
+            line += say("cli_duty.remarks_kept")
         elif not given:
-            line += "; remarks cleared"
+            line += say("cli_duty.remarks_cleared")
         elif given != before.remarks:
-            line += "; remarks changed"
+            line += say("cli_duty.remarks_changed")
     return line
 
 
@@ -73,8 +74,7 @@ async def grade_cli(
     of the earlier remarks (kept when `remarks` is None; "" or "-" deletes them); 0, or 2
     with one line saying what was wrong."""
     if (conduct is None) == (satisfaction is None):
-        print("duty grade: give either --conduct or --satisfaction (one grade at a time)",
-              file=out)
+        print("duty grade: " + say("cli_duty.one_grade"), file=out)
         return 2
     dimension = Dimension.CONDUCT if conduct is not None else Dimension.SATISFACTION
     grade = conduct if conduct is not None else satisfaction
@@ -106,9 +106,9 @@ async def grade_cli(
 
 def _entry_line(entry: GradeEntry, year: int) -> str:
     mark = "~" if entry.before is not None else "+"
-    return f"  {mark} row {entry.line}: " + describe_change(
+    return f"  {mark} " + str(RowError(entry.line, describe_change(
         entry.member, entry.write.dimension, year, entry.before, entry.write.grade,
-        entry.remarks, entry.write.remarks)
+        entry.remarks, entry.write.remarks)))
 
 
 async def import_grades_cli(config: Config, path: Path, *, year: str | None, dry_run: bool,
@@ -119,7 +119,7 @@ async def import_grades_cli(config: Config, path: Path, *, year: str | None, dry
     try:
         sheet = read_grades(path)
     except TableFileError as exc:
-        print(f"{path}: {exc}", file=out)
+        print(say("cli_duty.file_problem", path=path, problem=exc), file=out)
         return 1
     async with Database(config.storage.path, config.clock) as db:
         service = DutyRecordService(db, MemberRepository(db), config.zone, config.duty_record)
@@ -129,8 +129,8 @@ async def import_grades_cli(config: Config, path: Path, *, year: str | None, dry
             print(f"duty grades import: {exc}", file=out)
             return 2
         if sheet.year is not None and sheet.year != chosen:
-            print(f"{path}: the sheet is named {sheet.sheet}: give --year {sheet.year} to "
-                  f"import it for {sheet.year}", file=out)
+            print(say("cli_duty.sheet_of_year", path=path, sheet=sheet.sheet, year=sheet.year),
+                  file=out)
             return 1
         plan = await plan_grades(service, chosen, sheet.rows)
         if plan.errors:
@@ -148,10 +148,9 @@ async def import_grades_cli(config: Config, path: Path, *, year: str | None, dry
                        for e, (before, _) in zip(entries, done, strict=True)]
     for entry in entries:
         print(_entry_line(entry, chosen), file=out)
-    would = "would be " if dry_run else ""
-    empty = f", {plan.empty} row(s) with no grade" if plan.empty else ""
-    print(f"{chosen}: {len(entries)} grade(s) {would}set, {plan.unchanged} unchanged{empty}"
-          + (" (dry run: nothing written)" if dry_run else ""), file=out)
+    empty = say("cli_duty.rows_without_grade", count=plan.empty) if plan.empty else ""
+    print(say("cli_duty.grades_dry_run" if dry_run else "cli_duty.grades_set", year=chosen,
+              count=len(entries), unchanged=plan.unchanged, empty=empty), file=out)
     return 0
 
 
@@ -160,8 +159,8 @@ async def grades_template_cli(config: Config, target: Path, *, year: str | None,
     """`liaison-bot duty grades template [--year Y] --out FILE.xlsx`: the members of the year
     with their grades, to fill in and import; 0, or 2 with one line saying what was wrong."""
     if target.suffix.lower() != ".xlsx":
-        print(f"duty grades template: {target.name}: name a .xlsx file (its grade columns "
-              "are drop-down lists)", file=out)
+        print("duty grades template: " + say("cli_duty.template_name_xlsx", name=target.name),
+              file=out)
         return 2
     async with Database(config.storage.path, config.clock) as db:
         service = DutyRecordService(db, MemberRepository(db), config.zone, config.duty_record)
@@ -175,9 +174,11 @@ async def grades_template_cli(config: Config, target: Path, *, year: str | None,
     try:
         await save_template(target, chosen, rows, choices)
     except OSError as exc:
-        print(f"duty grades template: cannot write {target}: {exc.strerror or exc}", file=out)
+        print("duty grades template: " + say("cli_duty.cannot_write", path=target,
+                                             error=exc.strerror or exc), file=out)
         return 2
-    print(f"written: {target} ({len(rows)} members, {chosen})", file=out)
+    print(say("cli_duty.template_written", path=target, count=len(rows), year=chosen),
+          file=out)
     return 0
 
 
@@ -190,15 +191,14 @@ async def _grade(config: Config, args: Namespace) -> int:
 
 def add_grade_command(duty: Subcommands) -> None:
     """`grade` under `liaison-bot duty`."""
-    grade = duty.add_parser("grade", help="record 作风表现 or 群众满意度 of a member's year")
-    grade.add_argument("--year", help="the year (default: this year)")
-    grade.add_argument("--member", required=True, help="the member's phone number")
-    grade.add_argument("--conduct",
-                       help="作风表现: one of [duty_record.grades] conduct, e.g. 优秀")
-    grade.add_argument("--satisfaction",
-                       help="群众满意度: one of [duty_record.grades] satisfaction, e.g. 满意")
-    grade.add_argument("--remarks", help="a line of remarks (at most 200 characters); without "
-                       "it the earlier remarks are kept, - deletes them")
+    grade = duty.add_parser("grade", help=say("cli_duty.help_grade"),
+                            description=say("cli_duty.help_grade_full"))
+    grade.add_argument("--year", metavar="YEAR", help=say("cli_duty.help_year"))
+    grade.add_argument("--member", required=True, metavar="PHONE",
+                       help=say("cli_duty.help_member"))
+    grade.add_argument("--conduct", help=say("cli_duty.help_conduct"))
+    grade.add_argument("--satisfaction", help=say("cli_duty.help_satisfaction"))
+    grade.add_argument("--remarks", help=say("cli_duty.help_remarks"))
     grade.set_defaults(func=_grade)
 
 
@@ -214,19 +214,20 @@ async def _template(config: Config, args: Namespace) -> int:
 def add_grades_commands(duty: Subcommands) -> None:
     """`grades import | template` under `liaison-bot duty`."""
     grades = duty.add_parser(
-        "grades", help="作风表现 and 群众满意度 of every member: a template to fill, its import",
-    ).add_subparsers(dest="grades_command", required=True)
-    imp = grades.add_parser(
-        "import", help="import grades from .xlsx or .csv: 姓名/手机号, 作风表现, 作风表现备注, "
-        "群众满意度, 群众满意度备注 (nothing written if a row is bad)")
-    imp.add_argument("file")
-    imp.add_argument("--year", help="the year (default: this year)")
-    imp.add_argument("--dry-run", action="store_true", help="show changes, write nothing")
+        "grades", help=say("cli_duty.help_grades"), description=say("cli_duty.help_grades"),
+    ).add_subparsers(dest="grades_command", required=True, metavar="COMMAND",
+                     title=say("cli.commands"))
+    imp = grades.add_parser("import", help=say("cli_duty.help_grades_import"),
+                            description=say("cli_duty.help_grades_import_full"))
+    imp.add_argument("file", metavar="FILE", help=say("cli_duty.help_grades_file"))
+    imp.add_argument("--year", metavar="YEAR", help=say("cli_duty.help_year"))
+    imp.add_argument("--dry-run", action="store_true", help=say("cli_duty.help_dry_run"))
     imp.set_defaults(func=_import)
-    template = grades.add_parser(
-        "template", help="a .xlsx of the year's members and grades, to fill in and import")
-    template.add_argument("--year", help="the year (default: this year)")
-    template.add_argument("--out", required=True, help="FILE.xlsx")
+    template = grades.add_parser("template", help=say("cli_duty.help_template"),
+                                 description=say("cli_duty.help_template"))
+    template.add_argument("--year", metavar="YEAR", help=say("cli_duty.help_year"))
+    template.add_argument("--out", required=True, metavar="FILE.xlsx",
+                          help=say("cli_duty.help_template_out"))
     template.set_defaults(func=_template)
 
 
@@ -237,9 +238,11 @@ async def _export(config: Config, args: Namespace) -> int:
 
 def add_exports(exports: Subcommands) -> None:
     """`export duty` under the `liaison-bot` command."""
-    duty = exports.add_parser("duty", help="the 履职登记表: every member's year (.xlsx)")
-    duty.add_argument("--year", help="the year (default: this year)")
-    duty.add_argument("--group", help="only this activity group's members")
-    duty.add_argument("--member", help="only this member (phone number)")
-    duty.add_argument("--out", required=True, help="FILE.xlsx")
+    duty = exports.add_parser("duty", help=say("cli_duty.help_export"),
+                              description=say("cli_duty.help_export_full"))
+    duty.add_argument("--year", metavar="YEAR", help=say("cli_duty.help_year"))
+    duty.add_argument("--group", metavar="G", help=say("cli_duty.help_export_group"))
+    duty.add_argument("--member", metavar="PHONE", help=say("cli_duty.help_export_member"))
+    duty.add_argument("--out", required=True, metavar="FILE.xlsx",
+                      help=say("cli_duty.help_export_out"))
     duty.set_defaults(func=_export)

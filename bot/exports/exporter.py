@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TextIO, TypeVar
 
 from bot.core.auth import Action, Actor, NotAllowed, audited_as
-from bot.core.cli import UsageError
+from bot.core.cli import UsageError, say
 from bot.core.config import Config
 from bot.exports.spreadsheet import (
     BadFileName,
@@ -122,15 +122,19 @@ async def export_from_cli(
 ) -> int:
     """`liaison-bot export …`: check the file name, open the database, let `make` choose the
     exporter and its filters (raising UsageError for a bad argument), write, say what was
-    written; 0, or 2 with one line saying what was wrong."""
+    written; 0, or 2 with one line saying what was wrong, in the command line's language."""
     try:
         format_for(target)
+    except BadFileName:
+        print(f"export: {say('cli_export.bad_file_name', name=target.name)}", file=out)
+        return 2
+    try:
         async with Database(config.storage.path, config.clock) as db:
             exporter, filters = await make(db)
             written = await exporter.export_to(target, filters)
-    except (UsageError, BadFileName) as exc:
+    except UsageError as exc:
         print(f"export: {exc}", file=out)
         return 2
     for path in written:
-        print(f"written: {path}", file=out)
+        print(say("cli_export.written", path=path), file=out)
     return 0

@@ -1,13 +1,14 @@
 """`liaison-bot members import | list | invite | unbind | deactivate`: the roster from the
-command line."""
+command line, in the command line's language (bot.core.cli.say)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.cli import Ask, Namespace, Subcommands, confirmation, confirmed
+from bot.core.cli import Ask, Namespace, Subcommands, confirmation, confirmed, say
 from bot.core.config import Config
 from bot.core.phones import normalize_phone
 from bot.core.tables import TableFileError, print_row_errors
@@ -18,8 +19,10 @@ from bot.members.roster import (
     ImportPlan,
     RosterRow,
     apply_import,
+    column_label,
     plan_import,
     read_roster,
+    role_label,
 )
 from bot.telegram.links import deep_link, fetch_bot_username
 from storage.db import Database
@@ -27,43 +30,55 @@ from storage.members import MemberRepository
 from storage.models import Member
 
 
+def listed(items: Iterable[str]) -> str:
+    """Items as a list reads in the command line's language ("A、B" / "A, B")."""
+    return say("cli_members.separator").join(items)
+
+
+def _fields(changed: list[str]) -> str:
+    return listed(say("cli_members.field_reactivated") if field == "reactivated"
+                  else column_label(field) for field in changed)
+
+
 def _print_plan(
     plan: ImportPlan, out: TextIO, *, dry_run: bool, deactivating: bool = False
 ) -> None:
-    would = "would be " if dry_run else ""
     for row in plan.added:
-        print(f"  + row {row.line}: {row.name} ({row.phone}) {would}added", file=out)
+        added = say("cli_members.added_dry" if dry_run else "cli_members.added",
+                    name=row.name, phone=row.phone)
+        print("  + " + say("cli.row", line=row.line, reason=added), file=out)
     for row, changed in plan.updated:
-        fields = ", ".join(changed)
-        print(f"  ~ row {row.line}: {row.name} ({row.phone}) {would}updated: {fields}", file=out)
+        updated = say("cli_members.updated_dry" if dry_run else "cli_members.updated",
+                      name=row.name, phone=row.phone, fields=_fields(changed))
+        print("  ~ " + say("cli.row", line=row.line, reason=updated), file=out)
     for group in plan.new_groups:
-        print(f"  + group {group} {would}created", file=out)
+        print("  + " + say("cli_members.group_created_dry" if dry_run
+                           else "cli_members.group_created", group=group), file=out)
     _print_lookalikes(plan, out)
     if deactivating:
         for member in plan.not_in_file:
-            where = f"{member.group_name or 'no group'}, {member.role.value}"
-            print(f"  - {member.name} ({member.phone}, {where}) is not in the file", file=out)
+            print("  - " + say("cli_members.leaving", name=member.name, phone=member.phone,
+                               group=member.group_name or say("cli_members.no_group"),
+                               role=role_label(member.role)), file=out)
         return
     for member in plan.not_in_file:
-        print(f"  ? {member.name} ({member.phone}) is not in the file (kept; "
-              "--deactivate-missing deactivates)", file=out)
-    deactivated = f", {len(plan.deactivated)} deactivated" if plan.deactivated else ""
-    print(
-        f"{len(plan.added)} added, {len(plan.updated)} updated, "
-        f"{len(plan.unchanged)} unchanged{deactivated}"
-        + (" (dry run: nothing written)" if dry_run else ""),
-        file=out,
-    )
+        print("  ? " + say("cli_members.kept", name=member.name, phone=member.phone), file=out)
+    summary = say("cli_members.summary", added=len(plan.added), updated=len(plan.updated),
+                  unchanged=len(plan.unchanged))
+    if plan.deactivated:
+        summary += say("cli_members.summary_deactivated", count=len(plan.deactivated))
+    print(summary + (say("cli_members.dry_run") if dry_run else ""), file=out)
 
 
 def _print_lookalikes(plan: ImportPlan, out: TextIO) -> None:
     """A warning for each new group whose name looks like another's, with the rows naming it."""
     rows = plan.added + [row for row, _ in plan.updated] + plan.unchanged
     for new, other in plan.lookalike_groups:
-        lines = ", ".join(str(row.line) for row in sorted(rows, key=lambda r: r.line)
-                          if row.group == new)
-        print(f"  ! group {new} (row{'s' if ',' in lines else ''} {lines}) looks like the group "
-              f"{other}: a slip in the file?", file=out)
+        lines = [str(row.line) for row in sorted(rows, key=lambda r: r.line) if row.group == new]
+        warning = say("cli_members.lookalike_many" if len(lines) > 1
+                      else "cli_members.lookalike_one", new=new, lines=listed(lines),
+                      other=other)
+        print("  ! " + warning, file=out)
 
 
 async def _plan(db: Database, rows: list[RosterRow]) -> ImportPlan:
@@ -96,19 +111,19 @@ async def import_roster_cli(
             _print_lookalikes(plan, out)
             out.flush()
             names = [new for new, _ in plan.lookalike_groups]
-            answer = ask(f"Create the group{'s' if len(names) > 1 else ''} {', '.join(names)} "
-                         "all the same? [y/N] ")
-            if not confirmed(answer):
-                print("nothing written: correct the group names in the file "
-                      "(or confirm to create them)", file=out)
+            quoted = listed(say("cli_members.quoted", name=name) for name in names)
+            question = say("cli_members.ask_lookalike_many" if len(names) > 1
+                           else "cli_members.ask_lookalike_one", names=quoted)
+            if not confirmed(ask(question + say("cli.yes_no"))):
+                print(say("cli_members.lookalike_refused"), file=out)
                 return 1
         deactivating: list[int] = []
         if deactivate_missing and plan.not_in_file and not dry_run:
             _print_plan(plan, out, dry_run=dry_run, deactivating=True)
             out.flush()
-            answer = ask(f"Deactivate these {len(plan.not_in_file)} member(s)? [y/N] ")
-            if not confirmed(answer):
-                print("nothing written", file=out)
+            question = say("cli_members.ask_deactivate", count=len(plan.not_in_file))
+            if not confirmed(ask(question + say("cli.yes_no"))):
+                print(say("cli_members.nothing_written"), file=out)
                 return 1
             deactivating = [member.id for member in plan.not_in_file]
         if not dry_run:
@@ -141,23 +156,26 @@ async def list_members_cli(
     members = [m for m in found if everyone or m.active]
     hidden = len(found) - len(members)
     if not members:
-        print("no members" + (f" in group {group!r}" if group else ""), file=out)
+        print(say("cli_members.no_members_in_group", group=group) if group
+              else say("cli_members.no_members"), file=out)
         return 1 if group else 0
-    header = ["name", "phone", "sector", "group", "role", "telegram"]
+    header = [*(column_label(c) for c in ("name", "phone", "sector", "group", "role")),
+              say("cli_members.column_telegram")]
+    bound, deactivated = say("cli_members.bound"), say("cli_members.deactivated_mark")
     rows = [
         [
             m.name,
             m.phone,
             m.sector,
             m.group_name or "",
-            m.role.value,
-            ("bound" if m.telegram_user_id else "-") + ("" if m.active else "  deactivated"),
+            role_label(m.role),
+            (bound if m.telegram_user_id else "-") + ("" if m.active else "  " + deactivated),
         ]
         for m in members
     ]
     print(format_table(header, rows), file=out)
-    print(f"{len(members)} member(s)"
-          + (f"; {hidden} deactivated not shown (--all)" if hidden else ""), file=out)
+    print(say("cli_members.count", count=len(members))
+          + (say("cli_members.count_hidden", hidden=hidden) if hidden else ""), file=out)
     return 0
 
 
@@ -165,7 +183,7 @@ async def _member_by_phone_cli(db: Database, raw: str, out: TextIO) -> Member | 
     phone = normalize_phone(raw)
     member = await MemberRepository(db).by_phone(phone) if phone else None
     if member is None:
-        print(f"no member with phone {raw!r}", file=out)
+        print(say("cli_members.no_such_phone", phone=raw), file=out)
     return member
 
 
@@ -180,9 +198,9 @@ async def invite_cli(config: Config, phone: str, *, out: TextIO) -> int:
     try:
         username = await fetch_bot_username(config)
     except Exception as exc:  # the link still works once the bot's name is known
-        print(f"(could not ask the Bot API for the bot's name: {type(exc).__name__})", file=out)
+        print(say("cli_members.no_bot_name", error=type(exc).__name__), file=out)
     link = deep_link(username, payload)
-    print(f"invite for {member.name} ({member.phone}), valid 7 days, single use:", file=out)
+    print(say("cli_members.invite", name=member.name, phone=member.phone), file=out)
     print(link, file=out)
     return 0
 
@@ -194,7 +212,8 @@ async def unbind_cli(config: Config, phone: str, *, out: TextIO) -> int:
         if member is None:
             return 1
         changed = await RegistrationService(db, MemberRepository(db)).unbind(None, member)
-    print(f"{member.name}: " + ("unbound" if changed else "was not bound"), file=out)
+    print(say("cli_members.unbound" if changed else "cli_members.was_not_bound",
+              name=member.name), file=out)
     return 0
 
 
@@ -205,8 +224,8 @@ async def deactivate_cli(config: Config, phone: str, *, out: TextIO) -> int:
         if member is None:
             return 1
         done = await deactivate_members(db, [member], source="cli")
-    state = "deactivated" if done else "was deactivated already"
-    print(f"{member.name} ({member.phone}): {state}", file=out)
+    print(say("cli_members.deactivated" if done else "cli_members.deactivated_already",
+              name=member.name, phone=member.phone), file=out)
     return 0
 
 
@@ -235,30 +254,29 @@ async def _unbind(config: Config, args: Namespace) -> int:
 
 def add_commands(commands: Subcommands) -> None:
     """`members …` under the `liaison-bot` command."""
-    members = commands.add_parser("members", help="the roster").add_subparsers(
-        dest="members_command", required=True
-    )
-    imp = members.add_parser("import", help="import or update the roster from .xlsx or .csv")
-    imp.add_argument("file")
-    imp.add_argument("--dry-run", action="store_true", help="show changes, write nothing")
-    imp.add_argument(
-        "--deactivate-missing", action="store_true",
-        help="list the members not in the file and, once confirmed, deactivate them",
-    )
-    imp.add_argument("--yes", action="store_true", help="confirm without asking")
+    members = commands.add_parser(
+        "members", help=say("cli_members.help_members"),
+        description=say("cli_members.help_members"),
+    ).add_subparsers(dest="members_command", required=True, metavar="COMMAND",
+                     title=say("cli.commands"))
+    imp = members.add_parser("import", help=say("cli_members.help_import"),
+                             description=say("cli_members.help_import"))
+    imp.add_argument("file", metavar="FILE", help=say("cli_members.help_file"))
+    imp.add_argument("--dry-run", action="store_true", help=say("cli_members.help_dry_run"))
+    imp.add_argument("--deactivate-missing", action="store_true",
+                     help=say("cli_members.help_deactivate_missing"))
+    imp.add_argument("--yes", action="store_true", help=say("cli_members.help_yes"))
     imp.set_defaults(func=_import)
-    lst = members.add_parser("list", help="print the roster")
-    lst.add_argument("--group", help="only this activity group")
-    lst.add_argument("--all", action="store_true", help="deactivated members too")
+    lst = members.add_parser("list", help=say("cli_members.help_list"),
+                             description=say("cli_members.help_list"))
+    lst.add_argument("--group", metavar="G", help=say("cli_members.help_group"))
+    lst.add_argument("--all", action="store_true", help=say("cli_members.help_all"))
     lst.set_defaults(func=_list)
-    dea = members.add_parser(
-        "deactivate", help="a member who left: history kept, no messages, cannot use the bot"
-    )
-    dea.add_argument("phone")
-    dea.set_defaults(func=_deactivate)
-    inv = members.add_parser("invite", help="make a one-time invite link for a member")
-    inv.add_argument("phone")
-    inv.set_defaults(func=_invite)
-    unb = members.add_parser("unbind", help="detach a member's Telegram account")
-    unb.add_argument("phone")
-    unb.set_defaults(func=_unbind)
+    for name, text, func in (
+        ("deactivate", say("cli_members.help_deactivate"), _deactivate),
+        ("invite", say("cli_members.help_invite"), _invite),
+        ("unbind", say("cli_members.help_unbind"), _unbind),
+    ):
+        command = members.add_parser(name, help=text, description=text)
+        command.add_argument("phone", metavar="PHONE", help=say("cli_members.help_phone"))
+        command.set_defaults(func=func)

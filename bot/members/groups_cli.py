@@ -1,6 +1,7 @@
 """`liaison-bot groups list | rename OLD NEW | merge FROM INTO | delete NAME`: mending the
 activity groups from the command line. Each change shows what it would do, asks (--yes, or yes
-at a terminal), and writes nothing on --dry-run."""
+at a terminal), and writes nothing on --dry-run. Everything it prints is in the command line's
+language (bot.core.cli.say)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import sqlite3
 import sys
 from typing import TextIO
 
-from bot.core.cli import Ask, Namespace, Subcommands, confirmation, confirmed
+from bot.core.cli import Ask, Namespace, Subcommands, confirmation, confirmed, say
 from bot.core.config import Config
-from bot.members.cli import format_table
+from bot.members.cli import format_table, listed
 from bot.members.group_names import MAX_GROUP_NAME, lookalike
 from bot.members.groups import (
     ChatAfterMerge,
@@ -25,11 +26,6 @@ from bot.members.groups import (
 )
 from storage.db import Database
 from storage.models import ActivityGroup
-
-_DRY_RUN = "(dry run: nothing written)"
-_BIND_ELSEWHERE = ("send /bindgroup there to bind it to another group, or remove the bot "
-                   "from it")
-
 
 _SHELL_SAFE = re.compile(r"[^\s'\"\\$`!*?&|;<>(){}\[\]#~]+")
 
@@ -43,45 +39,53 @@ def _chat(group: ActivityGroup) -> str:
     return f"“{group.chat_title or group.chat_id}”"
 
 
-def _count(number: int, thing: str) -> str:
-    return f"{number} {thing}(s)"
+def _count(kind: str, count: int) -> str:
+    """A count of one kind of what names a group (GroupUsage.holds), in words."""
+    texts = {
+        "members": "cli_groups.count_members",
+        "former members": "cli_groups.count_former_members",
+        "events": "cli_groups.count_events",
+        "reminder schedules": "cli_groups.count_schedules",
+        "membership records": "cli_groups.count_memberships",
+        "supervision records": "cli_groups.count_nudges",
+    }
+    return say(texts[kind], count=count)
 
 
 def _holdings(usage: GroupUsage) -> str:
-    """What names the group, in words ("2 members(s), 1 event(s), the chat “…”")."""
-    parts = [_count(count, kind.removesuffix("s")) for kind, count in usage.holds.items()]
+    """What names the group, in words ("2 member(s), 1 event(s), the chat “…”")."""
+    parts = [_count(kind, count) for kind, count in usage.holds.items()]
     if usage.group.chat_id is not None:
-        parts.append(f"the chat {_chat(usage.group)}")
-    return ", ".join(parts) or "nothing"
+        parts.append(say("cli_groups.holds_chat", chat=_chat(usage.group)))
+    return listed(parts) or say("cli_groups.holds_nothing")
 
 
 def _refusal(command: str, refused: GroupRefused, out: TextIO) -> int:
     name = refused.name
     if refused.reason is GroupWhy.UNKNOWN:
-        hint = f"; did you mean {', '.join(refused.similar)}?" if refused.similar else ""
-        message = f"no group named {name!r}{hint} (liaison-bot groups list shows them)"
+        similar = listed(say("cli_members.quoted", name=other) for other in refused.similar)
+        hint = say("cli_groups.did_you_mean", names=similar) if refused.similar else ""
+        message = say("cli_groups.unknown", name=name, hint=hint)
     elif refused.reason is GroupWhy.SAME:
-        message = f"{name}: that is one and the same group; nothing to do"
+        message = say("cli_groups.same", name=name)
     elif refused.reason is GroupWhy.TAKEN:
-        message = (f"a group named {name} exists already; to move everything of one group into "
-                   f"another, use liaison-bot groups merge FROM {_q(name)}")
+        message = say("cli_groups.taken", name=name, quoted=_q(name))
     elif refused.reason is GroupWhy.BAD_NAME:
-        message = f"a group's name is 1 to {MAX_GROUP_NAME} characters"
+        message = say("cli_groups.bad_name", max=MAX_GROUP_NAME)
     else:
         assert refused.usage is not None
         into = _q(refused.similar[0]) if refused.similar else "INTO"
-        message = (f"{name} is not empty ({_holdings(refused.usage)}): deleting it would lose "
-                   "them; merge it into another group instead, which moves everything of it: "
-                   f"liaison-bot groups merge {_q(name)} {into}")
+        message = say("cli_groups.not_empty", name=name, holdings=_holdings(refused.usage),
+                      quoted=_q(name), into=into)
     print(f"groups {command}: {message}", file=out)
     return 1
 
 
 def _asked(ask: Ask, question: str, out: TextIO) -> bool:
     out.flush()
-    if confirmed(ask(question)):
+    if confirmed(ask(question + say("cli.yes_no"))):
         return True
-    print("nothing written", file=out)
+    print(say("cli_members.nothing_written"), file=out)
     return False
 
 
@@ -90,13 +94,16 @@ async def list_groups_cli(config: Config, *, out: TextIO) -> int:
     async with Database(config.storage.path, config.clock) as db:
         everything = await GroupMending(db).overview()
     if not everything:
-        print("no groups (they come with the roster: liaison-bot members import FILE)", file=out)
+        print(say("cli_groups.no_groups"), file=out)
         return 0
-    header = ["group", "members", "leaders", "events", "reminders", "chat"]
+    header = [say("cli_groups.column_group"), say("cli_groups.column_members"),
+              say("cli_groups.column_leaders"), say("cli_groups.column_events"),
+              say("cli_groups.column_reminders"), say("cli_groups.column_chat")]
     rows = [
         [
             u.group.name,
-            str(u.members) + (f" (+{u.former_members} left)" if u.former_members else ""),
+            str(u.members) + (say("cli_groups.former", count=u.former_members)
+                              if u.former_members else ""),
             "、".join(u.leaders) or "-",
             str(u.events),
             str(u.schedules),
@@ -105,13 +112,13 @@ async def list_groups_cli(config: Config, *, out: TextIO) -> int:
         for u in everything
     ]
     print(format_table(header, rows), file=out)
-    print(f"{len(everything)} group(s)", file=out)
+    print(say("cli_groups.count", count=len(everything)), file=out)
     names = [u.group.name for u in everything]
     for index, name in enumerate(names):
         other = lookalike(name, names[:index])
         if other is not None:
-            print(f"  ! {name} looks like {other}: a slip? liaison-bot groups merge {_q(name)} "
-                  f"{_q(other)} moves everything of {name} to {other}", file=out)
+            print("  ! " + say("cli_groups.lookalike", name=name, other=other,
+                               quoted_name=_q(name), quoted_other=_q(other)), file=out)
     return 0
 
 
@@ -126,48 +133,49 @@ async def rename_group_cli(
         except GroupRefused as refused:
             return _refusal("rename", refused, out)
         name = plan.usage.group.name
-        print(f"rename group {name} to {plan.new_name}; what names it follows the new name: "
-              f"{_holdings(plan.usage)}", file=out)
-        print(f"  a roster file that still names {name} would create that group again at the "
-              "next import: correct the file too", file=out)
+        print(say("cli_groups.rename_plan", name=name, new=plan.new_name,
+                  holdings=_holdings(plan.usage)), file=out)
+        print("  " + say("cli_groups.rename_roster", name=name), file=out)
         if dry_run:
-            print(_DRY_RUN, file=out)
+            print(say("cli_groups.dry_run"), file=out)
             return 0
-        if not _asked(ask, f"Rename {name} to {plan.new_name}? [y/N] ", out):
+        if not _asked(ask, say("cli_groups.ask_rename", name=name, new=plan.new_name), out):
             return 1
         try:
             await mending.rename(plan)
         except GroupRefused as refused:
             return _refusal("rename", refused, out)
-    print(f"renamed group {name} to {plan.new_name}", file=out)
+    print(say("cli_groups.renamed", name=name, new=plan.new_name), file=out)
     return 0
 
 
 def _print_merge(plan: Merging, out: TextIO) -> None:
     source, target = plan.source, plan.target
     old, new = source.group.name, target.group.name
-    print(f"merge group {old} into {new}, then delete {old}:", file=out)
+    print(say("cli_groups.merge_plan", old=old, new=new), file=out)
     members = source.members + source.former_members
+    lines = []
     if members:
-        print(f"  members: {members} move to {new}, with their membership records (as if they "
-              f"had always been in {new})", file=out)
+        lines.append(say("cli_groups.merge_members", count=members, new=new))
     if source.leaders:
-        print(f"  leaders: {'、'.join(source.leaders)} become leader(s) of {new} too", file=out)
+        lines.append(say("cli_groups.merge_leaders", names="、".join(source.leaders), new=new))
     if source.events:
-        print(f"  events: {source.events} become events of {new} (its members are expected at "
-              "them)", file=out)
+        lines.append(say("cli_groups.merge_events", count=source.events, new=new))
     if source.schedules:
-        print(f"  reminder schedules: {source.schedules} go to {new} instead", file=out)
+        lines.append(say("cli_groups.merge_schedules", count=source.schedules, new=new))
     if source.nudges:
-        print(f"  supervision records: {source.nudges} are filed under {new}", file=out)
+        lines.append(say("cli_groups.merge_nudges", count=source.nudges, new=new))
     chat = plan.chat
     if chat is ChatAfterMerge.MOVED:
-        print(f"  chat: {_chat(source.group)} becomes the chat of {new}", file=out)
+        lines.append(say("cli_groups.merge_chat_moved", chat=_chat(source.group), new=new))
     elif chat is ChatAfterMerge.KEPT:
-        print(f"  chat: {new} keeps {_chat(target.group)}", file=out)
+        lines.append(say("cli_groups.merge_chat_kept", new=new, chat=_chat(target.group)))
     elif chat is ChatAfterMerge.LEFT_UNBOUND:
-        print(f"  chat: both groups have one; {new} keeps {_chat(target.group)}, and "
-              f"{_chat(source.group)} of {old} is no longer bound ({_BIND_ELSEWHERE})", file=out)
+        lines.append(say("cli_groups.merge_chat_unbound", new=new, kept=_chat(target.group),
+                         dropped=_chat(source.group), old=old,
+                         bind_elsewhere=say("cli_groups.bind_elsewhere")))
+    for line in lines:
+        print("  " + line, file=out)
 
 
 async def merge_groups_cli(
@@ -182,24 +190,24 @@ async def merge_groups_cli(
             return _refusal("merge", refused, out)
         _print_merge(plan, out)
         if dry_run:
-            print(_DRY_RUN, file=out)
+            print(say("cli_groups.dry_run"), file=out)
             return 0
         old, new = plan.source.group.name, plan.target.group.name
-        if not _asked(ask, f"Merge {old} into {new}? [y/N] ", out):
+        if not _asked(ask, say("cli_groups.ask_merge", old=old, new=new), out):
             return 1
         try:
             counts = await mending.merge(plan)
         except GroupRefused as refused:
             return _refusal("merge", refused, out)
         except sqlite3.IntegrityError as exc:
-            print(f"groups merge: the database refused it ({exc}); nothing written", file=out)
+            print("groups merge: " + say("cli_groups.db_refused", error=exc), file=out)
             return 1
-    print(f"merged group {old} into {new}: {_count(counts.members, 'member')}, "
-          f"{_count(counts.events, 'event')}, {_count(counts.schedules, 'reminder schedule')} "
-          f"moved; {old} deleted", file=out)
+    moved = listed([_count("members", counts.members), _count("events", counts.events),
+                    _count("reminder schedules", counts.schedules)])
+    print(say("cli_groups.merged", old=old, new=new, moved=moved), file=out)
     if counts.chat is ChatAfterMerge.LEFT_UNBOUND:
-        print(f"the chat {_chat(plan.source.group)} is no longer bound: {_BIND_ELSEWHERE}",
-              file=out)
+        print(say("cli_groups.chat_unbound", chat=_chat(plan.source.group),
+                  bind_elsewhere=say("cli_groups.bind_elsewhere")), file=out)
     return 0
 
 
@@ -218,20 +226,20 @@ async def delete_group_cli(
                 refused.similar = (similar,) if similar else ()
             return _refusal("delete", refused, out)
         group = plan.group.name
-        print(f"delete group {group} (nothing names it)", file=out)
+        print(say("cli_groups.delete_plan", name=group), file=out)
         if dry_run:
-            print(_DRY_RUN, file=out)
+            print(say("cli_groups.dry_run"), file=out)
             return 0
-        if not _asked(ask, f"Delete group {group}? [y/N] ", out):
+        if not _asked(ask, say("cli_groups.ask_delete", name=group), out):
             return 1
         try:
             await mending.delete(plan)
         except GroupRefused as refused:
             return _refusal("delete", refused, out)
         except sqlite3.IntegrityError as exc:
-            print(f"groups delete: the database refused it ({exc}); nothing written", file=out)
+            print("groups delete: " + say("cli_groups.db_refused", error=exc), file=out)
             return 1
-    print(f"deleted group {group}", file=out)
+    print(say("cli_groups.deleted", name=group), file=out)
     return 0
 
 
@@ -257,25 +265,28 @@ async def _delete(config: Config, args: Namespace) -> int:
 def add_commands(commands: Subcommands) -> None:
     """`groups …` under the `liaison-bot` command."""
     groups = commands.add_parser(
-        "groups", help="the activity groups: list, rename, merge, delete"
-    ).add_subparsers(dest="groups_command", required=True)
-    groups.add_parser("list", help="every group, what it holds, and names that look alike"
-                      ).set_defaults(func=_list)
+        "groups", help=say("cli_groups.help_groups"), description=say("cli_groups.help_groups")
+    ).add_subparsers(dest="groups_command", required=True, metavar="COMMAND",
+                     title=say("cli.commands"))
+    groups.add_parser("list", help=say("cli_groups.help_list"),
+                      description=say("cli_groups.help_list")).set_defaults(func=_list)
 
     def changing(name: str, help_text: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = groups.add_parser(name, help=help_text)
-        parser.add_argument("--dry-run", action="store_true", help="show changes, write nothing")
-        parser.add_argument("--yes", action="store_true", help="confirm without asking")
+        parser: argparse.ArgumentParser = groups.add_parser(name, help=help_text,
+                                                            description=help_text)
+        parser.add_argument("--dry-run", action="store_true",
+                            help=say("cli_members.help_dry_run"))
+        parser.add_argument("--yes", action="store_true", help=say("cli_members.help_yes"))
         return parser
 
-    ren = changing("rename", "rename a group; everything that names it follows")
-    ren.add_argument("old", metavar="OLD")
-    ren.add_argument("new", metavar="NEW")
+    ren = changing("rename", say("cli_groups.help_rename"))
+    ren.add_argument("old", metavar="OLD", help=say("cli_groups.help_old"))
+    ren.add_argument("new", metavar="NEW", help=say("cli_groups.help_new"))
     ren.set_defaults(func=_rename)
-    mer = changing("merge", "move everything of group FROM into group INTO, then delete FROM")
-    mer.add_argument("source", metavar="FROM")
-    mer.add_argument("target", metavar="INTO")
+    mer = changing("merge", say("cli_groups.help_merge"))
+    mer.add_argument("source", metavar="FROM", help=say("cli_groups.help_from"))
+    mer.add_argument("target", metavar="INTO", help=say("cli_groups.help_into"))
     mer.set_defaults(func=_merge)
-    dele = changing("delete", "delete a group that nothing names (no members, events, chat…)")
-    dele.add_argument("name", metavar="NAME")
+    dele = changing("delete", say("cli_groups.help_delete"))
+    dele.add_argument("name", metavar="NAME", help=say("cli_groups.help_name"))
     dele.set_defaults(func=_delete)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.core.cli import say
 from bot.core.phones import normalize_roster_phone
 from bot.core.tables import RowError, TableFileError, read_lines
 from bot.members.departures import deactivate_in
@@ -40,12 +41,25 @@ _HEADERS: dict[str, tuple[str, ...]] = {
 }
 _REQUIRED_COLUMNS = ("name", "phone")
 
+
+def column_label(column: str) -> str:
+    """A column's name (and a field's, in an update) in the command line's language."""
+    labels = {
+        "name": say("cli_roster.column_name"),
+        "phone": say("cli_roster.column_phone"),
+        "sector": say("cli_roster.column_sector"),
+        "group": say("cli_roster.column_group"),
+        "role": say("cli_roster.column_role"),
+    }
+    return labels[column]
+
 _ROLES: dict[str, Role] = {
     "member": Role.MEMBER,
     "委员": Role.MEMBER,
     "leader": Role.LEADER,
     "组长": Role.LEADER,
     "deputy": Role.DEPUTY,
+    "deputy leader": Role.DEPUTY,  # as the English list names it
     "副组长": Role.DEPUTY,
     "staff": Role.STAFF,
     "工作人员": Role.STAFF,
@@ -54,6 +68,18 @@ _ROLES: dict[str, Role] = {
 }
 # Roles that act for a group, so a row without one is refused.
 _GROUP_ROLES = (Role.LEADER, Role.DEPUTY)
+
+
+def role_label(role: Role) -> str:
+    """A role as the roster's role column names it, in the command line's language."""
+    labels = {
+        Role.MEMBER: "cli_roster.role_member",
+        Role.LEADER: "cli_roster.role_leader",
+        Role.DEPUTY: "cli_roster.role_deputy",
+        Role.STAFF: "cli_roster.role_staff",
+        Role.ADMIN: "cli_roster.role_admin",
+    }
+    return say(labels[role])
 
 
 @dataclass(frozen=True)
@@ -88,18 +114,16 @@ def _columns(header: list[str]) -> dict[str, int]:
         for column, names in _HEADERS.items():
             if key in names:
                 if column in columns:
-                    raise TableFileError(f"column {column!r} appears twice in the header")
+                    raise TableFileError(say("cli_roster.column_twice",
+                                             column=column_label(column)))
                 columns[column] = index
     missing = [c for c in _REQUIRED_COLUMNS if c not in columns]
     if missing:
-        raise TableFileError(
-            "the header row needs the columns name, phone (or 姓名, 手机号); missing: "
-            + ", ".join(missing)
-        )
+        raise TableFileError(say(
+            "cli_roster.missing_columns",
+            missing=say("cli_members.separator").join(column_label(c) for c in missing),
+        ))
     return columns
-
-
-_PHONE_FORMS = "not an 11-digit mobile starting with 1, nor + and a country code"
 
 
 def _parse_row(
@@ -116,21 +140,21 @@ def _parse_row(
     group = get("group") or None
     problems: list[str] = []
     if not name:
-        problems.append("missing name")
+        problems.append(say("cli_roster.missing_name"))
     elif len(name) > MAX_NAME:
-        problems.append(f"name longer than {MAX_NAME} characters")
+        problems.append(say("cli_roster.name_too_long", max=MAX_NAME))
     phone = normalize_roster_phone(raw_phone) if raw_phone else None
     if not raw_phone:
-        problems.append("missing phone")
+        problems.append(say("cli_roster.missing_phone"))
     elif phone is None:
-        problems.append(f"malformed phone {raw_phone!r}: {_PHONE_FORMS}")
+        problems.append(say("cli_roster.bad_phone", phone=raw_phone))
     role = _ROLES.get(raw_role.lower()) if raw_role else Role.MEMBER
     if role is None:
-        problems.append(f"unknown role {raw_role!r} (use member/leader/deputy/staff/admin)")
+        problems.append(say("cli_roster.unknown_role", role=raw_role))
     elif role in _GROUP_ROLES and group is None:
-        problems.append(f"a {role.value} needs a group")
+        problems.append(say("cli_roster.needs_group", role=role_label(role)))
     if len(get("sector")) > MAX_FIELD or (group and len(group) > MAX_FIELD):
-        problems.append(f"sector or group longer than {MAX_FIELD} characters")
+        problems.append(say("cli_roster.too_long", max=MAX_FIELD))
     errors = [RowError(line, problem) for problem in problems]
     if errors or phone is None or role is None:
         return None, phone, errors
@@ -140,7 +164,8 @@ def _parse_row(
 def read_roster(path: Path) -> tuple[list[RosterRow], list[RowError]]:
     """Every good row and every problem of every bad one, in one pass (a row can have several:
     a phone that repeats an earlier row's is reported even when the earlier row is bad too);
-    TableFileError when the file is unusable."""
+    TableFileError when the file is unusable. The problems are in the command line's language
+    (bot.core.cli.say), as the import prints them."""
     header: list[str] | None = None
     columns: dict[str, int] = {}
     rows: list[RosterRow] = []
@@ -156,12 +181,12 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[RowError]]:
         if phone is not None:
             earlier = first_line_of.setdefault(phone, number)
             if earlier != number:
-                errors.append(RowError(number, f"same phone as row {earlier}"))
+                errors.append(RowError(number, say("cli_roster.same_phone", line=earlier)))
                 continue
         if row is not None and not problems:
             rows.append(row)
     if header is None:
-        raise TableFileError("the file is empty")
+        raise TableFileError(say("cli_roster.empty"))
     return rows, errors
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.core.cli import say
 from bot.core.tables import RowError, TableFileError, cell, raw_lines
 from bot.core.timeparse import parse_day
 from bot.reminders.calendar import DayKind
@@ -41,7 +42,6 @@ _KINDS: dict[str, DayKind] = {
     "休息日": DayKind.HOLIDAY,
     "节假日": DayKind.HOLIDAY,
 }
-_KIND_WORDS = "workday/holiday, 上班/放假"
 
 
 class CalendarFileError(TableFileError):
@@ -101,16 +101,16 @@ def _parse_row(
     problems: list[str] = []
     day = parse_day(raw_day) if raw_day else None
     if not raw_day:
-        problems.append("missing date")
+        problems.append(say("cli_calendar.missing_date"))
     elif day is None:
-        problems.append(f"bad date {raw_day!r} (use 2027-02-06, 2027/2/6 or 2027年2月6日)")
+        problems.append(say("cli_calendar.bad_date", text=raw_day))
     kind = _kind(raw_kind) if raw_kind else None
     if not raw_kind:
-        problems.append(f"missing kind ({_KIND_WORDS})")
+        problems.append(say("cli_calendar.missing_kind"))
     elif kind is None:
-        problems.append(f"unknown kind {raw_kind!r} (use {_KIND_WORDS})")
+        problems.append(say("cli_calendar.unknown_kind", text=raw_kind))
     if len(name) > MAX_NAME:
-        problems.append(f"name longer than {MAX_NAME} characters")
+        problems.append(say("cli_calendar.name_too_long", limit=MAX_NAME))
     if problems or day is None or kind is None:
         return None, day, [RowError(line, problem) for problem in problems]
     return CalendarRow(line, day, kind, name), day, []
@@ -141,14 +141,14 @@ def read_calendar(path: Path) -> tuple[list[CalendarRow], list[RowError]]:
         if day is not None:
             earlier = first_line_of.setdefault(day, number)
             if earlier != number:
-                errors.append(RowError(number, f"same date as row {earlier}"))
+                errors.append(RowError(number, say("cli_calendar.same_date", line=earlier)))
                 continue
         if row is not None:
             rows.append(row)
     if not seen_any:
-        raise CalendarFileError("the file is empty")
+        raise CalendarFileError(say("cli_calendar.empty"))
     if not rows and not errors:
-        raise CalendarFileError("the file lists no days (only a header row)")
+        raise CalendarFileError(say("cli_calendar.no_days"))
     return rows, errors
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.auth import Action, Actor, NotAllowed, audited_as
+from bot.core.cli import say
 from bot.core.numbers import parse_number
 from bot.core.phones import normalize_phone
-from bot.core.tables import TableFileError, cell, raw_lines
+from bot.core.tables import RowError, TableFileError, cell, raw_lines
 from bot.reminders.proposals import MAX_COUNT, ProposalService
 from storage.audit import record_audit
 from storage.models import Member
@@ -38,11 +39,16 @@ class RowProblem:
     text: str  # the name or phone as in the file
 
     def __str__(self) -> str:
-        what = {
-            "nobody": "matches no member", "several": "matches several members",
-            "empty": "has no name or phone", "bad_count": "has a count that is not 0–99",
-        }[self.reason]
-        return f"row {self.line}: {self.text or '-'} {what}"
+        """第5行：名册中有多位委员名为“委员三”，请改用手机号 (row 5: 委员三 matches several
+        members), as every import reports a row."""
+        text = self.text or "-"
+        reason = {
+            "nobody": lambda: say("cli_proposals.row_nobody", text=text),
+            "several": lambda: say("cli_proposals.row_several", text=text),
+            "empty": lambda: say("cli_proposals.row_empty"),
+            "bad_count": lambda: say("cli_proposals.row_bad_count", text=text, limit=MAX_COUNT),
+        }[self.reason]()
+        return str(RowError(self.line, reason))
 
 
 @dataclass
@@ -62,7 +68,7 @@ def _columns(header: list[str]) -> dict[str, int]:
             if title.lower() in names and column not in columns:
                 columns[column] = index
     if "name" not in columns and "phone" not in columns:
-        raise FilingFileError("the header row needs a name or a phone column (姓名 / 手机号)")
+        raise FilingFileError(say("cli_proposals.needs_column"))
     return columns
 
 
@@ -110,7 +116,7 @@ def read_filings(path: Path, filers: list[Member]) -> FilingImport:
         counts[member.id] += count
         found.members[member.id] = member
     if header is None:
-        raise FilingFileError("the file is empty")
+        raise FilingFileError(say("cli_proposals.empty"))
     found.counts = {m: min(n, MAX_COUNT) for m, n in counts.items()}
     return found
 

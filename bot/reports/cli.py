@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.core.cli import Namespace, Subcommands, day_argument
+from bot.core.cli import Namespace, Subcommands, day_argument, say
 from bot.core.config import Config
 from bot.reports.export import export_reports_cli
 
@@ -19,9 +19,12 @@ async def _export(config: Config, args: Namespace) -> int:
 
 def add_exports(exports: Subcommands) -> None:
     """`export reports` under the `liaison-bot` command."""
-    rep = exports.add_parser("reports", help="the register of public-opinion reports")
-    rep.add_argument("--from", dest="date_from", type=day_argument, help="first day (YYYY-MM-DD)")
-    rep.add_argument("--to", dest="date_to", type=day_argument, help="last day (YYYY-MM-DD)")
-    rep.add_argument("--status", help="only reports in this status (e.g. adopted or 已采用)")
-    rep.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    rep = exports.add_parser("reports", help=say("cli_export.help_reports"),
+                             description=say("cli_export.help_reports"))
+    rep.add_argument("--from", dest="date_from", metavar="DATE", type=day_argument,
+                     help=say("cli_export.help_from"))
+    rep.add_argument("--to", dest="date_to", metavar="DATE", type=day_argument,
+                     help=say("cli_export.help_to"))
+    rep.add_argument("--status", help=say("cli_export.help_status"))
+    rep.add_argument("--out", required=True, metavar="FILE", help=say("cli_export.help_out"))
     rep.set_defaults(func=_export)

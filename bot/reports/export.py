@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.auth import Action
+from bot.core.cli import say
 from bot.core.config import Config, DutyRecordConfig, LevelConfig, level_name
 from bot.core.texts import labels_lookup, plain, tr
 from bot.exports.exporter import Exporter, export_from_cli
@@ -299,8 +300,14 @@ async def export_reports_cli(
     statuses = [s.value for s in ReportStatus if s is not ReportStatus.DRAFT]
     names = labels_lookup("report_status", statuses)  # 已采用 as well as adopted
     if status is not None and status.strip().lower() not in names:
-        shown = ", ".join(f"{s} ({tr('zh', f'report_status.{s}')})" for s in statuses)
-        print(f"export: unknown status {status!r}; one of: {shown}", file=out)
+        # the Chinese names are taken whatever the command line speaks: they are shown with
+        # the codes
+        shown = say("cli_export.list_separator").join(
+            say("cli_export.status_choice", code=s, label=plain("zh", f"report_status.{s}"))
+            for s in statuses
+        )
+        print(f"export: {say('cli_export.unknown_status', status=status, shown=shown)}",
+              file=out)
         return 2
     chosen = ReportStatus(names[status.strip().lower()]) if status else None
     filters = RegisterFilter(date_from, date_to, chosen)

@@ -176,7 +176,7 @@ async def create_event(
         return change.event.id
     out = io.StringIO()
     assert await create_event_cli(e2e.config(), given, out=out) == 0, out
-    found = re.search(r"#(\d+)", out.getvalue())
+    found = re.search(r"活动编号(\d+)", out.getvalue())
     assert found, out.getvalue()
     return int(found.group(1))
 

@@ -312,16 +312,18 @@ async def test_events_made_at_the_command_line(world: World) -> None:
         "2031-06-03 9:00", "--end", "11:30", "--place", "市政协", "--groups", "第一活动组",
     )
     assert created.returncode == 0, created.output
-    assert re.search(r"created #1\s+2031-06-03 09:00–11:30\s+委员建言日", created.stdout)
-    assert "announces it in the chats of: 第一活动组" in created.stdout
+    assert re.search(r"已创建：活动编号1\s+2031-06-03 09:00至11:30\s+委员建言日", created.stdout)
+    assert "运行中的委员联络助手将在以下活动组的群聊中发布通知：第一活动组" in created.stdout
     posted = await announcement(world.chat1, 1)  # the running bot's announcer posts it
     assert "2031年6月3日（周二）09:00至11:30" in (posted.text or "")
 
     bad = await e2e.cli("events", "create", "--type", "会议", "--title", "x", "--start",
                         "明天 9点", "--end", "8:00", "--groups", "第九活动组")
-    assert bad.returncode == 2 and "unknown group 第九活动组" in bad.output
+    assert bad.returncode == 2 and "events: 没有活动组“第九活动组”（现有：" in bad.output
     listed = await e2e.cli("events", "list")
-    assert listed.returncode == 0 and "#1  2031-06-03 09:00–11:30" in listed.stdout
+    assert listed.returncode == 0 and "活动编号1  2031-06-03 09:00至11:30" in listed.stdout
+    english = await e2e.cli("events", "list", "--lang", "en")
+    assert english.returncode == 0 and "event 1  2031-06-03 09:00–11:30" in english.stdout
 
     now = await create_event(e2e, "今天的学习会", kind="study")
     png = e2e.folder / "qr.png"

@@ -115,9 +115,10 @@ async def test_an_end_after_midnight_typed_as_a_time_is_the_next_day(world: Worl
         "2027-03-09 23:17", "--end", "00:17", "--groups", "第一活动组",
     )
     assert created.returncode == 0, created.output
-    assert re.search(r"created #2\s+2027-03-09 23:17–2027-03-10 00:17\s+会议", created.stdout)
+    assert re.search(r"已创建：活动编号2\s+2027-03-09 23:17至2027-03-10 00:17\s+会议",
+                     created.stdout)
     refused_cli = await e2e.cli(
         "events", "create", "--type", "会议", "--title", "x", "--start", "2027-03-09 23:17",
         "--end", "2027-03-09 00:17", "--groups", "第一活动组",
     )
-    assert refused_cli.returncode == 2 and "The end must be after the start" in refused_cli.output
+    assert refused_cli.returncode == 2 and "结束时间要晚于开始时间" in refused_cli.output

@@ -77,7 +77,7 @@ async def test_the_digest_once_in_a_bound_chat_and_none_where_switched_off(e2e: 
 
     result = await e2e.cli("duty", "digest", "off", "--group", "第二活动组")
     assert result.returncode == 0, result.output
-    assert result.stdout == "第二活动组: weekly digest off (bound to a group chat)\n"
+    assert result.stdout == "第二活动组：每周简报已关闭（已绑定本组群聊）\n"
     now = today()
     monday = now.date() - timedelta(days=now.weekday())
     past, coming = seed_week(e2e, monday)

@@ -21,7 +21,7 @@ async def test_a_deactivated_member_cannot_act(e2e: E2E, bot: InProcessBot) -> N
 
     result = await e2e.cli("members", "deactivate", "13800000005")
     assert result.returncode == 0, result.output
-    assert result.stdout == "钱七 (13800000005): deactivated\n"
+    assert result.stdout == "钱七（13800000005）：已停用\n"
     before = snapshot(e2e.db_path)
 
     for said in ("/help", "/start", "/report", "/myreports", "你好"):
@@ -34,8 +34,9 @@ async def test_a_deactivated_member_cannot_act(e2e: E2E, bot: InProcessBot) -> N
     assert snapshot(e2e.db_path) == before
 
     # the English client is told in English
-    result = await e2e.cli("members", "deactivate", "13800000003")
+    result = await e2e.cli("members", "deactivate", "13800000003", "--lang", "en")
     assert result.returncode == 0, result.output
+    assert result.stdout == "王五 (13800000003): deactivated\n"
     wang.language_code = "en"
     await wang.send("/review")
     assert "no longer on the roster" in ((await wang.next_message()).text or "")

@@ -20,7 +20,7 @@ RUN_THE_GROUP = {"newevent", "qr", "markpresent", "editevent", "cancelevent", "b
 
 async def test_a_deputy_binds_and_is_greeted_as_deputy(e2e: E2E, bot: InProcessBot) -> None:
     imported = await e2e.import_roster(ROSTER, chinese=True)
-    assert "5 added, 0 updated, 0 unchanged" in imported.stdout
+    assert "新增5人，更新0人，未变0人" in imported.stdout
     assert e2e.member("13800000003")["role"] == "deputy"
 
     sun = e2e.user("Sun", "13800000003")

@@ -52,7 +52,7 @@ def invite_payload(text: str | None) -> str:
 
 async def test_roster_import_then_binding_by_own_contact(e2e: E2E, bot: InProcessBot) -> None:
     result = await e2e.import_roster(ROSTER, chinese=True)
-    assert "5 added, 0 updated, 0 unchanged" in result.stdout
+    assert "新增5人，更新0人，未变0人" in result.stdout
     assert {m["phone"] for m in e2e.db("SELECT phone FROM members")} == {
         f"1380000000{i}" for i in range(1, 6)
     }
@@ -233,13 +233,16 @@ async def test_bad_roster_rows_are_all_reported_and_nothing_is_written(e2e: E2E)
     write_roster_xlsx(path, bad)
     result = await e2e.cli("members", "import", path)
     assert result.returncode == 1
-    reported = [line for line in result.stdout.splitlines() if line.startswith("row ")]
-    assert [line.split(":")[0] for line in reported] == ["row 3", "row 4", "row 5", "row 7"]
-    assert "missing name" in reported[0] and "'12345'" in reported[1]
-    assert "'chairman'" in reported[2] and "row 6" in reported[3]
+    reported = [line for line in result.stdout.splitlines() if line.startswith("第")]
+    assert [line.split("：")[0] for line in reported] == ["第3行", "第4行", "第5行", "第7行"]
+    assert "缺少姓名" in reported[0] and "手机号格式不对：“12345”" in reported[1]
+    assert "角色填写不对：“chairman”" in reported[2]
+    assert reported[3] == "第7行：与第6行手机号相同"
+    assert result.stdout.splitlines()[-1] == "有问题的行共4行，未写入任何内容"
     assert snapshot(e2e.db_path) == before
 
     dry = await e2e.cli("members", "import", "--dry-run",
                         write_roster_xlsx(e2e.folder / "next.xlsx", ROSTER))
-    assert dry.returncode == 0 and "3 added, 0 updated, 2 unchanged" in dry.stdout
+    assert dry.returncode == 0
+    assert dry.stdout.splitlines()[-1] == "新增3人，更新0人，未变2人（试运行：未写入任何内容）"
     assert snapshot(e2e.db_path) == before

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 import pytest
 from openpyxl import load_workbook
 
+from bot.core.cli import say
 from bot.core.texts import tr
 from tests.botapi import Limits
 from tests.e2e.attendance_world import World, create_event, expect, make_world
@@ -106,11 +107,11 @@ async def test_odd_event_number_at_the_command_line(world: World) -> None:
     huge = "99999999999999999999"
     qr = await e2e.cli("events", "qr", huge, "--out", e2e.folder / "qr.png")
     assert qr.returncode == 2 and "Traceback" not in qr.output, qr.output
-    assert f"'{huge}' is not a number like 12" in qr.output
+    assert say("cli.not_a_number", text=huge) in qr.output
     sheet = await e2e.cli("export", "attendance", "--event", "²", "--out",
                           e2e.folder / "a.xlsx")
     assert sheet.returncode == 2 and "Traceback" not in sheet.output, sheet.output
-    assert "'²' is not a number like 12" in sheet.output
+    assert say("cli.not_a_number", text="²") in sheet.output
 
 
 async def test_commands_sent_on_behalf_of_the_group(world: World) -> None:

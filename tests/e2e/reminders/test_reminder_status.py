@@ -80,7 +80,7 @@ async def test_a_notice_saved_in_quiet_hours_says_one_thing_everywhere(e2e: E2E)
 
         result = await e2e.cli("reminders", "list")
         assert result.returncode == 0, result.output
-        assert "next 2027-03-10 07:30" in result.stdout, result.stdout
+        assert "下次发送：2027-03-10 07:30" in result.stdout, result.stdout
         assert e2e.db("SELECT * FROM deliveries WHERE key LIKE 'occ:%'") == []  # nobody yet
         assert all(title not in (m.text or "") for p in members for m in p.messages)
     finally:
@@ -94,7 +94,7 @@ async def test_staff_are_told_who_missed_a_reminder_by_its_title_and_time(e2e: E
     created = await e2e.cli("events", "create", "--type", "meeting", "--title", event,
                             "--start", "2027-03-10 09:00", "--end", "11:00",
                             "--place", "市政协三楼会议室", "--groups", "第一活动组")
-    assert created.returncode == 0 and re.search(r"#\d+", created.stdout), created.output
+    assert created.returncode == 0 and re.search(r"活动编号\d+", created.stdout), created.output
     await members[2].block_bot()
     bot = await e2e.start_bot()
     try:

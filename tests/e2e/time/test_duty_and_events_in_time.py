@@ -83,7 +83,7 @@ async def new_event(e2e: E2E, title: str, start: str, end: str, groups: str = "�
     given = EventArguments(type="meeting", title=title, start=start, end=end,
                            place="市政协三楼会议室", groups=groups, past=past)
     assert await create_event_cli(e2e.config(), given, out=out) == 0, out.getvalue()
-    found = re.search(r"#(\d+)", out.getvalue())
+    found = re.search(r"活动编号(\d+)", out.getvalue())
     assert found, out.getvalue()
     return int(found.group(1))
 
@@ -330,7 +330,7 @@ async def test_an_event_across_new_year_shows_each_day_with_its_year(e2e: E2E) -
                              "--place", "市政协三楼会议室", "--groups", "第一活动组")
         assert made.returncode == 0, made.output
         found = re.search(
-            r"created #(\d+)  2027-12-31 23:00–2028-01-01 01:00  会议  跨年值守座谈会",
+            r"已创建：活动编号(\d+)  2027-12-31 23:00至2028-01-01 01:00  会议  “跨年值守座谈会”",
             made.stdout)
         assert found, made.stdout
         event_id = int(found.group(1))

@@ -144,7 +144,7 @@ async def test_a_reading_day_on_new_years_day_goes_out_on_the_next_working_day(e
     e2e.configure("reminders.reading_day", enabled=True, day="1st fri", at="09:00",
                   holiday_policy="next")
     listed = await ok(e2e, "reminders", "list")  # seeds the themed days from the config
-    assert "next 2027-01-04 09:00" in listed and "委员阅读日" in listed, listed
+    assert "下次发送：2027-01-04 09:00" in listed and "委员阅读日" in listed, listed
     schedule = seeded(e2e, "reading_day")
     key = f"schedule:{schedule}:2027-01-01"
     everyone = [*members, staff]
@@ -190,7 +190,7 @@ async def test_the_evening_reminder_of_an_event_on_1_october_goes_out_on_30_sept
     created = await ok(e2e, "events", "create", "--type", "meeting", "--title", EVENT,
                        "--start", "2027-10-01 09:00", "--end", "11:00",
                        "--place", "市政协三楼会议室", "--groups", "第一活动组")
-    found = re.search(r"#(\d+)  2027-10-01 09:00–11:00", created)
+    found = re.search(r"活动编号(\d+)  2027-10-01 09:00至11:00", created)
     assert found, created
     event_id = int(found.group(1))
     key = f"event:{event_id}:evening"
@@ -237,7 +237,7 @@ async def test_the_advice_day_moves_back_to_a_tiaoxiu_saturday_of_the_library(e2
     e2e.configure("reminders.advice_day", enabled=True, day="3rd thu", at="09:00",
                   holiday_policy="previous")
     listed = await ok(e2e, "reminders", "list")
-    assert "next 2026-02-14 09:00" in listed and "委员建言日" in listed, listed
+    assert "下次发送：2026-02-14 09:00" in listed and "委员建言日" in listed, listed
     key = f"schedule:{seeded(e2e, 'advice_day')}:2026-02-19"
     everyone = [*members, staff]
 
@@ -268,14 +268,14 @@ async def test_a_tiaoxiu_saturday_entered_by_the_office_keeps_a_monthly_reminder
     # February and moving off days off to the next working day, goes out on that Saturday.
     e2e.travel("2026-12-15 10:00")
     members, staff = await committee(e2e)
-    assert "NOT known yet" in await ok(e2e, "calendar", "show", "2027")
-    assert "2027-02-20: workday" in await ok(e2e, "calendar", "set", "2027-02-20", "workday")
+    assert "尚未录入" in await ok(e2e, "calendar", "show", "2027")
+    assert "2027-02-20已设为上班日" in await ok(e2e, "calendar", "set", "2027-02-20", "workday")
     shown = await ok(e2e, "calendar", "show", "2027")
-    assert "2027: 调休 known" in shown and "2027-02-20 workday (set by the office)" in shown, shown
+    assert "2027年调休安排：已录入" in shown and "2027-02-20 上班日 （机关设定）" in shown, shown
     e2e.travel("2027-02-10 10:00")
     added = await ok(e2e, "reminders", "add", "--title", MONTHLY, "--text", "请于本周内报送。",
                      "--day", "20", "--time", "09:00", "--holiday", "next")
-    assert "next: 2027-02-20 09:00" in added, added  # not Monday the 22nd
+    assert "下次发送：2027-02-20 09:00" in added, added  # not Monday the 22nd
     schedule = e2e.db("SELECT id FROM reminder_schedules WHERE title = ?", (MONTHLY,))[0]["id"]
     key = f"schedule:{schedule}:2027-02-20"
     everyone = [*members, staff]
@@ -304,12 +304,12 @@ async def test_a_tiaoxiu_saturday_entered_within_the_planned_week_counts_too(e2e
     members, staff = await committee(e2e)
     added = await ok(e2e, "reminders", "add", "--title", MONTHLY, "--text", "请于本周内报送。",
                      "--day", "20", "--time", "09:00", "--holiday", "next")
-    assert "next: 2027-02-22 09:00" in added, added
+    assert "下次发送：2027-02-22 09:00" in added, added
     schedule = e2e.db("SELECT id FROM reminder_schedules WHERE title = ?", (MONTHLY,))[0]["id"]
     key = f"schedule:{schedule}:2027-02-20"
-    assert "2027-02-20: workday" in await ok(e2e, "calendar", "set", "2027-02-20", "workday")
+    assert "2027-02-20已设为上班日" in await ok(e2e, "calendar", "set", "2027-02-20", "workday")
     listed = await ok(e2e, "reminders", "list")
-    assert "next 2027-02-20 09:00" in listed, listed  # what staff are shown
+    assert "下次发送：2027-02-20 09:00" in listed, listed  # what staff are shown
     everyone = [*members, staff]
 
     bot = await run_from(e2e, "2027-02-20 08:59:50", looking_by="2027-02-20 08:59:56")
@@ -336,7 +336,7 @@ async def test_a_notice_due_at_3am_waits_for_the_end_of_quiet_hours(e2e: E2E) ->
     members, staff = await committee(e2e)
     added = await ok(e2e, "reminders", "add", "--title", NOTICE,
                      "--text", "请各位委员保持通讯畅通。", "--at", "2027-03-16 03:00")
-    assert "next: 2027-03-16 07:30" in added, added
+    assert "下次发送：2027-03-16 07:30" in added, added
     schedule = e2e.db("SELECT id FROM reminder_schedules WHERE title = ?", (NOTICE,))[0]["id"]
     key = f"schedule:{schedule}:2027-03-16"
     everyone = [*members, staff]

@@ -18,6 +18,7 @@ from bot.attendance.export import AttendanceExporter, AttendanceFilter
 from bot.attendance.outcomes import AfterwardsMark, MarkOutcome, MarkStatus
 from bot.attendance.service import AttendanceService
 from bot.core.auth import Actor, NotAllowed
+from bot.core.cli import say, speaking
 from bot.core.config import Config, StorageConfig
 from bot.duty_record.service import DutyRecordService
 from storage.db import Database, to_db_time
@@ -65,7 +66,7 @@ async def config(tmp_path: Path) -> Config:
             )
     out = io.StringIO()
     assert await create_event_cli(config, PAST, out=out) == 0, out.getvalue()
-    assert "recorded for the record #1" in out.getvalue()
+    assert "已补录：活动编号1" in out.getvalue()
     return config
 
 
@@ -89,10 +90,8 @@ async def stored(config: Config) -> dict[str, list[dict[str, object]]]:
             "audit": [dict(r) for r in audit]}
 
 
-async def test_a_file_with_bad_rows_names_each_and_writes_nothing(
-    config: Config, tmp_path: Path
-) -> None:
-    path = marks_file(
+def bad_rows_file(tmp_path: Path) -> Path:
+    return marks_file(
         tmp_path / "march.csv",
         "张三,,出席,",  # 2: good
         ",13800000012,迟到,",  # 3: good
@@ -106,8 +105,36 @@ async def test_a_file_with_bad_rows_names_each_and_writes_nothing(
         ",,请假,",  # 11: nobody named
         "王五,,,",  # 12: no status
     )
+
+
+async def test_a_file_with_bad_rows_names_each_and_writes_nothing(
+    config: Config, tmp_path: Path
+) -> None:
     out = io.StringIO()
-    assert await attendance_marks_cli(config, 1, path, dry_run=False, out=out) == 1
+    assert await attendance_marks_cli(config, 1, bad_rows_file(tmp_path), dry_run=False,
+                                      out=out) == 1
+    statuses = "请填已签到、迟到或请假（也可写 present、late、leave）"
+    assert out.getvalue().splitlines() == [
+        "第4行：名册中没有名为“赵六”的委员",
+        "第5行：名册中有2位委员名为“王芳”（13800000015、13800000016），请填写手机号",
+        "第6行：钱七不在活动编号1的应到名单中",
+        f"第7行：状态“absent”无效：{statuses}",
+        "第8行：张三已在第2行填写过",
+        "第10行：手机号13800000012是李四的，不是王五的",
+        "第11行：姓名和手机号均未填写",
+        f"第12行：未填写状态：{statuses}",
+        say("cli.bad_rows", count=8),  # shared with every import
+    ]
+    assert await stored(config) == {"checkins": [], "leaves": [], "audit": []}
+
+
+async def test_with_lang_en_the_rows_problems_are_english(
+    config: Config, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    with speaking("en"):
+        assert await attendance_marks_cli(config, 1, bad_rows_file(tmp_path), dry_run=False,
+                                          out=out) == 1
     assert out.getvalue().splitlines() == [
         "row 4: no member called '赵六'",
         "row 5: ambiguous name '王芳': 2 members (13800000015, 13800000016); give the phone",
@@ -135,19 +162,26 @@ async def test_a_good_file_marks_afterwards_and_the_duty_record_counts_it(
     )
     dry = io.StringIO()
     assert await attendance_marks_cli(config, 1, path, dry_run=True, out=dry) == 0
-    assert dry.getvalue().splitlines()[-1] == (
+    assert dry.getvalue().splitlines()[0] == "  + 第2行：张三（13800000011）将补记为已签到"
+    assert dry.getvalue().splitlines()[-1] == "将补记5人，未变0人（试运行：未写入任何内容）"
+    english = io.StringIO()
+    with speaking("en"):
+        assert await attendance_marks_cli(config, 1, path, dry_run=True, out=english) == 0
+    assert english.getvalue().splitlines()[-1] == (
         "5 would be marked afterwards, 0 unchanged (dry run: nothing written)")
+    assert english.getvalue().splitlines()[2] == (
+        "  + row 4: 王五 (13800000013) would be marked leave afterwards")
     assert await stored(config) == {"checkins": [], "leaves": [], "audit": []}
 
     out = io.StringIO()
     assert await attendance_marks_cli(config, 1, path, dry_run=False, out=out) == 0
     assert out.getvalue().splitlines() == [
-        "  + row 2: 张三 (13800000011) marked present afterwards",
-        "  + row 3: 李四 (13800000012) marked late afterwards",
-        "  + row 4: 王五 (13800000013) marked leave afterwards",
-        "  + row 5: 王芳 (13800000016) marked present afterwards",
-        "  + row 6: 张伟 (13800000017) marked present afterwards",
-        "5 marked afterwards, 0 unchanged",
+        "  + 第2行：张三（13800000011）补记为已签到",
+        "  + 第3行：李四（13800000012）补记为迟到",
+        "  + 第4行：王五（13800000013）补记为请假",
+        "  + 第5行：王芳（13800000016）补记为已签到",
+        "  + 第6行：张伟（13800000017）补记为已签到",
+        "补记5人，未变0人",
     ]
     now = to_db_time(NOW)
     found = await stored(config)
@@ -189,11 +223,20 @@ async def test_a_good_file_marks_afterwards_and_the_duty_record_counts_it(
 
     again = io.StringIO()  # the same file again changes nothing
     assert await attendance_marks_cli(config, 1, path, dry_run=False, out=again) == 0
-    assert again.getvalue().splitlines()[0] == "  = row 2: 张三 (13800000011) is present already"
-    assert again.getvalue().splitlines()[-1] == "0 marked afterwards, 5 unchanged"
+    assert again.getvalue().splitlines()[0] == (
+        "  = 第2行：张三（13800000011）已有记录（已签到），未变")
+    assert again.getvalue().splitlines()[-1] == "补记0人，未变5人"
     conflict = io.StringIO()  # a check-in on record is not changed by a file
     corrected = marks_file(tmp_path / "fix.csv", "李组长,,出席,", "张三,,迟到,")
     assert await attendance_marks_cli(config, 1, corrected, dry_run=False, out=conflict) == 1
+    assert conflict.getvalue().splitlines() == [
+        "第3行：张三已有签到记录（已签到），签到记录不作更改；请从文件中删去这一行",
+        say("cli.bad_rows", count=1),
+    ]
+    with speaking("en"):
+        conflict = io.StringIO()
+        assert await attendance_marks_cli(config, 1, corrected, dry_run=False,
+                                          out=conflict) == 1
     assert conflict.getvalue().splitlines() == [
         "row 3: 张三: checked in as present already (a check-in is not changed)",
         "1 bad row(s); nothing written",
@@ -205,22 +248,26 @@ async def test_only_an_event_that_is_over_takes_marks(config: Config, tmp_path: 
     path = marks_file(tmp_path / "m.csv", "张三,,出席,")
     missing = io.StringIO()
     assert await attendance_marks_cli(config, 7, path, dry_run=False, out=missing) == 2
-    assert missing.getvalue() == "events: event 7 does not exist\n"
+    assert missing.getvalue() == "events: 活动编号7不存在，请用 events list --all 查看活动编号\n"
     upcoming = EventArguments(type="会议", title="下次组会", start="2027-03-16 09:00",
                               end="11:00", groups="第一活动组")
     assert await create_event_cli(config, upcoming, out=io.StringIO()) == 0
     early = io.StringIO()
     assert await attendance_marks_cli(config, 2, path, dry_run=False, out=early) == 2
-    assert "event 2 has not ended (it ends 2027-03-16 11:00)" in early.getvalue()
+    assert "活动编号2尚未结束（结束时间：2027-03-16 11:00）" in early.getvalue()
     unreadable = io.StringIO()
     assert await attendance_marks_cli(config, 1, tmp_path / "m.xlsx", dry_run=False,
                                       out=unreadable) == 1
-    assert "no such file" in unreadable.getvalue()
+    assert say("cli_table.no_file", path=tmp_path / "m.xlsx") in unreadable.getvalue()
     headless = tmp_path / "h.csv"
     headless.write_text("张三,出席\n", encoding="utf-8")
     bad_header = io.StringIO()
     assert await attendance_marks_cli(config, 1, headless, dry_run=False, out=bad_header) == 1
-    assert "the header row needs a column status" in bad_header.getvalue()
+    assert "表头行须有“状态”列，以及“姓名”或“手机号”列" in bad_header.getvalue()
+    with speaking("en"):
+        english = io.StringIO()
+        assert await attendance_marks_cli(config, 2, path, dry_run=False, out=english) == 2
+    assert "event 2 has not ended (it ends 2027-03-16 11:00)" in english.getvalue()
     assert await stored(config) == {"checkins": [], "leaves": [], "audit": []}
 
 
@@ -301,9 +348,9 @@ async def test_the_marks_may_come_as_a_spreadsheet(config: Config, tmp_path: Pat
     out = io.StringIO()
     assert await attendance_marks_cli(config, 1, path, dry_run=False, out=out) == 0
     assert out.getvalue().splitlines() == [
-        "  + row 2: 张三 (13800000011) marked present afterwards",
-        "  + row 3: 李四 (13800000012) marked late afterwards",
-        "  + row 4: 王五 (13800000013) marked leave afterwards",
-        "3 marked afterwards, 0 unchanged",
+        "  + 第2行：张三（13800000011）补记为已签到",
+        "  + 第3行：李四（13800000012）补记为迟到",
+        "  + 第4行：王五（13800000013）补记为请假",
+        "补记3人，未变0人",
     ]
     assert len((await stored(config))["leaves"]) == 1

@@ -24,6 +24,7 @@ from bot.attendance.cli import (
 )
 from bot.attendance.rules import rules_from_config
 from bot.attendance.service import AttendanceService
+from bot.core.cli import speaking
 from bot.core.config import AttendanceConfig, Config, StorageConfig
 from bot.core.texts import tr
 from storage.db import Database
@@ -54,7 +55,9 @@ def test_event_types_by_value_or_chinese_name() -> None:
     assert event_type_of("会议") is EventType.MEETING
     assert event_type_of("委员阅读日") is event_type_of("阅读日") is EventType.READING
     assert event_type_of(" Advice ") is EventType.ADVICE
-    with pytest.raises(UsageError, match="unknown event type"):
+    with pytest.raises(UsageError, match="没有“party”这种活动类型；可用：reading、advice"):
+        event_type_of("party")
+    with speaking("en"), pytest.raises(UsageError, match="unknown event type 'party'"):
         event_type_of("party")
 
 
@@ -96,21 +99,23 @@ async def test_an_event_through_midnight_at_the_command_line(tmp_path: Path) -> 
     out = io.StringIO()
     assert await create_event_cli(
         config, given(start="2026-12-08 23:17", end="00:17"), out=out) == 0, out.getvalue()
-    assert "created #1  2026-12-08 23:17–2026-12-09 00:17" in out.getvalue()
+    assert "已创建：活动编号1  2026-12-08 23:17至2026-12-09 00:17" in out.getvalue()
     refused = io.StringIO()
     assert await create_event_cli(
         config, given(start="2026-12-08 23:17", end="2026-12-08 00:17"), out=refused) == 2
-    assert tr("en", "event.problem_ends_before_start") in refused.getvalue()
+    assert refused.getvalue() == (
+        f"events: 活动无法保存：{tr('zh', 'event.problem_ends_before_start')}\n")
 
 
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"start": "soon"}, "--start"),
-        ({"end": "later"}, "--end"),
-        ({"groups": "第九活动组"}, "unknown group 第九活动组"),
-        ({"lat": 31.2}, "--lat and --lon go together"),
-        ({"policy": "closed"}, "--policy must be open or venue"),
+        ({"start": "soon"}, "--start“soon”不是时间"),
+        ({"end": "later"}, "--end“later”不是时间"),
+        ({"start": "2026-12-03 3点"}, "可能是03:00，也可能是15:00"),
+        ({"groups": "第九活动组"}, "第九活动组"),  # cli.unknown_group, shared
+        ({"lat": 31.2}, "--lat 和 --lon 须同时给出"),
+        ({"policy": "closed"}, "--policy 须为 open（开放签到）或 venue（现场签到），不能是"),
     ],
 )
 def test_bad_arguments_are_named(changes: dict[str, object], message: str) -> None:
@@ -132,17 +137,18 @@ async def test_create_list_and_qr_at_the_command_line(tmp_path: Path) -> None:
     start = (now + timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M")
     end = (now + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
     assert await create_event_cli(config, given(start=start, end=end), out=out) == 0
-    assert "created #1" in out.getvalue() and "组长会议" in out.getvalue()
-    assert "no chat bound yet (announced once /bindgroup is done): 第一活动组" in out.getvalue()
+    assert "已创建：活动编号1" in out.getvalue() and "“组长会议”" in out.getvalue()
+    assert "以下活动组尚未绑定群聊（完成 /bindgroup 后即发布通知）：第一活动组" in out.getvalue()
     bad = io.StringIO()
     assert await create_event_cli(config, given(end="08:00"), out=bad) == 2
     # Item 10: the refusal is a sentence from the catalog, not the internal code.
-    assert tr("en", "event.problem_ends_before_start") in bad.getvalue()
+    assert tr("zh", "event.problem_ends_before_start") in bad.getvalue()
     assert "ends_before_start" not in bad.getvalue()
 
     listed = io.StringIO()
     assert await list_events_cli(config, include_past=False, out=listed) == 0
-    assert "#1" in listed.getvalue() and "[第一活动组]" in listed.getvalue()
+    assert listed.getvalue().startswith("活动编号1  ")
+    assert "活动组：第一活动组  " in listed.getvalue()
 
     target = tmp_path / "qr" / "code.png"
     shown = io.StringIO()
@@ -152,7 +158,7 @@ async def test_create_list_and_qr_at_the_command_line(tmp_path: Path) -> None:
     assert "https://t.me/liaison_test_bot?start=ci_1_" in shown.getvalue()
     missing = io.StringIO()
     assert await qr_cli(config, 9, target, bot_username="x", watch=False, out=missing) == 2
-    assert "does not exist" in missing.getvalue()
+    assert "events: 活动编号9不存在" in missing.getvalue()
 
 
 async def test_upcoming_events_leave_out_ended_and_cancelled(tmp_path: Path) -> None:
@@ -194,21 +200,22 @@ async def test_a_start_in_the_past_is_refused_unless_recorded_for_the_record(
     refused = io.StringIO()
     old = given(start="2020-01-01 09:00", end="11:00")
     assert await create_event_cli(config, old, out=refused) == 2
-    assert "The start is in the past" in refused.getvalue()  # the catalog's sentence
-    assert "announces" not in refused.getvalue()
+    assert "开始时间已经过去" in refused.getvalue()  # the catalog's sentence
+    assert "在命令行补录已结束的活动，请加 --past" in refused.getvalue()
+    assert "发布通知" not in refused.getvalue()
 
     recorded = io.StringIO()
     past = given(start="2020-01-01 09:00", end="11:00", past=True)
     assert await create_event_cli(config, past, out=recorded) == 0
-    assert "recorded for the record #1" in recorded.getvalue()
-    assert "not announced" in recorded.getvalue()
-    assert "the running bot announces" not in recorded.getvalue()
+    assert "已补录：活动编号1" in recorded.getvalue()
+    assert "活动已结束，不发布通知" in recorded.getvalue()
+    assert "运行中的委员联络助手" not in recorded.getvalue()
     now = datetime.now(ZONE)
     running = given(start=(now - timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M"),
                     end=(now + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"), past=True)
     not_over = io.StringIO()
     assert await create_event_cli(config, running, out=not_over) == 2
-    assert "Only an event that is over can be recorded" in not_over.getvalue()
+    assert "补录的活动须已经结束" in not_over.getvalue()
     async with Database(config.storage.path, config.clock) as db:
         service = AttendanceService(db, MemberRepository(db), ZONE)
         assert [e.title for e in await service.upcoming_events()] == []
@@ -223,11 +230,11 @@ async def test_an_event_longer_than_a_day_needs_to_be_meant(tmp_path: Path) -> N
                  end=(start + timedelta(days=32)).strftime("%Y-%m-%d %H:%M"))
     asked = io.StringIO()
     assert await create_event_cli(config, long, out=asked) == 2
-    assert "32.0 days" in asked.getvalue() and "--long" in asked.getvalue()
+    assert "活动将持续32.0天" in asked.getvalue() and "--long" in asked.getvalue()
     meant = io.StringIO()
     assert await create_event_cli(config, EventArguments(**{**long.__dict__, "long": True}),
                                   out=meant) == 0
-    assert "created #1" in meant.getvalue()
+    assert "已创建：活动编号1" in meant.getvalue()
 
 
 async def test_groups_in_roster_order_and_one_word_per_field(tmp_path: Path) -> None:
@@ -247,9 +254,8 @@ async def test_groups_in_roster_order_and_one_word_per_field(tmp_path: Path) -> 
     listed = io.StringIO()
     assert await list_events_cli(config, include_past=False, out=listed) == 0
     line = listed.getvalue()
-    assert "[第一活动组,第二活动组,第三活动组]" in line
-    assert "venue venue" not in line
-    assert "check-in venue point 31.23040,121.47370 r=150m" in line
+    assert "活动组：第一活动组、第二活动组、第三活动组" in line
+    assert "签到方式：现场签到，会场位置31.23040,121.47370，半径150米" in line
 
 
 async def test_projector_page_shows_title_time_and_code_in_large_type(tmp_path: Path) -> None:
@@ -269,7 +275,7 @@ async def test_projector_page_shows_title_time_and_code_in_large_type(tmp_path: 
     shown = io.StringIO()
     assert await qr_cli(config, 1, target, bot_username="liaison_test_bot", watch=False,
                         out=shown) == 0
-    code = re.search(r"code (\d{6})", shown.getvalue())
+    code = re.search(r"签到码(\d{6})，有效至\d\d:\d\d:\d\d，链接：https://", shown.getvalue())
     assert code, shown.getvalue()
     page = ElementTree.fromstring(target.read_text(encoding="utf-8"))  # noqa: S314 (our own file)
     texts = {
@@ -284,3 +290,41 @@ async def test_projector_page_shows_title_time_and_code_in_large_type(tmp_path: 
     assert any("签到码" in t for t in texts)
     assert [n for n in page.iter("{http://www.w3.org/2000/svg}path")
             if n.get("class") == "qrline"]  # the QR code itself
+
+
+async def test_the_command_line_speaks_chinese_and_english_on_request(tmp_path: Path) -> None:
+    """Chinese unless the command line is asked for English (`--lang en`); times in the
+    committee's zone either way."""
+    config = config_at(tmp_path / "t.db")
+    config.clock = clock_at(datetime(2026, 12, 1, 9, 0, tzinfo=ZONE))
+    await make_groups(config.storage.path)
+    venue = given(groups="all", policy="venue", lat=31.2304, lon=121.4737, radius=150)
+    chinese = io.StringIO()
+    assert await create_event_cli(config, venue, out=chinese) == 0
+    assert chinese.getvalue().splitlines() == [
+        "已创建：活动编号1  2026-12-03 09:00至11:30  会议  “组长会议”  地点：市政协  "
+        "活动组：第一活动组、第二活动组  "
+        "签到方式：现场签到，会场位置31.23040,121.47370，半径150米",
+        "以下活动组尚未绑定群聊（完成 /bindgroup 后即发布通知）：第一活动组、第二活动组",
+    ]
+    with speaking("en"):
+        english = io.StringIO()
+        assert await create_event_cli(config, venue, out=english) == 0
+        listed = io.StringIO()
+        assert await list_events_cli(config, include_past=False, out=listed) == 0
+        none = io.StringIO()
+        assert await list_events_cli(
+            config_at(tmp_path / "empty.db"), include_past=False, out=none) == 0
+        with pytest.raises(UsageError, match="--lat and --lon go together"):
+            draft_from(given(lat=31.2), GROUPS, config, NOW)
+    assert english.getvalue().splitlines() == [
+        "created event 2  2026-12-03 09:00–11:30  Meeting  组长会议  @市政协  "
+        "[第一活动组,第二活动组]  check-in venue point 31.23040,121.47370 r=150m",
+        "no chat bound yet (announced once /bindgroup is done): 第一活动组, 第二活动组",
+    ]
+    assert listed.getvalue().splitlines()[0].startswith("event 1  2026-12-03 09:00–11:30  ")
+    assert none.getvalue() == "no events to come (--all lists past ones)\n"
+    default = io.StringIO()
+    assert await list_events_cli(config_at(tmp_path / "empty.db"), include_past=True,
+                                 out=default) == 0
+    assert default.getvalue() == "尚无活动\n"

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from bot.attendance.export import AttendanceExporter, AttendanceFilter, export_attendance_cli
 from bot.core.auth import NotAllowed
+from bot.core.cli import speaking
 from bot.core.config import Config, StorageConfig
 from bot.exports.spreadsheet import ExportFormat
 from storage.models import CheckInMethod
@@ -266,7 +267,7 @@ async def test_command_line_export(world: World, tmp_path: Path) -> None:
         group="第二活动组", out=out,
     )
     assert code == 0
-    assert out.getvalue() == f"written: {target}\n"
+    assert out.getvalue() == f"已写入：{target}\n"
     rows = list(load_workbook(target).worksheets[0].iter_rows(values_only=True))
     assert sorted(r[6] for r in rows[1:]) == ["委员四", "组长乙"]
 
@@ -274,11 +275,45 @@ async def test_command_line_export(world: World, tmp_path: Path) -> None:
     assert await export_attendance_cli(
         config, target, event_id=None, date_from=None, date_to=None, group="无此组", out=refused
     ) == 2
-    assert "无此组" in refused.getvalue()
+    assert refused.getvalue() == "export: 没有名为“无此组”的活动组\n"
+    pdf = io.StringIO()
     assert await export_attendance_cli(
         config, tmp_path / "x.pdf", event_id=1, date_from=None, date_to=None, group=None,
-        out=refused,
+        out=pdf,
     ) == 2
+    assert pdf.getvalue() == "export: x.pdf：文件名须以 .xlsx 或 .csv 结尾\n"
+    both = io.StringIO()
+    assert await export_attendance_cli(
+        config, target, event_id=1, date_from=date(2025, 3, 1), date_to=None, group=None,
+        out=both,
+    ) == 2
+    assert both.getvalue() == "export: --event 与起止日期不能同时给出，请只给出其一\n"
+
+
+async def test_command_line_export_in_english(world: World, tmp_path: Path) -> None:
+    """`--lang en`: the operator reads what was written, and what was wrong, in English."""
+    config = Config(storage=StorageConfig(path=world.db.path))
+    target = tmp_path / "g.csv"
+    out, refused, pdf = io.StringIO(), io.StringIO(), io.StringIO()
+    with speaking("en"):
+        assert await export_attendance_cli(
+            config, target, event_id=None, date_from=date(2025, 3, 1), date_to=None,
+            group="第二活动组", out=out,
+        ) == 0
+        assert await export_attendance_cli(
+            config, target, event_id=None, date_from=None, date_to=None, group="无此组",
+            out=refused,
+        ) == 2
+        assert await export_attendance_cli(
+            config, tmp_path / "x.pdf", event_id=1, date_from=None, date_to=None, group=None,
+            out=pdf,
+        ) == 2
+    assert out.getvalue() == (
+        f"written: {target}\nwritten: {tmp_path / 'g_summary.csv'}\n")
+    assert refused.getvalue() == "export: no activity group called '无此组'\n"
+    assert pdf.getvalue() == "export: x.pdf: the file must end in .xlsx or .csv\n"
+    # the sheets themselves are the office's (Chinese, as in chat)
+    assert target.read_text(encoding="utf-8-sig").startswith("活动编号")
 
 
 async def test_only_started_events_count_and_the_period_is_stated(world: World) -> None:

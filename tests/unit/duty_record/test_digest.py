@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.auth import Actor, Refused
+from bot.core.cli import speaking
 from bot.core.config import Config
 from bot.duty_record.cli import digest_cli
 from bot.duty_record.digest import DigestService, monday_of, week_key
@@ -130,16 +131,18 @@ async def test_staff_switch_the_digest_from_the_command_line(
     config = Config.model_validate({"storage": {"path": str(tmp_path / "bot.db")}})
     out = io.StringIO()
     assert await digest_cli(config, "第二活动组", False, out) == 0
-    assert out.getvalue() == "第二活动组: weekly digest off (no group chat bound)\n"
+    assert out.getvalue() == "第二活动组：每周简报已关闭（尚未绑定本组群聊）\n"
     switches = {s.name: s.digest_off
                 for s in await committee.services.duty_record.repo.digest_switches()}
     assert switches == {"第一活动组": False, "第二活动组": True}
     out = io.StringIO()
-    assert await digest_cli(config, "第二活动组", True, out) == 0
+    with speaking("en"):
+        assert await digest_cli(config, "第二活动组", True, out) == 0
     assert out.getvalue() == "第二活动组: weekly digest on (no group chat bound)\n"
     out = io.StringIO()
     assert await digest_cli(config, "第九活动组", False, out) == 2
-    assert "unknown group '第九活动组' (known: 第一活动组, 第二活动组)" in out.getvalue()
+    assert out.getvalue() == (
+        "duty digest: 没有活动组“第九活动组”（现有：第一活动组、第二活动组）\n")
     audit = await committee.services.db.fetch_all(
         "SELECT action, subject, detail FROM audit_log WHERE action = 'duty.digest' ORDER BY id")
     group = committee.world.groups["第二活动组"]

@@ -408,10 +408,10 @@ async def run_export(db: Database, target: Path, **given: str | None) -> tuple[i
 async def test_export_duty_at_the_command_line(db: Database, world: DutyWorld,
                                                tmp_path: Path) -> None:
     target = tmp_path / "登记表.xlsx"
-    assert await run_export(db, target, year="2025") == (0, f"written: {target}\n")
+    assert await run_export(db, target, year="2025") == (0, f"已写入：{target}\n")
     assert rows_of(load_workbook(target)["鲍勃"])[16:19] == BOB_SHEET[16:19]
     assert await run_export(db, target, year="2025", group="第二活动组") == (
-        0, f"written: {target}\n")
+        0, f"已写入：{target}\n")
     assert load_workbook(target).sheetnames == ["汇总", "年度排名", "丁丁", "鄂尔"]
     assert (await run_export(db, target, year="2025", member="+86 138-0000-0002"))[0] == 0
     assert load_workbook(target).sheetnames == ["汇总", "年度排名", "鲍勃"]
@@ -422,17 +422,18 @@ async def test_export_duty_at_the_command_line(db: Database, world: DutyWorld,
 @pytest.mark.parametrize(
     ("given", "name", "says"),
     [
-        ({"year": "1999"}, "a.xlsx", "give a year from 2000 to"),
-        ({"year": "２０２５年"}, "a.xlsx", "give a year from 2000 to"),
-        ({"year": "3000"}, "a.xlsx", "give a year from 2000 to"),
-        ({"group": "第九活动组"}, "a.xlsx", "unknown group 第九活动组"),
-        ({"group": "第一活动组,第二活动组"}, "a.xlsx", "name one group"),
-        ({"member": "13800000099"}, "a.xlsx", "no one on the roster has this phone number"),
-        ({"member": "12345"}, "a.xlsx", "is not a phone number"),
-        ({"member": STAFF}, "a.xlsx", "staff have no duty record"),
-        ({"member": BOB, "group": "第一活动组"}, "a.xlsx", "either --group or --member"),
-        ({}, "a.csv", "name a .xlsx file"),
-        ({}, "a.pdf", "name a .xlsx file"),
+        ({"year": "1999"}, "a.xlsx", "--year “1999”：请写2000至"),
+        ({"year": "２０２５年"}, "a.xlsx", "：请写2000至"),
+        ({"year": "3000"}, "a.xlsx", "：请写2000至"),
+        ({"group": "第九活动组"}, "a.xlsx",
+         "没有活动组“第九活动组”（现有：第一活动组、第二活动组）"),
+        ({"group": "第一活动组,第二活动组"}, "a.xlsx", "请只写一个活动组"),
+        ({"member": "13800000099"}, "a.xlsx", "名册中没有这个手机号"),
+        ({"member": "12345"}, "a.xlsx", "不是手机号"),
+        ({"member": STAFF}, "a.xlsx", "是机关工作人员（孙工），机关工作人员没有履职档案"),
+        ({"member": BOB, "group": "第一活动组"}, "a.xlsx", "--group 和 --member 只能给出其一"),
+        ({}, "a.csv", "履职登记表每位委员一个工作表，请写 .xlsx 文件名"),
+        ({}, "a.pdf", "履职登记表每位委员一个工作表，请写 .xlsx 文件名"),
     ],
 )
 async def test_export_duty_refuses_bad_arguments_in_one_line(
@@ -452,9 +453,8 @@ async def test_grades_at_the_command_line(db: Database, world: DutyWorld) -> Non
     assert await grade_cli(config, conduct="优秀", remarks="积极  参加", **given) == 0
     assert await grade_cli(config, conduct=" 良好 ", remarks="", **given) == 0  # deleted
     assert out.getvalue().splitlines() == [
-        "conduct (作风表现) of 爱丽丝 (13800000001) for 2025: (none) → 优秀 (积极 参加)",
-        "conduct (作风表现) of 爱丽丝 (13800000001) for 2025: 优秀 (积极 参加) → 良好; "
-        "remarks cleared",
+        "爱丽丝（13800000001）2025年作风表现：（无） → 优秀（积极 参加）",
+        "爱丽丝（13800000001）2025年作风表现：优秀（积极 参加） → 良好；备注已删除",
     ]
     rows = await db.fetch_all("SELECT grade, remarks, set_by FROM duty_grades")
     assert [tuple(r) for r in rows] == [("良好", "", None)]
@@ -469,16 +469,16 @@ async def test_grades_at_the_command_line(db: Database, world: DutyWorld) -> Non
 @pytest.mark.parametrize(
     ("changes", "says"),
     [
-        ({"conduct": None}, "either --conduct or --satisfaction"),
-        ({"satisfaction": "满意"}, "either --conduct or --satisfaction"),
-        ({"conduct": "优" * 21}, "the grade must be one of 优秀, 良好, 一般, 较差"),
-        ({"conduct": "   "}, "the grade must be one of 优秀, 良好, 一般, 较差"),
-        ({"conduct": "95"}, "the grade must be one of 优秀, 良好, 一般, 较差"),
-        ({"remarks": "很" * 201}, "--remarks is 201 characters; at most 200"),
-        ({"member": "13800000099"}, "no one on the roster has this phone number"),
-        ({"member": STAFF}, "staff have no duty record"),
-        ({"year": "2099"}, "give a year from 2000 to"),
-        ({"year": "last"}, "give a year from 2000 to"),
+        ({"conduct": None}, "请给出 --conduct 或 --satisfaction 之一"),
+        ({"satisfaction": "满意"}, "请给出 --conduct 或 --satisfaction 之一"),
+        ({"conduct": "优" * 21}, "评价须为优秀、良好、一般、较差之一"),
+        ({"conduct": "   "}, "评价须为优秀、良好、一般、较差之一"),
+        ({"conduct": "95"}, "评价须为优秀、良好、一般、较差之一"),
+        ({"remarks": "很" * 201}, "--remarks 有201字，最多200字"),
+        ({"member": "13800000099"}, "名册中没有这个手机号"),
+        ({"member": STAFF}, "机关工作人员没有履职档案"),
+        ({"year": "2099"}, "：请写2000至"),
+        ({"year": "last"}, "：请写2000至"),
     ],
 )
 async def test_grade_refuses_bad_arguments_in_one_line(
@@ -499,11 +499,22 @@ async def test_the_commands_are_declared(db: Database, world: DutyWorld, tmp_pat
     target = tmp_path / "out.xlsx"
     code = await _main(["--config", str(config), "export", "duty", "--year", "2025",
                         "--group", "第一活动组", "--out", str(target)])
-    assert code == 0 and capsys.readouterr().out == f"written: {target}\n"
+    assert code == 0 and capsys.readouterr().out == f"已写入：{target}\n"
     code = await _main(["--config", str(config), "duty", "grade", "--year", "2025",
                         "--member", BOB, "--satisfaction", "满意", "--remarks", "好评"])
     assert code == 0
-    assert capsys.readouterr().out.endswith(": (none) → 满意 (好评)\n")
+    assert capsys.readouterr().out.endswith("2025年群众满意度：（无） → 满意（好评）\n")
+    code = await _main(["--config", str(config), "duty", "grade", "--year", "2025",
+                        "--member", BOB, "--satisfaction", "基本满意", "--lang", "en"])
+    assert code == 0
+    assert capsys.readouterr().out == (
+        "satisfaction (群众满意度) of 鲍勃 (13800000002) for 2025: 满意 (好评) → 基本满意 (好评); "
+        "remarks kept\n")
+    code = await _main(["--config", str(config), "export", "duty", "--year", "2025",
+                        "--member", "12345", "--out", str(target), "--lang", "en"])
+    assert code == 2
+    assert capsys.readouterr().out == (
+        "export: --member '12345' is not a phone number like 13800000001\n")
 
 
 async def _main(argv: list[str]) -> int:

@@ -18,6 +18,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from bot.cli import main
+from bot.core.cli import speaking
 from bot.core.config import Config, StorageConfig
 from bot.duty_record.grades_cli import grade_cli, grades_template_cli, import_grades_cli
 from bot.duty_record.service import DutyRecordService
@@ -91,13 +92,12 @@ GOOD_ROWS: list[list[object]] = [
     ["冯离", "13800000007", None, "较差", None, None, None],  # left in July: 2025 is hers
 ]
 GOOD_OUTPUT = [
-    "  ~ row 2: conduct (作风表现) of 爱丽丝 (13800000001) for 2025: 优秀 (积极参加活动) → "
-    "良好 (积极参加活动); remarks kept",
-    "  + row 3: satisfaction (群众满意度) of 鲍勃 (13800000002) for 2025: (none) → "
-    "满意 (群众反映好)",
-    "  + row 4: conduct (作风表现) of 陈晨 (13800000003) for 2025: (none) → 一般 (需加强)",
-    "  + row 4: satisfaction (群众满意度) of 陈晨 (13800000003) for 2025: (none) → 基本满意",
-    "  + row 6: conduct (作风表现) of 冯离 (13800000007) for 2025: (none) → 较差",
+    "  ~ 第2行：爱丽丝（13800000001）2025年作风表现：优秀（积极参加活动） → "
+    "良好（积极参加活动）；备注保留",
+    "  + 第3行：鲍勃（13800000002）2025年群众满意度：（无） → 满意（群众反映好）",
+    "  + 第4行：陈晨（13800000003）2025年作风表现：（无） → 一般（需加强）",
+    "  + 第4行：陈晨（13800000003）2025年群众满意度：（无） → 基本满意",
+    "  + 第6行：冯离（13800000007）2025年作风表现：（无） → 较差",
 ]
 
 
@@ -108,7 +108,7 @@ async def test_a_good_file_is_written_in_one_go_and_audited(
     path = write_xlsx(tmp_path / "grades.xlsx", HEADER, GOOD_ROWS)
     code, output = await run_import(db, path)
     assert code == 0, output
-    assert output == [*GOOD_OUTPUT, "2025: 5 grade(s) set, 0 unchanged, 1 row(s) with no grade"]
+    assert output == [*GOOD_OUTPUT, "2025年：设定评价5项，未变0项，1行未填评价"]
     m = world.members
     assert await grades(db) == {
         (m[ALICE], "conduct"): ("良好", "积极参加活动"),
@@ -125,7 +125,7 @@ async def test_a_good_file_is_written_in_one_go_and_audited(
                         "source": "grades.xlsx"}
     # the same file again changes nothing
     code, output = await run_import(db, path)
-    assert output == ["2025: 0 grade(s) set, 5 unchanged, 1 row(s) with no grade"]
+    assert output == ["2025年：设定评价0项，未变5项，1行未填评价"]
     assert len(await audited(db)) == 6
 
 
@@ -165,6 +165,24 @@ async def test_every_bad_row_is_reported_in_one_pass_and_nothing_written(
     code, output = await run_import(db, path)
     assert code == 1
     assert output == [
+        "第2行：作风表现“好”不是可选的评价（优秀、良好、一般、较差）",
+        "第3行：名册中没有名为张三的委员（请填手机号）",
+        "第4行：名册中没有手机号13800000099",
+        "第6行：与第5行是同一位委员（鲍勃，13800000002）",
+        "第7行：孙工（13900000099）是机关工作人员，机关工作人员没有履职档案",
+        "第8行：名册中有2位委员名为陈晨（13800000003、13800000009），请填手机号",
+        "第9行：手机号13800000002是鲍勃的，不是鄂尔的",
+        "第10行：填了作风表现备注，但没有填作风表现",
+        "第11行：缺少姓名和手机号",
+        "第12行：手机号“12345”格式有误",
+        "第12行：作风表现备注有201字，最多200字",
+        "第12行：群众满意度“十分满意”不是可选的评价（满意、基本满意、不满意）",
+        "有问题的行共10行，未写入任何内容",
+    ]
+    with speaking("en"):
+        code, output = await run_import(db, path)
+    assert code == 1
+    assert output == [
         "row 2: 作风表现 '好' is not one of 优秀, 良好, 一般, 较差",
         "row 3: no member named 张三 on the roster (give the phone)",
         "row 4: no one on the roster has the phone 13800000099",
@@ -190,8 +208,8 @@ async def test_a_dry_run_prints_what_would_change_and_writes_nothing(
     path = write_xlsx(tmp_path / "grades.xlsx", HEADER, GOOD_ROWS)
     code, output = await run_import(db, path, dry_run=True)
     assert code == 0
-    assert output == [*GOOD_OUTPUT, "2025: 5 grade(s) would be set, 0 unchanged, 1 row(s) "
-                      "with no grade (dry run: nothing written)"]
+    assert output == [*GOOD_OUTPUT, "2025年：将设定评价5项，未变0项，1行未填评价"
+                      "（试运行：未写入任何内容）"]
     assert await grades(db) == {(world.members[ALICE], "conduct"): ("优秀", "积极参加活动")}
     assert len(await audited(db)) == 1
 
@@ -203,13 +221,13 @@ async def test_remarks_are_kept_on_a_regrade_unless_new_ones_are_given(
     rows: list[list[object]] = [["爱丽丝", ALICE, None, "良好", None, None, None]]
     code, output = await run_import(db, write_xlsx(tmp_path / "a.xlsx", HEADER, rows))
     assert code == 0
-    assert output[0].endswith("优秀 (积极参加活动) → 良好 (积极参加活动); remarks kept")
+    assert output[0].endswith("优秀（积极参加活动） → 良好（积极参加活动）；备注保留")
     rows = [["爱丽丝", ALICE, None, "一般", "有所欠缺", None, None]]
     code, output = await run_import(db, write_xlsx(tmp_path / "b.xlsx", HEADER, rows))
-    assert output[0].endswith("良好 (积极参加活动) → 一般 (有所欠缺); remarks changed")
+    assert output[0].endswith("良好（积极参加活动） → 一般（有所欠缺）；备注已更改")
     rows = [["爱丽丝", ALICE, None, "一般", "-", None, None]]  # "-" clears them
     code, output = await run_import(db, write_xlsx(tmp_path / "c.xlsx", HEADER, rows))
-    assert output[0].endswith("一般 (有所欠缺) → 一般; remarks cleared")
+    assert output[0].endswith("一般（有所欠缺） → 一般；备注已删除")
     assert await grades(db) == {(world.members[ALICE], "conduct"): ("一般", "")}
 
     # the single command alike
@@ -219,12 +237,19 @@ async def test_remarks_are_kept_on_a_regrade_unless_new_ones_are_given(
     assert await grade_cli(config_of(db), conduct="良好", remarks=None, **given) == 0
     assert await grade_cli(config_of(db), conduct="良好", remarks="更正", **given) == 0
     assert out.getvalue().splitlines() == [
-        "conduct (作风表现) of 鲍勃 (13800000002) for 2025: (none) → 优秀 (积极参加)",
-        "conduct (作风表现) of 鲍勃 (13800000002) for 2025: 优秀 (积极参加) → 良好 (积极参加); "
-        "remarks kept",
-        "conduct (作风表现) of 鲍勃 (13800000002) for 2025: 良好 (积极参加) → 良好 (更正); "
-        "remarks changed",
+        "鲍勃（13800000002）2025年作风表现：（无） → 优秀（积极参加）",
+        "鲍勃（13800000002）2025年作风表现：优秀（积极参加） → 良好（积极参加）；备注保留",
+        "鲍勃（13800000002）2025年作风表现：良好（积极参加） → 良好（更正）；备注已更改",
     ]
+    out = io.StringIO()
+    given["out"] = out
+    with speaking("en"):
+        assert await grade_cli(config_of(db), conduct="优秀", remarks=None, **given) == 0
+    assert out.getvalue().splitlines() == [
+        "conduct (作风表现) of 鲍勃 (13800000002) for 2025: 良好 (更正) → 优秀 (更正); "
+        "remarks kept",
+    ]
+    assert await grade_cli(config_of(db), conduct="良好", remarks="更正", **given) == 0
     assert (await grades(db))[world.members[BOB], "conduct"] == ("良好", "更正")
 
 
@@ -235,7 +260,7 @@ async def test_the_template_holds_the_roster_and_is_imported_back(
     target = tmp_path / "评议2025.xlsx"
     out = io.StringIO()
     assert await grades_template_cli(config_of(db), target, year="2025", out=out) == 0
-    assert out.getvalue() == f"written: {target} (6 members, 2025)\n"
+    assert out.getvalue() == f"已写入：{target}（2025年，委员6人）\n"
 
     book = load_workbook(target)
     sheet = book.worksheets[0]
@@ -259,20 +284,19 @@ async def test_the_template_holds_the_roster_and_is_imported_back(
 
     # imported back as it is: nothing changes
     code, output = await run_import(db, target)
-    assert (code, output) == (0, ["2025: 0 grade(s) set, 1 unchanged, 5 row(s) with no grade"])
+    assert (code, output) == (0, ["2025年：设定评价0项，未变1项，5行未填评价"])
     # filled in and imported
     sheet["F3"] = "满意"
     sheet["D6"] = "良好"
     book.save(target)
     code, output = await run_import(db, target)
-    assert code == 0 and output[-1] == "2025: 2 grade(s) set, 1 unchanged, 3 row(s) with no grade"
+    assert code == 0 and output[-1] == "2025年：设定评价2项，未变1项，3行未填评价"
     assert (await grades(db))[world.members[DING], "conduct"] == ("良好", "")
 
     # a template of 2025 is not imported into another year by mistake
     code, output = await run_import(db, target, year=None)
     assert code == 1
-    assert output == [f"{target}: the sheet is named 2025年评议: give --year 2025 to import it "
-                      "for 2025"]
+    assert output == [f"{target}：工作表名为“2025年评议”；如要导入2025年的评价，请加 --year 2025"]
 
 
 async def test_bad_arguments_of_the_template_and_the_import(
@@ -284,19 +308,23 @@ async def test_bad_arguments_of_the_template_and_the_import(
     assert await grades_template_cli(config_of(db), tmp_path / "a.xlsx", year="2099",
                                      out=out) == 2
     assert out.getvalue().splitlines() == [
-        "duty grades template: a.csv: name a .xlsx file (its grade columns are drop-down lists)",
-        "duty grades template: --year '2099': give a year from 2000 to 2026",
+        "duty grades template: a.csv：请写 .xlsx 文件名（评价列为下拉列表）",
+        "duty grades template: --year “2099”：请写2000至2026之间的年份",
     ]
     path = write_xlsx(tmp_path / "g.xlsx", ["姓名", "备注"], [["鲍勃", "好"]])
     assert await run_import(db, path) == (1, [
-        f"{path}: a 备注 column: write the remarks under 作风表现备注 or 群众满意度备注",
+        f"{path}：表头有“备注”列：请把备注写在“作风表现备注”或“群众满意度备注”列",
     ])
     path = write_xlsx(tmp_path / "h.xlsx", ["姓名", "手机号"], [["鲍勃", BOB]])
     assert await run_import(db, path) == (1, [
-        f"{path}: the header row needs a 作风表现 or 群众满意度 column",
+        f"{path}：表头须有“作风表现”或“群众满意度”列",
     ])
+    with speaking("en"):
+        assert await run_import(db, path) == (1, [
+            f"{path}: the header row needs a 作风表现 or 群众满意度 column",
+        ])
     assert await run_import(db, tmp_path / "none.xlsx") == (1, [
-        f"{tmp_path / 'none.xlsx'}: no such file: {tmp_path / 'none.xlsx'}",
+        f"{tmp_path / 'none.xlsx'}：没有这个文件：{tmp_path / 'none.xlsx'}",
     ])
 
 
@@ -308,15 +336,22 @@ async def test_the_commands_are_declared(db: Database, world: DutyWorld, tmp_pat
     target = tmp_path / "t.xlsx"
     base = ["--config", str(config), "duty", "grades"]
     assert await _main([*base, "template", "--year", "2025", "--out", str(target)]) == 0
-    assert capsys.readouterr().out == f"written: {target} (6 members, 2025)\n"
+    assert capsys.readouterr().out == f"已写入：{target}（2025年，委员6人）\n"
     book = load_workbook(target)
     book.worksheets[0]["D3"] = "良好"  # 鲍勃
     book.save(target)
     assert await _main([*base, "import", str(target), "--year", "2025", "--dry-run"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].endswith("(dry run: nothing written)")
+    assert capsys.readouterr().out.splitlines()[-1].endswith("（试运行：未写入任何内容）")
+    assert await _main([*base, "import", str(target), "--year", "2025", "--dry-run",
+                        "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "  + row 3: conduct (作风表现) of 鲍勃 (13800000002) for 2025: (none) → 良好",
+        "2025: 1 grade(s) would be set, 0 unchanged, 5 row(s) with no grade "
+        "(dry run: nothing written)",
+    ]
     assert await _main([*base, "import", str(target), "--year", "2025"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == (
-        "  + row 3: conduct (作风表现) of 鲍勃 (13800000002) for 2025: (none) → 良好")
+        "  + 第3行：鲍勃（13800000002）2025年作风表现：（无） → 良好")
     assert await grades(db) == {(world.members[BOB], "conduct"): ("良好", "")}
 
 

@@ -274,19 +274,19 @@ def _doctor_config(tmp_path: Path, **duty_record: object) -> Config:
 async def _doctor_lines(config: Config) -> list[str]:
     out = io.StringIO()
     await run_doctor(config, out=out)
-    return [line for line in out.getvalue().splitlines() if "duty record" in line]
+    return [line for line in out.getvalue().splitlines() if "履职档案" in line]
 
 
 async def test_doctor_shows_where_the_record_starts(tmp_path: Path) -> None:
     config = _doctor_config(tmp_path)
     assert await _doctor_lines(config) == [
-        "ok   duty record starts on the day the bot first starts (not started yet)"]
+        "【正常】履职档案自本助手首次启动之日起算（尚未启动）"]
     async with Database(config.storage.path, SYSTEM) as db:
         assert await _doctor_lines(config) == [
-            "ok   duty record starts on the day the bot first starts (not started yet)"]
+            "【正常】履职档案自本助手首次启动之日起算（尚未启动）"]
         await duty_for(db, FrozenClock(local("2026-03-05 10:00"))).note_first_start()
     assert await _doctor_lines(config) == [
-        "ok   duty record starts 2026-03-05, the day the bot first started"]
+        "【正常】履职档案自2026-03-05起算，即本助手首次启动之日"]
     configured = _doctor_config(tmp_path, record_starts="2026-01-01")
     assert await _doctor_lines(configured) == [
-        "ok   duty record starts 2026-01-01 ([duty_record] record_starts)"]
+        "【正常】履职档案自2026-01-01起算（[duty_record] record_starts）"]

@@ -12,6 +12,7 @@ import pytest
 
 from bot.attendance.export import AttendanceExporter, AttendanceFilter
 from bot.core.auth import Actor
+from bot.core.cli import speaking
 from bot.core.config import Config
 from bot.members.cli import deactivate_cli, import_roster_cli, list_members_cli
 from bot.members.departures import deactivate_members
@@ -61,25 +62,25 @@ async def test_import_lists_the_missing_and_deactivates_them_only_when_confirmed
 
     out = io.StringIO()  # without asking for it: listed, kept
     assert await import_roster_cli(config, only_a, dry_run=False, out=out) == 0
-    assert ("  ? B (13800000002) is not in the file (kept; --deactivate-missing "
-            "deactivates)") in out.getvalue()
+    assert ("  ? B（13800000002）不在文件中（予以保留；加 --deactivate-missing 可将其停用）"
+            in out.getvalue())
     assert states(config) == {"A": True, "B": True, "C": True}
 
     asked: list[str] = []
     out = io.StringIO()  # asked, and the answer is no: nothing written at all
     assert await import_roster_cli(config, only_a, dry_run=False, out=out,
                                    deactivate_missing=True, ask=answering("n", asked)) == 1
-    assert asked == ["Deactivate these 2 member(s)? [y/N] "]
+    assert asked == ["停用以上2人吗？[是/否] "]
     lines = out.getvalue().splitlines()
-    assert "  - B (13800000002, g, member) is not in the file" in lines
-    assert "  - C (13800000003, g, leader) is not in the file" in lines
-    assert lines[-1] == "nothing written"
+    assert "  - B（13800000002，g，委员）不在文件中" in lines
+    assert "  - C（13800000003，g，组长）不在文件中" in lines
+    assert lines[-1] == "未写入任何内容"
     assert states(config) == {"A": True, "B": True, "C": True}
 
     out = io.StringIO()  # asked, and confirmed
     assert await import_roster_cli(config, only_a, dry_run=False, out=out,
                                    deactivate_missing=True, ask=answering("yes", [])) == 0
-    assert out.getvalue().splitlines()[-1] == "0 added, 0 updated, 1 unchanged, 2 deactivated"
+    assert out.getvalue().splitlines()[-1] == "新增0人，更新0人，未变1人，停用2人"
     assert states(config) == {"A": True, "B": False, "C": False}
     with sqlite3.connect(config.storage.path) as conn:
         audit = conn.execute(
@@ -90,12 +91,12 @@ async def test_import_lists_the_missing_and_deactivates_them_only_when_confirmed
     out = io.StringIO()  # the departed are not listed again; naming one again brings it back
     assert await import_roster_cli(config, only_a, dry_run=False, out=out,
                                    deactivate_missing=True, ask=answering("yes", [])) == 0
-    assert "is not in the file" not in out.getvalue()
+    assert "不在文件中" not in out.getvalue()
     back = roster_file(tmp_path, HEADER + "A,13800000001,,g,member\nB,13800000002,,g,member\n",
                        "ab.csv")
     out = io.StringIO()
     assert await import_roster_cli(config, back, dry_run=False, out=out) == 0
-    assert "  ~ row 3: B (13800000002) updated: reactivated" in out.getvalue()
+    assert "  ~ 第3行：B（13800000002）更新：重新启用" in out.getvalue()
     assert states(config) == {"A": True, "B": True, "C": False}
 
 
@@ -104,22 +105,52 @@ async def test_deactivate_one_by_one_and_list(tmp_path: Path, config: Config) ->
     assert await import_roster_cli(config, everyone, dry_run=False, out=io.StringIO()) == 0
     out = io.StringIO()
     assert await deactivate_cli(config, "138-0000-0002", out=out) == 0
-    assert out.getvalue() == "B (13800000002): deactivated\n"
+    assert out.getvalue() == "B（13800000002）：已停用\n"
     out = io.StringIO()
     assert await deactivate_cli(config, "13800000002", out=out) == 0
-    assert out.getvalue() == "B (13800000002): was deactivated already\n"
-    assert await deactivate_cli(config, "13900000000", out=io.StringIO()) == 1
+    assert out.getvalue() == "B（13800000002）：此前已停用\n"
+    out = io.StringIO()
+    assert await deactivate_cli(config, "13900000000", out=out) == 1
+    assert out.getvalue() == "名册中没有手机号为“13900000000”的委员\n"
     assert states(config) == {"A": True, "B": False, "C": True}
 
     out = io.StringIO()
     assert await list_members_cli(config, group=None, out=out) == 0
     names = [line.split()[0] for line in out.getvalue().splitlines()[2:-1]]
     assert names == ["A", "C"]
-    assert out.getvalue().splitlines()[-1] == "2 member(s); 1 deactivated not shown (--all)"
+    assert out.getvalue().splitlines()[-1] == "共2人；另有1名已停用者未列出（加 --all 显示）"
     out = io.StringIO()
     assert await list_members_cli(config, group=None, out=out, everyone=True) == 0
-    assert "deactivated" in next(line for line in out.getvalue().splitlines()
-                                 if line.startswith("B "))
+    assert "已停用" in next(line for line in out.getvalue().splitlines()
+                            if line.startswith("B "))
+    assert out.getvalue().splitlines()[-1] == "共3人"
+
+
+async def test_departures_in_english_on_request(tmp_path: Path, config: Config) -> None:
+    """With `--lang en` the same answers are in English."""
+    everyone = roster_file(tmp_path, EVERYONE, "all.csv")
+    assert await import_roster_cli(config, everyone, dry_run=False, out=io.StringIO()) == 0
+    only_a = roster_file(tmp_path, HEADER + "A,13800000001,,g,member\n", "a.csv")
+    asked: list[str] = []
+    out = io.StringIO()
+    with speaking("en"):
+        assert await import_roster_cli(config, only_a, dry_run=False, out=out,
+                                       deactivate_missing=True, ask=answering("y", asked)) == 0
+        assert asked == ["Deactivate these 2 member(s)? [y/N] "]
+        lines = out.getvalue().splitlines()
+        assert "  - B (13800000002, g, member) is not in the file" in lines
+        assert "  - C (13800000003, g, leader) is not in the file" in lines
+        assert lines[-1] == "0 added, 0 updated, 1 unchanged, 2 deactivated"
+        out = io.StringIO()
+        assert await deactivate_cli(config, "13800000002", out=out) == 0
+        assert out.getvalue() == "B (13800000002): was deactivated already\n"
+        out = io.StringIO()
+        assert await list_members_cli(config, group=None, out=out) == 0
+        assert out.getvalue().splitlines()[-1] == "1 member(s); 2 deactivated not shown (--all)"
+        out = io.StringIO()
+        back = roster_file(tmp_path, EVERYONE, "back.csv")
+        assert await import_roster_cli(config, back, dry_run=True, out=out) == 0
+        assert "  ~ row 3: B (13800000002) would be updated: reactivated" in out.getvalue()
 
 
 async def test_the_departed_keep_their_history_and_are_no_longer_expected_or_told(

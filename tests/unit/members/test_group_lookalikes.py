@@ -81,9 +81,9 @@ async def test_a_group_that_looks_like_another_is_created_only_when_confirmed(
                                    ask=answering("yes", asked)) == 0
     warnings = [line for line in out.getvalue().splitlines() if line.startswith("  !")]
     assert warnings == [
-        "  ! group 第 一活动组 (row 4) looks like the group 第一活动组: a slip in the file?",
-        "  ! group 第1活动组 (row 5) looks like the group 第一活动组: a slip in the file?",
-        "  ! group 第 三 活动组 (row 7) looks like the group 第三活动组: a slip in the file?",
+        "  ! 活动组“第 一活动组”（第4行）与“第一活动组”相似：文件是否有误？",
+        "  ! 活动组“第1活动组”（第5行）与“第一活动组”相似：文件是否有误？",
+        "  ! 活动组“第 三 活动组”（第7行）与“第三活动组”相似：文件是否有误？",
     ]
     assert asked == []
     assert groups(config) == ["第一活动组", "第二活动组"]
@@ -92,11 +92,10 @@ async def test_a_group_that_looks_like_another_is_created_only_when_confirmed(
     out, asked = io.StringIO(), []
     assert await import_roster_cli(config, slips, dry_run=False, out=out,
                                    ask=answering("n", asked)) == 1
-    assert asked == ["Create the groups 第 一活动组, 第1活动组, 第 三 活动组 all the same? "
-                     "[y/N] "]
+    assert asked == ["仍要新建活动组“第 一活动组”、“第1活动组”、“第 三 活动组”吗？[是/否] "]
     assert warnings[0] in out.getvalue()
     assert out.getvalue().splitlines()[-1] == (
-        "nothing written: correct the group names in the file (or confirm to create them)")
+        "未写入任何内容：请更正文件中的活动组名称（或确认新建）")
     assert groups(config) == ["第一活动组", "第二活动组"]
     assert members(config) == before
 
@@ -135,12 +134,20 @@ def test_without_a_terminal_the_import_asks_for_yes(
     capsys.readouterr()
     assert main(["--config", str(toml), "members", "import", str(slip)]) == 1
     printed = capsys.readouterr().out
+    assert ("仍要新建活动组“第一 活动组”吗？[是/否] 否（不在终端中运行，无法询问：确认请加 --yes）"
+            in printed)
+    assert printed.splitlines()[-1] == "未写入任何内容：请更正文件中的活动组名称（或确认新建）"
+    # the same in English, on request
+    assert main(["--config", str(toml), "--lang", "en", "members", "import", str(slip)]) == 1
+    printed = capsys.readouterr().out
+    assert ("  ! group 第一 活动组 (row 5) looks like the group 第一活动组: a slip in the file?"
+            in printed)
     assert "Create the group 第一 活动组 all the same? [y/N] no (not a terminal: add --yes to " \
            "confirm)" in printed
-    assert "nothing written" in printed
+    assert printed.splitlines()[-1] == (
+        "nothing written: correct the group names in the file (or confirm to create them)")
     assert main(["--config", str(toml), "members", "import", str(slip), "--yes"]) == 0
-    assert "Create the group 第一 活动组 all the same? [y/N] yes (--yes)" in (
-        capsys.readouterr().out)
+    assert "仍要新建活动组“第一 活动组”吗？[是/否] 是（--yes）" in capsys.readouterr().out
     with sqlite3.connect(tmp_path / "bot.db") as conn:
         assert conn.execute("SELECT g.name FROM members m JOIN activity_groups g "
                             "ON g.id = m.group_id WHERE m.name = 'D'").fetchall() == [

@@ -96,6 +96,9 @@ class World:
     def cli(self, *args: str) -> int:
         return main(["--config", str(self.config), "groups", *args])
 
+    def cli_en(self, *args: str) -> int:
+        return main(["--config", str(self.config), "--lang", "en", "groups", *args])
+
     def db(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.path) as conn:
             return conn.execute(sql, params).fetchall()
@@ -143,17 +146,17 @@ def test_list_shows_what_each_group_holds_and_names_that_look_alike(
 ) -> None:
     assert world.cli("list") == 0
     lines = printed(capsys)
-    assert lines[0].split() == ["group", "members", "leaders", "events", "reminders", "chat"]
+    assert lines[0].split() == ["活动组", "委员", "组长", "活动", "提醒", "群聊"]
     assert [line.split() for line in lines[2:6]] == [
         [ONE, "1", "李四", "1", "0", "“一组委员群”"],
         [TWO, "2", "赵六", "1", "1", "-"],
-        ["第", "一活动组", "2", "(+1", "left)", "钱七", "2", "1", "“一组（误建）”"],
+        ["第", "一活动组", "2（另1人已停用）", "钱七", "2", "1", "“一组（误建）”"],
         [EMPTY, "0", "-", "0", "0", "-"],
     ]
     assert lines[6:] == [
-        "4 group(s)",
-        f"  ! {SLIPPED} looks like {ONE}: a slip? liaison-bot groups merge '{SLIPPED}' {ONE} "
-        f"moves everything of {SLIPPED} to {ONE}",
+        "共4个活动组",
+        f"  ! “{SLIPPED}”与“{ONE}”相似，是否有误？如需将“{SLIPPED}”的全部内容并入“{ONE}”："
+        f"liaison-bot groups merge '{SLIPPED}' {ONE}",
     ]
 
 
@@ -163,33 +166,32 @@ def test_delete_only_an_empty_group(
     before = world.snapshot()
     assert world.cli("delete", SLIPPED) == 1
     assert printed(capsys) == [
-        f"groups delete: {SLIPPED} is not empty (2 member(s), 1 former member(s), 2 event(s), "
-        "1 reminder schedule(s), 3 membership record(s), 1 supervision record(s), the chat "
-        "“一组（误建）”): deleting it would lose them; merge it into another group instead, "
-        f"which moves everything of it: liaison-bot groups merge '{SLIPPED}' {ONE}"]
+        f"groups delete: 活动组“{SLIPPED}”不是空的（委员2人、已停用委员1人、活动2场、提醒1条、"
+        "组员记录3条、督导记录1条、群聊“一组（误建）”），删除会丢失这些内容；请改为并入另一个"
+        f"活动组，其全部内容将随之转入：liaison-bot groups merge '{SLIPPED}' {ONE}"]
     assert world.cli("delete", "第五活动组") == 1
-    assert printed(capsys) == ["groups delete: no group named '第五活动组' (liaison-bot groups "
-                               "list shows them)"]
+    assert printed(capsys) == ["groups delete: 没有名为“第五活动组”的活动组（可用 liaison-bot "
+                               "groups list 查看全部活动组）"]
     assert world.cli("delete", "第四 活动组") == 1
-    assert printed(capsys) == ["groups delete: no group named '第四 活动组'; did you mean "
-                               f"{EMPTY}? (liaison-bot groups list shows them)"]
+    assert printed(capsys) == ["groups delete: 没有名为“第四 活动组”的活动组；是否指"
+                               f"“{EMPTY}”？（可用 liaison-bot groups list 查看全部活动组）"]
 
     # an empty group: shown, then (no terminal, no --yes) not deleted; a dry run writes nothing
     assert world.cli("delete", EMPTY) == 1
     assert printed(capsys) == [
-        f"delete group {EMPTY} (nothing names it)",
-        f"Delete group {EMPTY}? [y/N] no (not a terminal: add --yes to confirm)",
-        "nothing written"]
+        f"删除活动组“{EMPTY}”（该组没有任何关联内容）",
+        f"删除活动组“{EMPTY}”吗？[是/否] 否（不在终端中运行，无法询问：确认请加 --yes）",
+        "未写入任何内容"]
     assert world.cli("delete", EMPTY, "--dry-run") == 0
-    assert printed(capsys)[-1] == "(dry run: nothing written)"
-    asked = answer_at_a_terminal(monkeypatch, "n")
+    assert printed(capsys)[-1] == "（试运行：未写入任何内容）"
+    asked = answer_at_a_terminal(monkeypatch, "否")
     assert world.cli("delete", EMPTY) == 1
-    assert asked == [f"Delete group {EMPTY}? [y/N] "]
+    assert asked == [f"删除活动组“{EMPTY}”吗？[是/否] "]
     assert world.snapshot() == before
 
-    answer_at_a_terminal(monkeypatch, "y")
+    answer_at_a_terminal(monkeypatch, "是")
     assert world.cli("delete", EMPTY) == 0
-    assert printed(capsys)[-1] == f"deleted group {EMPTY}"
+    assert printed(capsys)[-1] == f"已删除活动组“{EMPTY}”"
     assert world.group_id(EMPTY) is None
     [(subject, detail)] = world.db(
         "SELECT subject, detail FROM audit_log WHERE action = 'group_delete'")
@@ -201,25 +203,25 @@ def test_rename_and_its_refusals(world: World, capsys: pytest.CaptureFixture[str
     two = world.group_id(TWO)
     assert world.cli("rename", TWO, ONE, "--yes") == 1
     assert printed(capsys) == [
-        f"groups rename: a group named {ONE} exists already; to move everything of one group "
-        f"into another, use liaison-bot groups merge FROM {ONE}"]
+        f"groups rename: 已有名为“{ONE}”的活动组；如要把一个活动组的全部内容并入另一个，请用 "
+        f"liaison-bot groups merge FROM {ONE}"]
     assert world.cli("rename", TWO, " ", "--yes") == 1
-    assert printed(capsys) == ["groups rename: a group's name is 1 to 100 characters"]
+    assert printed(capsys) == ["groups rename: 活动组名称须为1至100个字"]
     assert world.cli("rename", TWO, TWO, "--yes") == 1
+    assert printed(capsys) == [f"groups rename: “{TWO}”是同一个活动组，无需操作"]
     assert world.cli("rename", "第二 活动组", "第二组", "--yes") == 1
-    assert "did you mean 第二活动组?" in capsys.readouterr().out
+    assert "是否指“第二活动组”？" in capsys.readouterr().out
     assert world.cli("rename", TWO, "第二组", "--dry-run") == 0
     assert printed(capsys) == [
-        f"rename group {TWO} to 第二组; what names it follows the new name: 2 member(s), "
-        "1 event(s), 1 reminder schedule(s), 2 membership record(s)",
-        f"  a roster file that still names {TWO} would create that group again at the next "
-        "import: correct the file too",
-        "(dry run: nothing written)"]
+        f"将活动组“{TWO}”改名为“第二组”；以下内容随之改用新名称：委员2人、活动1场、提醒1条、"
+        "组员记录2条",
+        f"  名册文件中如仍写“{TWO}”，下次导入时会再次新建该活动组：请一并更正名册文件",
+        "（试运行：未写入任何内容）"]
     assert world.snapshot() == before
 
     assert world.cli("rename", TWO, "第２组 ", "--yes") == 0  # typed full-width: kept as 第2组
-    assert printed(capsys)[-2:] == [f"Rename {TWO} to 第2组? [y/N] yes (--yes)",
-                                    f"renamed group {TWO} to 第2组"]
+    assert printed(capsys)[-2:] == [f"将“{TWO}”改名为“第2组”吗？[是/否] 是（--yes）",
+                                    f"已将活动组“{TWO}”改名为“第2组”"]
     assert world.group_id("第2组") == two and world.group_id(TWO) is None
     assert world.db("SELECT m.name FROM members m JOIN activity_groups g ON g.id = m.group_id "
                     "WHERE g.name = '第2组' ORDER BY m.id") == [("赵六",), ("王五",)]
@@ -242,36 +244,32 @@ def test_merge_moves_everything_and_keeps_the_members_history(
         ("孙八", slipped, to_db_time(SLIP), None),
     ]
     before = world.snapshot()
+    bind_elsewhere = "如需绑定到其他活动组，请在该群发送 /bindgroup；否则请将本助手移出该群"
     plan = [
-        f"merge group {SLIPPED} into {ONE}, then delete {SLIPPED}:",
-        f"  members: 3 move to {ONE}, with their membership records (as if they had always "
-        f"been in {ONE})",
-        f"  leaders: 钱七 become leader(s) of {ONE} too",
-        f"  events: 2 become events of {ONE} (its members are expected at them)",
-        f"  reminder schedules: 1 go to {ONE} instead",
-        f"  supervision records: 1 are filed under {ONE}",
-        f"  chat: both groups have one; {ONE} keeps “一组委员群”, and “一组（误建）” of {SLIPPED} "
-        "is no longer bound (send /bindgroup there to bind it to another group, or remove the "
-        "bot from it)",
+        f"将活动组“{SLIPPED}”并入“{ONE}”，然后删除“{SLIPPED}”：",
+        f"  委员：3人转入“{ONE}”，连同其组员记录（视同一直在“{ONE}”）",
+        f"  组长：钱七同时成为“{ONE}”的组长",
+        f"  活动：2场转为“{ONE}”的活动（该组委员应参加）",
+        f"  提醒：1条改发“{ONE}”",
+        f"  督导记录：1条归入“{ONE}”",
+        f"  群聊：两个活动组都有群聊；“{ONE}”保留“一组委员群”，“{SLIPPED}”的“一组（误建）”不再"
+        f"绑定（{bind_elsewhere}）",
     ]
     assert world.cli("merge", SLIPPED, ONE, "--dry-run") == 0
-    assert printed(capsys) == [*plan, "(dry run: nothing written)"]
+    assert printed(capsys) == [*plan, "（试运行：未写入任何内容）"]
     assert world.cli("merge", SLIPPED, ONE) == 1  # no terminal, no --yes
     assert printed(capsys)[-2:] == [
-        f"Merge {SLIPPED} into {ONE}? [y/N] no (not a terminal: add --yes to confirm)",
-        "nothing written"]
+        f"将“{SLIPPED}”并入“{ONE}”吗？[是/否] 否（不在终端中运行，无法询问：确认请加 --yes）",
+        "未写入任何内容"]
     assert world.cli("merge", ONE, ONE, "--yes") == 1
-    assert printed(capsys) == [f"groups merge: {ONE}: that is one and the same group; nothing "
-                               "to do"]
+    assert printed(capsys) == [f"groups merge: “{ONE}”是同一个活动组，无需操作"]
     assert world.snapshot() == before
 
     assert world.cli("merge", SLIPPED, ONE, "--yes") == 0
     assert printed(capsys) == [
-        *plan, f"Merge {SLIPPED} into {ONE}? [y/N] yes (--yes)",
-        f"merged group {SLIPPED} into {ONE}: 3 member(s), 2 event(s), 1 reminder schedule(s) "
-        f"moved; {SLIPPED} deleted",
-        "the chat “一组（误建）” is no longer bound: send /bindgroup there to bind it to another "
-        "group, or remove the bot from it"]
+        *plan, f"将“{SLIPPED}”并入“{ONE}”吗？[是/否] 是（--yes）",
+        f"已将活动组“{SLIPPED}”并入“{ONE}”：转入委员3人、活动2场、提醒1条；已删除“{SLIPPED}”",
+        f"群聊“一组（误建）”不再绑定：{bind_elsewhere}"]
     assert world.group_id(SLIPPED) is None
     assert world.db("SELECT name, group_id FROM members WHERE name IN ('张三', '钱七', '孙八') "
                     "ORDER BY id") == [("张三", one), ("钱七", one), ("孙八", one)]
@@ -309,8 +307,52 @@ def test_a_merge_moves_the_chat_of_a_group_into_one_without(
     two = world.group_id(TWO)
     assert world.cli("merge", SLIPPED, TWO, "--yes") == 0
     out = printed(capsys)
-    assert f"  chat: “一组（误建）” becomes the chat of {TWO}" in out
+    assert f"  群聊：“一组（误建）”成为“{TWO}”的群聊" in out
     assert world.db("SELECT id, chat_id, chat_title FROM activity_groups WHERE chat_id = -1002"
                     ) == [(two, -1002, "一组（误建）")]
     assert world.cli("list") == 0
     assert SLIPPED not in capsys.readouterr().out
+
+
+def test_in_english_on_request(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--lang en`: the same answers, table and questions in English."""
+    assert world.cli_en("list") == 0
+    lines = printed(capsys)
+    assert lines[0].split() == ["group", "members", "leaders", "events", "reminders", "chat"]
+    assert lines[4].split() == ["第", "一活动组", "2", "(+1", "left)", "钱七", "2", "1",
+                                "“一组（误建）”"]
+    assert lines[6:] == [
+        "4 group(s)",
+        f"  ! {SLIPPED} looks like {ONE}: a slip? liaison-bot groups merge '{SLIPPED}' {ONE} "
+        f"moves everything of {SLIPPED} to {ONE}",
+    ]
+    assert world.cli_en("delete", SLIPPED) == 1
+    assert printed(capsys) == [
+        f"groups delete: {SLIPPED} is not empty (2 member(s), 1 former member(s), 2 event(s), "
+        "1 reminder schedule(s), 3 membership record(s), 1 supervision record(s), the chat "
+        "“一组（误建）”): deleting it would lose them; merge it into another group instead, "
+        f"which moves everything of it: liaison-bot groups merge '{SLIPPED}' {ONE}"]
+    assert world.cli_en("delete", "第四 活动组") == 1
+    assert printed(capsys) == ["groups delete: no group named '第四 活动组'; did you mean "
+                               f"{EMPTY}? (liaison-bot groups list shows them)"]
+    assert world.cli_en("rename", TWO, "第二组", "--dry-run") == 0
+    assert printed(capsys) == [
+        f"rename group {TWO} to 第二组; what names it follows the new name: 2 member(s), "
+        "1 event(s), 1 reminder schedule(s), 2 membership record(s)",
+        f"  a roster file that still names {TWO} would create that group again at the next "
+        "import: correct the file too",
+        "(dry run: nothing written)"]
+    assert world.cli_en("merge", SLIPPED, ONE) == 1  # no terminal, no --yes
+    assert printed(capsys)[-2:] == [
+        f"Merge {SLIPPED} into {ONE}? [y/N] no (not a terminal: add --yes to confirm)",
+        "nothing written"]
+    assert world.cli_en("merge", SLIPPED, ONE, "--yes") == 0
+    assert printed(capsys)[-2:] == [
+        f"merged group {SLIPPED} into {ONE}: 3 member(s), 2 event(s), 1 reminder schedule(s) "
+        f"moved; {SLIPPED} deleted",
+        "the chat “一组（误建）” is no longer bound: send /bindgroup there to bind it to another "
+        "group, or remove the assistant from it"]
+    assert world.cli_en("delete", EMPTY, "--yes") == 0
+    assert printed(capsys) == [f"delete group {EMPTY} (nothing names it)",
+                               f"Delete group {EMPTY}? [y/N] yes (--yes)",
+                               f"deleted group {EMPTY}"]

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from bot.cli import main
+from bot.core.cli import speaking
 from bot.core.config import Config
 from bot.core.tables import TableFileError
 from bot.members.cli import format_table, import_roster_cli, list_members_cli
@@ -20,7 +22,8 @@ from storage.models import Role
 from tests.clock import SYSTEM
 
 HEADER = "name,phone,sector,group,role\n"
-PHONE_FORMS = "not an 11-digit mobile starting with 1, nor + and a country code"
+PHONE_FORMS = "（应为以1开头的11位手机号，或以+和国家代码开头的号码）"
+ROLES = "（可填：委员、组长、副组长、工作人员、管理员）"
 
 
 def write(tmp_path: Path, text: str, name: str = "roster.csv", encoding: str = "utf-8") -> Path:
@@ -80,21 +83,21 @@ def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
     rows, errors = read_roster(path)
     assert [r.line for r in rows] == [5]
     assert [str(e) for e in errors] == [
-        "row 2: missing name",
-        f"row 3: malformed phone '12345': {PHONE_FORMS}",
-        "row 4: unknown role 'chief' (use member/leader/deputy/staff/admin)",
-        "row 7: same phone as row 5",
-        "row 8: missing phone",
-        "row 9: a leader needs a group",
+        "第2行：缺少姓名",
+        f"第3行：手机号格式不对：“12345”{PHONE_FORMS}",
+        f"第4行：角色填写不对：“chief”{ROLES}",
+        "第7行：与第5行手机号相同",
+        "第8行：缺少手机号",
+        "第9行：组长须填写活动组",
     ]
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "empty"),
-        ("名字,电话号\nA,13800000001\n", "missing: name"),
-        ("name,name,phone\nA,B,13800000001\n", "twice"),
+        ("", "文件是空的"),
+        ("名字,电话号\nA,13800000001\n", "缺少：姓名、手机号"),
+        ("name,姓名,phone\nA,B,13800000001\n", "表头中“姓名”列出现了两次"),
     ],
 )
 def test_unusable_files(tmp_path: Path, text: str, message: str) -> None:
@@ -103,9 +106,9 @@ def test_unusable_files(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_wrong_file_type(tmp_path: Path) -> None:
-    with pytest.raises(TableFileError, match=r"\.xlsx or \.csv"):
+    with pytest.raises(TableFileError, match=r"\.xlsx 或 \.csv"):
         read_roster(write(tmp_path, "x", name="roster.txt"))
-    with pytest.raises(TableFileError, match="cannot open"):
+    with pytest.raises(TableFileError, match="无法打开"):
         read_roster(write(tmp_path, "not a zip", name="roster.xlsx"))
 
 
@@ -139,9 +142,9 @@ def test_mistyped_mainland_phones_are_bad_rows(tmp_path: Path) -> None:
     rows, errors = read_roster(path)
     assert [(r.line, r.phone) for r in rows] == [(4, "+447700900123")]
     assert [str(e) for e in errors] == [
-        f"row 2: malformed phone '138000000011': {PHONE_FORMS}",
-        f"row 3: malformed phone '23300000056': {PHONE_FORMS}",
-        f"row 5: malformed phone '447700900124': {PHONE_FORMS}",
+        f"第2行：手机号格式不对：“138000000011”{PHONE_FORMS}",
+        f"第3行：手机号格式不对：“23300000056”{PHONE_FORMS}",
+        f"第5行：手机号格式不对：“447700900124”{PHONE_FORMS}",
     ]
 
 
@@ -159,11 +162,11 @@ def test_every_problem_of_every_row_in_one_pass(tmp_path: Path) -> None:
     rows, errors = read_roster(path)
     assert [r.line for r in rows] == [2, 3, 4]
     assert [str(e) for e in errors] == [
-        "row 5: missing name",
-        "row 5: unknown role 'chief' (use member/leader/deputy/staff/admin)",
-        "row 6: same phone as row 5",
-        "row 7: a leader needs a group",
-        "row 7: same phone as row 3",
+        "第5行：缺少姓名",
+        f"第5行：角色填写不对：“chief”{ROLES}",
+        "第6行：与第5行手机号相同",
+        "第7行：组长须填写活动组",
+        "第7行：与第3行手机号相同",
     ]
 
 
@@ -199,10 +202,10 @@ async def test_cli_bad_rows_write_nothing(tmp_path: Path, config: Config) -> Non
     out = io.StringIO()
     assert await import_roster_cli(config, bad, dry_run=False, out=out) == 1
     assert out.getvalue().splitlines() == [
-        f"row 3: malformed phone '99': {PHONE_FORMS}",
-        "row 4: missing phone",
-        "row 4: unknown role 'x' (use member/leader/deputy/staff/admin)",
-        "2 bad row(s); nothing written",
+        f"第3行：手机号格式不对：“99”{PHONE_FORMS}",
+        "第4行：缺少手机号",
+        f"第4行：角色填写不对：“x”{ROLES}",
+        "有问题的行共2行，未写入任何内容",
     ]
     assert rows_of(config.storage.path) == before == [("A", "13800000001", "", "g", "member")]
 
@@ -211,26 +214,31 @@ async def test_cli_dry_run_then_import_then_list(tmp_path: Path, config: Config)
     path = write(tmp_path, "姓名,手机号,界别,活动组,角色\n张三,13800000001,经济界,第一组,组长\n")
     out = io.StringIO()
     assert await import_roster_cli(config, path, dry_run=True, out=out) == 0
-    assert "1 added, 0 updated, 0 unchanged (dry run: nothing written)" in out.getvalue()
+    assert out.getvalue().splitlines() == [
+        "  + 第2行：张三（13800000001）将新增",
+        "  + 将新建活动组“第一组”",
+        "新增1人，更新0人，未变0人（试运行：未写入任何内容）",
+    ]
     assert rows_of(config.storage.path) == []
 
     out = io.StringIO()
     assert await import_roster_cli(config, path, dry_run=False, out=out) == 0
-    assert out.getvalue().splitlines()[-1] == "1 added, 0 updated, 0 unchanged"
+    assert out.getvalue().splitlines()[-1] == "新增1人，更新0人，未变0人"
     assert rows_of(config.storage.path) == [("张三", "13800000001", "经济界", "第一组", "leader")]
 
     out = io.StringIO()
     assert await import_roster_cli(config, path, dry_run=False, out=out) == 0
-    assert out.getvalue().splitlines()[-1] == "0 added, 0 updated, 1 unchanged"
+    assert out.getvalue().splitlines()[-1] == "新增0人，更新0人，未变1人"
 
     out = io.StringIO()
     assert await list_members_cli(config, group="第一组", out=out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[0].split() == ["name", "phone", "sector", "group", "role", "telegram"]
-    assert lines[2].split() == ["张三", "13800000001", "经济界", "第一组", "leader", "-"]
+    assert lines[0].split() == ["姓名", "手机号", "界别", "活动组", "角色", "Telegram"]
+    assert lines[2].split() == ["张三", "13800000001", "经济界", "第一组", "组长", "-"]
+    assert lines[3] == "共1人"
     out = io.StringIO()
     assert await list_members_cli(config, group="nope", out=out) == 1
-    assert "no members in group 'nope'" in out.getvalue()
+    assert out.getvalue() == "活动组“nope”中没有委员\n"
 
 
 def test_table_aligns_wide_characters() -> None:
@@ -255,36 +263,45 @@ async def test_deputies_by_either_name_need_a_group_and_are_listed(
     out = io.StringIO()
     assert await import_roster_cli(config, bad, dry_run=False, out=out) == 1
     assert out.getvalue().splitlines()[:3] == [
-        "row 2: a deputy needs a group",
-        "row 3: a deputy needs a group",
-        "row 4: unknown role '副 组长' (use member/leader/deputy/staff/admin)",
+        "第2行：副组长须填写活动组",
+        "第3行：副组长须填写活动组",
+        f"第4行：角色填写不对：“副 组长”{ROLES}",
     ]
-    assert out.getvalue().splitlines()[-1] == "3 bad row(s); nothing written"
+    assert out.getvalue().splitlines()[-1] == "有问题的行共3行，未写入任何内容"
 
     good = write(
         tmp_path,
         "姓名,手机号,界别,活动组,角色\n"
         "孙副,13800000001,经济界,第一组,副组长\n"
         "Dora,13800000002,,第二组,DEPUTY\n"
-        "李四,13800000004,,第一组,组长\n",
+        "李四,13800000004,,第一组,组长\n"
+        "Eve,13800000005,,第二组,Deputy Leader\n",  # as the English list names it
         name="good.csv",
     )
     rows, errors = read_roster(good)
     assert errors == []
-    assert [r.role for r in rows] == [Role.DEPUTY, Role.DEPUTY, Role.LEADER]
+    assert [r.role for r in rows] == [Role.DEPUTY, Role.DEPUTY, Role.LEADER, Role.DEPUTY]
     out = io.StringIO()
     assert await import_roster_cli(config, good, dry_run=False, out=out) == 0
     assert rows_of(config.storage.path) == [
         ("孙副", "13800000001", "经济界", "第一组", "deputy"),
         ("Dora", "13800000002", "", "第二组", "deputy"),
         ("李四", "13800000004", "", "第一组", "leader"),
+        ("Eve", "13800000005", "", "第二组", "deputy"),
+    ]
+    out = io.StringIO()
+    with speaking("en"):
+        assert await list_members_cli(config, group="第二组", out=out) == 0
+    assert [line.split() for line in out.getvalue().splitlines()[2:4]] == [
+        ["Dora", "13800000002", "第二组", "deputy", "leader", "-"],
+        ["Eve", "13800000005", "第二组", "deputy", "leader", "-"],
     ]
     out = io.StringIO()
     assert await list_members_cli(config, group="第一组", out=out) == 0
     lines = out.getvalue().splitlines()
     assert sorted(line.split() for line in lines[2:4]) == [
-        ["孙副", "13800000001", "经济界", "第一组", "deputy", "-"],
-        ["李四", "13800000004", "第一组", "leader", "-"],  # no sector
+        ["孙副", "13800000001", "经济界", "第一组", "副组长", "-"],
+        ["李四", "13800000004", "第一组", "组长", "-"],  # no sector
     ]
 
 
@@ -299,3 +316,39 @@ async def test_a_member_made_deputy_by_a_later_file(tmp_path: Path) -> None:
             ("A", ["role"]), ("B", ["role"])]
         roles = {m.name: m.role for m in await MemberRepository(db).list_members()}
         assert roles == {"A": Role.DEPUTY, "B": Role.MEMBER}
+
+
+def test_the_import_speaks_chinese_by_default_and_english_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`members import` and `members list` in the committee's language: Chinese unless
+    `--lang en` (or `[committee] language = "en"`) asks for English."""
+    toml = tmp_path / "config.toml"
+    toml.write_text(f'[telegram]\ntoken = "1:x"\n[storage]\npath = "{tmp_path / "bot.db"}"\n',
+                    encoding="utf-8")
+    bad = write(tmp_path, HEADER + "A,13800000001,,g,member\nB,13800000002,,g,member\n"
+                "C,13800000003,,g,member\nD,13800000004,,g,member\nE,13800000005,,,leader\n")
+    command = ["--config", str(toml), "members", "import", str(bad)]
+    assert main(command) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "第6行：组长须填写活动组", "有问题的行共1行，未写入任何内容"]
+    assert main([*command, "--lang", "en"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "row 6: a leader needs a group", "1 bad row(s); nothing written"]
+
+    good = write(tmp_path, HEADER + "A,13800000001,经济界,g,leader\n", name="good.csv")
+    assert main(["--config", str(toml), "members", "import", str(good)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "新增1人，更新0人，未变0人"
+    assert main(["--config", str(toml), "--lang", "en", "members", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["name", "phone", "sector", "group", "role", "telegram"]
+    assert lines[2].split() == ["A", "13800000001", "经济界", "g", "leader", "-"]
+    assert lines[3:] == ["1 member(s)"]
+
+    toml.write_text(toml.read_text(encoding="utf-8") + '[committee]\nlanguage = "en"\n',
+                    encoding="utf-8")
+    assert main(["--config", str(toml), "members", "import", str(good), "--dry-run"]) == 0
+    assert capsys.readouterr().out == (
+        "0 added, 0 updated, 1 unchanged (dry run: nothing written)\n")
+    assert main(["--config", str(toml), "--lang", "zh", "members", "list", "--group", "h"]) == 1
+    assert capsys.readouterr().out == "活动组“h”中没有委员\n"

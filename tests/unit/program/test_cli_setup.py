@@ -1,6 +1,7 @@
 """The `liaison-bot` command before anything is set up: no config file, a database that does
 not exist yet, a backup target that needs a folder or would replace a file, a malformed token.
-What the operator sees is asserted (exit status, the one line on stderr) and what is on disk."""
+What the operator sees is asserted (exit status, the one line on stderr, in Chinese unless
+`--lang en`) and what is on disk."""
 
 import sqlite3
 from pathlib import Path
@@ -46,6 +47,7 @@ def test_without_a_config_file_the_cli_says_which_file_and_stops(
         assert main(command) == 2, command
         captured = capsys.readouterr()
         [line] = captured.err.splitlines()
+        assert line.startswith("liaison-bot: 找不到配置文件“"), line
         assert str(folder / "config.toml") in line, line
         assert "config.example.toml" in line, line
         assert captured.out == ""
@@ -69,7 +71,7 @@ def test_doctor_does_not_create_the_database(
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     database = folder / "data" / "liaison.db"
-    assert f"FAIL database {database} does not exist yet" in out
+    assert f"【异常】数据库“{database}”尚不存在" in out
     assert not (folder / "data").exists()
 
 
@@ -104,7 +106,8 @@ def test_backup_of_a_database_that_does_not_exist_is_refused(
 ) -> None:
     write_config(folder)
     assert main(["backup", "copy.db"]) == 1
-    assert "does not exist" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "不存在" in err and str(folder / "data" / "liaison.db") in err, err
     assert sorted(p.name for p in folder.iterdir()) == ["config.toml"]
 
 
@@ -117,5 +120,47 @@ def test_a_malformed_token_is_recognised_as_one(
     write_config(folder, token=token)
     assert main(["run"]) == 2
     [line] = capsys.readouterr().err.splitlines()
-    assert "malformed" in line and "@BotFather" in line, line
+    assert "令牌格式有误" in line and "@BotFather" in line, line
     assert token not in line  # the token is never printed
+
+
+def test_the_command_line_speaks_chinese_unless_told_english(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same fact, the missing config file, in Chinese by default and in today's English
+    with `--lang en`, wherever on the line it is given."""
+    assert main(["members", "list"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == (f"liaison-bot: 找不到配置文件“{folder / 'config.toml'}”（依次查找 --config、"
+                    "$LIAISON_BOT_CONFIG、当前文件夹的 config.toml）；"
+                    "请将 config.example.toml 复制到该位置并填写")
+    for command in (["--lang", "en", "members", "list"], ["members", "list", "--lang", "en"]):
+        assert main(command) == 2, command
+        captured = capsys.readouterr()
+        assert captured.err.splitlines() == [
+            f"liaison-bot: no config file {folder / 'config.toml'} (looked for --config, else "
+            "$LIAISON_BOT_CONFIG, else config.toml in the current folder); copy "
+            "config.example.toml there and fill it in"], command
+        assert captured.out == ""
+
+
+def test_config_given_after_the_subcommand_is_read(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--config` after the subcommand names the file as well as before it: its language, its
+    database."""
+    other = folder / "elsewhere"
+    other.mkdir()
+    path = write_config(other)
+    path.write_text(path.read_text(encoding="utf-8") + '[committee]\nlanguage = "en"\n',
+                    encoding="utf-8")
+    (folder / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    assert main(["members", "import", "roster.csv", "--config", str(path)]) == 0
+    assert (other / "data" / "liaison.db").is_file()
+    capsys.readouterr()
+    assert main(["members", "list", "--config", str(path)]) == 0
+    assert "张三" in capsys.readouterr().out
+    assert main(["doctor", "--config", str(path)]) == 1  # the config's language: English
+    out = capsys.readouterr().out
+    assert f"ok   database {other / 'data' / 'liaison.db'}: 1 members (0 bound), 1 groups" in out
+    assert not (folder / "data").exists()

@@ -17,6 +17,7 @@ import pytest
 from openpyxl import Workbook
 
 import storage.db
+from bot.core.cli import speaking
 from bot.core.config import Config, StorageConfig
 from bot.core.tables import RowError
 from bot.reminders.audience import Audience
@@ -119,15 +120,15 @@ def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
     )
     rows, errors = read_calendar(path)
     assert [str(e) for e in errors] == [
-        "row 3: bad date '2027-02-30' (use 2027-02-06, 2027/2/6 or 2027年2月6日)",
-        "row 4: unknown kind '请假' (use workday/holiday, 上班/放假)",
-        "row 5: missing kind (workday/holiday, 上班/放假)",
-        "row 6: missing date",
-        "row 7: same date as row 2",
-        "row 8: bad date 'tomorrow' (use 2027-02-06, 2027/2/6 or 2027年2月6日)",
-        "row 8: unknown kind 'vacation' (use workday/holiday, 上班/放假)",
-        "row 8: name longer than 50 characters",
-        "row 9: same date as row 4",
+        "第3行：日期“2027-02-30”有误（请写成2027-02-06、2027/2/6或2027年2月6日）",
+        "第4行：未能识别类型“请假”（请填上班/放假，或workday/holiday）",
+        "第5行：缺少类型（上班/放假，或workday/holiday）",
+        "第6行：缺少日期",
+        "第7行：日期与第2行重复",
+        "第8行：日期“tomorrow”有误（请写成2027-02-06、2027/2/6或2027年2月6日）",
+        "第8行：未能识别类型“vacation”（请填上班/放假，或workday/holiday）",
+        "第8行：名称超过50个字",
+        "第9行：日期与第4行重复",
     ]
     assert rows == [CalendarRow(2, date(2027, 2, 6), H, "春节")]
 
@@ -135,7 +136,7 @@ def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
 def test_a_mistyped_date_in_the_first_row_is_a_bad_row_not_a_header(tmp_path: Path) -> None:
     rows, errors = read_calendar(write(tmp_path, "2027-13-01,放假,春节\n2027-02-07,放假,春节\n"))
     assert errors == [
-        RowError(1, "bad date '2027-13-01' (use 2027-02-06, 2027/2/6 or 2027年2月6日)")
+        RowError(1, "日期“2027-13-01”有误（请写成2027-02-06、2027/2/6或2027年2月6日）")
     ]
     rows, errors = read_calendar(write(tmp_path, "二月六日,放假,春节\n"))
     assert [e.line for e in errors] == [1] and rows == []
@@ -144,9 +145,9 @@ def test_a_mistyped_date_in_the_first_row_is_a_bad_row_not_a_header(tmp_path: Pa
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "the file is empty"),
-        ("\n,,\n\n", "the file is empty"),
-        ("日期,类型,名称\n", "the file lists no days (only a header row)"),
+        ("", "文件是空的"),
+        ("\n,,\n\n", "文件是空的"),
+        ("日期,类型,名称\n", "文件中只有表头，没有日期"),
     ],
 )
 def test_a_file_without_days_is_refused(tmp_path: Path, text: str, message: str) -> None:
@@ -156,10 +157,25 @@ def test_a_file_without_days_is_refused(tmp_path: Path, text: str, message: str)
 
 
 def test_a_missing_file_or_another_type_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(CalendarFileError, match="no such file"):
+    with pytest.raises(CalendarFileError, match="没有这个文件"):
         read_calendar(tmp_path / "nope.csv")
-    with pytest.raises(CalendarFileError, match=r"use a \.xlsx or \.csv file"):
+    with pytest.raises(CalendarFileError, match=r"请用 \.xlsx 或 \.csv 文件"):
         read_calendar(write(tmp_path, "2027-02-06,放假,春节\n", "2027.txt"))
+
+
+def test_row_problems_are_chinese_by_default_and_english_on_request(tmp_path: Path) -> None:
+    path = write(tmp_path, "2027-02-06,放假,春节\n2027-02-06,上班班,春节\n")
+    _, errors = read_calendar(path)
+    assert [str(e) for e in errors] == [
+        "第2行：未能识别类型“上班班”（请填上班/放假，或workday/holiday）",
+        "第2行：日期与第1行重复",
+    ]
+    with speaking("en"):
+        _, errors = read_calendar(path)
+        assert [str(e) for e in errors] == [
+            "row 2: could not read the kind '上班班' (use workday/holiday, 上班/放假)",
+            "row 2: same date as row 1",
+        ]
 
 
 # -- importing at the command line ----------------------------------------------------------
@@ -216,20 +232,20 @@ async def test_import_writes_every_day_with_its_name_and_moves_planned_reminders
     config = config_at(tmp_path / "bot.db", datetime(2027, 2, 15, 10, 0, tzinfo=ZONE))
     schedule = await add_monthly(config)
     _, listed = await run(list_cli, config)
-    assert "next 2027-02-22 09:00" in listed, listed
+    assert "下次发送：2027-02-22 09:00" in listed, listed
     key = f"schedule:{schedule}:2027-02-20"
 
     path = write(tmp_path, FILE_2027, "2027调休.csv")
     status, printed = await run(calendar_import_cli, config, path, dry_run=True)
     assert status == 0
-    assert printed == ("5 day(s) would be written: 3 holiday, 2 workday (5 in 2027); "
-                       "5 new or changed; dry run: nothing written\n")
+    assert printed == ("将写入5天：放假日3天，上班日2天（2027年5天）；新增或改动5天"
+                       "（试运行：未写入任何内容）\n")
     assert stored(config.storage.path, "SELECT * FROM calendar_days") == []
 
     status, printed = await run(calendar_import_cli, config, path, dry_run=False)
     assert status == 0, printed
-    assert printed == ("5 day(s) written: 3 holiday, 2 workday (5 in 2027); 5 new or changed; "
-                       "reminders planned again\n")
+    assert printed == ("已写入5天：放假日3天，上班日2天（2027年5天）；新增或改动5天；"
+                       "提醒已重新安排\n")
     assert stored(config.storage.path,
                   "SELECT day, kind, name, set_by FROM calendar_days ORDER BY day") == [
         ("2027-02-06", "holiday", "春节", None),
@@ -244,7 +260,7 @@ async def test_import_writes_every_day_with_its_name_and_moves_planned_reminders
         ("due", "2027-02-20T01:00:00.000000+00:00")
     ]
     _, listed = await run(list_cli, config)
-    assert "next 2027-02-20 09:00" in listed, listed
+    assert "下次发送：2027-02-20 09:00" in listed, listed
     audit = stored(config.storage.path,
                    "SELECT action, subject, detail FROM audit_log WHERE action LIKE 'calendar%'")
     assert [(a, s, json.loads(str(d))) for a, s, d in audit] == [
@@ -263,14 +279,14 @@ async def test_a_file_with_a_bad_row_writes_nothing(tmp_path: Path) -> None:
     status, printed = await run(calendar_import_cli, config, bad, dry_run=False)
     assert status == 1
     assert printed == (
-        "row 2: unknown kind '上班班' (use workday/holiday, 上班/放假)\n"
-        "row 3: same date as row 1\n"
-        "2 bad row(s); nothing written\n"
+        "第2行：未能识别类型“上班班”（请填上班/放假，或workday/holiday）\n"
+        "第3行：日期与第1行重复\n"
+        "有问题的行共2行，未写入任何内容\n"
     )
     assert stored(config.storage.path, "SELECT * FROM calendar_days ORDER BY day") == before
     status, printed = await run(calendar_import_cli, config, tmp_path / "none.csv",
                                 dry_run=False)
-    assert (status, printed) == (1, f"{tmp_path / 'none.csv'}: no such file: "
+    assert (status, printed) == (1, f"{tmp_path / 'none.csv'}：没有这个文件："
                                     f"{tmp_path / 'none.csv'}\n")
     assert len(stored(config.storage.path,
                       "SELECT * FROM audit_log WHERE action = 'calendar_import'")) == 1
@@ -286,14 +302,13 @@ async def test_a_corrected_file_updates_and_lists_the_office_days_it_leaves_out(
     status, printed = await run(calendar_import_cli, config, corrected, dry_run=False)
     assert status == 0
     assert printed.splitlines() == [
-        "  ? 2027-02-10 holiday (set by the office before) is not in the file "
-        "(kept; calendar set DAY clear removes it)",
-        "  ? 2027-02-11 holiday (set by the office before) is not in the file "
-        "(kept; calendar set DAY clear removes it)",
-        "  ? 2027-02-20 workday (set by the office before) is not in the file "
-        "(kept; calendar set DAY clear removes it)",
-        "3 day(s) written: 1 holiday, 2 workday (3 in 2027); 2 new or changed; "
-        "reminders planned again",
+        "  ? 2027-02-10（放假日，此前由机关设定）不在文件中：已保留；"
+        "如需删除，请用 calendar set 2027-02-10 clear",
+        "  ? 2027-02-11（放假日，此前由机关设定）不在文件中：已保留；"
+        "如需删除，请用 calendar set 2027-02-11 clear",
+        "  ? 2027-02-20（上班日，此前由机关设定）不在文件中：已保留；"
+        "如需删除，请用 calendar set 2027-02-20 clear",
+        "已写入3天：放假日1天，上班日2天（2027年3天）；新增或改动2天；提醒已重新安排",
     ]
     assert stored(config.storage.path, "SELECT day, kind, name FROM calendar_days "
                   "WHERE day IN ('2027-02-21', '2027-10-09') ORDER BY day") == [
@@ -316,41 +331,50 @@ async def test_show_lists_the_whole_year_the_office_days_marked(tmp_path: Path) 
     status, shown = await run(calendar_show_cli, config, 2027)
     lines = shown.splitlines()
     assert status == 0
-    assert lines[0] == ("2027: 调休 NOT known yet: import them with calendar import FILE "
-                        "(or set a day with calendar set DAY workday|holiday)")
-    assert lines[1] == "19 holiday(s), 0 调休 working day(s); 0 set by the office"
-    assert "  2027-02-06 holiday                     Sat  春节" in lines  # the library's
-    assert not any("workday" in line for line in lines[2:])  # no 调休 known yet
+    assert lines[0] == ("2027年调休安排：尚未录入。请用 calendar import FILE 导入"
+                        "（或用 calendar set DAY workday|holiday 逐日设定）")
+    assert lines[1] == "放假日19天，调休上班日0天；其中机关设定0天"
+    assert "  2027-02-06 放假日              周六  春节" in lines  # the library's
+    assert not any("上班日" in line for line in lines[2:])  # no 调休 known yet
 
     await run(calendar_import_cli, config, write(tmp_path, FILE_2027), dry_run=False)
     _, shown = await run(calendar_show_cli, config, 2027)
     lines = shown.splitlines()
-    assert lines[0] == "2027: 调休 known"
-    assert lines[1] == "20 holiday(s), 2 调休 working day(s); 5 set by the office"
+    assert lines[0] == "2027年调休安排：已录入"
+    assert lines[1] == "放假日20天，调休上班日2天；其中机关设定5天"
     assert lines[2:] == [
+        "  2027-01-01 放假日              周五  元旦",
+        "  2027-02-05 放假日              周五  农历除夕",
+        "  2027-02-06 放假日 （机关设定） 周六  春节",
+        "  2027-02-07 放假日              周日  春节",
+        "  2027-02-08 放假日              周一  春节",
+        "  2027-02-09 放假日              周二  春节（补假）",
+        "  2027-02-10 放假日 （机关设定） 周三  春节",  # the library: 春节（补假）
+        "  2027-02-11 放假日 （机关设定） 周四  春节",
+        "  2027-02-20 上班日 （机关设定） 周六  春节调休上班",
+        "  2027-04-05 放假日              周一  清明节",
+        "  2027-05-01 放假日              周六  劳动节",
+        "  2027-05-02 放假日              周日  劳动节",
+        "  2027-05-03 放假日              周一  劳动节（补假）",
+        "  2027-05-04 放假日              周二  劳动节（补假）",
+        "  2027-06-09 放假日              周三  端午节",
+        "  2027-09-15 放假日              周三  中秋节",
+        "  2027-10-01 放假日              周五  国庆节",
+        "  2027-10-02 放假日              周六  国庆节",
+        "  2027-10-03 放假日              周日  国庆节",
+        "  2027-10-04 放假日              周一  国庆节（补假）",
+        "  2027-10-05 放假日              周二  国庆节（补假）",
+        "  2027-10-09 上班日 （机关设定） 周六  国庆节调休上班",
+    ]
+    with speaking("en"):
+        _, shown = await run(calendar_show_cli, config, 2027)
+    assert shown.splitlines()[:4] == [
+        "2027: 调休 known",
+        "20 holiday(s), 2 调休 working day(s); 5 set by the office",
         "  2027-01-01 holiday                     Fri  元旦",
         "  2027-02-05 holiday                     Fri  农历除夕",
-        "  2027-02-06 holiday (set by the office) Sat  春节",
-        "  2027-02-07 holiday                     Sun  春节",
-        "  2027-02-08 holiday                     Mon  春节",
-        "  2027-02-09 holiday                     Tue  春节（补假）",
-        "  2027-02-10 holiday (set by the office) Wed  春节",  # the library: 春节（补假）
-        "  2027-02-11 holiday (set by the office) Thu  春节",
-        "  2027-02-20 workday (set by the office) Sat  春节调休上班",
-        "  2027-04-05 holiday                     Mon  清明节",
-        "  2027-05-01 holiday                     Sat  劳动节",
-        "  2027-05-02 holiday                     Sun  劳动节",
-        "  2027-05-03 holiday                     Mon  劳动节（补假）",
-        "  2027-05-04 holiday                     Tue  劳动节（补假）",
-        "  2027-06-09 holiday                     Wed  端午节",
-        "  2027-09-15 holiday                     Wed  中秋节",
-        "  2027-10-01 holiday                     Fri  国庆节",
-        "  2027-10-02 holiday                     Sat  国庆节",
-        "  2027-10-03 holiday                     Sun  国庆节",
-        "  2027-10-04 holiday                     Mon  国庆节（补假）",
-        "  2027-10-05 holiday                     Tue  国庆节（补假）",
-        "  2027-10-09 workday (set by the office) Sat  国庆节调休上班",
     ]
+    assert "  2027-02-06 holiday (set by the office) Sat  春节" in shown.splitlines()
 
 
 async def test_show_names_the_librarys_swaps_and_the_office_overrides(tmp_path: Path) -> None:
@@ -363,19 +387,19 @@ async def test_show_names_the_librarys_swaps_and_the_office_overrides(tmp_path: 
               write(tmp_path, "2026-02-24,放假,春节延休\n"), dry_run=False)
     _, shown = await run(calendar_show_cli, config, 2026)
     lines = shown.splitlines()
-    assert lines[:2] == ["2026: 调休 known",
-                         "24 holiday(s), 6 调休 working day(s); 3 set by the office"]
+    assert lines[:2] == ["2026年调休安排：已录入",
+                         "放假日24天，调休上班日6天；其中机关设定3天"]
     assert lines[2:4] == [
-        "  2026-01-01 holiday                     Thu  元旦",
-        "  2026-01-02 holiday                     Fri  休息日（由 2026-01-04 调休）",
+        "  2026-01-01 放假日              周四  元旦",
+        "  2026-01-02 放假日              周五  休息日（由 2026-01-04 调休）",
     ]
-    assert "  2026-01-04 workday                     Sun  调休上班（2026-01-02 休息）" in lines
-    assert lines[lines.index("  2026-02-23 holiday                     Mon  "
+    assert "  2026-01-04 上班日              周日  调休上班（2026-01-02 休息）" in lines
+    assert lines[lines.index("  2026-02-23 放假日              周一  "
                              "休息日（由 2026-02-28 调休）") + 1] == (
-        "  2026-02-24 holiday (set by the office) Tue  春节延休")
-    assert "  2026-10-01 holiday (set by the office) Thu  国庆节" in lines
+        "  2026-02-24 放假日 （机关设定） 周二  春节延休")
+    assert "  2026-10-01 放假日 （机关设定） 周四  国庆节" in lines
     assert "  2026-10-04" not in shown  # a Sunday of the break: an ordinary weekend day
-    assert lines[-1] == "  2026-12-31 holiday (set by the office) Thu  -"
+    assert lines[-1] == "  2026-12-31 放假日 （机关设定） 周四  -"
 
 
 async def test_0014_gives_the_office_days_of_a_deployed_database_no_name(

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from bot.core.auth import NotAllowed, Refused
+from bot.core.cli import speaking
 from bot.reminders.proposal_import import import_filings
 from bot.reminders.proposals import FilingOutcome, ProposalProblem
 from bot.reminders.service import ReminderService
@@ -170,8 +171,13 @@ async def test_the_office_export_is_matched_by_phone_and_by_name(
                           second["id"]: 3}
     assert [(p.line, p.reason) for p in dry.problems] == [
         (5, "several"), (6, "nobody"), (8, "bad_count")]
-    assert [str(p) for p in dry.problems][:2] == [
-        "row 5: 委员三 matches several members", "row 6: 张某某 matches no member"]
+    assert [str(p) for p in dry.problems] == [
+        "第5行：名册中有多位委员名为“委员三”，请改填手机号", "第6行：名册中没有“张某某”",
+        "第8行：“委员四”的件数须为0至99"]
+    with speaking("en"):
+        assert [str(p) for p in dry.problems] == [
+            "row 5: 委员三 matches several members", "row 6: 张某某 matches no member",
+            "row 8: 委员四 has a count that is not 0–99"]
     assert await world.db.fetch_all("SELECT * FROM proposal_filings") == []
 
     await import_filings(service.proposals, world.actor("工作人员"), window.id, export)

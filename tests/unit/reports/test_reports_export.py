@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.core.auth import Why
+from bot.core.cli import speaking
 from bot.core.config import Config, StorageConfig
 from bot.exports.spreadsheet import ExportFormat, format_for
 from bot.reports.export import RegisterFilter, ReportExporter, export_reports_cli
@@ -284,7 +285,7 @@ async def test_command_line_export(world: World, tmp_path: Path) -> None:
         status="adopted", out=out,
     )
     assert code == 0
-    assert f"written: {target}" in out.getvalue()
+    assert out.getvalue() == f"已写入：{target}\n"
     workbook = load_workbook(target, read_only=True)
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     workbook.close()
@@ -293,10 +294,24 @@ async def test_command_line_export(world: World, tmp_path: Path) -> None:
     assert await export_reports_cli(
         config, target, date_from=None, date_to=None, status="nonsense", out=bad
     ) == 2
-    assert "one of: submitted" in bad.getvalue()
+    assert bad.getvalue().startswith(
+        "export: 没有“nonsense”这种状态；可用：submitted（已提交）、")
+    txt = io.StringIO()
     assert await export_reports_cli(
-        config, tmp_path / "x.txt", date_from=None, date_to=None, status=None, out=bad
+        config, tmp_path / "x.txt", date_from=None, date_to=None, status=None, out=txt
     ) == 2
+    assert txt.getvalue() == "export: x.txt：文件名须以 .xlsx 或 .csv 结尾\n"
+    with speaking("en"):
+        english, wrong = io.StringIO(), io.StringIO()
+        assert await export_reports_cli(
+            config, target, date_from=None, date_to=None, status=None, out=english
+        ) == 0
+        assert await export_reports_cli(
+            config, target, date_from=None, date_to=None, status="nonsense", out=wrong
+        ) == 2
+    assert english.getvalue() == f"written: {target}\n"
+    assert wrong.getvalue().startswith(
+        "export: unknown status 'nonsense'; one of: submitted (已提交), ")
 
 
 @pytest.mark.parametrize("status", ["adopted", "已采用", "Adopted"])

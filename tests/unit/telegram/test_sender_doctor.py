@@ -7,6 +7,7 @@ from pathlib import Path
 
 from telegram.ext import ExtBot
 
+from bot.core.cli import speaking
 from bot.core.config import Config
 from bot.doctor import run_doctor
 from bot.telegram.ratelimit import PriorityRateLimiter
@@ -89,19 +90,33 @@ async def test_doctor_reports_group_rights_and_token(
     out = io.StringIO()
     assert await run_doctor(config_for(server, tmp_path), out=out) == 1
     lines = out.getvalue().splitlines()
-    assert lines[1].startswith("ok   database") and "1 members (0 bound), 3 groups" in lines[1]
-    assert lines[2] == ("ok   1 update received and not yet handled (the bot handles them "
-                        "when it runs)")
-    assert "ok   token accepted: the bot is @liaison_test_bot" in lines
-    assert "ok   group 一组: bot is administrator" in lines
+    assert lines[0] == "【正常】已读取配置（委员会：政协委员会；时区：Asia/Shanghai）"
+    assert lines[1] == f"【正常】数据库“{tmp_path / 'bot.db'}”：委员1人（已绑定0人），活动组3个"
+    assert lines[2] == "【正常】收到1条更新，尚未处理（运行 liaison-bot run 时处理）"
+    assert "【正常】令牌有效：本助手为 @liaison_test_bot" in lines
+    assert "【正常】活动组“一组”：本助手在群中为管理员" in lines
     assert any(
-        line.startswith("FAIL group 二组: bot is member — make it an admin") for line in lines
+        line.startswith("【异常】活动组“二组”：本助手在群中为普通成员，请将其设为管理员")
+        for line in lines
     )
+    assert "【异常】活动组“三组”：尚未绑定群聊（请在本组群聊中发送 /bindgroup）" in lines
+
+    out = io.StringIO()
+    with speaking("en"):  # `liaison-bot doctor --lang en`
+        assert await run_doctor(config_for(server, tmp_path), out=out) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("ok   database") and "1 members (0 bound), 3 groups" in lines[1]
+    assert lines[2] == ("ok   1 update received and not yet handled (handled while "
+                        "liaison-bot run is running)")
+    assert "ok   token accepted: the assistant is @liaison_test_bot" in lines
+    assert "ok   group 一组: the assistant is administrator" in lines
+    assert any(line.startswith("FAIL group 二组: the assistant is member — make it an admin")
+               for line in lines)
     assert "FAIL group 三组: no chat bound (run /bindgroup in its chat)" in lines
 
     out = io.StringIO()
     assert await run_doctor(config_for(server, tmp_path, token="123456:wrong"), out=out) == 1
-    assert "FAIL the Bot API refused the token: check it with @BotFather" in out.getvalue()
+    assert "【异常】Telegram 拒绝了令牌，请在 @BotFather 处核对" in out.getvalue()
     assert server.token not in out.getvalue()
 
 
@@ -118,7 +133,7 @@ async def test_doctor_says_when_the_bot_api_is_unreachable(tmp_path: Path) -> No
     )
     out = io.StringIO()
     assert await run_doctor(config, out=out) == 1
-    assert "FAIL Bot API at http://127.0.0.1:9/bot not reachable" in out.getvalue()
+    assert "【异常】无法连接 Bot API（http://127.0.0.1:9/bot）：" in out.getvalue()
 
 
 async def test_backup_while_another_connection_writes(db: Database, tmp_path: Path) -> None:

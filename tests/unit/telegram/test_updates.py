@@ -323,4 +323,5 @@ async def test_an_update_that_stops_the_bot_each_time_is_set_aside(
     out = io.StringIO()
     config = Config.model_validate({"storage": {"path": str(db.path)}})
     await run_doctor(config, out=out)
-    assert f"update 40 set aside after {MAX_REPLAYS + 1} tries" in out.getvalue()
+    assert f"【注意】更新40已搁置：共处理{MAX_REPLAYS + 1}次" in out.getvalue()
+    assert "UTC" not in out.getvalue()  # received at, in the committee's zone
