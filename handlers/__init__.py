@@ -1,2 +1,2 @@
 """Telegram glue, one package per capability; each declares itself in one `Capability` object
-(its package's `CAPABILITY`), and the wiring (bot/app.py) registers them all."""
+(its package's `CAPABILITY`), and the wiring (liaison/app.py) registers them all."""

@@ -15,9 +15,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, from_db_time, to_db_time
-from storage.members import _MEMBER_SELECT, _member
-from storage.models import (
+from domain.models import (
     CheckIn,
     CheckInMethod,
     Event,
@@ -31,6 +29,8 @@ from storage.models import (
     Member,
     Venue,
 )
+from storage.db import Database, from_db_time, to_db_time
+from storage.members import _MEMBER_SELECT, _member
 from storage.rows import fetch_rows, required_time
 
 _EVENT_SELECT = """

@@ -7,8 +7,8 @@ import json
 
 from pydantic import BaseModel
 
+from domain.models import Conversation
 from storage.db import Database, from_db_time, to_db_time
-from storage.models import Conversation
 
 
 class SettingsRepository:

@@ -11,10 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from storage import report_rows
-from storage.audit import record_audit
-from storage.db import Database, to_db_time
-from storage.duty_models import (
+from domain.duty_models import (
     AdoptedReport,
     DigestSwitch,
     Dimension,
@@ -31,7 +28,10 @@ from storage.duty_models import (
     Scope,
     YearEvent,
 )
-from storage.models import LeaderComment
+from domain.models import LeaderComment
+from storage import report_rows
+from storage.audit import record_audit
+from storage.db import Database, to_db_time
 from storage.rows import fetch_rows, required_time
 
 

@@ -12,8 +12,8 @@ from enum import StrEnum
 
 import aiosqlite
 
+from domain.models import ActivityGroup
 from storage.db import Database, to_db_time
-from storage.models import ActivityGroup
 
 _SEPARATOR = "\x1f"
 _NAMES_AUDIENCE = (

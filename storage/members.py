@@ -7,8 +7,8 @@ from datetime import datetime
 
 import aiosqlite
 
+from domain.models import ActivityGroup, Invite, Member, Role
 from storage.db import Database, from_db_time, to_db_time
-from storage.models import ActivityGroup, Invite, Member, Role
 from storage.rows import fetch_rows
 
 _MEMBER_SELECT = """

@@ -8,9 +8,9 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from domain.models import Member, Role
+from domain.proposal_models import FilingSource, ProposalFiling, ProposalWindow, WindowStatus
 from storage.db import Database, to_db_time
-from storage.models import Member, Role
-from storage.proposal_models import FilingSource, ProposalFiling, ProposalWindow, WindowStatus
 from storage.rows import placeholders, required_time
 
 # Who files proposals: the members and the group leaders (staff are not 委员).

@@ -9,16 +9,16 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.db import Database, from_db_time, to_db_time
-from storage.members import _member
-from storage.models import Member, Role
-from storage.reminder_models import (
+from domain.models import Member, Role
+from domain.reminder_models import (
     OccurrenceStatus,
     ReminderKind,
     ReminderOccurrence,
     ReminderSchedule,
     ScheduleStatus,
 )
+from storage.db import Database, from_db_time, to_db_time
+from storage.members import _member
 from storage.rows import fetch_rows, placeholders, required_time
 
 

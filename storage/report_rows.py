@@ -12,8 +12,7 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from storage.db import from_db_time, to_db_time
-from storage.models import (
+from domain.models import (
     AttachmentKind,
     LeaderComment,
     Report,
@@ -23,6 +22,7 @@ from storage.models import (
     ReportMove,
     ReportStatus,
 )
+from storage.db import from_db_time, to_db_time
 from storage.rows import fetch_rows, placeholders, required_time
 
 # author_telegram_id and the co-authors' telegram_user_id say whom to tell of a change: none

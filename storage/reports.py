@@ -9,9 +9,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from storage import report_rows
-from storage.db import Database, to_db_time
-from storage.models import (
+from domain.models import (
     AttachmentKind,
     LeaderComment,
     Report,
@@ -21,6 +19,8 @@ from storage.models import (
     ReportStatus,
     ReportVersion,
 )
+from storage import report_rows
+from storage.db import Database, to_db_time
 from storage.report_rows import ReportQuery
 from storage.rows import fetch_rows, placeholders, required_time
 

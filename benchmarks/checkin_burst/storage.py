@@ -33,9 +33,9 @@ from zoneinfo import ZoneInfo
 from bot.attendance.outcomes import CheckInOutcome
 from bot.attendance.service import AttendanceService
 from domain.clock import Clock
+from domain.models import CheckInMethod, EventDraft, EventType, Member
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
-from storage.models import CheckInMethod, EventDraft, EventType, Member
 
 TARGET_RATIO = 0.25
 

@@ -19,8 +19,7 @@ from typing import Any
 
 from bot.duty_record.rules import Target, points
 from bot.duty_record.service import DutyLists, DutyRecord, DutyRecordService
-from storage.db import Database
-from storage.duty_models import (
+from domain.duty_models import (
     Dimension,
     DutyCounts,
     EventLine,
@@ -31,6 +30,7 @@ from storage.duty_models import (
     ProposalLine,
     ReportLine,
 )
+from storage.db import Database
 from storage.duty_record import Span
 
 _LEVELS = ("city", "province", "national")

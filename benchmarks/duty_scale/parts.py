@@ -31,11 +31,11 @@ from bot.core.auth import Actor
 from bot.core.config import DutyRecordConfig
 from bot.duty_record.service import DutyLists, DutyRecord, DutyRecordService
 from domain.clock import Clock
+from domain.duty_models import Scope
+from domain.models import Member
 from storage.db import Database
-from storage.duty_models import Scope
 from storage.duty_record import _COUNTS, _with
 from storage.members import MemberRepository
-from storage.models import Member
 
 # The full-year export (bot/duty_record/export.py, written in parallel with this benchmark).
 # Until it is there the export part times the data it is built from: records + lists.

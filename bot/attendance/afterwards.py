@@ -27,9 +27,7 @@ from bot.attendance.outcomes import (
 from bot.attendance.permissions import require_groups
 from bot.attendance.rules import attendance_status, judge_mark
 from bot.core.auth import Action, Actor, NotAllowed, audited_as
-from storage.attendance import AttendanceRepository
-from storage.audit import record_audit
-from storage.models import (
+from domain.models import (
     AttendanceStatus,
     CheckIn,
     CheckInMethod,
@@ -37,6 +35,8 @@ from storage.models import (
     LeaveStatus,
     Member,
 )
+from storage.attendance import AttendanceRepository
+from storage.audit import record_audit
 
 _STANDING = {
     MarkStatus.PRESENT: AttendanceStatus.PRESENT,

@@ -22,7 +22,7 @@ from bot.attendance.rules import (
 )
 from bot.attendance.tokens import RotatingToken, TokenVerdict
 from bot.core.auth import Action, Actor, NotAllowed
-from storage.models import CheckInMethod, EventStatus, Member
+from domain.models import CheckInMethod, EventStatus, Member
 
 
 class CheckIns(AttendanceBase):

@@ -49,9 +49,7 @@ from bot.core.tables import RowError, TableFileError, print_row_errors
 from bot.core.texts import catalog, tr
 from bot.core.timeparse import TimeReading, read_local_datetime
 from bot.telegram.links import deep_link, fetch_bot_username
-from storage.db import Database
-from storage.members import MemberRepository
-from storage.models import (
+from domain.models import (
     ActivityGroup,
     Event,
     EventDraft,
@@ -60,6 +58,8 @@ from storage.models import (
     EventType,
     Venue,
 )
+from storage.db import Database
+from storage.members import MemberRepository
 
 # Event type names typed at the command line, and the projector page, are Chinese whatever
 # the command line speaks (the page is for the members in the room).

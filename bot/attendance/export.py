@@ -28,15 +28,15 @@ from bot.core.config import Config
 from bot.core.texts import tr
 from bot.exports.exporter import Exporter, export_from_cli
 from bot.exports.spreadsheet import PageLayout, Sheet
-from storage.db import Database
-from storage.members import MemberRepository
-from storage.models import (
+from domain.models import (
     AttendanceRecord,
     AttendanceStatus,
     Event,
     EventStatus,
     LeaveStatus,
 )
+from storage.db import Database
+from storage.members import MemberRepository
 
 _RECORD_COLUMNS = (
     "event_id", "date", "start", "type", "title", "group", "name", "sector", "status",

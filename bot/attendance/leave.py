@@ -11,9 +11,9 @@ from bot.attendance.outcomes import DecisionOutcome, LeaveDecision, LeaveOutcome
 from bot.attendance.permissions import may_decide_leave
 from bot.attendance.rules import MAX_REASON
 from bot.core.auth import Actor, NotAllowed, audited_as
+from domain.models import EventStatus, LeaveStatus, Member
 from storage.attendance import AttendanceRepository
 from storage.audit import record_audit
-from storage.models import EventStatus, LeaveStatus, Member
 
 
 async def deciders_of(repo: AttendanceRepository, member: Member) -> tuple[Member, ...]:

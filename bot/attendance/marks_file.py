@@ -19,7 +19,7 @@ from bot.attendance.rules import MAX_REASON, mark_status_of
 from bot.core.cli import say
 from bot.core.phones import normalize_roster_phone
 from bot.core.tables import RowError, TableFileError, read_lines
-from storage.models import Member
+from domain.models import Member
 
 _HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("name", "姓名"),

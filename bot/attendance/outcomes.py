@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from storage.models import (
+from domain.models import (
     ActivityGroup,
     AttendanceRecord,
     AttendanceStatus,

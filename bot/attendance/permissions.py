@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bot.core.auth import Action, Actor, NotAllowed
-from storage.models import Event, Member
+from domain.models import Event, Member
 
 
 def may_act_for_groups(actor: Actor | None, action: Action, group_ids: Collection[int]) -> bool:

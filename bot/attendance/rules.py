@@ -17,7 +17,7 @@ from bot.attendance.outcomes import CheckInOutcome, CheckInResult, MarkOutcome, 
 from bot.core.auth import Refused
 from bot.core.config import AttendanceConfig
 from bot.core.timeparse import TimeReading, read_local_datetime
-from storage.models import (
+from domain.models import (
     AttendanceStatus,
     CheckIn,
     CheckInMethod,

@@ -37,9 +37,7 @@ from bot.attendance.rules import (
     rules_from_config,
 )
 from bot.core.auth import Action, Actor, audited_as
-from storage.attendance import AttendanceRepository
-from storage.audit import record_audit
-from storage.models import (
+from domain.models import (
     ActivityGroup,
     AttendanceRecord,
     Event,
@@ -48,6 +46,8 @@ from storage.models import (
     EventStatus,
     Member,
 )
+from storage.attendance import AttendanceRepository
+from storage.audit import record_audit
 
 # Kept importable from here for the CLI and the wiring.
 __all__ = ["AttendanceService", "InvalidEvent", "rules_from_config"]

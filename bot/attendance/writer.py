@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 from bot.attendance.outcomes import CheckInResult
 from bot.attendance.rules import AttendanceRules, CheckInRequest, judge_check_in
+from domain.models import CheckIn
 from storage.attendance import AttendanceRepository
 from storage.db import Database
-from storage.models import CheckIn
 
 log = logging.getLogger(__name__)
 

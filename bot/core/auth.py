@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypedDict
 
-from storage.models import Member, Role
+from domain.models import Member, Role
 
 
 class Action(StrEnum):

@@ -27,7 +27,7 @@ from bot.core.texts import (
     set_command_line_language,
 )
 from bot.core.timeparse import parse_day
-from storage.models import ActivityGroup
+from domain.models import ActivityGroup
 
 Namespace = argparse.Namespace
 Subcommands = argparse._SubParsersAction  # what add_subparsers() returns

@@ -13,9 +13,9 @@ from bot.core.auth import Action, Actor, NotAllowed, Refused, audited_as
 from bot.duty_record.service import DutyProblem, DutyRecordService
 from bot.reminders.service import ReminderService
 from bot.reminders.timing import delay_past_quiet, parse_clock
+from domain.duty_models import AdoptedReport, DigestSwitch, DutyRun, RunKind
+from domain.models import Event
 from storage.attendance import AttendanceRepository
-from storage.duty_models import AdoptedReport, DigestSwitch, DutyRun, RunKind
-from storage.models import Event
 
 PREFIX = "digest:"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

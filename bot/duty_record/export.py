@@ -42,10 +42,10 @@ from bot.exports.spreadsheet import (
 )
 from bot.reports.export import leader_comments
 from bot.reports.wording import office_status
+from domain.duty_models import Dimension, EventOutcome, Outcome, Scope, YearEvent
+from domain.models import ReportStatus, Role
 from storage.db import Database
-from storage.duty_models import Dimension, EventOutcome, Outcome, Scope, YearEvent
 from storage.members import MemberRepository
-from storage.models import ReportStatus, Role
 
 _SUMMARY_HEAD = ("name", "group", "sector", "on_roster", "expected", "attended", "late", "leave",
                  "absent", "submitted")

@@ -24,9 +24,9 @@ from bot.core.phones import normalize_roster_phone
 from bot.core.tables import RowError, TableFileError, read_lines
 from bot.core.texts import DEFAULT_LANGUAGE, LANGUAGES, plain
 from bot.duty_record.service import MAX_REMARKS, DutyRecordService
-from storage.duty_models import Dimension, Grade, Scope
+from domain.duty_models import Dimension, Grade, Scope
+from domain.models import Member, Role
 from storage.duty_record import GradeWrite
-from storage.models import Member, Role
 
 # Remarks that delete the ones on record.
 CLEAR_REMARKS = frozenset({"-", "—", "——", "--"})

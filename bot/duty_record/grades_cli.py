@@ -23,10 +23,10 @@ from bot.duty_record.grades import (
     template_rows,
 )
 from bot.duty_record.service import FIRST_YEAR, DutyProblem, DutyRecordService
+from domain.duty_models import Dimension, Grade
+from domain.models import Member
 from storage.db import Database
-from storage.duty_models import Dimension, Grade
 from storage.members import MemberRepository
-from storage.models import Member
 
 _NAMES = {Dimension.CONDUCT: "cli_duty.conduct", Dimension.SATISFACTION: "cli_duty.satisfaction"}
 

@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.core.config import DutyRecordConfig
-from storage.duty_models import DutyCounts
+from domain.duty_models import DutyCounts
 
 
 class Item(StrEnum):

@@ -20,9 +20,7 @@ from bot.duty_record.record_start import (
 from bot.duty_record.record_start import note_first_start as store_first_start
 from bot.duty_record.rules import Item, PointItem, Target, points
 from domain.clock import Now
-from storage.conversations import SettingsRepository
-from storage.db import Database, to_db_time
-from storage.duty_models import (
+from domain.duty_models import (
     Dimension,
     DutyCounts,
     EventLine,
@@ -35,9 +33,11 @@ from storage.duty_models import (
     Scope,
     YearEvent,
 )
+from domain.models import ActivityGroup, Member, Role
+from storage.conversations import SettingsRepository
+from storage.db import Database, to_db_time
 from storage.duty_record import DutyRepository, GradeWrite, Span
 from storage.members import MemberRepository
-from storage.models import ActivityGroup, Member, Role
 
 FIRST_YEAR = 2000
 MAX_GRADE = 20  # "优秀", "95", "A"

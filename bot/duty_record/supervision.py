@@ -18,10 +18,10 @@ from bot.duty_record.service import DutyRecordService
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.service import Recipient, ReminderService
 from bot.reminders.timing import delay_past_quiet, parse_clock
+from domain.duty_models import DutyRun, Nudge, RunKind, Scope
+from domain.models import Event, Member, Role
+from domain.proposal_models import ProposalWindow, WindowStatus
 from storage.attendance import AttendanceRepository
-from storage.duty_models import DutyRun, Nudge, RunKind, Scope
-from storage.models import Event, Member, Role
-from storage.proposal_models import ProposalWindow, WindowStatus
 from storage.proposals import ProposalRepository
 
 PREFIX = "supervision:"

@@ -25,9 +25,9 @@ from bot.members.roster import (
     role_label,
 )
 from bot.telegram.links import deep_link, fetch_bot_username
+from domain.models import Member
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import Member
 
 
 def listed(items: Iterable[str]) -> str:

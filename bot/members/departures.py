@@ -13,10 +13,10 @@ from datetime import datetime
 
 import aiosqlite
 
+from domain.models import Member
 from storage.audit import record_audit
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import Member
 
 
 async def deactivate_in(

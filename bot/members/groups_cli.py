@@ -24,8 +24,8 @@ from bot.members.groups import (
     GroupWhy,
     Merging,
 )
+from domain.models import ActivityGroup
 from storage.db import Database
-from storage.models import ActivityGroup
 
 _SHELL_SAFE = re.compile(r"[^\s'\"\\$`!*?&|;<>(){}\[\]#~]+")
 

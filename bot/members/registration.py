@@ -10,10 +10,10 @@ from enum import StrEnum
 
 from bot.core.auth import Action, Actor, NotAllowed, Refused, audited_as
 from bot.core.phones import normalize_phone
+from domain.models import ActivityGroup, Member, Role
 from storage.audit import record_audit
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import ActivityGroup, Member, Role
 
 INVITE_PREFIX = "inv_"
 INVITE_LIFETIME = timedelta(days=7)

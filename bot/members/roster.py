@@ -23,10 +23,10 @@ from bot.core.phones import normalize_roster_phone
 from bot.core.tables import RowError, TableFileError, read_lines
 from bot.members.departures import deactivate_in
 from bot.members.group_names import lookalike
+from domain.models import Member, Role
 from storage.audit import record_audit
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
-from storage.models import Member, Role
 
 MAX_NAME = 50
 MAX_FIELD = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from storage.models import Role
+from domain.models import Role
 
 
 class Audience(BaseModel):

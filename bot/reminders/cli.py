@@ -35,11 +35,11 @@ from bot.reminders.calendar_import import (
 from bot.reminders.overview import delivery_log
 from bot.reminders.service import ReminderService, audience_of, rule_of
 from bot.reminders.timing import HolidayPolicy, NextSend, OneOff, Recurring
+from domain.models import ActivityGroup, Role
+from domain.reminder_models import OccurrenceStatus, ReminderSchedule, ScheduleStatus
 from storage.audit import record_audit
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import ActivityGroup, Role
-from storage.reminder_models import OccurrenceStatus, ReminderSchedule, ScheduleStatus
 from storage.reminders import ReminderRepository
 
 _STATUSES = {

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from bot.reminders.audience import Audience
 from bot.reminders.timing import HolidayPolicy, OneOff, Recurring, Rule
-from storage.models import Role
+from domain.models import Role
 
 # cron's names of the days of the week, Monday first (as date.weekday() counts them)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

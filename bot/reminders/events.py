@@ -12,10 +12,10 @@ from bot.attendance.leave import deciders_of
 from bot.core.config import EventRemindersConfig
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.timing import QuietHours, ahead_of, parse_clock
+from domain.models import Event, EventStatus, LeaveStatus
+from domain.reminder_models import ReminderOccurrence
 from storage.attendance import AttendanceRepository
 from storage.db import Database
-from storage.models import Event, EventStatus, LeaveStatus
-from storage.reminder_models import ReminderOccurrence
 from storage.reminders import ReminderRepository
 
 # How far ahead events are looked at (as far as schedules are planned).

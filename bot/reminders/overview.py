@@ -11,8 +11,8 @@ from itertools import groupby
 
 from bot.core.auth import Action, Actor, NotAllowed, Refused
 from bot.reminders.service import ReminderProblem, ReminderService
-from storage.models import Member
-from storage.reminder_models import ReminderOccurrence, ReminderSchedule, ScheduleStatus
+from domain.models import Member
+from domain.reminder_models import ReminderOccurrence, ReminderSchedule, ScheduleStatus
 
 # How many of a notice's latest occurrences the 收到 overview shows.
 ACK_OCCURRENCES = 3

@@ -15,9 +15,9 @@ from bot.core.numbers import parse_number
 from bot.core.phones import normalize_phone
 from bot.core.tables import RowError, TableFileError, cell, raw_lines
 from bot.reminders.proposals import MAX_COUNT, ProposalService
+from domain.models import Member
+from domain.proposal_models import FilingSource
 from storage.audit import record_audit
-from storage.models import Member
-from storage.proposal_models import FilingSource
 from storage.proposals import ProposalRepository
 
 # Header texts accepted for each column (compared after strip + lower-case).

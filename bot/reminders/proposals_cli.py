@@ -17,9 +17,9 @@ from bot.core.texts import columns
 from bot.reminders.proposal_import import import_filings
 from bot.reminders.proposals import ProposalReminder
 from bot.reminders.service import ReminderService
+from domain.models import Member
+from domain.proposal_models import ProposalWindow, WindowStatus
 from storage.db import Database
-from storage.models import Member
-from storage.proposal_models import ProposalWindow, WindowStatus
 
 _STATUSES = {WindowStatus.OPEN: "cli_proposals.status_open",
              WindowStatus.CLOSED: "cli_proposals.status_closed"}

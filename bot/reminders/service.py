@@ -30,16 +30,16 @@ from bot.reminders.timing import (
     parse_clock,
 )
 from domain.clock import Now
-from storage.audit import record_audit
-from storage.db import Database
-from storage.models import Member, Role
-from storage.reminder_models import (
+from domain.models import Member, Role
+from domain.reminder_models import (
     OccurrenceStatus,
     ReminderKind,
     ReminderOccurrence,
     ReminderSchedule,
     ScheduleStatus,
 )
+from storage.audit import record_audit
+from storage.db import Database
 from storage.reminders import ReminderRepository
 
 # How far ahead occurrences are written, and how far back a new schedule looks.

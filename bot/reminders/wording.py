@@ -11,7 +11,7 @@ from bot.core.when import clock, date_text, moment_text
 from bot.reminders.audience import Audience
 from bot.reminders.drafts import ORDINALS, WEEKDAYS
 from bot.reminders.timing import HolidayPolicy, NextSend, OneOff, Recurring, Rule
-from storage.models import Role
+from domain.models import Role
 
 
 def short_day(language: str, day: date, today: date) -> str:

@@ -10,9 +10,9 @@ from bot.core.auth import Action, Actor, NotAllowed, Refused
 from bot.core.config import DutyRecordConfig, LevelConfig
 from bot.reports.workflow import Refusal
 from domain.clock import Now
+from domain.models import Report
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import Report
 from storage.reports import ReportRepository
 
 

@@ -29,9 +29,7 @@ from bot.exports.exporter import Exporter, export_from_cli
 from bot.exports.spreadsheet import PageLayout, Sheet
 from bot.reports.wording import office_status
 from bot.reports.workflow import effective_moves
-from storage.db import Database
-from storage.members import MemberRepository
-from storage.models import (
+from domain.models import (
     LeaderComment,
     Member,
     Report,
@@ -39,6 +37,8 @@ from storage.models import (
     ReportStatus,
     Role,
 )
+from storage.db import Database
+from storage.members import MemberRepository
 from storage.reports import ReportQuery, ReportRepository
 
 # The steps whose dates the register shows, in order; "resubmitted" is a move

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.models import ReportCategory
+from domain.models import ReportCategory
 
 ADVICE_PREFIX = "rpt_"  # t.me/<bot>?start=rpt_<category>: a new report in that category
 

@@ -30,8 +30,8 @@ from bot.reports.workflow import (
     effective_moves,
     review_moves,
 )
+from domain.models import LeaderComment, Report, ReportMove, ReportStatus
 from storage.audit import record_audit
-from storage.models import LeaderComment, Report, ReportMove, ReportStatus
 from storage.reports import ReportRepository
 
 MAX_NOTE = 1000

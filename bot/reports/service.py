@@ -17,7 +17,7 @@ from bot.reports.base import optional_text
 from bot.reports.review import ReportReview
 from bot.reports.workflow import QUEUE_STATUSES, Refusal
 from bot.reports.writing import ReportWriting
-from storage.models import Member, Report, ReportCategory, ReportHistory, ReportStatus
+from domain.models import Member, Report, ReportCategory, ReportHistory, ReportStatus
 from storage.reports import ReportQuery
 
 DEFAULT_STALE_DAYS = 3

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bot.core.config import LevelConfig, level_name
 from bot.core.texts import tr
-from storage.models import ReportStatus
+from domain.models import ReportStatus
 
 _MEMBER_WORDING = {ReportStatus.KEPT, ReportStatus.NOT_ADOPTED}
 

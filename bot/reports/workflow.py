@@ -1,6 +1,6 @@
 """The report state machine: the statuses, the allowed moves and who makes them, and refusals.
 
-A report (storage.models.ReportStatus) starts as a draft; its author submits it (and
+A report (domain.models.ReportStatus) starts as a draft; its author submits it (and
 resubmits it after it is returned); staff then move it along REVIEW_MOVES only, and may
 undo their last move for a while ([reports] undo_minutes): the undo is a move back, marked
 so. Some moves need more than a press: a note (returned, not adopted), a level (adopted) or an
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from storage.models import ReportMove, ReportStatus
+from domain.models import ReportMove, ReportStatus
 
 _S = ReportStatus
 

@@ -15,8 +15,7 @@ import aiosqlite
 from bot.core.auth import Refused
 from bot.reports.base import ReportServiceBase, audit_subject, check_length, one_line
 from bot.reports.workflow import EDITABLE, Refusal
-from storage.audit import record_audit
-from storage.models import (
+from domain.models import (
     AttachmentKind,
     Member,
     Report,
@@ -24,6 +23,7 @@ from storage.models import (
     ReportMove,
     ReportStatus,
 )
+from storage.audit import record_audit
 from storage.reports import ReportQuery, ReportRepository
 
 MAX_TITLE = 60

@@ -27,10 +27,10 @@ from bot.attendance.rules import draft_of
 from bot.core.texts import DEFAULT_LANGUAGE, tr
 from bot.telegram.live import Rendered
 from bot.telegram.ratelimit import Priority
+from domain.models import ActivityGroup, Event, EventPolicy, EventStatus, Member
 from handlers.attendance.buttons import EventCheckIn, EventLeaveAsk
 from handlers.attendance.render import card, event_card
 from handlers.shared.context import Context, LiaisonApplication, Services
-from storage.models import ActivityGroup, Event, EventPolicy, EventStatus, Member
 
 log = logging.getLogger(__name__)
 

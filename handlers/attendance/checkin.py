@@ -24,6 +24,7 @@ from telegram.ext import MessageHandler, filters
 from bot.attendance.outcomes import CheckInOutcome, CheckInResult
 from bot.attendance.rules import GeoPoint
 from bot.core.when import clock, moment_text
+from domain.models import CheckInMethod, Conversation, EventPolicy, Member
 from handlers.attendance.announcer import touch_live
 from handlers.attendance.buttons import EventCheckIn
 from handlers.attendance.steps import save_step
@@ -37,7 +38,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import CheckInMethod, Conversation, EventPolicy, Member
 
 log = logging.getLogger(__name__)
 

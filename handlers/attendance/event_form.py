@@ -16,12 +16,12 @@ from bot.attendance.rules import MAX_PLACE, MAX_TITLE, is_long, read_end
 from bot.core.auth import Action
 from bot.core.timeparse import read_local_datetime
 from bot.core.when import clock, day_text, when_text
+from domain.models import ActivityGroup
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
 from handlers.attendance.render import name_list
 from handlers.attendance.steps import save_step
 from handlers.shared.common import button_rows, edit_pressed_markup, popup, reply, text
 from handlers.shared.context import Context
-from storage.models import ActivityGroup
 
 
 def draft_button(

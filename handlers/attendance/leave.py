@@ -16,6 +16,7 @@ from bot.core.auth import NotAllowed
 from bot.core.numbers import parse_number
 from bot.core.texts import tr
 from bot.core.when import when_text
+from domain.models import Conversation, Event, LeaveRequest, Member, Role
 from handlers.attendance.buttons import EventLeaveAsk, LeaveDecide
 from handlers.attendance.steps import save_step
 from handlers.attendance.views import list_events
@@ -31,7 +32,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context, Services
-from storage.models import Conversation, Event, LeaveRequest, Member, Role
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from bot.attendance.permissions import may_manage
 from bot.attendance.rules import InvalidEvent, draft_of
 from bot.core.auth import Action, NotAllowed
 from bot.core.when import when_text
+from domain.models import Conversation, Event, EventStatus
 from handlers.attendance.announcer import after_change
 from handlers.attendance.buttons import EventManage, EventManageAction
 from handlers.attendance.event_form import (
@@ -38,7 +39,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import Conversation, Event, EventStatus
 
 KIND_EDIT = "event_edit"
 # /cancelevent ID REASON: the reason kept until the cancellation is confirmed with its button

@@ -15,6 +15,7 @@ from telegram import (
 from bot.attendance.rules import MAX_RADIUS_M, MAX_TITLE, MIN_RADIUS_M, InvalidEvent
 from bot.core.auth import Action, NotAllowed
 from bot.core.numbers import parse_number
+from domain.models import Conversation, Event, EventDraft, EventPolicy, EventType, Venue
 from handlers.attendance.announcer import announce
 from handlers.attendance.buttons import EventDraftAction, EventDraftChoice
 from handlers.attendance.event_form import (
@@ -49,7 +50,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import Conversation, Event, EventDraft, EventPolicy, EventType, Venue
 
 KIND_NEW = "event_new"
 

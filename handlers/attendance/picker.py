@@ -10,11 +10,11 @@ from bot.attendance.permissions import may_reach
 from bot.core.auth import Action
 from bot.core.numbers import parse_number
 from bot.core.when import short_moment_text
+from domain.models import Event
 from handlers.attendance.buttons import EventManage, EventManageAction
 from handlers.attendance.render import LIST_LIMIT
 from handlers.shared.common import label, reply, text
 from handlers.shared.context import Context
-from storage.models import Event
 
 # Pickers (/qr, /attendance… without a number) include events that ended this long ago.
 _RECENT = timedelta(days=2)

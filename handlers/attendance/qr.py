@@ -28,11 +28,11 @@ from bot.core.auth import Action, Actor, NotAllowed
 from bot.core.texts import tr
 from bot.core.when import clock
 from bot.telegram.links import deep_link
+from domain.models import Event
 from handlers.attendance.buttons import QrControl
 from handlers.attendance.picker import pick_event
 from handlers.shared.common import is_private, popup, reply, require_bound, text
 from handlers.shared.context import Context, LiaisonApplication
-from storage.models import Event
 from storage.screens import QrScreen
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 from bot.attendance.rules import draft_of
 from bot.core.texts import Html, tr
 from bot.core.when import when_text
+from domain.models import ActivityGroup, Event, EventDraft, EventPolicy, EventType, Venue
 from handlers.shared.common import edit_pressed_message
 from handlers.shared.context import Context, Services
-from storage.models import ActivityGroup, Event, EventDraft, EventPolicy, EventType, Venue
 
 # /events lists at most this many events; pickers offer at most this many buttons.
 LIST_LIMIT = 10

@@ -25,6 +25,7 @@ from bot.core.numbers import parse_number
 from bot.core.phones import normalize_phone
 from bot.core.texts import tr
 from bot.core.when import clock, when_text
+from domain.models import AttendanceRecord, AttendanceStatus, Event, Member
 from handlers.attendance.announcer import touch_live
 from handlers.attendance.buttons import (
     EventLeaveAsk,
@@ -46,7 +47,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import AttendanceRecord, AttendanceStatus, Event, Member
 
 # /attendance offers a "mark present" button for at most this many missing members.
 _MARK_BUTTONS = 24

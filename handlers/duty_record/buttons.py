@@ -9,7 +9,7 @@ from pydantic import Field
 
 from bot.core.config import MAX_GRADE_CHOICES
 from bot.telegram.callbacks import CallbackData
-from storage.duty_models import Dimension
+from domain.duty_models import Dimension
 
 
 class RecordScreen(StrEnum):

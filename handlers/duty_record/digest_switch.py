@@ -12,11 +12,11 @@ from telegram.error import BadRequest
 from bot.core.auth import Refused
 from bot.duty_record.digest import DigestService
 from bot.duty_record.service import DutyProblem
+from domain.duty_models import DigestSwitch
 from handlers.duty_record.answers import prologue, refuse, send
 from handlers.duty_record.buttons import DigestSwitchPress
 from handlers.shared.common import button_rows, edit_pressed_message, label, reply, tell, text
 from handlers.shared.context import Context
-from storage.duty_models import DigestSwitch
 
 log = logging.getLogger(__name__)
 

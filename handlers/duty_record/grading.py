@@ -8,12 +8,12 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core.auth import Action, NotAllowed, Refused
+from domain.duty_models import Dimension
 from handlers.duty_record.answers import refuse, show
 from handlers.duty_record.buttons import GradeChoice, GradeMenu, RecordScreen, RecordView
 from handlers.duty_record.me import summary
 from handlers.shared.common import button_rows, edit_pressed_message, label, popup, text
 from handlers.shared.context import Context
-from storage.duty_models import Dimension
 
 
 def _dimension(context: Context, dimension: Dimension) -> str:

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core.auth import Action, Refused
 from bot.duty_record.service import DutyRecord
+from domain.models import ActivityGroup
 from handlers.duty_record import render
 from handlers.duty_record.answers import (
     MAX_ARGUMENT_CHARS,
@@ -20,7 +21,6 @@ from handlers.duty_record.answers import (
 from handlers.duty_record.buttons import GroupMemberRecord, GroupPick
 from handlers.shared.common import button_rows, reply, text
 from handlers.shared.context import Context
-from storage.models import ActivityGroup
 
 
 async def group_command(update: Update, context: Context) -> None:

@@ -23,9 +23,9 @@ from bot.duty_record.supervision import (
     staff_key,
 )
 from bot.telegram.sender import Delivery
+from domain.duty_models import DutyRun
 from handlers.duty_record import notices
 from handlers.shared.context import Context, LiaisonApplication, Services
-from storage.duty_models import DutyRun
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core.auth import Action, Refused
 from bot.duty_record.service import DutyRecord
+from domain.duty_models import Dimension
+from domain.models import Member
 from handlers.duty_record import render
 from handlers.duty_record.answers import NoYear, prologue, refuse, send, show, year_argument
 from handlers.duty_record.buttons import GradeMenu, GroupMemberRecord, RecordScreen, RecordView
 from handlers.shared.common import button_rows, label, reply
 from handlers.shared.context import Context
-from storage.duty_models import Dimension
-from storage.models import Member
 
 
 def grade_rows(context: Context, member: Member, record: DutyRecord

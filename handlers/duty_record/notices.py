@@ -11,7 +11,7 @@ from bot.core.when import date_text, moment_text
 from bot.duty_record.digest import GroupDigest
 from bot.duty_record.rules import Item
 from bot.duty_record.supervision import GroupSummary, LeaderList, MemberNudge
-from storage.models import Member
+from domain.models import Member
 
 # A leader's list names this many members at most (a message holds 4,096 characters); the
 # rest are counted, and /group shows them all.

@@ -14,9 +14,9 @@ from bot.duty_record.chart import ChartLabels
 from bot.duty_record.rules import Item
 from bot.duty_record.service import CommitteeStats, DutyLists, DutyRecord, GroupFigures
 from bot.reports.wording import status_detail
+from domain.duty_models import Dimension, EventLine, Nudge, Outcome, ReportLine
+from domain.models import ActivityGroup, Member, ReportStatus
 from handlers.duty_record.buttons import RecordScreen
-from storage.duty_models import Dimension, EventLine, Nudge, Outcome, ReportLine
-from storage.models import ActivityGroup, Member, ReportStatus
 
 # A page of a list, or a chunk of a group's overview, leaves room under Telegram's 4096 for
 # its title and page mark (counted as sent, tags included: more than Telegram counts).

@@ -6,9 +6,9 @@ from telegram import Update
 
 from bot.core.auth import Action
 from bot.core.phones import normalize_phone
+from domain.models import Member
 from handlers.shared.common import is_private, reply, require_bound
 from handlers.shared.context import Context
-from storage.models import Member
 
 
 async def _staff_target(update: Update, context: Context, action: Action) -> Member | None:

@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 
 from bot.core.auth import Action, NotAllowed, Refused
 from bot.core.texts import tr
+from domain.models import ActivityGroup
 from handlers.members.buttons import BindGroupChoice, RebindAnswer
 from handlers.shared.common import (
     edit_pressed_message,
@@ -23,7 +24,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import ActivityGroup
 
 log = logging.getLogger(__name__)
 

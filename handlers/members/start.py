@@ -6,10 +6,10 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 
 from bot.core.auth import Actor
 from bot.members.registration import BindOutcome, BindResult
+from domain.models import Member, Role
 from handlers.shared.common import is_private, reply, text
 from handlers.shared.context import Context
 from handlers.shared.menus import set_personal_menu
-from storage.models import Member, Role
 
 _OUTCOME_TEXT = {
     BindOutcome.NOT_OWN_CONTACT: "bind.not_own_contact",

@@ -8,10 +8,10 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core.auth import Action
+from domain.reminder_models import ReminderSchedule
 from handlers.reminders.buttons import ReminderManage, ReminderManageAction, ReminderScreen
 from handlers.shared.common import allowed, edit_pressed_message, label, text
 from handlers.shared.context import Context
-from storage.reminder_models import ReminderSchedule
 
 
 def screen_button(context: Context, key: str, action: Literal["list", "new", "log"]

@@ -16,9 +16,9 @@ from bot.core.texts import language_for, tr
 from bot.core.when import moment_text
 from bot.reminders.service import Recipient
 from bot.telegram.sender import Delivery
+from domain.reminder_models import ReminderOccurrence
 from handlers.reminders.render import Rendered
 from handlers.shared.context import Context, LiaisonApplication, Services
-from storage.reminder_models import ReminderOccurrence
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from bot.reminders.service import audience_of, rule_of
 from bot.reminders.timing import HolidayPolicy, NextSend, OneOff
 from bot.reminders.wording import audience_text, next_text, rule_text, short_moment
 from bot.telegram.sender import Delivery
+from domain.reminder_models import ReminderSchedule, ScheduleStatus
 from handlers.reminders.buttons import ReminderManage, ReminderScreen
 from handlers.reminders.common import manage_button, say, screen_button, staff_allowed, title_of
 from handlers.reminders.new_reminder import start_new
@@ -24,7 +25,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.reminder_models import ReminderSchedule, ScheduleStatus
 
 # Schedules listed in one message (each has a button; Telegram allows about 100).
 LIST_LIMIT = 20

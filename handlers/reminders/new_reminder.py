@@ -23,6 +23,8 @@ from bot.reminders.drafts import (
 from bot.reminders.service import MAX_BODY, MAX_TITLE
 from bot.reminders.timing import HolidayPolicy
 from bot.reminders.wording import next_text, short_moment
+from domain.models import Conversation
+from domain.reminder_models import ReminderSchedule
 from handlers.reminders.buttons import ReminderDraftAction, ReminderDraftChoice
 from handlers.reminders.common import say, screen_button, staff_allowed
 from handlers.reminders.draft_keyboards import (
@@ -41,8 +43,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import Conversation
-from storage.reminder_models import ReminderSchedule
 
 KIND = "reminder_new"
 

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.core.auth import NotAllowed, Refused
 from bot.core.timeparse import parse_day, parse_local_datetime
 from bot.reminders.proposals import MAX_TITLE
+from domain.models import Conversation
 from handlers.reminders.proposal_buttons import ProposalDraftAction, ProposalDraftChoice
 from handlers.reminders.proposal_render import day_text, local_today
 from handlers.shared.common import (
@@ -23,7 +24,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import Conversation
 
 KIND_NEW = "proposal_new"
 

@@ -11,9 +11,9 @@ from bot.core.texts import plain, tr
 from bot.core.when import date_text
 from bot.reminders.proposals import ProposalReminder, WindowView, parse_proposal_key
 from bot.telegram.callbacks import CallbackCodec
+from domain.proposal_models import ProposalWindow
+from domain.reminder_models import ReminderOccurrence
 from handlers.reminders.proposal_buttons import ProposalFiled
-from storage.proposal_models import ProposalWindow
-from storage.reminder_models import ReminderOccurrence
 
 # The counts offered as buttons; 其他 asks for the number.
 OFFERED = (1, 2, 3)

@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.core.auth import Refused
 from bot.reminders.service import MAX_BOOK, MAX_NOTE
+from domain.models import Conversation
 from handlers.reminders.buttons import ReadingNoteStart
 from handlers.shared.common import (
     end_conversation,
@@ -18,7 +19,6 @@ from handlers.shared.common import (
     reply,
 )
 from handlers.shared.context import Context
-from storage.models import Conversation
 
 KIND = "reading_note"
 

@@ -13,13 +13,13 @@ from bot.reminders.events import EventReminder, which_of
 from bot.reminders.proposals import KEY_PREFIX as PROPOSAL_PREFIX
 from bot.reminders.proposals import parse_proposal_key
 from bot.reports.links import advice_link_payload
+from domain.models import Event, Member, ReportCategory
+from domain.proposal_models import ProposalWindow
+from domain.reminder_models import ReminderKind, ReminderOccurrence, ReminderSchedule
 from handlers.reminders.buttons import ReadingNoteStart, ReminderAck
 from handlers.reminders.proposal_render import filed_keyboard, occurrence_text
 from handlers.shared.context import Services
 from storage.attendance import AttendanceRepository
-from storage.models import Event, Member, ReportCategory
-from storage.proposal_models import ProposalWindow
-from storage.reminder_models import ReminderKind, ReminderOccurrence, ReminderSchedule
 
 
 def schedule_text(language: str, schedule: ReminderSchedule) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.core.auth import Action, Actor
+from domain.models import Member, Report
 from handlers.shared.common import allowed, is_private, reply, require_bound, tell
 from handlers.shared.context import Context
-from storage.models import Member, Report
 
 
 async def writer(update: Update, context: Context) -> Member | None:

@@ -11,12 +11,12 @@ from bot.core.auth import Refused
 from bot.core.texts import tr
 from bot.reports.workflow import Refusal
 from bot.reports.writing import MAX_ATTACHMENTS
+from domain.models import AttachmentKind, Member, Report
 from handlers.reports.buttons import ReportAction, ReportChoice
 from handlers.reports.flows import WriteStep
 from handlers.reports.render import choice_button, send
 from handlers.shared.common import text
 from handlers.shared.context import Context
-from storage.models import AttachmentKind, Member, Report
 
 # An album arrives as one update per photo; they are acknowledged together once no more
 # have come for this long.

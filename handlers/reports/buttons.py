@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from bot.telegram.callbacks import CallbackData
-from storage.models import ReportCategory, ReportStatus
+from domain.models import ReportCategory, ReportStatus
 
 ReportAction = Literal[
     "resume",  # continue writing this draft (or returned report)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.core.auth import Refused
+from domain.models import Member, Report
 from handlers.reports.access import writer
 from handlers.reports.buttons import ReportCoauthorChoice
 from handlers.reports.preview import people_names
 from handlers.reports.render import answer, choice_button, refuse, send, short
 from handlers.shared.common import button_rows, edit_pressed_message, label, reply, text
 from handlers.shared.context import Context
-from storage.models import Member, Report
 
 
 def people_keyboard(context: Context, report: Report) -> InlineKeyboardMarkup:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from domain.models import Report, ReportStatus
 from handlers.reports.access import private_writer
 from handlers.reports.buttons import ReportChoice
 from handlers.reports.render import (
@@ -20,7 +21,6 @@ from handlers.reports.render import (
 )
 from handlers.shared.common import label, reply, text
 from handlers.shared.context import Context
-from storage.models import Report, ReportStatus
 
 _LIST_LIMIT = 20
 

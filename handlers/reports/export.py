@@ -9,11 +9,11 @@ from bot.core.texts import labels_lookup
 from bot.core.timeparse import parse_day
 from bot.exports.spreadsheet import ExportFormat
 from bot.reports.export import RegisterFilter
+from domain.models import ReportStatus
 from handlers.reports.access import reviewer
 from handlers.reports.render import refuse
 from handlers.shared.common import is_private, reply, text
 from handlers.shared.context import Context
-from storage.models import ReportStatus
 
 _S = ReportStatus
 

@@ -14,8 +14,8 @@ from typing import ClassVar
 from pydantic import BaseModel
 from telegram import Update
 
+from domain.models import ReportStatus
 from handlers.shared.context import Context
-from storage.models import ReportStatus
 
 # -- writing a report (handlers.reports.write) ------------------------------------------------
 WRITE_KIND = "report"

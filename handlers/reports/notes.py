@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.core.auth import Refused
 from bot.reports.review import MAX_LEADER
 from bot.reports.workflow import Refusal
+from domain.models import Conversation, Report, ReportStatus
 from handlers.reports.access import is_own, reviewer
 from handlers.reports.buttons import ReviewLevel, ReviewMove, ReviewStep
 from handlers.reports.flows import REVIEW_KIND, NoteStep, ReviewNoteFlow, save_flow
@@ -43,7 +44,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import Conversation, Report, ReportStatus
 
 _S = ReportStatus
 

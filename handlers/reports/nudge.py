@@ -8,9 +8,9 @@ from datetime import date, datetime, time
 
 from bot.core.auth import Action, Actor
 from bot.core.texts import tr
+from domain.models import Report
 from handlers.reports.render import age_text, recipient_language, short, title_of
 from handlers.shared.context import Context, LiaisonApplication
-from storage.models import Report
 
 log = logging.getLogger(__name__)
 

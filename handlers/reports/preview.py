@@ -11,6 +11,7 @@ import html
 
 from telegram import InlineKeyboardMarkup, Update
 
+from domain.models import Report, ReportStatus
 from handlers.reports.flows import WriteFlow, WriteStep, save_flow
 from handlers.reports.render import (
     TEXT_ROOM,
@@ -23,7 +24,6 @@ from handlers.reports.render import (
 )
 from handlers.shared.common import text
 from handlers.shared.context import Context
-from storage.models import Report, ReportStatus
 
 
 def people_names(context: Context, report: Report) -> str:

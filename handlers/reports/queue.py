@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core.texts import labels_lookup
 from bot.core.timeparse import parse_day
+from domain.models import Report, ReportCategory, ReportStatus
 from handlers.reports.access import reviewer
 from handlers.reports.buttons import ReviewList, ReviewOpen
 from handlers.reports.render import (
@@ -33,7 +34,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import Report, ReportCategory, ReportStatus
 
 PAGE = 8
 _SEARCH_LIMIT = 20

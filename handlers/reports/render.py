@@ -19,10 +19,7 @@ from bot.core.texts import language_for, tr
 from bot.core.when import moment_text
 from bot.reports.review import CommentResult, MoveResult
 from bot.reports.wording import status_detail, status_label
-from handlers.reports.buttons import ReportAction, ReportChoice
-from handlers.shared.common import text
-from handlers.shared.context import Context
-from storage.models import (
+from domain.models import (
     LeaderComment,
     Report,
     ReportCategory,
@@ -30,6 +27,9 @@ from storage.models import (
     ReportMove,
     ReportStatus,
 )
+from handlers.reports.buttons import ReportAction, ReportChoice
+from handlers.shared.common import text
+from handlers.shared.context import Context
 
 log = logging.getLogger(__name__)
 

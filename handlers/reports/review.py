@@ -19,6 +19,7 @@ from telegram.error import BadRequest
 from bot.core.auth import Refused
 from bot.reports.review import MoveResult
 from bot.reports.workflow import Refusal, review_moves
+from domain.models import AttachmentKind, Report, ReportHistory, ReportStatus
 from handlers.reports.access import is_own, reviewer
 from handlers.reports.buttons import ReviewMove, ReviewOpen, ReviewStep, ReviewUndo
 from handlers.reports.flows import REVIEW_KIND
@@ -46,7 +47,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import AttachmentKind, Report, ReportHistory, ReportStatus
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.texts import tr
 from bot.reports.writing import SubmitResult
+from domain.models import Report
 from handlers.reports.buttons import ReviewOpen
 from handlers.reports.nudge import reviewer_chats
 from handlers.reports.render import recipient_language, short, title_of
 from handlers.shared.context import Context, LiaisonApplication
-from storage.models import Report
 
 log = logging.getLogger(__name__)
 

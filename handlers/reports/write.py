@@ -16,6 +16,7 @@ from bot.core.auth import Refused
 from bot.reports.links import category_of_payload
 from bot.reports.workflow import Refusal
 from bot.reports.writing import MAX_ATTACHMENTS, MAX_BODY, MAX_TITLE
+from domain.models import Conversation, Member, Report, ReportCategory, ReportStatus
 from handlers.reports.access import private_writer, writer
 from handlers.reports.attachments import file_of, files_keyboard, on_files
 from handlers.reports.buttons import ReportAction, ReportCategoryChoice, ReportChoice
@@ -50,7 +51,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.models import Conversation, Member, Report, ReportCategory, ReportStatus
 
 _STEP_NUMBER = {
     WriteStep.TITLE: 1, WriteStep.CATEGORY: 2, WriteStep.BODY: 3, WriteStep.FILES: 4,

@@ -1,5 +1,5 @@
 """How a capability declares itself: one `Capability` per handlers package, collected into a
-`Registry` by the wiring (bot/app.py). Adding a command or a button touches one package."""
+`Registry` by the wiring (liaison/app.py). Adding a command or a button touches one package."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from telegram.ext import BaseHandler
 
 from bot.core.auth import Actor
 from bot.telegram.callbacks import CallbackData
+from domain.models import Conversation, Role
 from handlers.shared.context import Context, LiaisonApplication
-from storage.models import Conversation, Role
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 ButtonHandler = Callable[[Update, Context, Any], Awaitable[None]]

@@ -14,8 +14,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.core.auth import Action, Actor
 from bot.core.texts import language_for, plain, tr
+from domain.models import Conversation
 from handlers.shared.context import Context
-from storage.models import Conversation
 
 log = logging.getLogger(__name__)
 

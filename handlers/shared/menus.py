@@ -13,9 +13,9 @@ from telegram.ext import ExtBot
 from bot.core.auth import Actor
 from bot.core.texts import LANGUAGES, tr
 from bot.telegram.ratelimit import Priority
+from domain.models import Role
 from handlers.shared.capability import Menu, Registry
 from handlers.shared.context import LiaisonApplication
-from storage.models import Role
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """End-to-end harness: the Bot API test server, a config file, and the bot as `liaison-bot run`.
 
-The bot runs either in-process (`bot.runner.run_bot`, exactly what `liaison-bot run` calls,
+The bot runs either in-process (`liaison.runner.run_bot`, exactly what `liaison-bot run` calls,
 as an asyncio task with a clean stop) or as the real command in a subprocess (for SIGKILL,
 exit codes and log output). Phones from `tests.botapi` play the members. Helpers import a
 roster through the real CLI, bind a member by their own contact, read the database
@@ -44,8 +44,8 @@ from zoneinfo import ZoneInfo
 
 from bot.core.config import Config, load_config
 from bot.core.texts import catalog
-from bot.runner import run_bot
 from domain.clock import OFFSET_ENV, Clock
+from liaison.runner import run_bot
 from tests.botapi import BotApiServer, MessageView, Phone
 from tests.clock import SYSTEM
 

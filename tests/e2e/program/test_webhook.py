@@ -9,7 +9,7 @@ import socket
 
 import aiohttp
 
-from bot.runner import run_bot
+from liaison.runner import run_bot
 from tests.botapi import BotApiServer
 from tests.e2e.harness import E2E, bind, wait_until
 

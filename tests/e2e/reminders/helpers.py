@@ -11,8 +11,8 @@ from datetime import UTC, timedelta
 from bot.reminders.audience import Audience
 from bot.reminders.service import ReminderService
 from bot.reminders.timing import OneOff
+from domain.reminder_models import ReminderKind
 from storage.db import Database
-from storage.reminder_models import ReminderKind
 from tests.botapi import Phone
 from tests.e2e.harness import E2E
 

@@ -3,7 +3,7 @@ for the duty record), 委员建言日's opens a report with the day's suggested 
 
 from __future__ import annotations
 
-from storage.reminder_models import ReminderKind
+from domain.reminder_models import ReminderKind
 from tests.e2e.harness import E2E
 from tests.e2e.reminders.helpers import crowd_with_staff, make_notice, wait_sent
 

@@ -21,8 +21,8 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.telegram.callbacks import CallbackCodec, CallbackData
+from domain.models import ReportStatus
 from handlers.reports.buttons import ReviewList, ReviewMove, ReviewUndo
-from storage.models import ReportStatus
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.e2e.harness import E2E, ErrorLog, InProcessBot, bind, snapshot
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from domain.models import ReportCategory
 from handlers.reports.buttons import ReportCategoryChoice, ReportChoice
-from storage.models import ReportCategory
 from tests.botapi import BotApiServer, Limits
 from tests.e2e.harness import E2E, ErrorLog, InProcessBot, snapshot
 from tests.e2e.reports.test_reports import (

@@ -22,10 +22,7 @@ from bot.attendance.outcomes import (
 from bot.attendance.rules import EventProblem, GeoPoint, InvalidEvent, draft_of
 from bot.attendance.service import AttendanceService
 from bot.core.auth import Actor, NotAllowed
-from storage.db import Database, to_db_time
-from storage.deliveries import DeliveryRepository
-from storage.members import MemberRepository
-from storage.models import (
+from domain.models import (
     AttendanceStatus,
     CheckInMethod,
     EventDraft,
@@ -35,6 +32,9 @@ from storage.models import (
     Member,
     Venue,
 )
+from storage.db import Database, to_db_time
+from storage.deliveries import DeliveryRepository
+from storage.members import MemberRepository
 from tests.clock import SYSTEM
 
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -21,10 +21,10 @@ from bot.core.auth import Actor, NotAllowed
 from bot.core.cli import say, speaking
 from bot.core.config import Config, StorageConfig
 from bot.duty_record.service import DutyRecordService
+from domain.duty_models import Scope
+from domain.models import AttendanceStatus
 from storage.db import Database, to_db_time
-from storage.duty_models import Scope
 from storage.members import MemberRepository
-from storage.models import AttendanceStatus
 from tests.clock import FrozenClock
 
 ZONE = ZoneInfo("Asia/Shanghai")

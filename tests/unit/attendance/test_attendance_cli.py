@@ -27,9 +27,9 @@ from bot.attendance.service import AttendanceService
 from bot.core.cli import speaking
 from bot.core.config import AttendanceConfig, Config, StorageConfig
 from bot.core.texts import tr
+from domain.models import ActivityGroup, EventPolicy, EventType, Venue
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import ActivityGroup, EventPolicy, EventType, Venue
 from tests.clock import SYSTEM, clock_at
 
 ZONE = ZoneInfo("Asia/Shanghai")

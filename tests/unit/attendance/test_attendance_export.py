@@ -18,7 +18,7 @@ from bot.core.auth import NotAllowed
 from bot.core.cli import speaking
 from bot.core.config import Config, StorageConfig
 from bot.exports.spreadsheet import ExportFormat
-from storage.models import CheckInMethod
+from domain.models import CheckInMethod
 from tests.unit.attendance.test_attendance import END, START, ZONE, World, build_world
 
 STATUS_ZH = {

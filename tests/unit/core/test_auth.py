@@ -4,7 +4,7 @@ admins."""
 from datetime import UTC, datetime
 
 from bot.core.auth import Action, Actor
-from storage.models import Member, Role
+from domain.models import Member, Role
 
 
 def member(role: Role, group_id: int = 1) -> Member:

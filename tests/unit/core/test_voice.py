@@ -71,7 +71,7 @@ def test_leaving_a_conversation_is_exiting() -> None:
 def test_members_read_not_adopted_and_kept_gently() -> None:
     from bot.core.config import DutyRecordConfig
     from bot.reports.wording import status_detail
-    from storage.models import ReportStatus
+    from domain.models import ReportStatus
 
     levels = DutyRecordConfig().levels
     assert status_detail("zh", levels, ReportStatus.NOT_ADOPTED, member=True) == "未采用"
@@ -165,8 +165,8 @@ def test_event_numbers_in_words() -> None:
 
 
 def test_no_tick_before_the_check_in_rule_in_announcements() -> None:
+    from domain.models import EventDraft, EventPolicy, EventType
     from handlers.attendance.render import card
-    from storage.models import EventDraft, EventPolicy, EventType
 
     draft = EventDraft(type=EventType.READING, title="读书会", starts_at=THURSDAY_2PM,
                        ends_at=THURSDAY_2PM.replace(hour=8), place="三楼", group_ids=[],
@@ -362,8 +362,8 @@ COMMAND_LINE = re.compile(r"liaison-bot|(?<![\w-])--[a-z]|\b[a-z]+\|[a-z]+\b")
 
 def reader_commands() -> set[str]:
     """The /commands members and leaders have in their menus (staff's are not for them)."""
-    from bot.app import CAPABILITIES
     from handlers.shared.capability import Menu
+    from liaison.app import CAPABILITIES
 
     readers = {Menu.UNBOUND, Menu.MEMBER, Menu.LEADER, Menu.DEPUTY, Menu.GROUP}
     return {c.name for cap in CAPABILITIES for c in cap.commands if c.menus & readers}

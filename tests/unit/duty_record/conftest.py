@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from telegram.ext import ExtBot
 
-from bot.app import open_services
 from bot.core.config import Config
 from bot.telegram.ratelimit import PriorityRateLimiter
 from handlers.shared.context import Services
+from liaison.app import open_services
 from tests.botapi import BotApiServer, Phone
 from tests.supervision_world import NOW, ROSTER, SupervisionWorld, seed
 

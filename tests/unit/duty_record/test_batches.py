@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.duty_record.service import DutyRecordService
+from domain.duty_models import EventLine, Scope
 from storage.db import Database
-from storage.duty_models import EventLine, Scope
 from storage.members import MemberRepository
 from tests.duty_world import ALICE, FENG, STAFF, YEAR, DutyWorld, seed_year
 

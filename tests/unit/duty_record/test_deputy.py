@@ -12,8 +12,8 @@ from bot.attendance.outcomes import DecisionOutcome
 from bot.attendance.service import AttendanceService
 from bot.core.auth import Action, Actor, NotAllowed, Refused
 from bot.duty_record.service import DutyProblem, DutyRecordService
+from domain.duty_models import Dimension, Scope
 from storage.db import Database
-from storage.duty_models import Dimension, Scope
 from storage.members import MemberRepository
 from tests.duty_world import ALICE, BOB, CHEN, DING, E_ER, EXPECTED, YEAR, DutyWorld, seed_year
 

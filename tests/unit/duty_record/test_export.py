@@ -17,15 +17,15 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.cli import main
 from bot.core.auth import Actor, NotAllowed
 from bot.core.config import Config, DutyRecordConfig, MinimumsConfig, StorageConfig
 from bot.duty_record.export import DutyExporter, DutyFilter, export_duty_cli, ranks
 from bot.duty_record.grades_cli import grade_cli
 from bot.duty_record.service import DutyRecordService
 from bot.exports.spreadsheet import BadFileName, ExportFormat
+from domain.duty_models import Dimension
+from liaison.cli import main
 from storage.db import Database
-from storage.duty_models import Dimension
 from storage.members import MemberRepository
 from tests.duty_world import ALICE, BOB, CHEN, E_ER, EXPECTED, STAFF, YEAR, DutyWorld, seed_year
 
@@ -518,7 +518,7 @@ async def test_the_commands_are_declared(db: Database, world: DutyWorld, tmp_pat
 
 
 async def _main(argv: list[str]) -> int:
-    """bot.cli.main runs its own event loop: in a thread here."""
+    """liaison.cli.main runs its own event loop: in a thread here."""
     return await asyncio.to_thread(main, argv)
 
 

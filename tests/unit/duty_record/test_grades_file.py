@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.cli import main
 from bot.core.cli import speaking
 from bot.core.config import Config, StorageConfig
 from bot.duty_record.grades_cli import grade_cli, grades_template_cli, import_grades_cli
 from bot.duty_record.service import DutyRecordService
+from domain.duty_models import Dimension
+from liaison.cli import main
 from storage.db import Database
-from storage.duty_models import Dimension
 from storage.members import MemberRepository
 from tests.clock import clock_at
 from tests.duty_world import ALICE, BOB, CHEN, DING, FENG, STAFF, YEAR, DutyWorld, seed_year
@@ -356,5 +356,5 @@ async def test_the_commands_are_declared(db: Database, world: DutyWorld, tmp_pat
 
 
 async def _main(argv: list[str]) -> int:
-    """bot.cli.main runs its own event loop: in a thread here."""
+    """liaison.cli.main runs its own event loop: in a thread here."""
     return await asyncio.to_thread(main, argv)

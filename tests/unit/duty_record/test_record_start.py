@@ -19,15 +19,15 @@ import storage.db
 from bot.core.auth import Actor, Refused
 from bot.core.config import Config, DutyRecordConfig, RemindersConfig, SupervisionConfig
 from bot.core.texts import tr
-from bot.doctor import run_doctor
 from bot.duty_record.record_start import RecordStart, StartSource
 from bot.duty_record.rules import Item, Target
 from bot.duty_record.service import DutyProblem, DutyRecordService
 from bot.duty_record.supervision import SupervisionService
 from bot.reminders.service import ReminderService
+from domain.duty_models import Scope
 from handlers.duty_record.jobs import send_supervision
+from liaison.doctor import run_doctor
 from storage.db import Database
-from storage.duty_models import Scope
 from storage.members import MemberRepository
 from tests.clock import SYSTEM, FrozenClock
 from tests.duty_world import BOB as BOB_2025

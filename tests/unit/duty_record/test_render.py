@@ -14,10 +14,10 @@ from bot.core.texts import catalog, tr
 from bot.duty_record.rules import Target, points
 from bot.duty_record.service import DutyProblem, DutyRecord
 from bot.telegram.callbacks import MAX_BYTES, CallbackCodec
+from domain.duty_models import DutyCounts, EventLine, Nudge, Outcome
+from domain.models import ActivityGroup, Member, Role
 from handlers.duty_record import render
 from handlers.duty_record.buttons import GroupMemberRecord, GroupPick, RecordScreen, RecordView
-from storage.duty_models import DutyCounts, EventLine, Nudge, Outcome
-from storage.models import ActivityGroup, Member, Role
 from tests.unit.core.test_voice import NEXT_STEP, last_sentence
 
 ZONE = ZoneInfo("Asia/Shanghai")

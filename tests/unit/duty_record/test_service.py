@@ -14,8 +14,8 @@ from bot.core.auth import Actor, Refused
 from bot.core.config import DutyRecordConfig, LevelConfig
 from bot.duty_record.rules import Item, Target
 from bot.duty_record.service import DutyProblem, DutyRecordService
+from domain.duty_models import Dimension, Outcome, Scope
 from storage.db import Database
-from storage.duty_models import Dimension, Outcome, Scope
 from storage.members import MemberRepository
 from tests.duty_world import (
     ALICE,
@@ -244,7 +244,7 @@ async def test_expected_events_follow_the_groups_a_member_was_in(db: Database,
     September meeting (his approved leave there no longer counts); 庚新 at the two events
     after 1 August."""
     from bot.members.roster import RosterRow, apply_import
-    from storage.models import Role
+    from domain.models import Role
     from tests.clock import FrozenClock
 
     def row(name: str, phone: str, group: str) -> RosterRow:
@@ -281,7 +281,7 @@ async def test_the_minimums_of_a_member_who_joined_are_pro_rated_from_that_day(
     days are hers (3 × 63/365 → 1 activity due, 1 × 63/365 → 1 proposal and 1 report), and her
     year asks 3 × 184/365 → 2 activities; the others' targets stay those of the whole year."""
     from bot.members.roster import RosterRow, apply_import
-    from storage.models import Role
+    from domain.models import Role
     from tests.clock import FrozenClock
 
     joined = datetime(2025, 6, 30, 16, 0, tzinfo=UTC)  # 1 July 00:00 in Shanghai

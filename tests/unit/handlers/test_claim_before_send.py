@@ -23,7 +23,6 @@ from typing import Any, cast
 import pytest
 from telegram.ext import ExtBot
 
-from bot.app import open_services
 from bot.core.config import Config
 from bot.duty_record.digest import DigestService
 from bot.duty_record.supervision import SupervisionService
@@ -34,6 +33,7 @@ from handlers.attendance.announcer import _notify
 from handlers.duty_record.jobs import send_digest, send_supervision
 from handlers.reminders.delivery import fan_out
 from handlers.shared.context import Services
+from liaison.app import open_services
 from storage.members import MemberRepository
 from tests.clock import FrozenClock
 from tests.supervision_world import NOW, SupervisionWorld, seed

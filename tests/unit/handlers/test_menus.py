@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.app import CAPABILITIES
 from bot.core.auth import Actor
+from domain.models import Member, Role
 from handlers.shared.capability import Capability, Menu, Registry, command
 from handlers.shared.context import Context
 from handlers.shared.menus import help_text
-from storage.models import Member, Role
+from liaison.app import CAPABILITIES
 
 
 def person(role: Role, group_id: int | None = 1) -> Actor:

@@ -16,7 +16,7 @@ from bot.core.cli import speaking
 from bot.core.config import Config
 from bot.members.cli import deactivate_cli, import_roster_cli, list_members_cli
 from bot.members.departures import deactivate_members
-from storage.models import CheckInMethod, ReportStatus
+from domain.models import CheckInMethod, ReportStatus
 from tests.clock import utc_now
 from tests.unit.attendance.test_attendance import START, build_world
 from tests.unit.reports.test_reports import open_world

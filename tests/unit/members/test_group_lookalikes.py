@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.core.config import Config
 from bot.members.cli import import_roster_cli
+from liaison.cli import main
 from tests.clock import FrozenClock
 
 HEADER = "name,phone,sector,group,role\n"

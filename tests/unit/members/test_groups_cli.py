@@ -1,5 +1,5 @@
 """`liaison-bot groups list | rename | merge | delete`, run as the operator runs them
-(bot.cli.main): what is printed, what is stored, and the refusals. A group made by a slip in
+(liaison.cli.main): what is printed, what is stored, and the refusals. A group made by a slip in
 the roster ("第 一活动组") is merged into the one meant; its members keep one unbroken
 membership there, its events, reminders, supervision records and chat follow; a group is
 deleted only when nothing names it; each change is audited, shown first, and written only
@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
 from bot.members.roster import RosterRow, apply_import
+from domain.models import Role
+from liaison.cli import main
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
-from storage.models import Role
 from tests.clock import FrozenClock
 
 FIRST = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # the first roster

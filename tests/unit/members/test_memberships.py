@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.members.roster import RosterRow, apply_import
+from domain.models import Role
 from storage.db import Database, to_db_time
-from storage.models import Role
 from tests.clock import FrozenClock
 
 FIRST = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)

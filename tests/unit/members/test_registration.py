@@ -7,10 +7,10 @@ import pytest
 
 from bot.core.auth import Actor, NotAllowed, Refused
 from bot.members.registration import BindOutcome, ChatBindingWhy, RegistrationService
+from domain.models import Member, Role
 from storage.conversations import SettingsRepository
 from storage.db import Database, to_db_time
 from storage.members import MemberRepository
-from storage.models import Member, Role
 from tests.clock import SYSTEM, utc_now
 
 

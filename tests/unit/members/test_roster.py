@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from bot.cli import main
 from bot.core.cli import speaking
 from bot.core.config import Config
 from bot.core.tables import TableFileError
@@ -16,9 +15,10 @@ from bot.members.roster import (
     apply_import,
     read_roster,
 )
+from domain.models import Role
+from liaison.cli import main
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import Role
 from tests.clock import SYSTEM
 
 HEADER = "name,phone,sector,group,role\n"

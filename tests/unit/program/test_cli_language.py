@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.cli import build_parser, main
 from bot.core.cli import Parser, speaking, wrap_columns
 from bot.core.texts import catalog
+from liaison.cli import build_parser, main
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

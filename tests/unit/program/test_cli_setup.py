@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from liaison.cli import main
 
 ROSTER = "姓名,手机号,活动组\n张三,13800000001,第一组\n"
 

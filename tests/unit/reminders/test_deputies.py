@@ -12,8 +12,8 @@ import pytest
 from bot.reminders.drafts import AudienceChoice, ReminderDraft
 from bot.reminders.proposals import FilingOutcome
 from bot.reminders.service import ReminderService
+from domain.models import Role
 from storage.members import MemberRepository
-from storage.models import Role
 from storage.proposals import ProposalRepository
 from storage.reminders import ReminderRepository
 from tests.unit.attendance.test_attendance import ZONE, World, build_world

@@ -23,8 +23,8 @@ from bot.reminders.drafts import (
 from bot.reminders.overview import AckSheet
 from bot.reminders.timing import HolidayPolicy, OneOff, Recurring
 from bot.reminders.wording import audience_text, repeat_text, rule_text, short_day, short_moment
-from storage.models import Member, Role
-from storage.reminder_models import OccurrenceStatus, ReminderOccurrence
+from domain.models import Member, Role
+from domain.reminder_models import OccurrenceStatus, ReminderOccurrence
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 10:00 on Monday 30 November in Beijing

@@ -14,8 +14,8 @@ from bot.core.auth import NotAllowed, Refused
 from bot.reminders.audience import Audience
 from bot.reminders.service import ReminderProblem, ReminderService
 from bot.reminders.timing import OneOff, Recurring
-from storage.models import CheckInMethod
-from storage.reminder_models import OccurrenceStatus, ScheduleStatus
+from domain.models import CheckInMethod
+from domain.reminder_models import OccurrenceStatus, ScheduleStatus
 from storage.reminders import ReminderRepository
 from tests.unit.attendance.test_attendance import START, ZONE, World, build_world
 

@@ -16,8 +16,8 @@ from bot.core.cli import speaking
 from bot.reminders.proposal_import import import_filings
 from bot.reminders.proposals import FilingOutcome, ProposalProblem
 from bot.reminders.service import ReminderService
+from domain.proposal_models import WindowStatus
 from storage.db import to_db_time
-from storage.proposal_models import WindowStatus
 from tests.unit.attendance.test_attendance import ZONE, World, build_world
 
 

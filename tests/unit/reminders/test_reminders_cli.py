@@ -13,7 +13,7 @@ from bot.core.cli import Namespace, speaking
 from bot.core.config import Config, StorageConfig
 from bot.reminders import proposals_cli
 from bot.reminders.cli import add_cli, list_cli, log_cli, status_cli
-from storage.reminder_models import ScheduleStatus
+from domain.reminder_models import ScheduleStatus
 from tests.clock import clock_at
 
 ZONE = ZoneInfo("Asia/Shanghai")

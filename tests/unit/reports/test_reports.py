@@ -17,15 +17,15 @@ from bot.core.auth import Actor, Refused
 from bot.reports.service import ReportService
 from bot.reports.workflow import Refusal
 from bot.reports.writing import MAX_ATTACHMENTS, MAX_BODY, MAX_TITLE
-from storage.db import Database, to_db_time
-from storage.members import MemberRepository
-from storage.models import (
+from domain.models import (
     AttachmentKind,
     Member,
     Report,
     ReportCategory,
     ReportStatus,
 )
+from storage.db import Database, to_db_time
+from storage.members import MemberRepository
 from tests.clock import SYSTEM
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -16,7 +16,7 @@ from bot.core.cli import speaking
 from bot.core.config import Config, StorageConfig
 from bot.exports.spreadsheet import ExportFormat, format_for
 from bot.reports.export import RegisterFilter, ReportExporter, export_reports_cli
-from storage.models import ReportStatus
+from domain.models import ReportStatus
 from tests.unit.reports.test_reports import SHANGHAI, World, open_world, refused
 
 S = ReportStatus

@@ -3,11 +3,11 @@ reads, and what is stored now has the keys it had before."""
 
 import pytest
 
+from domain.models import ReportStatus
 from handlers.reports.flows import ReviewNoteFlow, WriteFlow
 from handlers.shared.common import flow_data
 from storage.conversations import SettingsRepository
 from storage.db import Database
-from storage.models import ReportStatus
 
 USER, CHAT = 501, 501
 

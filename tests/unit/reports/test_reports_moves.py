@@ -12,9 +12,9 @@ import pytest
 from bot.core.auth import Actor, Why
 from bot.reports.service import ReportService
 from bot.reports.workflow import Refusal, is_allowed_move, review_moves
+from domain.models import ReportCategory, ReportStatus
 from storage.db import Database
 from storage.members import MemberRepository
-from storage.models import ReportCategory, ReportStatus
 from storage.reports import ReportRepository
 from tests.clock import SYSTEM
 from tests.unit.reports.test_reports import SHANGHAI, World, open_world, refused
@@ -540,7 +540,7 @@ async def test_an_adoption_stands_when_the_level_it_is_forwarded_to_declines(
     from bot.core.config import DutyRecordConfig
     from bot.duty_record.service import DutyRecordService
     from bot.reports.wording import office_status, status_detail
-    from storage.duty_models import Scope
+    from domain.duty_models import Scope
 
     staff = await world.actor("王五")
     declined = await world.report_in(S.ADOPTED)

@@ -8,8 +8,8 @@ import pytest
 from bot.core.auth import Refused, Why
 from bot.core.texts import LANGUAGES, catalog
 from bot.reports.workflow import REVIEW_MOVES, Refusal
+from domain.models import ReportCategory, ReportStatus
 from handlers.reports.render import refusal_text, split_text
-from storage.models import ReportCategory, ReportStatus
 
 POPUP_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
 

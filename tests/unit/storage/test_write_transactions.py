@@ -31,10 +31,10 @@ from bot.reminders.calendar_import import CalendarRow, import_calendar
 from bot.reminders.service import ReminderService
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.ratelimit import PriorityRateLimiter
+from domain.models import CheckInMethod, EventDraft, EventType, Role
 from storage.db import Database
 from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
-from storage.models import CheckInMethod, EventDraft, EventType, Role
 from tests.botapi import BotApiServer
 from tests.clock import FrozenClock
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.app import build_application
 from bot.core.config import Config, StorageConfig, TelegramConfig
 from handlers.shared.context import Context
+from liaison.app import build_application
 
 
 async def test_a_run_longer_than_its_interval_is_neither_overlapped_nor_warned_about(

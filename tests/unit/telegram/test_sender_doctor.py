@@ -9,9 +9,9 @@ from telegram.ext import ExtBot
 
 from bot.core.cli import speaking
 from bot.core.config import Config
-from bot.doctor import run_doctor
 from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.sender import Delivery, Sender
+from liaison.doctor import run_doctor
 from storage.db import Database, to_db_time
 from storage.deliveries import DeliveryRepository
 from storage.inbox import UpdateInbox

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from bot.core.config import Config
-from bot.doctor import run_doctor
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.updates import (
     MAX_REPLAYS,
@@ -21,6 +20,7 @@ from bot.telegram.updates import (
     UpdateDispatcher,
     ordering_key,
 )
+from liaison.doctor import run_doctor
 from storage.db import Database
 from storage.inbox import UpdateInbox
 from tests.botapi import BotApiServer, Limits

@@ -13,11 +13,11 @@ from telegram.error import InvalidToken, TelegramError
 from bot.core.cli import local_minute, say
 from bot.core.config import Config, ConfigError
 from bot.duty_record.record_start import RecordStart, StartSource, first_started_at
+from domain.models import ActivityGroup
 from storage.conversations import SettingsRepository
 from storage.db import Database
 from storage.inbox import UpdateInbox
 from storage.members import MemberRepository
-from storage.models import ActivityGroup
 
 # A check's line: whether it passed, and what it found.
 Check = Callable[[bool, str], None]

@@ -7,16 +7,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from storage.models import LeaderComment
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
+from domain.base import Model
+from domain.models import LeaderComment
 
 
-class Scope(_Model):
+class Scope(Model):
     """Whose record: one member, one group, some members (`member_ids`, as an export reads
     everyone a batch at a time), or everyone on the roster (staff excepted)."""
 
@@ -26,7 +23,7 @@ class Scope(_Model):
     active_only: bool = False  # leave out members who left the roster
 
 
-class DutyCounts(_Model):
+class DutyCounts(Model):
     """A member's year in figures, straight from the aggregates."""
 
     member_id: int
@@ -62,7 +59,7 @@ class Outcome(StrEnum):
     ABSENT = "absent"
 
 
-class EventLine(_Model):
+class EventLine(Model):
     member_id: int
     event_id: int
     title: str
@@ -95,7 +92,7 @@ class EventOutcome(NamedTuple):
     expected: bool
 
 
-class ReportLine(_Model):
+class ReportLine(Model):
     member_id: int
     report_id: int
     number: str | None
@@ -113,7 +110,7 @@ class ReportLine(_Model):
         return bool(self.comments)
 
 
-class ProposalLine(_Model):
+class ProposalLine(Model):
     member_id: int
     window_id: int
     title: str
@@ -122,7 +119,7 @@ class ProposalLine(_Model):
     audited: bool
 
 
-class NoteLine(_Model):
+class NoteLine(Model):
     member_id: int
     book: str
     created_at: datetime
@@ -135,7 +132,7 @@ class Dimension(StrEnum):
     SATISFACTION = "satisfaction"  # 群众满意度
 
 
-class Grade(_Model):
+class Grade(Model):
     member_id: int
     year: int
     dimension: Dimension
@@ -150,14 +147,14 @@ class RunKind(StrEnum):
     DIGEST = "digest"
 
 
-class DutyRun(_Model):
+class DutyRun(Model):
     key: str
     kind: RunKind
     due_at: datetime
     done: bool
 
 
-class Nudge(_Model):
+class Nudge(Model):
     """A member found below the pro-rated minimums by a supervision run: item → how many short."""
 
     run_key: str
@@ -166,7 +163,7 @@ class Nudge(_Model):
     shortfall: dict[str, int]
 
 
-class AdoptedReport(_Model):
+class AdoptedReport(Model):
     """A 社情民意信息 adopted in a span of time, for the weekly digest of its author's group."""
 
     report_id: int
@@ -177,7 +174,7 @@ class AdoptedReport(_Model):
     adopted_at: datetime
 
 
-class DigestSwitch(_Model):
+class DigestSwitch(Model):
     """A group with its chat (None: not bound) and whether its weekly digest is off."""
 
     group_id: int

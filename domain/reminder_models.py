@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from domain.base import Model
 
 
 class ReminderKind(StrEnum):
@@ -28,11 +28,8 @@ class OccurrenceStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # what it announced was cancelled or changed before it went out
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
-
-class ReminderSchedule(_Model):
+class ReminderSchedule(Model):
     id: int
     kind: ReminderKind
     title: str
@@ -48,7 +45,7 @@ class ReminderSchedule(_Model):
     updated_at: datetime
 
 
-class ReminderOccurrence(_Model):
+class ReminderOccurrence(Model):
     id: int
     key: str
     kind: str

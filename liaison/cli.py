@@ -25,7 +25,7 @@ EXIT_USAGE = 2
 
 
 async def _cmd_run(config: Config, args: argparse.Namespace) -> int:
-    from bot.runner import run_bot
+    from liaison.runner import run_bot
 
     config.token_value()  # fails early, in one line, when there is none
     await run_bot(config)
@@ -33,7 +33,7 @@ async def _cmd_run(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _cmd_doctor(config: Config, args: argparse.Namespace) -> int:
-    from bot.doctor import run_doctor
+    from liaison.doctor import run_doctor
 
     return await run_doctor(config, out=sys.stdout)
 

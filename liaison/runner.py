@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import LiaisonApplication, attach_services, build_application, detach_services
 from bot.core.config import Config
 from bot.telegram.updates import Intake, Poller, RawUpdate, UpdateDispatcher, cleaned
+from liaison.app import LiaisonApplication, attach_services, build_application, detach_services
 from storage.inbox import UpdateInbox
 
 log = logging.getLogger(__name__)

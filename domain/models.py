@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from domain.base import Model
 
 
 class Role(StrEnum):
@@ -18,18 +18,15 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
-
-class ActivityGroup(_Model):
+class ActivityGroup(Model):
     id: int
     name: str
     chat_id: int | None = None
     chat_title: str | None = None
 
 
-class Member(_Model):
+class Member(Model):
     id: int
     name: str
     phone: str
@@ -46,7 +43,7 @@ class Member(_Model):
         return self.deactivated_at is None
 
 
-class Invite(_Model):
+class Invite(Model):
     token: str
     member_id: int
     created_at: datetime
@@ -55,7 +52,7 @@ class Invite(_Model):
     used_by: int | None = None
 
 
-class Conversation(_Model):
+class Conversation(Model):
     telegram_user_id: int
     chat_id: int
     kind: str
@@ -98,7 +95,7 @@ class AttachmentKind(StrEnum):
     DOCUMENT = "document"
 
 
-class ReportAttachment(_Model):
+class ReportAttachment(Model):
     """A photo or document kept by its Telegram file_id."""
 
     position: int
@@ -109,13 +106,13 @@ class ReportAttachment(_Model):
     mime: str | None = None
 
 
-class ReportCoauthor(_Model):
+class ReportCoauthor(Model):
     member_id: int
     name: str
     telegram_user_id: int | None = None
 
 
-class Report(_Model):
+class Report(Model):
     """A report with its author, co-authors and attachments (the current working copy)."""
 
     id: int
@@ -149,7 +146,7 @@ class Report(_Model):
         )
 
 
-class ReportVersion(_Model):
+class ReportVersion(Model):
     """What was submitted the n-th time."""
 
     report_id: int
@@ -161,7 +158,7 @@ class ReportVersion(_Model):
     submitted_at: datetime
 
 
-class ReportMove(_Model):
+class ReportMove(Model):
     """One status change: who, when, from, to, and the note, level or addressee given."""
 
     id: int
@@ -179,7 +176,7 @@ class ReportMove(_Model):
     undoes: int | None = None  # this move undid move `undoes` (a move back)
 
 
-class LeaderComment(_Model):
+class LeaderComment(Model):
     """A leader's comment (领导批示) on an adopted report."""
 
     id: int
@@ -191,7 +188,7 @@ class LeaderComment(_Model):
     recorded_by_member: int | None = None
 
 
-class ReportHistory(_Model):
+class ReportHistory(Model):
     """A report with every move and leader comment, oldest first."""
 
     report: Report
@@ -225,7 +222,7 @@ class EventStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Venue(_Model):
+class Venue(Model):
     """The venue point: a check-in by QR or code must come from within `radius_m` of it."""
 
     lat: float
@@ -233,7 +230,7 @@ class Venue(_Model):
     radius_m: int
 
 
-class Event(_Model):
+class Event(Model):
     id: int
     type: EventType
     title: str
@@ -249,7 +246,7 @@ class Event(_Model):
     updated_at: datetime
 
 
-class EventAnnouncement(_Model):
+class EventAnnouncement(Model):
     event_id: int
     chat_id: int
     message_id: int
@@ -263,7 +260,7 @@ class CheckInMethod(StrEnum):
     STAFF = "staff"
 
 
-class CheckIn(_Model):
+class CheckIn(Model):
     event_id: int
     member_id: int
     at: datetime
@@ -278,7 +275,7 @@ class LeaveStatus(StrEnum):
     DECLINED = "declined"
 
 
-class LeaveRequest(_Model):
+class LeaveRequest(Model):
     id: int
     event_id: int
     member_id: int
@@ -300,7 +297,7 @@ class AttendanceStatus(StrEnum):
     ABSENT = "absent"  # the event ended without a check-in or approved leave
 
 
-class AttendanceRecord(_Model):
+class AttendanceRecord(Model):
     """One expected member at one event, with what is on record."""
 
     event: Event
@@ -325,7 +322,7 @@ def marked_afterwards(event: Event, checkin: CheckIn | None, leave: LeaveRequest
             and leave.created_at >= event.ends_at)
 
 
-class EventDraft(_Model):
+class EventDraft(Model):
     """What an event is made of when created or edited (checked by the attendance service)."""
 
     type: EventType

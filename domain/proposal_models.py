@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from domain.base import Model
 
 
 class WindowStatus(StrEnum):
@@ -19,8 +19,7 @@ class FilingSource(StrEnum):
     STAFF = "staff"  # a correction by staff
 
 
-class ProposalWindow(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class ProposalWindow(Model):
     id: int
     title: str
     opens_on: date
@@ -31,8 +30,7 @@ class ProposalWindow(BaseModel):
     updated_at: datetime
 
 
-class ProposalFiling(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class ProposalFiling(Model):
     window_id: int
     member_id: int
     count: int

@@ -105,7 +105,7 @@ def build_application(config: Config) -> LiaisonApplication:
     """The application, wired but not started: no network or database until initialize().
 
     PTB calls post_init hooks only from run_polling/run_webhook, which this bot does not use
-    (see bot/runner.py); services are attached by the runner with attach_services().
+    (see liaison/runner.py); services are attached by the runner with attach_services().
     """
     timeout = config.telegram.request_timeout
     limits = config.limits
