@@ -12,7 +12,6 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
 from bot.attendance.service import AttendanceService, rules_from_config
 from bot.core.config import Config
-from bot.core.secrets import server_secret
 from bot.duty_record.service import DutyRecordService
 from bot.members.registration import RegistrationService
 from bot.reminders.service import ReminderService
@@ -35,6 +34,7 @@ from storage.db import Database
 from storage.deliveries import DeliveryRepository
 from storage.members import MemberRepository
 from storage.screens import QrScreenRepository
+from storage.secrets import server_secret
 
 log = logging.getLogger(__name__)
 

@@ -134,6 +134,21 @@ class MemberRepository:
         return int(row[0])
 
     @staticmethod
+    async def put_from_roster(
+        conn: aiosqlite.Connection, *, name: str, phone: str, sector: str,
+        group_id: int | None, role: Role, now: datetime,
+    ) -> None:
+        """A roster row: the member with this phone added, or updated and made active again."""
+        await conn.execute(
+            "INSERT INTO members(name, phone, sector, group_id, role, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(phone) DO UPDATE SET name = excluded.name, sector = excluded.sector, "
+            "group_id = excluded.group_id, role = excluded.role, "
+            "updated_at = excluded.updated_at, deactivated_at = NULL",
+            (name, phone, sector, group_id, role.value, to_db_time(now), to_db_time(now)),
+        )
+
+    @staticmethod
     async def bind_telegram(
         conn: aiosqlite.Connection, member_id: int, telegram_user_id: int, at: datetime
     ) -> bool:

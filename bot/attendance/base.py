@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 from bot.attendance.rules import AttendanceRules
 from bot.attendance.writer import MAX_BATCH, CheckInWriter
-from bot.core.secrets import server_secret
 from domain.clock import Now
 from storage.attendance import AttendanceRepository
 from storage.db import Database
 from storage.members import MemberRepository
+from storage.secrets import server_secret
 
 
 class AttendanceBase:

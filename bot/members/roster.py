@@ -25,7 +25,7 @@ from bot.members.departures import deactivate_in
 from bot.members.group_names import lookalike
 from domain.models import Member, Role
 from storage.audit import record_audit
-from storage.db import Database, to_db_time
+from storage.db import Database
 from storage.members import MemberRepository
 
 MAX_NAME = 50
@@ -236,14 +236,9 @@ async def _write_row(conn: aiosqlite.Connection, row: RosterRow, now: datetime) 
     group_id = (
         await MemberRepository.ensure_group(conn, row.group, now=now) if row.group else None
     )
-    await conn.execute(
-        "INSERT INTO members(name, phone, sector, group_id, role, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(phone) DO UPDATE SET name = excluded.name, sector = excluded.sector, "
-        "group_id = excluded.group_id, role = excluded.role, updated_at = excluded.updated_at, "
-        "deactivated_at = NULL",
-        (row.name, row.phone, row.sector, group_id, row.role.value, to_db_time(now),
-         to_db_time(now)),
+    await MemberRepository.put_from_roster(
+        conn, name=row.name, phone=row.phone, sector=row.sector, group_id=group_id,
+        role=row.role, now=now,
     )
 
 

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from bot.attendance import tokens as checkin_tokens
 from bot.attendance.cli import EventArguments, create_event_cli, draft_from
 from bot.attendance.service import AttendanceService
-from bot.core.secrets import server_secret
 from storage.db import Database
 from storage.members import MemberRepository
+from storage.secrets import server_secret
 from tests.botapi import Group, MessageView, Phone
 from tests.e2e.harness import E2E, InProcessBot
 

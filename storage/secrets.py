@@ -1,4 +1,5 @@
-"""Server secrets kept in the database: made once at first start, the same after restarts."""
+"""Server secrets kept in the database (app_secrets): made once at first start, the same after
+restarts."""
 
 from __future__ import annotations
 
