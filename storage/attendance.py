@@ -9,7 +9,6 @@ return cannot change before the commit). Lists of ids are passed as one JSON par
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
@@ -21,101 +20,23 @@ from domain.models import (
     Event,
     EventAnnouncement,
     EventDraft,
-    EventPolicy,
     EventStatus,
-    EventType,
     LeaveRequest,
     LeaveStatus,
     Member,
-    Venue,
 )
-from storage.db import Database, from_db_time, to_db_time
+from storage.attendance_rows import (
+    EVENT_SELECT,
+    EXPECTED_IDS,
+    checkin_row,
+    event_row,
+    event_values,
+    id_list,
+    leave_row,
+)
+from storage.db import Database, to_db_time
 from storage.members import _MEMBER_SELECT, _member
-from storage.rows import fetch_rows, required_time
-
-_EVENT_SELECT = """
-SELECT e.*, (SELECT group_concat(g.group_id) FROM event_groups g WHERE g.event_id = e.id)
-       AS group_ids
-FROM events e
-"""
-
-# Members expected at event ?1: those in its groups now, and anyone already on record for it
-# (a check-in or a leave request), so moving a member to another group later does not drop
-# them from the sheet of an event they were expected at. A member who left the roster is
-# expected only at events that started before they left (their history stays on the sheets).
-_EXPECTED_IDS = """
-SELECT m.id FROM members m
-WHERE m.group_id IN (SELECT group_id FROM event_groups WHERE event_id = ?1)
-  AND (m.deactivated_at IS NULL
-       OR m.deactivated_at > (SELECT starts_at FROM events WHERE id = ?1))
-UNION SELECT member_id FROM checkins WHERE event_id = ?1
-UNION SELECT member_id FROM leave_requests WHERE event_id = ?1
-"""
-
-
-def _ids(values: Iterable[int]) -> str:
-    return json.dumps(sorted(set(values)))
-
-
-def _event(row: sqlite3.Row) -> Event:
-    venue = None
-    if row["venue_lat"] is not None:
-        venue = Venue(lat=row["venue_lat"], lon=row["venue_lon"], radius_m=row["venue_radius_m"])
-    groups = row["group_ids"]
-    return Event(
-        id=row["id"],
-        type=EventType(row["type"]),
-        title=row["title"],
-        starts_at=required_time(row["starts_at"]),
-        ends_at=required_time(row["ends_at"]),
-        place=row["place"],
-        venue=venue,
-        policy=EventPolicy(row["policy"]),
-        status=EventStatus(row["status"]),
-        group_ids=tuple(sorted(int(g) for g in groups.split(","))) if groups else (),
-        created_by=row["created_by"],
-        created_at=required_time(row["created_at"]),
-        updated_at=required_time(row["updated_at"]),
-    )
-
-
-def _checkin(row: sqlite3.Row) -> CheckIn:
-    return CheckIn(
-        event_id=row["event_id"],
-        member_id=row["member_id"],
-        at=required_time(row["at"]),
-        method=CheckInMethod(row["method"]),
-        late=bool(row["late"]),
-        marked_by=row["marked_by"],
-    )
-
-
-def _leave(row: sqlite3.Row) -> LeaveRequest:
-    return LeaveRequest(
-        id=row["id"],
-        event_id=row["event_id"],
-        member_id=row["member_id"],
-        reason=row["reason"],
-        status=LeaveStatus(row["status"]),
-        decided_by=row["decided_by"],
-        decided_at=from_db_time(row["decided_at"]),
-        created_at=required_time(row["created_at"]),
-    )
-
-
-def _event_values(draft: EventDraft) -> tuple[object, ...]:
-    venue = draft.venue
-    return (
-        draft.type.value,
-        draft.title,
-        to_db_time(draft.starts_at),
-        to_db_time(draft.ends_at),
-        draft.place,
-        venue.lat if venue else None,
-        venue.lon if venue else None,
-        venue.radius_m if venue else None,
-        draft.policy.value,
-    )
+from storage.rows import fetch_rows
 
 
 class AttendanceRepository:
@@ -126,8 +47,8 @@ class AttendanceRepository:
 
     # -- events ------------------------------------------------------------------------------
     async def event(self, event_id: int) -> Event | None:
-        row = await self.db.fetch_one(_EVENT_SELECT + "WHERE e.id = ?", (event_id,))
-        return _event(row) if row else None
+        row = await self.db.fetch_one(EVENT_SELECT + "WHERE e.id = ?", (event_id,))
+        return event_row(row) if row else None
 
     async def events(
         self,
@@ -143,13 +64,13 @@ class AttendanceRepository:
         where, params = ["1"], []
         if ids is not None:
             where.append("e.id IN (SELECT value FROM json_each(?))")
-            params.append(_ids(ids))
+            params.append(id_list(ids))
         if group_ids is not None:
             where.append(
                 "e.id IN (SELECT event_id FROM event_groups "
                 "WHERE group_id IN (SELECT value FROM json_each(?)))"
             )
-            params.append(_ids(group_ids))
+            params.append(id_list(group_ids))
         if starts_from is not None:
             where.append("e.starts_at >= ?")
             params.append(to_db_time(starts_from))
@@ -162,18 +83,18 @@ class AttendanceRepository:
         if not include_cancelled:
             where.append("e.status = 'scheduled'")
         rows = await self.db.fetch_all(
-            _EVENT_SELECT + "WHERE " + " AND ".join(where) + " ORDER BY e.starts_at, e.id",
+            EVENT_SELECT + "WHERE " + " AND ".join(where) + " ORDER BY e.starts_at, e.id",
             params,
         )
-        return [_event(row) for row in rows]
+        return [event_row(row) for row in rows]
 
     @staticmethod
     async def events_in(conn: aiosqlite.Connection, ids: Collection[int]) -> dict[int, Event]:
         """The events with these ids, read inside a write transaction."""
         rows = await fetch_rows(
-            conn, _EVENT_SELECT + "WHERE e.id IN (SELECT value FROM json_each(?))", (_ids(ids),)
+            conn, EVENT_SELECT + "WHERE e.id IN (SELECT value FROM json_each(?))", (id_list(ids),)
         )
-        return {row["id"]: _event(row) for row in rows}
+        return {row["id"]: event_row(row) for row in rows}
 
     @staticmethod
     async def insert_event(
@@ -183,7 +104,7 @@ class AttendanceRepository:
             "INSERT INTO events(type, title, starts_at, ends_at, place, venue_lat, venue_lon, "
             "venue_radius_m, policy, created_by, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*_event_values(draft), created_by, to_db_time(at), to_db_time(at)),
+            (*event_values(draft), created_by, to_db_time(at), to_db_time(at)),
         )
         event_id = cursor.lastrowid
         assert event_id is not None
@@ -198,7 +119,7 @@ class AttendanceRepository:
             "UPDATE events SET type = ?, title = ?, starts_at = ?, ends_at = ?, place = ?, "
             "venue_lat = ?, venue_lon = ?, venue_radius_m = ?, policy = ?, updated_at = ? "
             "WHERE id = ?",
-            (*_event_values(draft), to_db_time(at), event_id),
+            (*event_values(draft), to_db_time(at), event_id),
         )
         await conn.execute("DELETE FROM event_groups WHERE event_id = ?", (event_id,))
         await AttendanceRepository._set_groups(conn, event_id, draft.group_ids)
@@ -270,11 +191,11 @@ class AttendanceRepository:
         self, event_id: int, group_ids: Collection[int] | None = None
     ) -> list[Member]:
         """Members expected at the event (optionally only those now in `group_ids`)."""
-        sql = _MEMBER_SELECT + f"WHERE m.id IN ({_EXPECTED_IDS})"
+        sql = _MEMBER_SELECT + f"WHERE m.id IN ({EXPECTED_IDS})"
         params: list[object] = [event_id]
         if group_ids is not None:
             sql += " AND m.group_id IN (SELECT value FROM json_each(?2))"
-            params.append(_ids(group_ids))
+            params.append(id_list(group_ids))
         rows = await self.db.fetch_all(sql + " ORDER BY g.id, m.name, m.id", params)
         return [_member(row) for row in rows]
 
@@ -283,7 +204,7 @@ class AttendanceRepository:
         in their group's chat, something about it was delivered to them (a reminder, a notice
         of a change, a leave request to decide: see the deliveries' keys), or they checked in
         or asked for leave themselves."""
-        sql = _MEMBER_SELECT + f"""WHERE m.id IN ({_EXPECTED_IDS}) AND (
+        sql = _MEMBER_SELECT + f"""WHERE m.id IN ({EXPECTED_IDS}) AND (
   EXISTS (SELECT 1 FROM event_announcements a JOIN activity_groups ag ON ag.chat_id = a.chat_id
           WHERE a.event_id = ?1 AND ag.id = m.group_id)
   OR EXISTS (SELECT 1 FROM deliveries d
@@ -301,7 +222,7 @@ class AttendanceRepository:
     @staticmethod
     async def expected_ids_in(conn: aiosqlite.Connection, event_id: int) -> set[int]:
         """The ids of the members expected at the event, read inside a write transaction."""
-        rows = await fetch_rows(conn, _EXPECTED_IDS, (event_id,))
+        rows = await fetch_rows(conn, EXPECTED_IDS, (event_id,))
         return {int(row[0]) for row in rows}
 
     async def counts(self, event_id: int, group_id: int | None = None) -> tuple[int, int]:
@@ -309,7 +230,7 @@ class AttendanceRepository:
         sql = (
             "SELECT count(*) AS expected, count(c.member_id) AS checked_in "
             "FROM members m LEFT JOIN checkins c ON c.event_id = ?1 AND c.member_id = m.id "
-            f"WHERE m.id IN ({_EXPECTED_IDS})"
+            f"WHERE m.id IN ({EXPECTED_IDS})"
         )
         params: list[object] = [event_id]
         if group_id is not None:
@@ -338,7 +259,7 @@ class AttendanceRepository:
     async def checkins(self, event_id: int) -> dict[int, CheckIn]:
         """Check-ins of the event by member id."""
         rows = await self.db.fetch_all("SELECT * FROM checkins WHERE event_id = ?", (event_id,))
-        return {row["member_id"]: _checkin(row) for row in rows}
+        return {row["member_id"]: checkin_row(row) for row in rows}
 
     async def checkins_of_member(
         self, member_id: int, event_ids: Collection[int]
@@ -347,9 +268,9 @@ class AttendanceRepository:
         rows = await self.db.fetch_all(
             "SELECT * FROM checkins WHERE member_id = ? "
             "AND event_id IN (SELECT value FROM json_each(?))",
-            (member_id, _ids(event_ids)),
+            (member_id, id_list(event_ids)),
         )
-        return {row["event_id"]: _checkin(row) for row in rows}
+        return {row["event_id"]: checkin_row(row) for row in rows}
 
     @staticmethod
     async def existing_checkins(
@@ -360,9 +281,9 @@ class AttendanceRepository:
             conn,
             "SELECT * FROM checkins WHERE event_id IN (SELECT value FROM json_each(?)) "
             "AND member_id IN (SELECT value FROM json_each(?))",
-            (_ids(event_ids), _ids(member_ids)),
+            (id_list(event_ids), id_list(member_ids)),
         )
-        return {(row["event_id"], row["member_id"]): _checkin(row) for row in rows}
+        return {(row["event_id"], row["member_id"]): checkin_row(row) for row in rows}
 
     @staticmethod
     async def insert_checkins(
@@ -446,7 +367,7 @@ class AttendanceRepository:
         rows = await self.db.fetch_all(
             "SELECT * FROM leave_requests WHERE event_id = ?", (event_id,)
         )
-        return {row["member_id"]: _leave(row) for row in rows}
+        return {row["member_id"]: leave_row(row) for row in rows}
 
     async def leave_requests_of_member(
         self, member_id: int, event_ids: Collection[int]
@@ -454,18 +375,18 @@ class AttendanceRepository:
         rows = await self.db.fetch_all(
             "SELECT * FROM leave_requests WHERE member_id = ? "
             "AND event_id IN (SELECT value FROM json_each(?))",
-            (member_id, _ids(event_ids)),
+            (member_id, id_list(event_ids)),
         )
-        return {row["event_id"]: _leave(row) for row in rows}
+        return {row["event_id"]: leave_row(row) for row in rows}
 
     async def leave_request(self, request_id: int) -> LeaveRequest | None:
         row = await self.db.fetch_one("SELECT * FROM leave_requests WHERE id = ?", (request_id,))
-        return _leave(row) if row else None
+        return leave_row(row) if row else None
 
     @staticmethod
     async def leave_in(conn: aiosqlite.Connection, request_id: int) -> LeaveRequest | None:
         rows = await fetch_rows(conn, "SELECT * FROM leave_requests WHERE id = ?", (request_id,))
-        return _leave(rows[0]) if rows else None
+        return leave_row(rows[0]) if rows else None
 
     @staticmethod
     async def leave_of(
@@ -476,7 +397,7 @@ class AttendanceRepository:
             "SELECT * FROM leave_requests WHERE event_id = ? AND member_id = ?",
             (event_id, member_id),
         )
-        return _leave(rows[0]) if rows else None
+        return leave_row(rows[0]) if rows else None
 
     @staticmethod
     async def checkin_of(
@@ -487,7 +408,7 @@ class AttendanceRepository:
             "SELECT * FROM checkins WHERE event_id = ? AND member_id = ?",
             (event_id, member_id),
         )
-        return _checkin(rows[0]) if rows else None
+        return checkin_row(rows[0]) if rows else None
 
     @staticmethod
     async def save_leave_request(

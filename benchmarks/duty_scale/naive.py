@@ -31,7 +31,7 @@ from domain.duty_models import (
     ReportLine,
 )
 from storage.db import Database
-from storage.duty_record import Span
+from storage.duty_queries import Span
 
 _LEVELS = ("city", "province", "national")
 

@@ -34,7 +34,7 @@ from domain.clock import Clock
 from domain.duty_models import Scope
 from domain.models import Member
 from storage.db import Database
-from storage.duty_record import _COUNTS, _with
+from storage.duty_queries import COUNTS, with_scope
 from storage.members import MemberRepository
 
 # The full-year export (bot/duty_record/export.py, written in parallel with this benchmark).
@@ -385,7 +385,7 @@ async def part_breakdown(db: Database, options: Options) -> dict[str, Any]:
             one.append(elapsed)
         figures[name] = {"all": statistics.median(everyone), "one": statistics.median(one)}
 
-    for kind, (ctes, query) in _COUNTS.items():
+    for kind, (ctes, query) in COUNTS.items():
         await measure(f"counts: {kind}", lambda scope, ctes=ctes, query=query:
                       repo._rows(span, scope, ctes, query))
     await measure("counts: all of the above + models", lambda scope: repo.counts(span, scope))
@@ -399,10 +399,10 @@ async def part_breakdown(db: Database, options: Options) -> dict[str, Any]:
 
     plans: dict[str, list[str]] = {}
     for kind in ("expected", "attended", "reports", "coauthored"):
-        ctes, query = _COUNTS[kind]
+        ctes, query = COUNTS[kind]
         for label, scope in (("everyone", Scope()), ("one member",
                                                      Scope(member_id=chosen[0].id))):
-            head, params = _with(span, scope, *ctes)
+            head, params = with_scope(span, scope, *ctes)
             plans[f"counts: {kind}, {label}"] = await _plan(db, head + query, params)
     # the check-ins behind one member's event lines (the /me details), as the repository
     # sends the query (after the member's row, before their leaves)

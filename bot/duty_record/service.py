@@ -36,7 +36,8 @@ from domain.duty_models import (
 from domain.models import ActivityGroup, Member, Role
 from storage.conversations import SettingsRepository
 from storage.db import Database, to_db_time
-from storage.duty_record import DutyRepository, GradeWrite, Span
+from storage.duty_queries import Span
+from storage.duty_record import DutyRepository, GradeWrite
 from storage.members import MemberRepository
 
 FIRST_YEAR = 2000

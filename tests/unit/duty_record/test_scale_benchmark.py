@@ -13,7 +13,7 @@ import pytest
 from benchmarks.duty_scale import parts
 from benchmarks.duty_scale.naive import NaiveDuty, NaiveYear
 from benchmarks.duty_scale.world import Scale, WorldSummary, cached
-from storage.duty_record import Span
+from storage.duty_queries import Span
 
 TINY = Scale(members=50, groups=3, staff=2, events=5, checkins=150, reports=40, seed=7)
 
