@@ -16,8 +16,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from .methods.callbacks import callback_query
+from .methods.chats import (
+    SERVICE_KEYS,
+    bot_member,
+    bot_sees,
+    default_admin_rights,
+    member_api,
+    set_member,
+)
+from .methods.files import document, photo_sizes, store_file
+from .methods.messages import new_message, user_edit, user_message
+from .methods.updates import emit
 from .model import CallbackAnswer, Chat, Member, MessageView, StoredMessage, User
-from .server import SERVICE_KEYS
 from .text import auto_entities, client_pieces
 
 if TYPE_CHECKING:
@@ -233,8 +244,8 @@ class Phone(Inbox):
         self, content: dict[str, Any], chat: Group | None, reply_to: MessageRef | None
     ) -> MessageView:
         target = self._target(chat)
-        stored = self.server._user_message(
-            self.user, target, content, reply_to=self._reply(target, reply_to)
+        stored = user_message(
+            self.server, self.user, target, content, reply_to=self._reply(target, reply_to)
         )
         await asyncio.sleep(0)
         return MessageView(stored)
@@ -329,7 +340,7 @@ class Phone(Inbox):
         stored = self._own(message)
         location = dict(stored.data.get("location") or {})
         location.update(latitude=latitude, longitude=longitude)
-        self.server._user_edit(stored, {"location": location})
+        user_edit(self.server, stored, {"location": location})
         await asyncio.sleep(0)
         return MessageView(stored)
 
@@ -343,10 +354,10 @@ class Phone(Inbox):
         reply_to: MessageRef | None = None,
     ) -> MessageView:
         """Send a photo; its bytes become downloadable by the bot via getFile."""
-        stored = self.server._store_file(
-            data, "photos", file_name="photo.jpg", mime_type="image/jpeg"
+        stored = store_file(
+            self.server, data, "photos", file_name="photo.jpg", mime_type="image/jpeg"
         )
-        content: dict[str, Any] = {"photo": self.server._photo_sizes(stored)}
+        content: dict[str, Any] = {"photo": photo_sizes(stored)}
         content.update(self._caption(caption))
         if media_group_id:
             content["media_group_id"] = media_group_id
@@ -363,10 +374,10 @@ class Phone(Inbox):
         reply_to: MessageRef | None = None,
     ) -> MessageView:
         """Send a file as a document."""
-        stored = self.server._store_file(
-            data, "documents", file_name=file_name, mime_type=mime_type
+        stored = store_file(
+            self.server, data, "documents", file_name=file_name, mime_type=mime_type
         )
-        content: dict[str, Any] = {"document": self.server._document(stored)}
+        content: dict[str, Any] = {"document": document(stored)}
         content.update(self._caption(caption))
         return await self._post(content, chat, reply_to)
 
@@ -374,7 +385,8 @@ class Phone(Inbox):
         self, emoji: str = "👍", *, chat: Group | None = None, reply_to: MessageRef | None = None
     ) -> MessageView:
         """Send a (static) sticker."""
-        stored = self.server._store_file(
+        stored = store_file(
+            self.server,
             b"RIFF\x00\x00\x00\x00WEBP",
             "stickers",
             file_name="sticker.webp",
@@ -420,7 +432,7 @@ class Phone(Inbox):
         if "text" not in stored.data:
             changes = self._caption(text)
             remove = ("caption_entities",)
-        self.server._user_edit(stored, changes, remove=remove)
+        user_edit(self.server, stored, changes, remove=remove)
         await asyncio.sleep(0)
         return MessageView(stored)
 
@@ -467,7 +479,7 @@ class Phone(Inbox):
         stored = self.server.chats[message.chat_id].by_id[message.message_id]
         if stored.deleted:
             raise LookupError("the message was deleted")
-        record = self.server._callback(self.user, stored, data)
+        record = callback_query(self.server, self.user, stored, data)
         if not wait:
             await asyncio.sleep(0)
             return None
@@ -532,15 +544,15 @@ class Phone(Inbox):
             "chat": chat.to_api(),
             "from": self.user.to_api(),
             "date": int(self._server.now()),
-            "old_chat_member": self.server._member_api(
-                chat, Member(self.server.bot.id, old, until_date=0)
+            "old_chat_member": member_api(
+                self.server, chat, Member(self.server.bot.id, old, until_date=0)
             ),
-            "new_chat_member": self.server._member_api(
-                chat, Member(self.server.bot.id, status, until_date=0)
+            "new_chat_member": member_api(
+                self.server, chat, Member(self.server.bot.id, status, until_date=0)
             ),
         }
         if self.user.started:
-            self.server._emit("my_chat_member", payload)
+            emit(self.server, "my_chat_member", payload)
 
     def visible_commands(self, chat: Group | None = None) -> list[dict[str, str]]:
         """The command menu this user's app would show (scope + language fallback)."""
@@ -569,7 +581,7 @@ class Group(Inbox):
 
     @property
     def bot_status(self) -> str:
-        return self.server._bot_member(self.chat).status
+        return bot_member(self.server, self.chat).status
 
     @property
     def pinned_message(self) -> MessageView | None:
@@ -596,10 +608,10 @@ class Group(Inbox):
         return self.server.bot
 
     def _service(self, actor: User, content: dict[str, Any]) -> MessageView:
-        stored = self.server._new_message(self.chat, actor, content)
-        if self.server._bot_sees(self.chat, stored):
+        stored = new_message(self.server, self.chat, actor, content)
+        if bot_sees(self.server, self.chat, stored):
             stored.delivered_to_bot = True
-            self.server._emit("message", stored.data)
+            emit(self.server, "message", stored.data)
         return MessageView(stored)
 
     async def add_bot(
@@ -610,8 +622,6 @@ class Group(Inbox):
         rights: dict[str, bool] | None = None,
     ) -> None:
         """Add the bot (emits ``my_chat_member`` and a ``new_chat_members`` message)."""
-        from .server import default_admin_rights
-
         actor = self._actor(by)
         if as_admin:
             member = Member(
@@ -621,7 +631,7 @@ class Group(Inbox):
             )
         else:
             member = Member(self.server.bot.id, "member")
-        self.server._set_member(self.chat, self.server.bot, member, actor)
+        set_member(self.server, self.chat, self.server.bot, member, actor)
         self._service(actor, {"new_chat_members": [self.server.bot.to_api()]})
         await asyncio.sleep(0)
 
@@ -633,8 +643,6 @@ class Group(Inbox):
         rights: dict[str, bool] | None = None,
     ) -> None:
         """Promote (or demote) the bot; emits ``my_chat_member``."""
-        from .server import default_admin_rights
-
         if as_admin:
             member = Member(
                 self.server.bot.id,
@@ -643,19 +651,19 @@ class Group(Inbox):
             )
         else:
             member = Member(self.server.bot.id, "member")
-        self.server._set_member(self.chat, self.server.bot, member, self._actor(by))
+        set_member(self.server, self.chat, self.server.bot, member, self._actor(by))
         await asyncio.sleep(0)
 
     async def remove_bot(self, by: Phone | None = None, *, ban: bool = True) -> None:
         """Kick (``ban=True``) or just remove the bot; emits ``my_chat_member``."""
         member = Member(self.server.bot.id, "kicked" if ban else "left")
-        self.server._set_member(self.chat, self.server.bot, member, self._actor(by))
+        set_member(self.server, self.chat, self.server.bot, member, self._actor(by))
         await asyncio.sleep(0)
 
     async def add_member(self, phone: Phone, by: Phone | None = None) -> MessageView:
         """``phone`` joins (or is added by ``by``): a ``new_chat_members`` service message."""
         actor = by.user if by else phone.user
-        self.server._set_member(self.chat, phone.user, Member(phone.id, "member"), actor)
+        set_member(self.server, self.chat, phone.user, Member(phone.id, "member"), actor)
         view = self._service(actor, {"new_chat_members": [phone.user.to_api()]})
         await asyncio.sleep(0)
         return view
@@ -667,20 +675,18 @@ class Group(Inbox):
         actor = by.user if by else phone.user
         view = self._service(actor, {"left_chat_member": phone.user.to_api()})
         status = "kicked" if ban else "left"
-        self.server._set_member(self.chat, phone.user, Member(phone.id, status), actor)
+        set_member(self.server, self.chat, phone.user, Member(phone.id, status), actor)
         await asyncio.sleep(0)
         return view
 
     async def promote(self, phone: Phone, by: Phone | None = None, **rights: bool) -> None:
         """Make ``phone`` an administrator (rights default to the app's defaults)."""
-        from .server import default_admin_rights
-
         member = Member(phone.id, "administrator", rights={**default_admin_rights(), **rights})
-        self.server._set_member(self.chat, phone.user, member, self._actor(by))
+        set_member(self.server, self.chat, phone.user, member, self._actor(by))
         await asyncio.sleep(0)
 
     async def demote(self, phone: Phone, by: Phone | None = None) -> None:
-        self.server._set_member(self.chat, phone.user, Member(phone.id, "member"), self._actor(by))
+        set_member(self.server, self.chat, phone.user, Member(phone.id, "member"), self._actor(by))
         await asyncio.sleep(0)
 
     async def post_as_chat(self, text: str) -> MessageView:
@@ -690,12 +696,12 @@ class Group(Inbox):
         detected = auto_entities(text)
         if detected:
             content["entities"] = detected
-        stored = self.server._new_message(self.chat, self._actor(None), content)
+        stored = new_message(self.server, self.chat, self._actor(None), content)
         stored.data.pop("from", None)
         stored.data["sender_chat"] = self.chat.to_api()
-        if self.server._bot_sees(self.chat, stored):
+        if bot_sees(self.server, self.chat, stored):
             stored.delivered_to_bot = True
-            self.server._emit("message", stored.data)
+            emit(self.server, "message", stored.data)
         await asyncio.sleep(0)
         return MessageView(stored)
 
