@@ -78,7 +78,7 @@ class ReportCategory(StrEnum):
 
 
 class ReportStatus(StrEnum):
-    """Where a report is; the allowed moves between them are in bot/reports.py."""
+    """Where a report is; the allowed moves between them are in bot/reports/workflow.py."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"  # 已提交

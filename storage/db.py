@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +55,50 @@ class MigrationError(Exception):
     """A migration would leave the database inconsistent; it was rolled back."""
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """The numbered .sql files under storage/migrations, in order: (number, name, sql)."""
+# Numbers no migration has, on purpose; deployed databases count past them, so they stay free.
+# 10: reminders was 0010 on its branch and became 0009 when the branches merged (2026-11-29).
+# 15: a number skipped when 0016 was written; no migration ever had it.
+SKIPPED_MIGRATIONS = frozenset({10, 15})
+
+
+class MigrationNumberingError(Exception):
+    """Two migrations share a number, a number is missing, or a skipped one is used: the bot
+    does not start."""
+
+
+def migrations(folder: Traversable | None = None) -> list[tuple[int, str, str]]:
+    """The numbered .sql files under `folder` (storage/migrations), in order: (number, name,
+    sql), their numbering checked. The runner applies every number above the database's
+    `user_version`: of two files with one number, a database already at that number would
+    never run the second; a missing number is a migration lost in a merge, and a file given a
+    skipped number would never run on a deployed database."""
+    folder = folder or resources.files("storage").joinpath("migrations")
     found = []
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
+    for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
             number = int(entry.name.split("_", 1)[0])
             found.append((number, entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    found.sort()
+    check_numbering([(number, name) for number, name, _sql in found])
+    return found
+
+
+def check_numbering(numbered: list[tuple[int, str]]) -> None:
+    """Refuse a number two files share, and a gap that is not in SKIPPED_MIGRATIONS.
+    `numbered` is sorted: (number, file name)."""
+    names: dict[int, list[str]] = {}
+    for number, name in numbered:
+        names.setdefault(number, []).append(name)
+    shared = {number: files for number, files in names.items() if len(files) > 1}
+    if shared:
+        raise MigrationNumberingError(f"migrations share a number: {shared}")
+    expected = set(range(1, max(names, default=0) + 1)) - SKIPPED_MIGRATIONS
+    missing = sorted(expected - names.keys())
+    if missing:
+        raise MigrationNumberingError(f"migrations missing: {missing}")
+    reused = sorted(SKIPPED_MIGRATIONS & names.keys())
+    if reused:
+        raise MigrationNumberingError(f"migration numbers skipped on purpose are used: {reused}")
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:

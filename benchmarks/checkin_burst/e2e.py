@@ -57,7 +57,7 @@ from typing import Any
 
 from benchmarks.checkin_burst import peer_bot
 from benchmarks.checkin_burst.storage import machine, percentile
-from benchmarks.processes import stop_process
+from benchmarks.processes import require_peer_limiter, stop_process
 from bot.attendance import tokens as checkin_tokens
 from bot.core.texts import DEFAULT_LANGUAGE, tr
 from domain.clock import Clock
@@ -688,6 +688,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
                         help="a folder for py-spy profiles of each burst (collapsed stacks)")
     parser.add_argument("--py-spy", default="py-spy", help="the py-spy command (--profile)")
     args = parser.parse_args(argv)
+    if {"stock", "bare"} & set(args.variants):
+        require_peer_limiter()
     started = datetime.now(UTC)
     runs: dict[tuple[str, str], list[Run]] = {}
     kills: dict[str, list[Run]] = {}

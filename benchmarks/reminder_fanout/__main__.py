@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.checkin_burst.storage import machine, percentile
-from benchmarks.processes import stop_process
+from benchmarks.processes import require_peer_limiter, stop_process
 from benchmarks.reminder_fanout import baseline_bot
 from tests.botapi import BotApiServer, Limits, MessageView, Phone
 from tests.botapi.model import ApiCall, CallbackAnswer
@@ -306,6 +306,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=Path, default=None,
                         help="a folder to write each server's call log to (JSON lines)")
     args = parser.parse_args(argv)
+    if args.only != "bot":
+        require_peer_limiter()
     args.checkins = min(args.checkins, args.members)
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="reminder-fanout-") as folder:

@@ -1,6 +1,6 @@
 """The baseline of the reminder fan-out benchmark: the bot python-telegram-bot users write to
 push one message to everyone, as the PTB wiki's "Avoiding flood limits" page suggests — an
-Application with PTB's own AIORateLimiter (pip install "python-telegram-bot[rate-limiter]")
+Application with PTB's own AIORateLimiter (the bench extra: scripts/setup-venv bench)
 and `asyncio.gather` over `bot.send_message`. Run by the benchmark in its own process:
 
     python -m benchmarks.reminder_fanout.baseline_bot --token T --base-url U --chats FILE

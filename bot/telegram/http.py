@@ -10,8 +10,6 @@ dependency already (the webhook server), so the bot speaks to Telegram through i
 from __future__ import annotations
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -44,18 +42,26 @@ class AiohttpRequest(BaseRequest):
             await self._session.close()
             self._session = None
 
-    def _seconds(self, value: ODVInput[float]) -> float | None:
-        return self._timeout if isinstance(value, DefaultValue) else value
+    def _seconds(self, value: object) -> float | None:
+        """The timeout a call gave (None: wait for ever), or this transport's when it gave none:
+        PTB passes `BaseRequest.DEFAULT_NONE` then, and documents comparing with it."""
+        if value is BaseRequest.DEFAULT_NONE:
+            return self._timeout
+        if value is None or isinstance(value, int | float):
+            return value
+        raise TypeError(f"a timeout is seconds or None, not {value!r}")
 
     async def do_request(
         self,
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        # PTB types these with a private alias (telegram._utils.types.ODVInput); `object` is
+        # wider, which an override may be, and _seconds checks what comes.
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")

@@ -1,7 +1,7 @@
 """Webhook mode: an aiohttp endpoint that answers Telegram once the update is stored.
 
 Telegram resends an update until it gets 200; the update is in the inbox before the 200 goes
-out (see bot/updates.py), so nothing acknowledged is lost by a crash.
+out (see bot/telegram/updates.py), so nothing acknowledged is lost by a crash.
 """
 
 from __future__ import annotations

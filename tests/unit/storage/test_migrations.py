@@ -1,7 +1,8 @@
 """Migrations 0013 (the 副组长 role) and 0016 (adoption levels from the config): `members`, then
 `reports`, rebuilt with every row, column, index and the references of the other tables intact,
 foreign keys enforced afterwards; and the runner, which applies each migration with foreign keys
-off and rolls back one that breaks a reference."""
+off, rolls back one that breaks a reference, and refuses to start on two migrations with one
+number or a number missing."""
 
 from __future__ import annotations
 
@@ -254,3 +255,50 @@ async def test_0016_keeps_every_report_and_takes_a_county_level(
     before["rows"].pop("reports")
     for part in ("rows", "columns", "indexes", "index_columns", "foreign_keys", "schema"):
         assert after[part] == before[part], part
+
+
+def _folder(tmp_path: Path, *names: str) -> Path:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_text("SELECT 1;\n", encoding="utf-8")
+    return folder
+
+
+def test_the_migrations_are_numbered_one_by_one_but_for_the_skipped() -> None:
+    numbers = [number for number, _name, _sql in storage.db.migrations()]
+    assert numbers == sorted(set(range(1, numbers[-1] + 1)) - storage.db.SKIPPED_MIGRATIONS)
+    assert {10, 15} == storage.db.SKIPPED_MIGRATIONS  # a new gap is a lost migration
+
+
+@pytest.mark.parametrize(("names", "refusal"), [
+    (("0001_a.sql", "0002_b.sql", "0002_c.sql"), r"share a number: \{2: \['0002_b.sql', "
+                                                 r"'0002_c.sql'\]\}"),
+    (("0001_a.sql", "0003_c.sql"), r"missing: \[2\]"),
+    (tuple(f"{n:04}_m.sql" for n in range(1, 11)), r"skipped on purpose are used: \[10\]"),
+])
+def test_a_folder_with_a_shared_or_missing_number_is_refused(
+    tmp_path: Path, names: tuple[str, ...], refusal: str
+) -> None:
+    with pytest.raises(storage.db.MigrationNumberingError, match=refusal):
+        storage.db.migrations(_folder(tmp_path, *names))
+
+
+def test_a_folder_skipping_only_the_known_numbers_is_read(tmp_path: Path) -> None:
+    names = [f"{n:04}_m.sql" for n in range(1, 17) if n not in (10, 15)]
+    found = storage.db.migrations(_folder(tmp_path, *reversed(names), "README.txt"))
+    assert [name for _number, name, _sql in found] == names
+
+
+async def test_the_bot_does_not_start_on_a_shared_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path, "0001_a.sql", "0001_b.sql")
+    read = storage.db.migrations
+    monkeypatch.setattr(storage.db, "migrations", lambda: read(folder))
+    with pytest.raises(storage.db.MigrationNumberingError):
+        async with Database(tmp_path / "bot.db", SYSTEM):
+            pass
+    with sqlite3.connect(tmp_path / "bot.db") as conn:  # nothing ran
+        assert conn.execute("PRAGMA user_version").fetchone() == (0,)
+    conn.close()

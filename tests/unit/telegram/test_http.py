@@ -55,3 +55,18 @@ async def test_timeouts_and_unreachable_servers(server: BotApiServer) -> None:
     finally:
         for request in requests:
             await request.shutdown()
+
+
+async def test_a_call_without_timeouts_waits_the_transports(server: BotApiServer) -> None:
+    """PTB marks a timeout the call left out with BaseRequest.DEFAULT_NONE; a read timeout
+    given to the call (None: wait for ever) wins over the transport's."""
+    server.inject_delay("sendMessage", seconds=1.0)
+    alice = server.add_user("Alice")
+    await alice.start()
+    async with bot_for(server, timeout=0.3) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(alice.chat_id, "slow")
+        sent = await bot.send_message(alice.chat_id, "patient", read_timeout=None)
+        assert sent.text == "patient"
+        sent = await bot.send_message(alice.chat_id, "given", read_timeout=3)
+        assert sent.text == "given"
