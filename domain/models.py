@@ -333,3 +333,14 @@ class EventDraft(Model):
     venue: Venue | None = None
     policy: EventPolicy = EventPolicy.OPEN
     group_ids: tuple[int, ...]
+
+
+class QrScreen(Model):
+    """A /qr message kept fresh on a screen at a venue (one per chat), until `until`."""
+
+    chat_id: int
+    event_id: int
+    telegram_user_id: int
+    message_id: int
+    language: str
+    until: datetime

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from domain.base import Model
+from domain.models import Role
 
 
 class WindowStatus(StrEnum):
@@ -37,3 +38,7 @@ class ProposalFiling(Model):
     source: FilingSource
     audited: bool  # confirmed by the office (import or correction)
     updated_at: datetime
+
+
+# Who files proposals: the members and the group leaders (staff are not 委员).
+FILERS = (Role.MEMBER, Role.LEADER, Role.DEPUTY)

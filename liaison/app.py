@@ -10,9 +10,16 @@ from typing import Any
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
+from bot.attendance.export import AttendanceExporter
+from bot.attendance.screens import QrScreens
 from bot.attendance.service import AttendanceService, rules_from_config
 from bot.core.config import Config
+from bot.core.user_settings import UserSettings
+from bot.duty_record.digest import DigestService
+from bot.duty_record.export import DutyExporter
 from bot.duty_record.service import DutyRecordService
+from bot.duty_record.supervision import SupervisionService
+from bot.members.directory import MemberDirectory
 from bot.members.registration import RegistrationService
 from bot.reminders.service import ReminderService
 from bot.reports.export import ReportExporter
@@ -24,8 +31,6 @@ from bot.telegram.live import LiveMessages
 from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.sender import Sender
 from handlers import attendance, duty_record, members, reminders, reports
-from handlers.duty_record.jobs import stop_duty_sending
-from handlers.reminders.delivery import stop_sending
 from handlers.shared.capability import Registry
 from handlers.shared.context import AppState, Context, LiaisonApplication, Services
 from handlers.shared.router import EXPORT, register_handlers
@@ -52,16 +57,20 @@ _FLUSH_SECONDS = 5.0
 _HTTP_CONNECTIONS = 256
 
 
-async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
-    db = Database(config.storage.path, config.clock)
-    await db.open()
+async def open_services(config: Config, bot: ExtBot[Any], db: Database) -> Services:
+    """The one place every service is built (the composition root of the chat side): each once,
+    on the open database `db`, which stays here, below them."""
     members = MemberRepository(db)
     codec = CallbackCodec(await server_secret(db, "callback"))
+    attendance = AttendanceService(
+        db, members, config.zone, rules=rules_from_config(config.attendance)
+    )
+    reminders = ReminderService(db, config.zone, config.reminders)
+    duty_record = DutyRecordService(db, members, config.zone, config.duty_record)
     return Services(
         config=config,
-        db=db,
-        members=members,
-        settings=SettingsRepository(db),
+        members=MemberDirectory(members),
+        settings=UserSettings(SettingsRepository(db)),
         registration=RegistrationService(db, members),
         codec=codec,
         sender=Sender(bot, DeliveryRepository(db)),
@@ -69,20 +78,22 @@ async def open_services(config: Config, bot: ExtBot[Any]) -> Services:
         reports=ReportService(db, members, config.zone,
                               levels=config.duty_record.levels),
         report_export=ReportExporter(db, config.zone, config.duty_record.levels),
-        attendance=AttendanceService(
-            db, members, config.zone, rules=rules_from_config(config.attendance)
-        ),
-        qr_screens=QrScreenRepository(db),
-        reminders=ReminderService(db, config.zone, config.reminders),
-        duty_record=DutyRecordService(db, members, config.zone, config.duty_record),
+        attendance=attendance,
+        attendance_export=AttendanceExporter(db, attendance),
+        qr_screens=QrScreens(QrScreenRepository(db)),
+        reminders=reminders,
+        duty_record=duty_record,
+        duty_export=DutyExporter(duty_record),
+        supervision=SupervisionService(duty_record, reminders),
+        digest=DigestService(duty_record, reminders),
     )
 
 
-async def attach_services(application: LiaisonApplication) -> None:
-    """Open the database and services; run after initialize(), before the first update. The
-    first start is kept as the duty record's start (unless the config names one)."""
+async def attach_services(application: LiaisonApplication, db: Database) -> None:
+    """Build the services on the open database `db`; run after initialize(), before the first
+    update. The first start is kept as the duty record's start (unless the config names one)."""
     state = application.bot_data
-    services = await open_services(state.config, application.bot)
+    services = await open_services(state.config, application.bot, db)
     await services.reminders.seed()
     start = await services.duty_record.note_first_start()
     log.info("duty record starts %s (%s)", start.day, start.source.value)
@@ -90,15 +101,16 @@ async def attach_services(application: LiaisonApplication) -> None:
 
 
 async def detach_services(application: LiaisonApplication) -> None:
-    await stop_sending(application)  # the fan-outs under way; the next start resumes them
-    await stop_duty_sending(application)  # supervision and digest runs, likewise
+    """Stop what the services run (the caller closes the database afterwards)."""
+    # every capability's stops at once (the fan-outs under way drain; the next start resumes)
+    stops = application.bot_data.registry.stops
+    await asyncio.gather(*(stop(application) for stop in stops))
     services = application.bot_data.close()
     if services is not None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(_FLUSH_SECONDS):
                 await services.live.flush()
         await services.attendance.close()  # check-ins already queued are written
-        await services.db.close()
 
 
 def build_application(config: Config) -> LiaisonApplication:

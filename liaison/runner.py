@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.core.config import Config
 from bot.telegram.updates import Intake, Poller, RawUpdate, UpdateDispatcher, cleaned
 from liaison.app import LiaisonApplication, attach_services, build_application, detach_services
+from storage.db import Database
 from storage.inbox import UpdateInbox
 
 log = logging.getLogger(__name__)
@@ -109,13 +110,15 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
     if not initialized:
         log.info("bot stopped before the Bot API could be reached")
         return
+    db = Database(config.storage.path, config.clock)  # below the services: kept here, not in them
     try:
-        await attach_services(application)
+        await db.open()
+        await attach_services(application, db)
         await application.start()
         from handlers.shared.menus import publish_command_menus
 
         menus = asyncio.create_task(publish_command_menus(application))
-        intake = Intake(UpdateInbox(application.bot_data.services.db))
+        intake = Intake(UpdateInbox(db))
         dispatcher = UpdateDispatcher(
             _handler(application), config.limits.max_concurrent_updates, intake.handled
         )
@@ -141,5 +144,6 @@ async def run_bot(config: Config, stopping: asyncio.Event | None = None) -> None
                 jobs.scheduler.pause()
             await application.stop()
         await detach_services(application)  # before shutdown: a last edit needs the bot
+        await db.close()
         await application.shutdown()
         log.info("bot stopped")

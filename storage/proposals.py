@@ -9,12 +9,15 @@ from datetime import date, datetime
 import aiosqlite
 
 from domain.models import Member, Role
-from domain.proposal_models import FilingSource, ProposalFiling, ProposalWindow, WindowStatus
+from domain.proposal_models import (
+    FILERS,
+    FilingSource,
+    ProposalFiling,
+    ProposalWindow,
+    WindowStatus,
+)
 from storage.db import Database, to_db_time
 from storage.rows import placeholders, required_time
-
-# Who files proposals: the members and the group leaders (staff are not 委员).
-FILERS = (Role.MEMBER, Role.LEADER, Role.DEPUTY)
 
 
 def _window(row: sqlite3.Row) -> ProposalWindow:

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from domain.models import QrScreen
 from storage.db import Database, to_db_time
-
-
-@dataclass(frozen=True)
-class QrScreen:
-    chat_id: int
-    event_id: int
-    telegram_user_id: int
-    message_id: int
-    language: str
-    until: datetime
 
 
 class QrScreenRepository:

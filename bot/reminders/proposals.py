@@ -13,11 +13,17 @@ from bot.core.auth import Action, Actor, NotAllowed, Refused, audited_as
 from bot.reminders.calendar import WorkCalendar
 from bot.reminders.timing import QuietHours, ahead_of, delay_past_quiet
 from domain.models import Member
-from domain.proposal_models import FilingSource, ProposalFiling, ProposalWindow, WindowStatus
+from domain.proposal_models import (
+    FILERS,
+    FilingSource,
+    ProposalFiling,
+    ProposalWindow,
+    WindowStatus,
+)
 from domain.reminder_models import ReminderOccurrence
 from storage.audit import record_audit
 from storage.db import Database
-from storage.proposals import FILERS, ProposalRepository
+from storage.proposals import ProposalRepository
 from storage.reminders import ReminderRepository
 
 MAX_TITLE = 60

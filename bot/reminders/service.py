@@ -17,7 +17,7 @@ from bot.reminders.audience import Audience
 from bot.reminders.calendar import DayKind, WorkCalendar
 from bot.reminders.events import EventReminderPlanner
 from bot.reminders.proposals import KEY_PREFIX as PROPOSAL_PREFIX
-from bot.reminders.proposals import ProposalService
+from bot.reminders.proposals import ProposalService, parse_proposal_key
 from bot.reminders.timing import (
     HolidayPolicy,
     NextSend,
@@ -30,7 +30,8 @@ from bot.reminders.timing import (
     parse_clock,
 )
 from domain.clock import Now
-from domain.models import Member, Role
+from domain.models import Event, Member, Role
+from domain.proposal_models import ProposalWindow
 from domain.reminder_models import (
     OccurrenceStatus,
     ReminderKind,
@@ -79,11 +80,22 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class DueOccurrence:
+    """An occurrence with what it is about, all that rendering it needs: its schedule (a
+    notice, a themed day), its event (an event's reminder) or its proposal window."""
+
+    occurrence: ReminderOccurrence
+    schedule: ReminderSchedule | None = None
+    event: Event | None = None
+    window: ProposalWindow | None = None
+
+
+@dataclass(frozen=True)
 class DueWork:
     """What a tick has to do: occurrences to send (new or interrupted) and ones just missed."""
 
-    send: list[ReminderOccurrence]
-    missed: list[ReminderOccurrence]
+    send: list[DueOccurrence]
+    missed: list[DueOccurrence]
 
 
 _RULE: TypeAdapter[Rule] = TypeAdapter(Annotated[Rule, Field(discriminator="kind")])
@@ -297,8 +309,8 @@ class ReminderService:
     async def due(self, now: datetime | None = None) -> DueWork:
         """Occurrences to send now; those past the grace period are recorded as missed."""
         now = now or self.clock()
-        send: list[ReminderOccurrence] = []
-        missed: list[ReminderOccurrence] = []
+        send: list[DueOccurrence] = []
+        missed: list[DueOccurrence] = []
         for occurrence in await self.repo.due(now):
             late = now - occurrence.due_at
             if occurrence.status is OccurrenceStatus.DUE and late > self.grace:
@@ -306,10 +318,22 @@ class ReminderService:
                     await ReminderRepository.set_status(
                         conn, occurrence.id, OccurrenceStatus.MISSED, now
                     )
-                missed.append(occurrence)
+                missed.append(await self.describe(occurrence))
             else:
-                send.append(occurrence)
+                send.append(await self.describe(occurrence))
         return DueWork(send, missed)
+
+    async def describe(self, occurrence: ReminderOccurrence) -> DueOccurrence:
+        """`occurrence` with its schedule, event or proposal window (as they are now)."""
+        schedule = event = window = None
+        if occurrence.schedule_id is not None:
+            schedule = await self.repo.schedule(occurrence.schedule_id)
+        if occurrence.event_id is not None:
+            event = await self.events.attendance.event(occurrence.event_id)
+        if occurrence.key.startswith(PROPOSAL_PREFIX):
+            window_id, _ = parse_proposal_key(occurrence)
+            window = await self.proposals.repo.window(window_id)
+        return DueOccurrence(occurrence, schedule, event, window)
 
     async def start(self, occurrence: ReminderOccurrence, recipients: int) -> None:
         async with self.db.transaction() as conn:

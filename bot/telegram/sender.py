@@ -1,12 +1,10 @@
 """The one path for pushes (reminders, announcements, notices): recorded per recipient,
-sent at bulk priority through the rate limiter, never twice for the same key and chat."""
+sent at bulk priority through the rate limiter, never twice for the same key and chat. Many
+at once go through the fan-out (bot/telegram/fanout.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import Counter
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -22,8 +20,6 @@ log = logging.getLogger(__name__)
 # After this many failed attempts a delivery is given up (a recipient who blocked the bot
 # or a chat that is gone is given up at once).
 MAX_ATTEMPTS = 3
-# Pushes in flight at once; the rate limiter decides how fast they really go.
-_PARALLEL_PUSHES = 30
 
 
 class Delivery(StrEnum):
@@ -87,15 +83,3 @@ class Sender:
             return Delivery.FAILED
         await self.deliveries.finish(key, chat_id, "sent", message_id=message.message_id)
         return Delivery.SENT
-
-    async def push_many(
-        self, key: str, messages: Iterable[tuple[int, str]]
-    ) -> Counter[Delivery]:
-        """Push one text per chat under one key; returns how many ended how."""
-        slots = asyncio.Semaphore(_PARALLEL_PUSHES)
-
-        async def one(chat_id: int, text: str) -> Delivery:
-            async with slots:
-                return await self.push(key, chat_id, text)
-
-        return Counter(await asyncio.gather(*(one(c, t) for c, t in messages)))

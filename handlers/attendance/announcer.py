@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -25,6 +26,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.attendance.outcomes import EventChange, EventChangeOutcome
 from bot.attendance.rules import draft_of
 from bot.core.texts import DEFAULT_LANGUAGE, tr
+from bot.telegram.fanout import FanOut, Push
 from bot.telegram.live import Rendered
 from bot.telegram.ratelimit import Priority
 from domain.models import ActivityGroup, Event, EventPolicy, EventStatus, Member
@@ -112,6 +114,9 @@ class AnnouncerState:
     failures: dict[tuple[int, int], int] = field(default_factory=dict)
     unpinned: set[int] = field(default_factory=set)  # events over whose pins are taken down
     redrawn: bool = False  # the announcements were redrawn after the start
+    # The notices of changed events, bounded together. No stop of their own: they are not
+    # resumed after a restart, so application.stop() lets them finish (it waits for its tasks).
+    notices: FanOut = field(default_factory=lambda: FanOut("event notices"))
 
 
 async def announce(context: Context, event: Event) -> list[ActivityGroup]:
@@ -221,15 +226,17 @@ def schedule_announcer(application: LiaisonApplication) -> None:
 
 # -- telling members of changes ----------------------------------------------------------------
 async def _notify(
-    services: Services, key: str, members: Sequence[Member], render: dict[str, str]
+    services: Services, key: str, members: Sequence[Member], render: dict[str, str],
+    fanout: FanOut,
 ) -> None:
     """Push the text (by language) to each member, once per key; runs after the reply."""
-    messages = []
+    pushes: list[Push] = []
     for member in members:
         assert member.telegram_user_id is not None
         chosen = await services.settings.language(member.telegram_user_id)
-        messages.append((member.telegram_user_id, render.get(chosen or "", render["zh"])))
-    outcome = await services.sender.push_many(key, messages)
+        text = render.get(chosen or "", render["zh"])
+        pushes.append(partial(services.sender.push, key, member.telegram_user_id, text))
+    outcome = await fanout.push_all(pushes)
     log.info("%s: %s", key, dict(outcome))
 
 
@@ -269,7 +276,8 @@ async def after_change(context: Context, change: EventChange, reason: str = "") 
         # one notice per version of the event (two changes can fall in the same second)
         key = f"event:{event.id}:edit:{event.updated_at.timestamp():.6f}"
     context.application.create_task(
-        _notify(services, key, members, render), name=f"notify {key}"
+        _notify(services, key, members, render, context.state.part(AnnouncerState).notices),
+        name=f"notify {key}",
     )
     return len(members)
 

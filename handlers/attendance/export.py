@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InputFile, Update
 
-from bot.attendance.export import AttendanceExporter, AttendanceFilter
+from bot.attendance.export import AttendanceFilter
 from bot.core.auth import Action
 from bot.core.numbers import parse_number
 from bot.core.timeparse import parse_day
@@ -46,8 +46,7 @@ async def export_attendance(update: Update, context: Context, args: list[str]) -
     else:
         await reply(update, context, "export.att_usage")
         return
-    exporter = AttendanceExporter(services.db, services.attendance)
-    files = await exporter.export(
+    files = await services.attendance_export.export(
         context.actor, ExportFormat.XLSX, filters, language=context.lang, name=name
     )
     assert update.effective_chat is not None

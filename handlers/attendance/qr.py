@@ -28,12 +28,11 @@ from bot.core.auth import Action, Actor, NotAllowed
 from bot.core.texts import tr
 from bot.core.when import clock
 from bot.telegram.links import deep_link
-from domain.models import Event
+from domain.models import Event, QrScreen
 from handlers.attendance.buttons import QrControl
 from handlers.attendance.picker import pick_event
 from handlers.shared.common import is_private, popup, reply, require_bound, text
 from handlers.shared.context import Context, LiaisonApplication
-from storage.screens import QrScreen
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +138,8 @@ async def _start_qr(context: Context, chat_id: int, actor: Actor, event: Event, 
                                 message_id=message_id)
     if message_id is None or actor.telegram_user_id is None:
         return
-    screen = QrScreen(chat_id, event.id, actor.telegram_user_id, message_id, language, until)
+    screen = QrScreen(chat_id=chat_id, event_id=event.id, telegram_user_id=actor.telegram_user_id,
+                      message_id=message_id, language=language, until=until)
     await context.services.qr_screens.save(screen)
     first = checkin_tokens.delay_until_rotation(context.services.clock()) + timedelta(seconds=0.5)
     _keep_fresh(_jobs(context), screen, first)

@@ -32,4 +32,5 @@ CAPABILITY = Capability(
     },
     exports={"duty": export.export_duty},
     jobs=(jobs.schedule_duty_jobs,),
+    stops=(jobs.stop_duty_sending,),
 )

@@ -22,8 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _service(context: Context) -> DigestService:
-    services = context.services
-    return DigestService(services.duty_record, services.reminders)
+    return context.services.digest
 
 
 def _render(context: Context, groups: list[DigestSwitch]) -> tuple[str, InlineKeyboardMarkup]:

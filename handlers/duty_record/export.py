@@ -6,7 +6,7 @@ from telegram import InputFile, Update
 
 from bot.core.auth import Action, Refused
 from bot.core.numbers import parse_number
-from bot.duty_record.export import DutyExporter, DutyFilter
+from bot.duty_record.export import DutyFilter
 from bot.duty_record.service import FIRST_YEAR
 from bot.exports.spreadsheet import ExportFormat
 from handlers.shared.common import is_private, reply, text
@@ -47,7 +47,7 @@ async def export_duty(update: Update, context: Context, args: list[str]) -> None
         group = found[0]
     filters = DutyFilter(year, group_id=group.id if group else None)
     name = f"duty-{year}" + (f"-group-{group.id}" if group else "")
-    files = await DutyExporter(service).export(
+    files = await context.services.duty_export.export(
         context.actor, ExportFormat.XLSX, filters, language=context.lang, name=name,
     )
     scope = group.name if group else text(context, "duty_export.scope_all")

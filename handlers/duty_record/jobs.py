@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.core.texts import DEFAULT_LANGUAGE, language_for
 from bot.duty_record.digest import DigestService
@@ -22,6 +20,7 @@ from bot.duty_record.supervision import (
     leader_key,
     staff_key,
 )
+from bot.telegram.fanout import FanOut, Push
 from bot.telegram.sender import Delivery
 from domain.duty_models import DutyRun
 from handlers.duty_record import notices
@@ -29,74 +28,14 @@ from handlers.shared.context import Context, LiaisonApplication, Services
 
 log = logging.getLogger(__name__)
 
-# Pushes of one run in flight at once (the rate limiter sets the real pace); after a kill, at
-# most this many are recorded as unconfirmed.
-PARALLEL = 10
-# Waits before the second and third try of pushes that failed for a passing reason (5xx).
-RETRY_AFTER_SECONDS = (2.0, 10.0)
-# At shutdown no new push starts and those in flight get this long to finish (an HTTP call
-# is bounded by [telegram] request_timeout): a clean stop leaves none unconfirmed.
-DRAIN_SECONDS = 12.0
-
-
-class Stopping(Exception):
-    """The bot is stopping: the run ends here and is resumed at the next start."""
-
-Push = Callable[[], Awaitable[Delivery]]
-
 
 @dataclass
 class DutyRunner:
-    """One tick at a time; a run being sent is not started twice."""
+    """One tick at a time; a run being sent is not started twice (the fan-out keeps them by
+    key)."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    sending: dict[str, asyncio.Task[Counter[Delivery]]] = field(default_factory=dict)
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
-    supervision: SupervisionService | None = None
-    digest: DigestService | None = None
-
-    def services_for(self, services: Services) -> tuple[SupervisionService, DigestService]:
-        if self.supervision is None or self.digest is None:
-            self.supervision = SupervisionService(services.duty_record, services.reminders)
-            self.digest = DigestService(services.duty_record, services.reminders)
-        return self.supervision, self.digest
-
-    def forget(self, task: asyncio.Task[Counter[Delivery]]) -> None:
-        for key, running in list(self.sending.items()):
-            if running is task:
-                del self.sending[key]
-        if not task.cancelled() and not isinstance(task.exception(), Stopping | None):
-            log.error("duty record fan-out failed", exc_info=task.exception())
-
-
-async def _push_all(pushes: list[Push], stopping: asyncio.Event) -> Counter[Delivery]:
-    """Every push, with retries of those that failed for a passing reason; what each ended as
-    (retried ones by their last try). Once `stopping` is set no push starts; those in flight
-    finish and are recorded, then Stopping is raised."""
-    slots = asyncio.Semaphore(PARALLEL)
-
-    async def one(push: Push) -> Delivery:
-        async with slots:
-            if stopping.is_set():
-                raise Stopping
-            return await push()
-
-    async def each(chosen: list[Push]) -> list[Delivery]:
-        ended = await asyncio.gather(*(one(p) for p in chosen), return_exceptions=True)
-        for result in ended:
-            if isinstance(result, BaseException):
-                raise result
-        return [d for d in ended if isinstance(d, Delivery)]
-
-    ended = await each(pushes)
-    for wait in RETRY_AFTER_SECONDS:
-        failed = [p for p, d in zip(pushes, ended, strict=True) if d is Delivery.FAILED]
-        if not failed:
-            break
-        await asyncio.sleep(wait)
-        again = iter(await each(failed))
-        ended = [next(again) if d is Delivery.FAILED else d for d in ended]
-    return Counter(ended)
+    fanout: FanOut = field(default_factory=lambda: FanOut("duty record fan-out"))
 
 
 def _once(services: Services, key: str, chat_id: int, text: str) -> Push:
@@ -105,7 +44,7 @@ def _once(services: Services, key: str, chat_id: int, text: str) -> Push:
 
 
 async def send_supervision(services: Services, supervision: SupervisionService,
-                           run: DutyRun, stopping: asyncio.Event) -> Counter[Delivery]:
+                           run: DutyRun, fanout: FanOut) -> Counter[Delivery]:
     """Members first (each exactly what they are short of), then the leaders' lists, then
     the staff's summary; every push at most once. Each says "截至" the day it is sent (a run
     caught up days late is not dated its due day)."""
@@ -126,8 +65,8 @@ async def send_supervision(services: Services, supervision: SupervisionService,
         text = notices.leader_list(language_for(None, leader.language), leader, today, today)
         return _once(services, leader_key(plan.key), chat_id, text)
 
-    members = await _push_all([member_push(n) for n in plan.members], stopping)
-    leaders = await _push_all([leader_push(leader) for leader in plan.leaders], stopping)
+    members = await fanout.push_all([member_push(n) for n in plan.members])
+    leaders = await fanout.push_all([leader_push(leader) for leader in plan.leaders])
     staff_pushes: list[Push] = []
     for recipient in plan.staff:
         chat_id = recipient.member.telegram_user_id
@@ -136,7 +75,7 @@ async def send_supervision(services: Services, supervision: SupervisionService,
                                      recipient.member.name, plan.summary, plan.not_reachable,
                                      today, today)
         staff_pushes.append(_once(services, staff_key(plan.key), chat_id, text))
-    staff = await _push_all(staff_pushes, stopping)
+    staff = await fanout.push_all(staff_pushes)
     await supervision.finish(plan.key)
     log.info("supervision %s: members %s (not reachable: %d), leaders %s, staff %s",
              plan.key, dict(members), len(plan.not_reachable), dict(leaders), dict(staff))
@@ -144,7 +83,7 @@ async def send_supervision(services: Services, supervision: SupervisionService,
 
 
 async def send_digest(services: Services, digest: DigestService, key: str,
-                      stopping: asyncio.Event) -> Counter[Delivery]:
+                      fanout: FanOut) -> Counter[Delivery]:
     """One message per group chat with the digest on."""
     zone, config = services.config.zone, services.config.duty_record
     today = services.duty_record.today()
@@ -154,44 +93,36 @@ async def send_digest(services: Services, digest: DigestService, key: str,
         assert chat_id is not None
         text = notices.group_digest(DEFAULT_LANGUAGE, group, config, zone, today)
         pushes.append(_once(services, key, chat_id, text))
-    total = await _push_all(pushes, stopping)
+    total = await fanout.push_all(pushes)
     await digest.finish(key)
     log.info("digest %s: %s", key, dict(total))
     return total
 
 
-def _start(runner: DutyRunner, key: str,
-           work: Coroutine[Any, Any, Counter[Delivery]]) -> None:
-    task = asyncio.create_task(work)
-    runner.sending[key] = task
-    task.add_done_callback(runner.forget)
-
-
 async def tick(context: Context) -> None:
     """Start what is due or was interrupted: supervision runs and the week's digest."""
     runner = context.state.part(DutyRunner)
-    if runner.lock.locked() or runner.stopping.is_set():
+    fanout = runner.fanout
+    if runner.lock.locked() or fanout.stopping.is_set():
         return
     services = context.services
-    supervision, digest = runner.services_for(services)
+    supervision, digest = services.supervision, services.digest
     async with runner.lock:
         now = services.duty_record.clock()
         if services.reminders.quiet.contains(now.astimezone(services.config.zone).time()):
             return  # nothing unasked in quiet hours; interrupted runs resume at their end
         period = await supervision.due(now)
-        if period is not None and period.key not in runner.sending:
+        if period is not None and not fanout.running(period.key):
             await supervision.begin(period)  # who is nudged, on record before any send
         for run in await supervision.unfinished():
-            if run.key not in runner.sending:
-                _start(runner, run.key, send_supervision(services, supervision, run,
-                                                            runner.stopping))
+            if not fanout.running(run.key):
+                fanout.start(run.key, send_supervision(services, supervision, run, fanout))
         week = await digest.due(now)
-        if week is not None and week.key not in runner.sending:
+        if week is not None and not fanout.running(week.key):
             await digest.begin(week)
         for run in await digest.unfinished():
-            if run.key not in runner.sending:
-                _start(runner, run.key, send_digest(services, digest, run.key,
-                                                       runner.stopping))
+            if not fanout.running(run.key):
+                fanout.start(run.key, send_digest(services, digest, run.key, fanout))
 
 
 def schedule_duty_jobs(application: LiaisonApplication) -> None:
@@ -204,13 +135,7 @@ def schedule_duty_jobs(application: LiaisonApplication) -> None:
 
 async def stop_duty_sending(application: LiaisonApplication) -> None:
     """At shutdown: no new push starts, the pushes in flight finish and are recorded (for up
-    to DRAIN_SECONDS, then they are cancelled); the next start resumes the runs. Only a push
-    cut off here or by a kill is recorded as unconfirmed at the next start, never sent twice."""
-    runner = application.bot_data.part(DutyRunner)
-    runner.stopping.set()
-    tasks = list(runner.sending.values())
-    if tasks:
-        await asyncio.wait(tasks, timeout=DRAIN_SECONDS)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    to the fan-out's DRAIN_SECONDS, then they are cancelled); the next start resumes the runs.
+    Only a push cut off here or by a kill is recorded as unconfirmed at the next start, never
+    sent twice."""
+    await application.bot_data.part(DutyRunner).fanout.stop()

@@ -46,4 +46,5 @@ CAPABILITY = Capability(
         proposal_new.KIND_NEW: proposal_new.on_new_window_step,
     },
     jobs=(delivery.schedule_reminders,),
+    stops=(delivery.stop_sending,),
 )

@@ -14,7 +14,8 @@ from datetime import date
 
 from bot.core.texts import language_for, tr
 from bot.core.when import moment_text
-from bot.reminders.service import Recipient
+from bot.reminders.service import DueOccurrence, Recipient
+from bot.telegram.fanout import FanOut, Push
 from bot.telegram.sender import Delivery
 from domain.reminder_models import ReminderOccurrence
 from handlers.reminders.render import Rendered
@@ -22,69 +23,40 @@ from handlers.shared.context import Context, LiaisonApplication, Services
 
 log = logging.getLogger(__name__)
 
-# Pushes of one occurrence in flight at once (the rate limiter sets the real pace); after a
-# crash, at most this many members can get one reminder twice. At 30 messages a second and
-# about 0.15 s a push (a 100 ms call and its records), five keep the limiter busy; ten leave
-# room for a slower network or database (benchmarks/reminder_fanout: 0.94 of 30/s with 10).
-PARALLEL = 10
-# Waits before the second and third try of a delivery that failed for a passing reason.
-RETRY_AFTER_SECONDS = (2.0, 10.0)
-
 
 @dataclass
 class ReminderRunner:
-    """One tick at a time; occurrences being sent are not started twice; the calendar is
-    looked at once a day."""
+    """One tick at a time; occurrences being sent are not started twice (the fan-out keeps
+    them by id); the calendar is looked at once a day."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    sending: dict[int, asyncio.Task[Counter[Delivery]]] = field(default_factory=dict)
+    fanout: FanOut = field(default_factory=lambda: FanOut("reminder fan-out"))
     calendar_checked_on: date | None = None
 
-    def forget(self, task: asyncio.Task[Counter[Delivery]]) -> None:
-        """A fan-out ended (done, failed or cancelled): it may be started again."""
-        for occurrence_id, running in list(self.sending.items()):
-            if running is task:
-                del self.sending[occurrence_id]
-        if not task.cancelled() and task.exception() is not None:
-            log.error("reminder fan-out failed", exc_info=task.exception())
 
-
-async def _push_all(
-    services: Services, occurrence: ReminderOccurrence, rendered: Rendered,
-    recipients: list[Recipient],
-) -> Counter[Delivery]:
-    """One try at every recipient not done yet; what each ended as."""
-    slots = asyncio.Semaphore(PARALLEL)
-
-    async def one(recipient: Recipient) -> Delivery:
-        member = recipient.member
-        assert member.telegram_user_id is not None
-        language = language_for(None, recipient.language)
-        async with slots:
-            return await services.sender.push(
-                occurrence.delivery_key, member.telegram_user_id,
-                rendered.text(language, member.name),
-                reply_markup=rendered.markup(language, member),
-            )
-
-    return Counter(await asyncio.gather(*(one(r) for r in recipients)))
+def _push(services: Services, occurrence: ReminderOccurrence, rendered: Rendered,
+          recipient: Recipient) -> Push:
+    """The push of `occurrence` to one recipient, rendered in their language when it starts."""
+    member = recipient.member
+    chat_id = member.telegram_user_id
+    assert chat_id is not None
+    language = language_for(None, recipient.language)
+    return lambda: services.sender.push(
+        occurrence.delivery_key, chat_id, rendered.text(language, member.name),
+        reply_markup=rendered.markup(language, member),
+    )
 
 
 async def fan_out(
-    services: Services, occurrence: ReminderOccurrence, bot_username: str
+    services: Services, due: DueOccurrence, bot_username: str, fanout: FanOut
 ) -> Counter[Delivery]:
-    """Deliver one occurrence to everyone it is for; interrupted ones are resumed, and the
-    deliveries table keeps anyone from getting it twice."""
+    """Deliver one occurrence to everyone it is for; interrupted ones (a stop raises Stopping
+    here) are resumed, and the deliveries table keeps anyone from getting it twice."""
+    occurrence = due.occurrence
     recipients = await services.reminders.recipients(occurrence)
     await services.reminders.start(occurrence, len(recipients))
-    rendered = await Rendered.load(services, occurrence, bot_username)
-    total = await _push_all(services, occurrence, rendered, recipients)
-    for wait in RETRY_AFTER_SECONDS:
-        if not total[Delivery.FAILED]:
-            break
-        await asyncio.sleep(wait)
-        total[Delivery.FAILED] = 0
-        total += await _push_all(services, occurrence, rendered, recipients)
+    rendered = Rendered(services, due, bot_username)
+    total = await fanout.push_all([_push(services, occurrence, rendered, r) for r in recipients])
     await services.reminders.repo.record_reachability(
         occurrence.delivery_key, services.reminders.clock()
     )
@@ -120,11 +92,12 @@ async def _tell_staff(
         )
 
 
-async def _tell_staff_missed(services: Services, occurrence: ReminderOccurrence) -> None:
+async def _tell_staff_missed(services: Services, due: DueOccurrence) -> None:
+    occurrence = due.occurrence
     if not await services.reminders.claim_staff_notice(occurrence):
         return
     zone, hours = services.config.zone, services.config.reminders.grace_hours
-    rendered = await Rendered.load(services, occurrence, "")
+    rendered = Rendered(services, due, "")
     await _tell_staff(services, f"missed:{occurrence.id}", lambda language, _name: tr(
         language, "reminder.missed_staff", hours=f"{hours:g}", what=rendered.about(language),
         when=moment_text(language, occurrence.due_at, zone, today=services.today()),
@@ -143,7 +116,7 @@ async def _tell_staff_calendar_unknown(services: Services) -> None:
 async def tick(context: Context) -> None:
     """Plan ahead, record what was missed, start sending what is due."""
     runner = context.state.part(ReminderRunner)
-    if runner.lock.locked():
+    if runner.lock.locked() or runner.fanout.stopping.is_set():
         return
     services = context.services
     username = context.bot.username
@@ -155,14 +128,13 @@ async def tick(context: Context) -> None:
             await _tell_staff_calendar_unknown(services)
             runner.calendar_checked_on = today
         work = await services.reminders.due(now)
-        for occurrence in work.missed:
-            await _tell_staff_missed(services, occurrence)
-        for occurrence in work.send:
-            if occurrence.id in runner.sending:
-                continue
-            task = asyncio.create_task(fan_out(services, occurrence, username))
-            runner.sending[occurrence.id] = task
-            task.add_done_callback(runner.forget)
+        for missed in work.missed:
+            await _tell_staff_missed(services, missed)
+        for due in work.send:
+            occurrence_id = due.occurrence.id
+            if not runner.fanout.running(occurrence_id):
+                runner.fanout.start(occurrence_id, fan_out(services, due, username,
+                                                           runner.fanout))
 
 
 def schedule_reminders(application: LiaisonApplication) -> None:
@@ -174,10 +146,7 @@ def schedule_reminders(application: LiaisonApplication) -> None:
 
 
 async def stop_sending(application: LiaisonApplication) -> None:
-    """At shutdown: stop the fan-outs under way; the next start resumes them (what was sent is
-    on record, what was in flight may go out once more)."""
-    runner = application.bot_data.part(ReminderRunner)
-    tasks = list(runner.sending.values())
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    """At shutdown: the fan-outs under way start no new push and those in flight finish (see
+    bot/telegram/fanout.py); the next start resumes them (what was sent is on record; a push
+    cut off by the drain's end or a kill may go out once more)."""
+    await application.bot_data.part(ReminderRunner).fanout.stop()

@@ -234,7 +234,8 @@ async def show_log(update: Update, context: Context) -> None:
              else text(context, "reminders.log_empty")]
     for line in log.lines:
         occurrence = line.occurrence
-        what = (await Rendered.load(services, occurrence, "")).about(context.lang)
+        due = await services.reminders.describe(occurrence)
+        what = Rendered(services, due, "").about(context.lang)
         parts.append(text(
             context, "reminders.log_line",
             when=short_moment(context.lang, occurrence.due_at, zone, now), what=what,

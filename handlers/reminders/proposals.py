@@ -11,6 +11,7 @@ from bot.core.numbers import parse_number
 from bot.core.phones import normalize_phone
 from bot.reminders.proposals import MAX_REPORTED, WindowView
 from domain.models import Conversation, Member
+from domain.proposal_models import FILERS
 from handlers.reminders.proposal_buttons import ProposalFiled, ProposalMissing
 from handlers.reminders.proposal_new import start_new_window
 from handlers.reminders.proposal_render import filed_keyboard, local_today, window_card
@@ -26,7 +27,6 @@ from handlers.shared.common import (
     text,
 )
 from handlers.shared.context import Context
-from storage.proposals import FILERS
 
 KIND_COUNT = "proposal_count"  # a member types the number after 其他
 

@@ -10,8 +10,7 @@ from bot.attendance.links import leave_link_payload
 from bot.core.texts import Html, tr
 from bot.core.when import clock, moment_text
 from bot.reminders.events import EventReminder, which_of
-from bot.reminders.proposals import KEY_PREFIX as PROPOSAL_PREFIX
-from bot.reminders.proposals import parse_proposal_key
+from bot.reminders.service import DueOccurrence
 from bot.reports.links import advice_link_payload
 from domain.models import Event, Member, ReportCategory
 from domain.proposal_models import ProposalWindow
@@ -19,7 +18,6 @@ from domain.reminder_models import ReminderKind, ReminderOccurrence, ReminderSch
 from handlers.reminders.buttons import ReadingNoteStart, ReminderAck
 from handlers.reminders.proposal_render import filed_keyboard, occurrence_text
 from handlers.shared.context import Services
-from storage.attendance import AttendanceRepository
 
 
 def schedule_text(language: str, schedule: ReminderSchedule) -> str:
@@ -30,39 +28,17 @@ def schedule_text(language: str, schedule: ReminderSchedule) -> str:
 
 
 class Rendered:
-    """The text of one occurrence in each language asked for, and its buttons."""
+    """The text of one occurrence in each language asked for, and its buttons; what it is
+    about comes with it (ReminderService.due or describe), nothing is read here."""
 
-    def __init__(
-        self,
-        services: Services,
-        occurrence: ReminderOccurrence,
-        schedule: ReminderSchedule | None,
-        event: Event | None,
-        bot_username: str,
-        window: ProposalWindow | None = None,
-    ) -> None:
+    def __init__(self, services: Services, due: DueOccurrence, bot_username: str) -> None:
         self.services = services
-        self.occurrence = occurrence
-        self.schedule = schedule
-        self.event = event
+        self.occurrence: ReminderOccurrence = due.occurrence
+        self.schedule: ReminderSchedule | None = due.schedule
+        self.event: Event | None = due.event
+        self.window: ProposalWindow | None = due.window
         self.bot_username = bot_username
-        self.window = window
         self._texts: dict[str, str] = {}
-
-    @classmethod
-    async def load(
-        cls, services: Services, occurrence: ReminderOccurrence, bot_username: str
-    ) -> Rendered:
-        schedule = event = None
-        if occurrence.schedule_id is not None:
-            schedule = await services.reminders.repo.schedule(occurrence.schedule_id)
-        if occurrence.event_id is not None:
-            event = await AttendanceRepository(services.db).event(occurrence.event_id)
-        window = None
-        if occurrence.key.startswith(PROPOSAL_PREFIX):
-            window_id, _ = parse_proposal_key(occurrence)
-            window = await services.reminders.proposals.repo.window(window_id)
-        return cls(services, occurrence, schedule, event, bot_username, window)
 
     def text(self, language: str, name: str) -> str:
         cached = self._texts.get(language)

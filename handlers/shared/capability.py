@@ -22,6 +22,7 @@ StepHandler = Callable[[Update, Context, Conversation], Awaitable[None]]
 DeepLinkHandler = Callable[[Update, Context, str], Awaitable[None]]
 ExportHandler = Callable[[Update, Context, list[str]], Awaitable[None]]
 JobStarter = Callable[[LiaisonApplication], None]
+Stop = Callable[[LiaisonApplication], Awaitable[None]]
 
 
 class Menu(StrEnum):
@@ -63,6 +64,8 @@ class Capability:
     - words: a word typed alone in private chat that stands for a command (帮助 for /help),
       when no guided conversation is waiting for an answer;
     - jobs: started once when the handlers are registered (timers of the job queue);
+    - stops: run when the application stops, after its jobs, before the services close (a
+      scheduled fan-out drains its pushes in flight);
     - handlers: other PTB handlers (contacts, chat-member updates), in order;
     - private_fallback / unknown_command: the answers to anything else in private chat (one
       capability provides them).
@@ -77,6 +80,7 @@ class Capability:
     exits: Mapping[str, StepHandler] = field(default_factory=dict)
     words: Mapping[str, Callback] = field(default_factory=dict)
     jobs: tuple[JobStarter, ...] = ()
+    stops: tuple[Stop, ...] = ()
     handlers: tuple[BaseHandler[Any, Any, Any], ...] = ()
     private_fallback: Callback | None = None
     unknown_command: Callback | None = None
@@ -117,6 +121,7 @@ class Registry:
         self.exports: dict[str, ExportHandler] = _merge("export", (cap.exports for cap in caps))
         self.exits: dict[str, StepHandler] = _merge("exit", (cap.exits for cap in caps))
         self.words: dict[str, Callback] = _merge("word", (cap.words for cap in caps))
+        self.stops: tuple[Stop, ...] = tuple(stop for cap in caps for stop in cap.stops)
         self.private_fallback = _only("private_fallback", (c.private_fallback for c in caps))
         self.unknown_command = _only("unknown_command", (c.unknown_command for c in caps))
 

@@ -9,10 +9,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.request import BaseRequest
 
+from bot.attendance.export import AttendanceExporter
+from bot.attendance.screens import QrScreens
 from bot.attendance.service import AttendanceService
 from bot.core.auth import Actor
 from bot.core.config import Config
+from bot.core.user_settings import UserSettings
+from bot.duty_record.digest import DigestService
+from bot.duty_record.export import DutyExporter
 from bot.duty_record.service import DutyRecordService
+from bot.duty_record.supervision import SupervisionService
+from bot.members.directory import MemberDirectory
 from bot.members.registration import RegistrationService
 from bot.reminders.service import ReminderService
 from bot.reports.export import ReportExporter
@@ -21,10 +28,6 @@ from bot.telegram.callbacks import CallbackCodec
 from bot.telegram.live import LiveMessages
 from bot.telegram.sender import Sender
 from domain.clock import Clock
-from storage.conversations import SettingsRepository
-from storage.db import Database
-from storage.members import MemberRepository
-from storage.screens import QrScreenRepository
 
 if TYPE_CHECKING:
     from handlers.shared.capability import Registry
@@ -32,12 +35,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class Services:
-    """Everything the handlers use, opened when the bot starts and closed when it stops."""
+    """Everything the handlers use, opened when the bot starts and closed when it stops: the
+    config and services only (the database and repositories stay below them)."""
 
     config: Config
-    db: Database
-    members: MemberRepository
-    settings: SettingsRepository
+    members: MemberDirectory
+    settings: UserSettings
     registration: RegistrationService
     codec: CallbackCodec
     sender: Sender
@@ -45,9 +48,13 @@ class Services:
     reports: ReportService
     report_export: ReportExporter
     attendance: AttendanceService
-    qr_screens: QrScreenRepository
+    attendance_export: AttendanceExporter
+    qr_screens: QrScreens
     reminders: ReminderService
     duty_record: DutyRecordService
+    duty_export: DutyExporter
+    supervision: SupervisionService
+    digest: DigestService
 
     @property
     def clock(self) -> Clock:

@@ -14,7 +14,7 @@ from tests.e2e.duty_record.helpers import (
 from tests.e2e.harness import E2E, wait_until
 
 MEMBERS = 300
-PARALLEL_PUSHES = 10  # handlers.duty_record.jobs.PARALLEL
+PARALLEL_PUSHES = 10  # bot.telegram.fanout.PARALLEL
 NUDGE = ("【督导提醒】", "委员，您好")
 
 

@@ -14,7 +14,7 @@ from tests.e2e.reminders.helpers import (
     wait_sent,
 )
 
-PARALLEL_PUSHES = 10  # handlers.reminders.delivery.PARALLEL
+PARALLEL_PUSHES = 10  # bot.telegram.fanout.PARALLEL
 
 
 async def test_sigkill_in_the_middle_of_a_fan_out(e2e: E2E) -> None:

@@ -15,6 +15,7 @@ from bot.core.config import Config
 from bot.telegram.ratelimit import PriorityRateLimiter
 from handlers.shared.context import Services
 from liaison.app import open_services
+from storage.db import Database
 from tests.botapi import BotApiServer, Phone
 from tests.supervision_world import NOW, ROSTER, SupervisionWorld, seed
 
@@ -22,6 +23,7 @@ from tests.supervision_world import NOW, ROSTER, SupervisionWorld, seed
 @dataclass
 class Committee:
     services: Services
+    db: Database  # the database the services stand on, for a test's own reads and writes
     world: SupervisionWorld
     phones: dict[str, Phone]
 
@@ -37,12 +39,11 @@ async def committee(server: BotApiServer, tmp_path: Path) -> AsyncIterator[Commi
         "storage": {"path": str(tmp_path / "bot.db")},
     })
     bot = ExtBot(server.token, base_url=server.base_url, rate_limiter=PriorityRateLimiter())
-    async with bot:
-        services = await open_services(config, bot)
+    async with bot, Database(config.storage.path, config.clock) as db:
+        services = await open_services(config, bot, db)
         services.duty_record.clock = services.reminders.clock = lambda: NOW
-        world = seed(services.db.path, {p: phone.id for p, phone in phones.items()})
+        world = seed(db.path, {p: phone.id for p, phone in phones.items()})
         try:
-            yield Committee(services, world, phones)
+            yield Committee(services, db, world, phones)
         finally:
             await services.attendance.close()
-            await services.db.close()

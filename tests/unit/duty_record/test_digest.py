@@ -5,7 +5,6 @@ an empty week in a line; `liaison-bot duty digest off|on`, audited."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import sqlite3
@@ -21,6 +20,7 @@ from bot.core.config import Config
 from bot.duty_record.cli import digest_cli
 from bot.duty_record.digest import DigestService, monday_of, week_key
 from bot.duty_record.service import DutyProblem
+from bot.telegram.fanout import FanOut
 from bot.telegram.sender import Delivery
 from handlers.duty_record.jobs import send_digest
 from storage.members import MemberRepository
@@ -76,13 +76,13 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
 ) -> None:
     services, world = committee.services, committee.world
     services.duty_record.clock = services.reminders.clock = lambda: MONDAY
-    week_events(services.db.path, world.members, world.groups)
+    week_events(committee.db.path, world.members, world.groups)
     alice = committee.phones[ALICE]
     first = server.add_group("第一活动组群", members=[alice], admins=[alice])
     second = server.add_group("第二活动组群", members=[alice], admins=[alice])
     for chat in (first, second):
         await chat.add_bot(by=alice, as_admin=True)
-    async with services.db.transaction() as conn:
+    async with committee.db.transaction() as conn:
         await MemberRepository.bind_group_chat(conn, world.groups["第一活动组"], first.id,
                                                first.title, now=SYSTEM())
         await MemberRepository.bind_group_chat(conn, world.groups["第二活动组"], second.id,
@@ -94,7 +94,7 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
     week = await digest.due(MONDAY)
     assert week is not None and week.key == "digest:2026-W38"
     await digest.begin(week)
-    sent = await send_digest(services, digest, week.key, asyncio.Event())
+    sent = await send_digest(services, digest, week.key, FanOut())
     assert sent == {Delivery.SENT: 1}
     (text,) = [m.text or "" for m in first.messages]
     assert text.split("\n") == [
@@ -109,7 +109,7 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
     assert second.messages == []
     # done: the rest of the week finds nothing due, and sending again sends nothing
     assert await digest.due(MONDAY + timedelta(days=2)) is None
-    again = await send_digest(services, digest, week.key, asyncio.Event())
+    again = await send_digest(services, digest, week.key, FanOut())
     assert again == {Delivery.ALREADY_DONE: 1}
     assert len(first.messages) == 1
 
@@ -119,7 +119,7 @@ async def test_a_bound_group_gets_its_week_once_and_a_switched_off_one_none(
     quiet = await digest.due(later)
     assert quiet is not None
     await digest.begin(quiet)
-    await send_digest(services, digest, quiet.key, asyncio.Event())
+    await send_digest(services, digest, quiet.key, FanOut())
     assert (first.messages[-1].text or "").split("\n") == [
         "【第一活动组每周简报】本周（10月5日（周一）起）", "上周无活动，本周暂无活动安排。"]
     assert second.messages == []
@@ -143,7 +143,7 @@ async def test_staff_switch_the_digest_from_the_command_line(
     assert await digest_cli(config, "第九活动组", False, out) == 2
     assert out.getvalue() == (
         "duty digest: 没有活动组“第九活动组”（现有：第一活动组、第二活动组）\n")
-    audit = await committee.services.db.fetch_all(
+    audit = await committee.db.fetch_all(
         "SELECT action, subject, detail FROM audit_log WHERE action = 'duty.digest' ORDER BY id")
     group = committee.world.groups["第二活动组"]
     assert [(r["subject"], json.loads(r["detail"])) for r in audit] == [
@@ -178,7 +178,7 @@ async def test_staff_switch_a_groups_digest_in_chat_and_nobody_else(committee: C
     assert (switched.name, switched.digest_off) == ("第二活动组", True)
     assert [(g.name, g.digest_off) for g in await digest.switches(staff)] == [
         ("第一活动组", False), ("第二活动组", True)]
-    audit = await services.db.fetch_all(
+    audit = await committee.db.fetch_all(
         "SELECT actor_tg_id, actor_member_id, subject, detail FROM audit_log "
         "WHERE action = 'duty.digest' ORDER BY id")
     assert [(r["actor_tg_id"], r["actor_member_id"], r["subject"], json.loads(r["detail"]))

@@ -5,7 +5,6 @@ supervision message dated the day it is sent."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 import sqlite3
@@ -24,6 +23,7 @@ from bot.duty_record.rules import Item, Target
 from bot.duty_record.service import DutyProblem, DutyRecordService
 from bot.duty_record.supervision import SupervisionService
 from bot.reminders.service import ReminderService
+from bot.telegram.fanout import FanOut
 from domain.duty_models import Scope
 from handlers.duty_record.jobs import send_supervision
 from liaison.doctor import run_doctor
@@ -250,7 +250,7 @@ async def test_a_run_sent_late_is_dated_the_day_it_is_sent(committee: Committee)
     (run,) = await service.unfinished()
     later = NOW + timedelta(days=2, minutes=30)  # Thursday 3 September 10:00
     services.duty_record.clock = services.reminders.clock = lambda: later
-    await send_supervision(services, service, run, asyncio.Event())
+    await send_supervision(services, service, run, FanOut())
     (bob,) = [m.text or "" for m in phones[BOB].messages]
     assert bob.startswith("📢 【督导提醒】鲍勃委员，您好：截至9月3日（周四），"), bob
     (alice,) = [m.text or "" for m in phones[ALICE].messages]

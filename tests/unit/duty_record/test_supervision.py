@@ -5,7 +5,6 @@ sent twice — not on a second tick, not after a kill with a push in flight."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from bot.duty_record.service import DutyRecordService
 from bot.duty_record.supervision import Period, SupervisionService, leader_key, period_key
 from bot.reminders.calendar import DayKind, WorkCalendar
 from bot.reminders.service import ReminderService
+from bot.telegram.fanout import FanOut
 from bot.telegram.sender import Delivery
 from handlers.duty_record.jobs import send_supervision
 from storage.db import Database, to_db_time
@@ -128,7 +128,7 @@ async def test_members_leaders_and_staff_each_read_their_part_once(
     assert period is not None
     await service.begin(period)
     runs = await service.unfinished()
-    sent = await send_supervision(services, service, runs[0], asyncio.Event())
+    sent = await send_supervision(services, service, runs[0], FanOut())
     # members: 鲍勃, 陈晨, 丁丁 (鄂尔 is not bound); leaders: 爱丽丝, 丁丁; staff: 孙工
     assert sent == {Delivery.SENT: 6}
 
@@ -164,7 +164,7 @@ async def test_members_leaders_and_staff_each_read_their_part_once(
     # the run is done: the next tick finds nothing due, and a second send sends nothing
     assert await service.due(NOW + timedelta(minutes=1)) is None
     assert await service.unfinished() == []
-    again = await send_supervision(services, service, runs[0], asyncio.Event())
+    again = await send_supervision(services, service, runs[0], FanOut())
     assert again == {Delivery.ALREADY_DONE: 6}
     assert {p: len(phone.messages) for p, phone in phones.items()} == {
         ALICE: 1, BOB: 1, CHEN: 1, DING: 2, STAFF: 1, "13800000007": 0}
@@ -177,17 +177,17 @@ async def test_a_push_in_flight_at_a_kill_is_not_sent_again(committee: Committee
     assert period is not None
     await service.begin(period)
     # killed while 鲍勃's nudge and 爱丽丝's list were in flight: claimed, never recorded
-    async with services.db.transaction() as conn:
+    async with committee.db.transaction() as conn:
         for key, phone in ((period.key, BOB), (leader_key(period.key), ALICE)):
             await conn.execute(
                 "INSERT INTO deliveries(key, chat_id, created_at) VALUES (?, ?, ?)",
                 (key, phones[phone].id, to_db_time(NOW)))
     (run,) = await service.unfinished()
-    sent = await send_supervision(services, service, run, asyncio.Event())
+    sent = await send_supervision(services, service, run, FanOut())
     assert sent == {Delivery.SENT: 4, Delivery.UNCONFIRMED: 2}
     assert phones[BOB].messages == [] and phones[ALICE].messages == []
     assert len(phones[CHEN].messages) == 1 and len(phones[DING].messages) == 2
-    rows = services.db
+    rows = committee.db
     found = await rows.fetch_all(
         "SELECT key, status, last_error FROM deliveries WHERE chat_id IN (?, ?) ORDER BY key",
         (phones[BOB].id, phones[ALICE].id))
@@ -206,9 +206,9 @@ async def test_a_server_error_is_retried_at_most_once_mode(
     await service.begin(period)
     server.inject_failure("sendMessage", rate=1.0, times=1)
     (run,) = await service.unfinished()
-    sent = await send_supervision(services, service, run, asyncio.Event())
+    sent = await send_supervision(services, service, run, FanOut())
     assert sent == {Delivery.SENT: 6}
     assert {p: len(phones[p].messages) for p in (BOB, CHEN, DING, ALICE, STAFF)} == {
         BOB: 1, CHEN: 1, DING: 2, ALICE: 1, STAFF: 1}
-    failed = await services.db.fetch_all("SELECT attempts FROM deliveries WHERE attempts > 1")
+    failed = await committee.db.fetch_all("SELECT attempts FROM deliveries WHERE attempts > 1")
     assert len(failed) == 1  # the one that failed was tried twice

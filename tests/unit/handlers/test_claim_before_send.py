@@ -11,7 +11,6 @@ the two; these show it for every send.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import sqlite3
 from collections.abc import AsyncIterator
@@ -28,12 +27,14 @@ from bot.duty_record.digest import DigestService
 from bot.duty_record.supervision import SupervisionService
 from bot.reminders.audience import Audience
 from bot.reminders.timing import OneOff
+from bot.telegram.fanout import FanOut
 from bot.telegram.sender import Delivery
 from handlers.attendance.announcer import _notify
 from handlers.duty_record.jobs import send_digest, send_supervision
 from handlers.reminders.delivery import fan_out
 from handlers.shared.context import Services
 from liaison.app import open_services
+from storage.db import Database
 from storage.members import MemberRepository
 from tests.clock import FrozenClock
 from tests.supervision_world import NOW, SupervisionWorld, seed
@@ -98,6 +99,7 @@ class ClaimWatchingBot:
 @dataclass
 class Committee:
     services: Services
+    db: Database  # the database the services stand on, for a test's own writes
     world: SupervisionWorld
     bot: ClaimWatchingBot
     clock: FrozenClock
@@ -114,13 +116,13 @@ async def committee(tmp_path: Path) -> AsyncIterator[Committee]:
     clock = FrozenClock(NOW)
     config.clock = clock
     bot = ClaimWatchingBot(tmp_path / "bot.db")
-    services = await open_services(config, cast(ExtBot[Any], bot))
-    try:
-        world = seed(services.db.path)
-        yield Committee(services, world, bot, clock)
-    finally:
-        await services.attendance.close()
-        await services.db.close()
+    async with Database(config.storage.path, clock) as db:
+        services = await open_services(config, cast(ExtBot[Any], bot), db)
+        try:
+            world = seed(db.path)
+            yield Committee(services, db, world, bot, clock)
+        finally:
+            await services.attendance.close()
 
 
 async def test_a_reminder_fan_out_claims_each_member_before_sending(
@@ -133,8 +135,8 @@ async def test_a_reminder_fan_out_claims_each_member_before_sending(
     )
     clock.advance(timedelta(minutes=2))
     work = await services.reminders.due()
-    (occurrence,) = work.send
-    total = await fan_out(services, occurrence, "liaison_test_bot")
+    (due,) = work.send
+    total = await fan_out(services, due, "liaison_test_bot", FanOut())
     assert total[Delivery.SENT] == len(committee.bot.sends) >= 4
     committee.bot.assert_each_send_was_claimed_first()
 
@@ -148,7 +150,7 @@ async def test_supervision_claims_each_nudge_list_and_summary_before_sending(
     assert period is not None
     await supervision.begin(period)
     (run,) = await supervision.unfinished()
-    sent = await send_supervision(services, supervision, run, asyncio.Event())
+    sent = await send_supervision(services, supervision, run, FanOut())
     # the nudges of members behind, the leaders' lists, the staff's summary
     assert set(sent) == {Delivery.SENT} and sent[Delivery.SENT] == len(committee.bot.sends) >= 3
     committee.bot.assert_each_send_was_claimed_first()
@@ -156,7 +158,7 @@ async def test_supervision_claims_each_nudge_list_and_summary_before_sending(
 
 async def test_the_digest_claims_its_group_chat_before_sending(committee: Committee) -> None:
     services, world, clock = committee.services, committee.world, committee.clock
-    async with services.db.transaction() as conn:
+    async with committee.db.transaction() as conn:
         await MemberRepository.bind_group_chat(conn, world.groups["第一活动组"], GROUP_CHAT,
                                                "第一活动组群", now=clock())
     monday = datetime(2026, 9, 14, 9, 0, tzinfo=NOW.tzinfo)
@@ -165,7 +167,7 @@ async def test_the_digest_claims_its_group_chat_before_sending(committee: Commit
     week = await digest.due(monday)
     assert week is not None
     await digest.begin(week)
-    sent = await send_digest(services, digest, week.key, asyncio.Event())
+    sent = await send_digest(services, digest, week.key, FanOut())
     assert sent == {Delivery.SENT: 1}
     assert [s.chat_id for s in committee.bot.sends] == [GROUP_CHAT]
     committee.bot.assert_each_send_was_claimed_first()
@@ -176,13 +178,13 @@ async def test_the_notices_of_a_cancelled_event_claim_each_member_before_sending
 ) -> None:
     services, world = committee.services, committee.world
     # announced in 第一活动组's chat: its members were told of it, so they are told again
-    async with services.db.transaction() as conn:
+    async with committee.db.transaction() as conn:
         await MemberRepository.bind_group_chat(conn, world.groups["第一活动组"], GROUP_CHAT,
                                                "第一活动组群", now=committee.clock())
     await services.attendance.save_announcement(world.events["E4"], GROUP_CHAT, 1)
     change = await services.attendance.cancel_event(None, world.events["E4"], "改期")
     assert change.event is not None and len(change.notify) >= 3
     await _notify(services, f"event:{change.event.id}:cancel", change.notify,
-                  {"zh": "活动已取消", "en": "The event is cancelled"})
+                  {"zh": "活动已取消", "en": "The event is cancelled"}, FanOut())
     assert len(committee.bot.sends) == len(change.notify)
     committee.bot.assert_each_send_was_claimed_first()

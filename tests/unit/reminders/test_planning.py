@@ -118,12 +118,16 @@ async def test_a_notice_goes_to_its_audience_once_and_is_missed_after_the_grace(
     key = f"schedule:{notice.id}:2025-03-02"
     assert await names(service, world, key) == ["委员四", "组长乙"]
     world.clock.now = local(2025, 3, 2, 8, 59)
-    assert [o.key for o in (await service.due()).send] == []
+    assert [d.occurrence.key for d in (await service.due()).send] == []
     world.clock.now = local(2025, 3, 2, 14, 0)  # 5 h late: within the 6 h grace, still sent
-    assert [o.key for o in (await service.due()).send] == [key]
+    (due,) = (await service.due()).send
+    assert due.occurrence.key == key  # with what rendering it needs: its schedule
+    assert due.schedule is not None and due.schedule.id == notice.id
+    assert due.event is None and due.window is None
     world.clock.now = local(2025, 3, 2, 15, 1)  # the bot was down past the grace
     work = await service.due()
-    assert ([o.key for o in work.send], [o.key for o in work.missed]) == ([], [key])
+    assert ([d.occurrence.key for d in work.send], [d.occurrence.key for d in work.missed]) == (
+        [], [key])
     occurrence = await service.repo.by_key(key)
     assert occurrence is not None and occurrence.status is OccurrenceStatus.MISSED
     assert await service.claim_staff_notice(occurrence)
@@ -147,7 +151,8 @@ async def test_paused_schedules_send_nothing_until_resumed(world: World) -> None
         await service.set_status(None, monthly.id, ScheduleStatus.PAUSED)
     await service.set_status(None, monthly.id, ScheduleStatus.ACTIVE)  # resumed in time
     world.clock.now = local(2025, 3, 3, 9, 0)
-    assert [o.key for o in (await service.due()).send] == [f"schedule:{monthly.id}:2025-03-03"]
+    due = (await service.due()).send
+    assert [d.occurrence.key for d in due] == [f"schedule:{monthly.id}:2025-03-03"]
     await service.set_status(None, monthly.id, ScheduleStatus.REMOVED)
     with pytest.raises(Refused) as gone:
         await service.set_status(None, monthly.id, ScheduleStatus.ACTIVE)

@@ -3,12 +3,14 @@
 import asyncio
 import io
 import sqlite3
+from functools import partial
 from pathlib import Path
 
 from telegram.ext import ExtBot
 
 from bot.core.cli import speaking
 from bot.core.config import Config
+from bot.telegram.fanout import FanOut
 from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.sender import Delivery, Sender
 from liaison.doctor import run_doctor
@@ -33,7 +35,7 @@ def config_for(server: BotApiServer, tmp_path: Path, token: str | None = None) -
     )
 
 
-async def test_push_many_once_per_key_and_blocked_recipients(
+async def test_a_fan_out_pushes_once_per_key_and_blocked_recipients(
     server: BotApiServer, db: Database
 ) -> None:
     alice, bob, carol, dave = (server.add_user(n) for n in ("Alice", "Bob", "Carol", "Dave"))
@@ -43,10 +45,11 @@ async def test_push_many_once_per_key_and_blocked_recipients(
     bot = ExtBot(server.token, base_url=server.base_url, rate_limiter=PriorityRateLimiter())
     async with bot:
         sender = Sender(bot, DeliveryRepository(db))
-        messages = [(p.chat_id, f"hello {p.name}") for p in (alice, bob, carol, dave)]
-        counts = await sender.push_many("reminder:1", messages)
+        pushes = [partial(sender.push, "reminder:1", p.chat_id, f"hello {p.name}")
+                  for p in (alice, bob, carol, dave)]
+        counts = await FanOut().push_all(pushes)
         assert counts == {Delivery.SENT: 2, Delivery.BLOCKED: 2}
-        again = await sender.push_many("reminder:1", messages)
+        again = await FanOut().push_all(pushes)
         assert again == {Delivery.ALREADY_DONE: 4}
         assert await sender.push("reminder:2", alice.chat_id, "second") is Delivery.SENT
     assert [m.text for m in alice.messages] == ["hello Alice", "second"]
