@@ -36,8 +36,10 @@ def setup_venv(project: Path, *extras: str) -> tuple[int, str, list[str]]:
     """Run the script; its exit status, its output and the pip commands it ran."""
     log = project / "pip.log"
     log.unlink(missing_ok=True)
+    # no timeout= here (pytest-timeout bounds the test): subprocess's wait with a timeout
+    # polls with time.sleep, which libfaketime can fail with EINVAL (scripts/test --at)
     done = subprocess.run(["bash", str(project / "scripts" / "setup-venv"), *extras],
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, check=False)
     installs = [line.split(" -e ", 1)[1] for line in
                 (log.read_text(encoding="utf-8").splitlines() if log.exists() else [])
                 if " -e " in line]
