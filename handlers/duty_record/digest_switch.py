@@ -10,7 +10,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.core.auth import Refused
-from bot.duty_record.digest import DigestService
 from bot.duty_record.service import DutyProblem
 from domain.duty_models import DigestSwitch
 from handlers.duty_record.answers import prologue, refuse, send
@@ -19,10 +18,6 @@ from handlers.shared.common import button_rows, edit_pressed_message, label, rep
 from handlers.shared.context import Context
 
 log = logging.getLogger(__name__)
-
-
-def _service(context: Context) -> DigestService:
-    return context.services.digest
 
 
 def _render(context: Context, groups: list[DigestSwitch]) -> tuple[str, InlineKeyboardMarkup]:
@@ -49,7 +44,7 @@ async def digest_command(update: Update, context: Context) -> None:
     if not await prologue(update, context, "digest"):
         return
     try:
-        groups = await _service(context).switches(context.actor)
+        groups = await context.services.digest.switches(context.actor)
     except Refused as exc:
         await refuse(update, context, exc, "digest")
         return
@@ -63,7 +58,7 @@ async def digest_command(update: Update, context: Context) -> None:
 async def digest_switch_pressed(update: Update, context: Context,
                                 data: DigestSwitchPress) -> None:
     """A group's button: switch it, say so in a short popup and show the list again."""
-    service = _service(context)
+    service = context.services.digest
     try:
         switched = await service.set(context.actor, data.group_id, data.on)
         groups = await service.switches(context.actor)
